@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Sets up everything softphone needs on Debian/Ubuntu: system packages (when root or with sudo)
+# and a virtual environment in .venv with the pinned Python dependencies.
+#   scripts/bootstrap.sh app    -> what the app needs to run
+#   scripts/bootstrap.sh test   -> also the real peers and servers the test suite drives
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$here"
+profile="${1:-app}"
+
+app_packages=(python3 python3-venv libportaudio2 libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0
+  libfontconfig1 libdbus-1-3 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0
+  libxcb-xinerama0 libxcb-randr0 libxcb-render-util0 libxcb-image0)
+test_packages=(kamailio baresip-core linphone-cli jackd2 sox postgresql xvfb xauth iproute2)
+
+packages=("${app_packages[@]}")
+[ "$profile" = test ] && packages+=("${test_packages[@]}")
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -eq 0 ]; then sudo=""; elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then sudo="sudo"; else sudo="none"; fi
+  if [ "$sudo" = none ]; then
+    echo "bootstrap: these Debian packages are missing and I cannot install them without root:" >&2
+    echo "  sudo apt-get install ${missing[*]}" >&2
+  else
+    echo "bootstrap: installing Debian packages: ${missing[*]}"
+    # jackd2 asks whether to enable realtime limits; answer no so the install is unattended.
+    echo "jackd2 jackd/tweak_rt_limits boolean false" | $sudo debconf-set-selections
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  fi
+fi
+
+python="${PYTHON:-python3}"
+if [ ! -x .venv/bin/python ]; then
+  "$python" -m venv .venv
+fi
+stamp=".venv/.installed-$(sha1sum pyproject.toml | cut -c1-12)-$profile"
+if [ ! -f "$stamp" ]; then
+  .venv/bin/python -m pip install -q --upgrade pip
+  if [ "$profile" = test ]; then extra="[test]"; else extra=""; fi
+  .venv/bin/python -m pip install -q -e ".$extra"
+  touch "$stamp"
+fi

@@ -1,0 +1,5 @@
+import sys
+
+from softphone.cli import main
+
+sys.exit(main())

@@ -1,0 +1,84 @@
+"""Command line: the GUI by default, plus commands for admins and scripts.
+
+Each command family lives in ``softphone/commands/<family>.py`` with two functions:
+``add_parsers(subparsers)`` (cheap: no heavy imports at module level, so start-up stays fast)
+and handlers stored as ``parser.set_defaults(handler=...)`` with the signature
+``handler(args, profile: Path, settings: Settings) -> int``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from pathlib import Path
+
+from softphone import __version__
+
+COMMAND_MODULES = ("softphone.commands.crm", "softphone.commands.phone")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="softphone",
+        description="Desktop SIP softphone with a call-centric mini-CRM.",
+    )
+    parser.add_argument("--version", action="version", version=f"softphone {__version__}")
+    parser.add_argument("--profile", metavar="DIR", help="profile directory (settings, data)")
+    parser.add_argument("--verbose", "-v", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        module.add_parsers(sub)
+    return parser
+
+
+def _split_url_argument(argv: list[str]) -> list[str]:
+    """``softphone tel:+7...`` / ``sip:`` / ``callto:`` (a clicked link) means ``dial``."""
+    out = list(argv)
+    for i, arg in enumerate(out):
+        if arg.startswith("-"):
+            if arg == "--profile":
+                continue
+            continue
+        if i > 0 and out[i - 1] == "--profile":
+            continue
+        if arg.lower().startswith(("tel:", "sip:", "sips:", "callto:")):
+            out.insert(i, "dial")
+        break
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args = parser.parse_args(_split_url_argument(argv))
+
+    from softphone.logs import setup_logging
+    from softphone.profile import resolve_profile
+    from softphone.settings import SettingsError, load_settings
+
+    profile: Path = resolve_profile(args.profile)
+    setup_logging(profile, verbose=args.verbose)
+    try:
+        settings = load_settings(profile)
+    except SettingsError as exc:
+        print(f"softphone: {exc}", file=sys.stderr)
+        print("softphone: the settings file was not changed; fix it and start again.",
+              file=sys.stderr)
+        return 2
+
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        try:
+            from softphone.app import run_gui
+        except ModuleNotFoundError as exc:
+            print(f"softphone: the desktop app is not available: {exc}", file=sys.stderr)
+            return 1
+        return run_gui(args, profile, settings)
+    return int(handler(args, profile, settings))

@@ -1,0 +1,1 @@
+"""Command-line command families (see softphone/cli.py)."""

@@ -1,0 +1,39 @@
+"""Where a user's data lives: one profile directory (settings, database, recordings, logs)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import platformdirs
+
+PROFILE_ENV = "SOFTPHONE_PROFILE"
+
+
+def resolve_profile(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """``--profile DIR``, else ``$SOFTPHONE_PROFILE``, else the platform's user data dir."""
+    if explicit:
+        path = Path(explicit)
+    elif os.environ.get(PROFILE_ENV):
+        path = Path(os.environ[PROFILE_ENV])
+    else:
+        path = Path(platformdirs.user_data_dir("softphone", appauthor=False))
+    path = path.expanduser().resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def recordings_dir(profile: Path) -> Path:
+    path = profile / "recordings"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def logs_dir(profile: Path) -> Path:
+    path = profile / "logs"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def database_file(profile: Path) -> Path:
+    return profile / "softphone.sqlite3"

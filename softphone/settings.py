@@ -1,0 +1,495 @@
+"""The profile's ``softphone.toml``: typed settings with defaults and validation.
+
+An office admin provisions this file, so every error names the key and the line, and a file
+that is refused is never rewritten. Passwords are moved into the OS keyring (see
+:mod:`softphone.secrets`) and removed from the file after the first successful start.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import tomlkit
+
+SETTINGS_FILE = "softphone.toml"
+TRANSPORTS = ("udp", "tcp", "tls")
+DTMF_METHODS = ("rfc4733", "info")
+
+
+class SettingsError(Exception):
+    """A settings file that cannot be used; the message names the file, key and line."""
+
+
+@dataclass(frozen=True)
+class SipSettings:
+    listen_host: str = "0.0.0.0"
+    listen_port: int = 5060
+    rtp_port: int = 4000
+    user_agent: str = "softphone"
+
+    @property
+    def listen(self) -> str:
+        return f"{self.listen_host}:{self.listen_port}"
+
+
+@dataclass(frozen=True)
+class AccountSettings:
+    name: str
+    address: str
+    registrar: str | None = None
+    username: str | None = None
+    password: str | None = dataclasses.field(default=None, repr=False)
+    transport: str = "udp"
+    outbound_proxy: str | None = None
+    tls_verify: bool = True
+    dtmf_method: str = "rfc4733"
+    register_expires: int = 300
+    enabled: bool = True
+
+    @property
+    def is_lan(self) -> bool:
+        """A LAN account registers nowhere and calls peers directly."""
+        return not self.registrar
+
+    @property
+    def auth_username(self) -> str:
+        if self.username:
+            return self.username
+        m = re.match(r"^sips?:([^@;]+)@", self.address)
+        return m.group(1) if m else ""
+
+
+@dataclass(frozen=True)
+class CallSettings:
+    auto_answer: bool = False
+    auto_answer_delay: int = 0
+    dnd: bool = False
+    forward_always: str | None = None
+    forward_busy: str | None = None
+    forward_no_answer: str | None = None
+    forward_no_answer_after: int = 20
+    record_all: bool = False
+    outcomes: tuple[str, ...] = (
+        "Interested",
+        "Not interested",
+        "Call back",
+        "Wrong number",
+        "Voicemail",
+        "Resolved",
+    )
+
+
+@dataclass(frozen=True)
+class AudioSettings:
+    input: str | None = None
+    output: str | None = None
+    ringer: str | None = None
+    ring_volume: float = 0.8
+
+
+@dataclass(frozen=True)
+class CrmSettings:
+    database_url: str | None = None
+    default_region: str = "US"
+    agent: str | None = None
+
+
+@dataclass(frozen=True)
+class UiSettings:
+    language: str | None = None
+    start_minimized: bool = False
+    close_to_tray: bool = True
+
+
+@dataclass(frozen=True)
+class Settings:
+    sip: SipSettings = field(default_factory=SipSettings)
+    accounts: tuple[AccountSettings, ...] = ()
+    calls: CallSettings = field(default_factory=CallSettings)
+    audio: AudioSettings = field(default_factory=AudioSettings)
+    crm: CrmSettings = field(default_factory=CrmSettings)
+    ui: UiSettings = field(default_factory=UiSettings)
+
+
+def default_lan_account() -> AccountSettings:
+    """The account used when none is configured: direct LAN calls, no server."""
+    user = re.sub(r"[^A-Za-z0-9._-]", "", os.environ.get("USER", "") or "") or "softphone"
+    return AccountSettings(name="LAN", address=f"sip:{user}@0.0.0.0")
+
+
+# ---------------------------------------------------------------------------------------------
+# Parsing
+
+
+class _Reader:
+    """Validates one table of the file, naming ``section.key`` and its line in every error."""
+
+    def __init__(self, path: Path, text: str, table: dict[str, Any], where: str) -> None:
+        self.path = path
+        self.text = text
+        self.table = table
+        self.where = where
+        self.used: set[str] = set()
+
+    def _fail(self, key: str, problem: str) -> SettingsError:
+        line = _line_of(self.text, self.where, key)
+        at = f" (line {line})" if line else ""
+        name = f"{self.where}.{key}" if self.where else key
+        return SettingsError(f"{self.path}: {name}{at}: {problem}")
+
+    def get(self, key: str, kind: type, default: Any) -> Any:
+        self.used.add(key)
+        if key not in self.table:
+            return default
+        value = self.table[key]
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if kind is int and isinstance(value, bool):
+            raise self._fail(key, f"expected an integer, got {value!r}")
+        if not isinstance(value, kind):
+            raise self._fail(key, f"expected {_kind_name(kind)}, got {value!r}")
+        return value
+
+    def text_or_none(self, key: str) -> str | None:
+        value = self.get(key, str, None)
+        if value is not None and not value.strip():
+            return None
+        return value.strip() if value is not None else None
+
+    def choice(self, key: str, choices: tuple[str, ...], default: str) -> str:
+        value = self.get(key, str, default).lower()
+        if value not in choices:
+            raise self._fail(key, f"must be one of {', '.join(choices)}, got {value!r}")
+        return value
+
+    def int_range(self, key: str, default: int, low: int, high: int) -> int:
+        value = self.get(key, int, default)
+        if not low <= value <= high:
+            raise self._fail(key, f"must be between {low} and {high}, got {value}")
+        return value
+
+    def sip_uri(self, key: str, required: bool = False) -> str | None:
+        value = self.text_or_none(key)
+        if value is None:
+            if required:
+                raise self._fail(key, "is required")
+            return None
+        if not re.match(r"^sips?:[^\s<>\"]+$", value):
+            raise self._fail(key, f"is not a SIP URI (sip:user@host[:port]), got {value!r}")
+        return value
+
+    def check_unknown(self) -> None:
+        for key in self.table:
+            if key not in self.used:
+                raise self._fail(key, "unknown setting (misspelt?)")
+
+
+def _kind_name(kind: type) -> str:
+    return {str: "a string", int: "an integer", bool: "true or false", float: "a number",
+            list: "a list", dict: "a table"}.get(kind, kind.__name__)
+
+
+def _line_of(text: str, section: str, key: str) -> int | None:
+    """The 1-based line where ``key`` is set inside ``section`` (``accounts[2]`` for arrays)."""
+    m = re.match(r"^(\w+)(?:\[(\d+)\])?$", section) if section else None
+    want_name = m.group(1) if m else ""
+    want_index = int(m.group(2)) if m and m.group(2) else None
+    current = ""
+    index = -1
+    key_re = re.compile(rf"^\s*\"?{re.escape(key)}\"?\s*=")
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        header = re.match(r"^\[\[\s*([\w.]+)\s*\]\]", stripped)
+        if header:
+            if header.group(1) != current:
+                index = -1
+            current = header.group(1)
+            index += 1
+            continue
+        header = re.match(r"^\[\s*([\w.]+)\s*\]", stripped)
+        if header:
+            current, index = header.group(1), -1
+            continue
+        if current == want_name and (want_index is None or want_index == index) and key_re.match(
+            line
+        ):
+            return number
+        if not section and not current and key_re.match(line):
+            return number
+    if want_index is not None:
+        # The key is missing; point at the table header instead.
+        index = -1
+        for number, line in enumerate(text.splitlines(), start=1):
+            if re.match(rf"^\s*\[\[\s*{re.escape(want_name)}\s*\]\]", line):
+                index += 1
+                if index == want_index:
+                    return number
+    return None
+
+
+def parse_settings(text: str, path: Path) -> Settings:
+    """Parse and validate settings text; raises :class:`SettingsError`."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"{path}: not valid TOML: {exc}") from None
+
+    top = _Reader(path, text, data, "")
+    sip = _parse_sip(_table(top, "sip"), path, text)
+    calls = _parse_calls(_table(top, "calls"), path, text)
+    audio = _parse_audio(_table(top, "audio"), path, text)
+    crm = _parse_crm(_table(top, "crm"), path, text)
+    ui = _parse_ui(_table(top, "ui"), path, text)
+    raw_accounts = top.get("accounts", list, [])
+    accounts: list[AccountSettings] = []
+    names: set[str] = set()
+    for i, raw in enumerate(raw_accounts):
+        where = f"accounts[{i}]"
+        if not isinstance(raw, dict):
+            raise SettingsError(f"{path}: {where}: expected a table ([[accounts]])")
+        account = _parse_account(_Reader(path, text, raw, where))
+        if account.name in names:
+            raise SettingsError(
+                f"{path}: {where}.name (line {_line_of(text, where, 'name')}): "
+                f"duplicate account name {account.name!r}"
+            )
+        names.add(account.name)
+        accounts.append(account)
+    top.check_unknown()
+    return Settings(sip=sip, accounts=tuple(accounts), calls=calls, audio=audio, crm=crm, ui=ui)
+
+
+def _table(top: _Reader, name: str) -> dict[str, Any]:
+    return top.get(name, dict, {})
+
+
+def _parse_sip(table: dict[str, Any], path: Path, text: str) -> SipSettings:
+    r = _Reader(path, text, table, "sip")
+    listen = r.text_or_none("listen") or "0.0.0.0:5060"
+    m = re.match(r"^(\[[0-9a-fA-F:]+\]|[^:\s]+)(?::(\d+))?$", listen)
+    if not m:
+        raise r._fail("listen", f"expected address:port, got {listen!r}")
+    host = m.group(1).strip("[]")
+    port = int(m.group(2)) if m.group(2) else 5060
+    if not 0 <= port <= 65535:
+        raise r._fail("listen", f"port must be between 0 and 65535, got {port}")
+    rtp_port = r.int_range("rtp_port", 4000, 1024, 65000)
+    user_agent = r.text_or_none("user_agent") or "softphone"
+    r.check_unknown()
+    return SipSettings(listen_host=host, listen_port=port, rtp_port=rtp_port, user_agent=user_agent)
+
+
+def _parse_account(r: _Reader) -> AccountSettings:
+    name = r.text_or_none("name")
+    if not name:
+        raise r._fail("name", "is required")
+    address = r.sip_uri("address", required=True)
+    assert address is not None
+    if "@" not in address:
+        raise r._fail("address", f"needs a user part (sip:user@host), got {address!r}")
+    account = AccountSettings(
+        name=name,
+        address=address,
+        registrar=r.sip_uri("registrar"),
+        username=r.text_or_none("username"),
+        password=r.get("password", str, None),
+        transport=r.choice("transport", TRANSPORTS, "udp"),
+        outbound_proxy=r.sip_uri("outbound_proxy"),
+        tls_verify=r.get("tls_verify", bool, True),
+        dtmf_method=r.choice("dtmf_method", DTMF_METHODS, "rfc4733"),
+        register_expires=r.int_range("register_expires", 300, 30, 86400),
+        enabled=r.get("enabled", bool, True),
+    )
+    r.check_unknown()
+    return account
+
+
+def _parse_target(r: _Reader, key: str) -> str | None:
+    value = r.text_or_none(key)
+    if value is not None and not re.match(r"^(sips?:\S+|[+\d][\d\s()\-.]*)$", value):
+        raise r._fail(key, f"expected a SIP URI or a phone number, got {value!r}")
+    return value
+
+
+def _parse_calls(table: dict[str, Any], path: Path, text: str) -> CallSettings:
+    r = _Reader(path, text, table, "calls")
+    outcomes = r.get("outcomes", list, list(CallSettings.outcomes))
+    if not all(isinstance(o, str) and o.strip() for o in outcomes):
+        raise r._fail("outcomes", "expected a list of non-empty strings")
+    calls = CallSettings(
+        auto_answer=r.get("auto_answer", bool, False),
+        auto_answer_delay=r.int_range("auto_answer_delay", 0, 0, 600),
+        dnd=r.get("dnd", bool, False),
+        forward_always=_parse_target(r, "forward_always"),
+        forward_busy=_parse_target(r, "forward_busy"),
+        forward_no_answer=_parse_target(r, "forward_no_answer"),
+        forward_no_answer_after=r.int_range("forward_no_answer_after", 20, 1, 600),
+        record_all=r.get("record_all", bool, False),
+        outcomes=tuple(o.strip() for o in outcomes),
+    )
+    r.check_unknown()
+    return calls
+
+
+def _parse_audio(table: dict[str, Any], path: Path, text: str) -> AudioSettings:
+    r = _Reader(path, text, table, "audio")
+    volume = r.get("ring_volume", float, 0.8)
+    if not 0.0 <= volume <= 1.0:
+        raise r._fail("ring_volume", f"must be between 0.0 and 1.0, got {volume}")
+    audio = AudioSettings(
+        input=r.text_or_none("input"),
+        output=r.text_or_none("output"),
+        ringer=r.text_or_none("ringer"),
+        ring_volume=volume,
+    )
+    r.check_unknown()
+    return audio
+
+
+def _parse_crm(table: dict[str, Any], path: Path, text: str) -> CrmSettings:
+    r = _Reader(path, text, table, "crm")
+    region = (r.text_or_none("default_region") or "US").upper()
+    if not re.match(r"^[A-Z]{2}$", region):
+        raise r._fail("default_region", f"expected a two-letter country code, got {region!r}")
+    url = r.text_or_none("database_url")
+    if url is not None and not re.match(r"^[a-z][a-z0-9+]*://", url):
+        raise r._fail("database_url", f"expected a database URL (sqlite:///..., "
+                      f"postgresql+psycopg://...), got {url!r}")
+    crm = CrmSettings(database_url=url, default_region=region, agent=r.text_or_none("agent"))
+    r.check_unknown()
+    return crm
+
+
+def _parse_ui(table: dict[str, Any], path: Path, text: str) -> UiSettings:
+    r = _Reader(path, text, table, "ui")
+    language = r.text_or_none("language")
+    if language is not None and language not in ("en", "ru", "system"):
+        raise r._fail("language", f"must be en, ru or system, got {language!r}")
+    ui = UiSettings(
+        language=None if language == "system" else language,
+        start_minimized=r.get("start_minimized", bool, False),
+        close_to_tray=r.get("close_to_tray", bool, True),
+    )
+    r.check_unknown()
+    return ui
+
+
+# ---------------------------------------------------------------------------------------------
+# Files
+
+
+def settings_path(profile: Path) -> Path:
+    return profile / SETTINGS_FILE
+
+
+def load_settings(profile: Path) -> Settings:
+    """Read ``<profile>/softphone.toml``; a missing file gives the defaults."""
+    path = settings_path(profile)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return Settings()
+    except OSError as exc:
+        raise SettingsError(f"{path}: cannot read: {exc.strerror}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise SettingsError(f"{path}: line {line}: not UTF-8 text") from None
+    return parse_settings(text, path)
+
+
+def _to_toml_value(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
+def save_settings(profile: Path, settings: Settings) -> None:
+    """Write settings back, keeping the admin's comments and layout; never writes passwords.
+
+    The file is replaced atomically so a crash never leaves half a file.
+    """
+    path = settings_path(profile)
+    try:
+        doc = tomlkit.parse(path.read_text("utf-8"))
+    except FileNotFoundError:
+        doc = tomlkit.document()
+
+    def put(table: Any, values: dict[str, Any], defaults: dict[str, Any]) -> None:
+        for key, value in values.items():
+            if value is None or (key not in table and value == defaults.get(key)):
+                if value is None and key in table:
+                    del table[key]
+                continue
+            table[key] = _to_toml_value(value)
+
+    sip = dataclasses.asdict(settings.sip)
+    sip_values = {"listen": f"{sip.pop('listen_host')}:{sip.pop('listen_port')}", **sip}
+    sip_defaults = dataclasses.asdict(SipSettings())
+    sip_defaults["listen"] = SipSettings().listen
+    for name, values, defaults in (
+        ("sip", sip_values, sip_defaults),
+        ("calls", dataclasses.asdict(settings.calls), dataclasses.asdict(CallSettings())),
+        ("audio", dataclasses.asdict(settings.audio), dataclasses.asdict(AudioSettings())),
+        ("crm", dataclasses.asdict(settings.crm), dataclasses.asdict(CrmSettings())),
+        ("ui", dataclasses.asdict(settings.ui), dataclasses.asdict(UiSettings())),
+    ):
+        if name not in doc:
+            doc[name] = tomlkit.table()
+        put(doc[name], values, defaults)
+
+    old_accounts = {a.get("name"): a for a in doc.get("accounts", [])}
+    accounts = tomlkit.aot()
+    account_defaults = dataclasses.asdict(AccountSettings(name="", address=""))
+    for account in settings.accounts:
+        table = old_accounts.get(account.name) or tomlkit.table()
+        values = dataclasses.asdict(account)
+        values.pop("password")
+        put(table, values, account_defaults)
+        if "password" in table:
+            del table["password"]
+        accounts.append(table)
+    if "accounts" in doc:
+        del doc["accounts"]
+    if settings.accounts:
+        doc["accounts"] = accounts
+    write_atomically(path, tomlkit.dumps(doc))
+
+
+def write_atomically(path: Path, text: str, mode: int = 0o644) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def strip_passwords_from_file(profile: Path) -> bool:
+    """Remove provisioned ``password`` keys from the file once they are in the keyring.
+
+    Only the password lines go; every comment and other key stays as the admin wrote it.
+    Returns True when the file changed.
+    """
+    path = settings_path(profile)
+    try:
+        doc = tomlkit.parse(path.read_text("utf-8"))
+    except (FileNotFoundError, tomlkit.exceptions.ParseError):
+        return False
+    changed = False
+    for table in doc.get("accounts", []):
+        if "password" in table:
+            del table["password"]
+            changed = True
+    if changed:
+        write_atomically(path, tomlkit.dumps(doc))
+    return changed

@@ -1,0 +1,175 @@
+"""Events that leave the SIP engine: frozen dataclasses, safe to pass between threads.
+
+The engine calls one listener (``Callable[[SipEvent], None]``) on the SIP thread for each
+event; consumers (the call workflow, the UI bridge) must return quickly and hand the event on
+to their own thread. These names and fields are a contract between layers: add fields with
+defaults, never rename.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class RegistrationState(StrEnum):
+    UNREGISTERED = "unregistered"
+    REGISTERING = "registering"
+    REGISTERED = "registered"
+    FAILED = "failed"
+    LAN = "lan"  # no registrar: direct calls only
+
+
+class CallState(StrEnum):
+    CALLING = "calling"  # outgoing, INVITE sent
+    INCOMING = "incoming"  # incoming, not answered yet
+    EARLY = "early"  # provisional response (ringing / early media)
+    CONNECTING = "connecting"  # answered, waiting for ACK
+    CONFIRMED = "confirmed"  # talking
+    DISCONNECTED = "disconnected"
+
+
+class Direction(StrEnum):
+    INCOMING = "in"
+    OUTGOING = "out"
+
+
+@dataclass(frozen=True)
+class SipEvent:
+    """Base of every event; ``at`` is ``time.time()`` when the engine saw it."""
+
+    at: float
+
+
+@dataclass(frozen=True)
+class EngineStarted(SipEvent):
+    listen: str  # host:port actually bound
+    version: str = ""
+
+
+@dataclass(frozen=True)
+class EngineStopped(SipEvent):
+    pass
+
+
+@dataclass(frozen=True)
+class RegistrationChanged(SipEvent):
+    account: str
+    state: RegistrationState
+    code: int = 0  # SIP status of the last REGISTER transaction (200, 401, 403, 408, 503...)
+    reason: str = ""
+    expires: int = 0
+    next_retry_in: float | None = None  # seconds until the engine retries after a failure
+
+
+@dataclass(frozen=True)
+class IncomingCall(SipEvent):
+    call_id: int  # engine's handle for commands; unique within the process run
+    account: str
+    remote_uri: str
+    display_name: str
+    number: str  # caller's number: P-Asserted-Identity, Remote-Party-ID, else the URI user part
+    sip_call_id: str = ""
+    waiting: bool = False  # another call is already up: this one is call waiting
+
+
+@dataclass(frozen=True)
+class CallStateChanged(SipEvent):
+    call_id: int
+    account: str
+    direction: Direction
+    state: CallState
+    remote_uri: str
+    display_name: str
+    number: str
+    code: int = 0  # last SIP status seen for the call (180, 200, 486, 404, 487...)
+    reason: str = ""
+    held: bool = False  # we put it on hold
+    remote_held: bool = False
+    muted: bool = False
+    local_hangup: bool = False  # at DISCONNECTED: did we end it?
+    recording_path: str | None = None
+
+
+@dataclass(frozen=True)
+class CallMediaChanged(SipEvent):
+    call_id: int
+    active: bool  # audio flows
+    held: bool = False
+    remote_held: bool = False
+
+
+@dataclass(frozen=True)
+class DtmfReceived(SipEvent):
+    call_id: int
+    digit: str
+    method: str = "rfc4733"
+
+
+@dataclass(frozen=True)
+class TransferStatus(SipEvent):
+    call_id: int
+    target: str
+    code: int  # NOTIFY sipfrag status from the transferee (100, 180, 200, 4xx...)
+    final: bool
+
+
+@dataclass(frozen=True)
+class CallForwarded(SipEvent):
+    """An incoming call the engine redirected (302) by a forwarding rule; it never rang here."""
+
+    account: str
+    remote_uri: str
+    display_name: str
+    number: str
+    target: str
+    rule: str  # always | busy | no_answer
+
+
+@dataclass(frozen=True)
+class CallRejectedByRule(SipEvent):
+    """An incoming call refused without ringing (do-not-disturb): logged as missed/rejected."""
+
+    account: str
+    remote_uri: str
+    display_name: str
+    number: str
+    code: int
+    rule: str  # dnd
+
+
+@dataclass(frozen=True)
+class CallQuality(SipEvent):
+    call_id: int
+    codec: str = ""
+    rx_loss_percent: float = 0.0
+    tx_loss_percent: float = 0.0
+    jitter_ms: float = 0.0
+    rtt_ms: float = 0.0
+    bridge_underruns: int = 0
+    bridge_overruns: int = 0
+
+
+@dataclass(frozen=True)
+class AudioLevels(SipEvent):
+    mic: float  # 0.0 .. 1.0 (peak of the last period)
+    speaker: float
+
+
+@dataclass(frozen=True)
+class AudioDeviceNotice(SipEvent):
+    """Something the user must know about sound: missing PortAudio, a device gone or back."""
+
+    kind: str  # unavailable | device_lost | device_back | fallback
+    message: str
+    device: str = ""
+
+
+@dataclass(frozen=True)
+class EngineError(SipEvent):
+    """A command that could not be carried out; ``message`` is fit to show a user."""
+
+    message: str
+    command: str = ""
+    call_id: int | None = None
+    extras: dict[str, str] = field(default_factory=dict)

@@ -1,0 +1,1 @@
+"""Helpers that start real peers for tests: SIP server, phones, JACK, PostgreSQL."""
