@@ -1,0 +1,36 @@
+"""Secrets never reach a log line, whoever logs them."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from softphone.logs import redact, register_secret, setup_logging
+
+
+def test_authorization_header_and_digest_response_are_masked() -> None:
+    msg = (
+        "REGISTER sip:127.0.0.1 SIP/2.0\r\n"
+        'Authorization: Digest username="alice", realm="127.0.0.1", nonce="abc", '
+        'uri="sip:127.0.0.1", response="0123456789abcdef0123456789abcdef"\r\n'
+    )
+    out = redact(msg)
+    assert "0123456789abcdef" not in out
+    assert "Authorization: ***" in out
+
+
+def test_password_settings_and_urls_are_masked() -> None:
+    assert "s3cr3t" not in redact('password = "s3cr3t"')
+    assert "pw123" not in redact("postgresql+psycopg://agent:pw123@db/crm")
+
+
+def test_registered_secret_is_masked_in_the_log_file(profile_dir: Path) -> None:
+    path = setup_logging(profile_dir, verbose=True, console=False)
+    assert path is not None
+    register_secret("Tr0ub4dor&3")
+    logging.getLogger("softphone.test").info("user typed %s by mistake", "Tr0ub4dor&3")
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    text = path.read_text("utf-8")
+    assert "user typed *** by mistake" in text
+    assert "Tr0ub4dor" not in text
