@@ -152,3 +152,21 @@ def test_provisioned_password_moves_to_secret_store(profile_dir: Path) -> None:
     mode = stat.S_IMODE(secrets.fallback_path.stat().st_mode)
     assert mode == 0o600
     assert load_settings(profile_dir).accounts[0].password is None
+
+
+def test_first_start_moves_password_and_fills_it_back(profile_dir: Path) -> None:
+    from softphone.provisioning import accounts_with_passwords
+
+    write(profile_dir, ISSUE_EXAMPLE)
+    (acc,) = accounts_with_passwords(profile_dir, load_settings(profile_dir))
+    assert acc.password == "secret"
+    assert 'password' not in settings_path(profile_dir).read_text("utf-8")
+    (again,) = accounts_with_passwords(profile_dir, load_settings(profile_dir))
+    assert again.password == "secret"
+
+
+def test_no_account_means_a_lan_account(profile_dir: Path) -> None:
+    from softphone.provisioning import accounts_with_passwords
+
+    (acc,) = accounts_with_passwords(profile_dir, load_settings(profile_dir))
+    assert acc.is_lan
