@@ -1,0 +1,547 @@
+"""Real SIP peers for integration tests: kamailio, baresip and linphonec, each in a temp dir.
+
+Every class is a context manager: ``__enter__`` writes the peer's config (free ports), starts
+the process and waits until it answers; ``__exit__`` stops it (also when the test failed) and
+kills it if it does not quit in time. Nothing here sleeps to wait: each wait polls a condition
+(a socket that answers, a line in the output, an event) with a deadline.
+
+* :class:`Kamailio`: registrar + stateful proxy on ``127.0.0.1:port`` (UDP); every user's
+  password is ``secret``; REGISTER and new INVITE/REFER/MESSAGE/SUBSCRIBE are challenged.
+* :class:`Baresip`: an independent phone driven through its ``ctrl_tcp`` module (JSON in
+  netstrings); plays a sine tone and dumps what it hears to ``dump-*-dec.wav``.
+* :class:`Linphonec`: a second independent phone driven over stdin.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import queue
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+from tests.harness.ports import free_port
+
+DATA = Path(__file__).parent / "data"
+PASSWORD = "secret"
+
+
+class PeerError(RuntimeError):
+    """A peer did not start, answer or behave in time; the message carries its log tail."""
+
+
+def _fill(template: str, values: dict[str, str]) -> str:
+    for key, value in values.items():
+        template = template.replace(f"@{key}@", value)
+    left = re.findall(r"@[A-Z_]+@", template)
+    if left:
+        raise ValueError(f"unfilled placeholders: {left}")
+    return template
+
+
+def wait_until(predicate: Callable[[], Any], timeout: float, what: str, step: float = 0.02) -> Any:
+    """Poll ``predicate`` until it returns something truthy; raise TimeoutError naming ``what``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            raise TimeoutError(f"timed out after {timeout:.1f} s waiting for {what}")
+        threading.Event().wait(step)
+
+
+def sip_options_ping(host: str, port: int, timeout: float = 0.2) -> str | None:
+    """Send one SIP OPTIONS over UDP; return the status line of the answer, or None."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        local = s.getsockname()[1]
+        branch = "z9hG4bK" + uuid.uuid4().hex[:16]
+        msg = (
+            f"OPTIONS sip:{host}:{port} SIP/2.0\r\n"
+            f"Via: SIP/2.0/UDP 127.0.0.1:{local};branch={branch};rport\r\n"
+            "Max-Forwards: 70\r\n"
+            f"From: <sip:probe@127.0.0.1:{local}>;tag={uuid.uuid4().hex[:8]}\r\n"
+            f"To: <sip:{host}:{port}>\r\n"
+            f"Call-ID: {uuid.uuid4().hex}@probe\r\n"
+            "CSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n"
+        )
+        s.sendto(msg.encode(), (host, port))
+        s.settimeout(timeout)
+        try:
+            data = s.recv(65535)
+        except OSError:
+            return None
+    return data.split(b"\r\n", 1)[0].decode(errors="replace")
+
+
+class _Peer:
+    """A child process with its output in a log file; subclasses fill in ``_start``."""
+
+    name = "peer"
+
+    def __init__(self, workdir: Path | None) -> None:
+        self._own_dir = workdir is None
+        self.dir = Path(tempfile.mkdtemp(prefix=f"{self.name}-")) if workdir is None else workdir
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.log_path = self.dir / f"{self.name}.log"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def log(self) -> str:
+        """Everything the process wrote to stdout/stderr so far."""
+        try:
+            return self.log_path.read_text(errors="replace")
+        except FileNotFoundError:
+            return ""
+
+    def _fail(self, message: str) -> PeerError:
+        tail = "\n".join(self.log().splitlines()[-40:])
+        return PeerError(f"{self.name}: {message}\n--- last lines of {self.log_path} ---\n{tail}")
+
+    def _popen(self, argv: list[str], env: dict[str, str] | None = None,
+               stdin: int | None = subprocess.DEVNULL) -> subprocess.Popen[bytes]:
+        with open(self.log_path, "ab") as log:
+            self.proc = subprocess.Popen(
+                argv, stdin=stdin, stdout=log, stderr=subprocess.STDOUT, cwd=self.dir,
+                env=env, start_new_session=True,
+            )
+        return self.proc
+
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def _start(self) -> None:
+        raise NotImplementedError
+
+    def _ask_to_quit(self) -> None:
+        """Polite shutdown (a quit command); default: SIGTERM."""
+        if self.proc is not None:
+            self.proc.send_signal(signal.SIGTERM)
+
+    def start(self) -> Self:
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self, timeout: float = 5.0) -> None:
+        proc = self.proc
+        if proc is not None and proc.poll() is None:
+            try:
+                self._ask_to_quit()
+                proc.wait(timeout)
+            except (subprocess.TimeoutExpired, OSError):
+                pass
+            if proc.poll() is None:
+                proc.terminate()
+                try:
+                    proc.wait(2.0)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait(5.0)
+
+    def cleanup(self) -> None:
+        """Remove the temp dir if this object made it (keep it while debugging: don't call)."""
+        if self._own_dir:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+class Kamailio(_Peer):
+    """Registrar + proxy (UDP, no DB) on ``127.0.0.1:port``; password ``secret`` for everyone."""
+
+    name = "kamailio"
+
+    def __init__(self, port: int | None = None, workdir: Path | None = None) -> None:
+        super().__init__(workdir)
+        self.port = port or free_port()
+        self.host = "127.0.0.1"
+
+    @property
+    def uri(self) -> str:
+        """``sip:127.0.0.1:PORT`` (registrar / outbound proxy URI)."""
+        return f"sip:{self.host}:{self.port}"
+
+    def aor(self, user: str) -> str:
+        return f"sip:{user}@{self.host}:{self.port}"
+
+    def _start(self) -> None:
+        cfg = self.dir / "kamailio.cfg"
+        template = (DATA / "kamailio.cfg").read_text()
+        cfg.write_text(_fill(template, {"SIP_PORT": str(self.port)}))
+        self._popen([
+            "kamailio", "-DD", "-E", "-f", str(cfg), "-Y", str(self.dir), "-w", str(self.dir),
+            "-P", str(self.dir / "kamailio.pid"), "-m", "32", "-M", "4",
+        ])
+        try:
+            wait_until(self._answers, 10.0, f"kamailio to answer on port {self.port}")
+        except TimeoutError as e:
+            raise self._fail(str(e)) from None
+
+    def _answers(self) -> bool:
+        if not self.running():
+            raise self._fail("exited while starting")
+        return sip_options_ping(self.host, self.port) is not None
+
+    def relayed(self, method: str) -> list[str]:
+        """Log lines of requests the proxy relayed (``relay METHOD uri (from ...)``)."""
+        return [ln for ln in self.log().splitlines() if f"relay {method} " in ln]
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+class Baresip(_Peer):
+    """baresip driven over ``ctrl_tcp``.
+
+    Args:
+        user: user part of its address ``sip:USER@127.0.0.1:PORT`` (digits work: caller ID).
+        auto_answer: answer incoming calls at once.
+        tone_hz: the sine tone it sends in every call (``audio_source ausine,HZ``).
+        dump_dir: where ``sndfile`` dumps what it heard/sent (default: ``DIR/dumps``).
+        register_with: register ``sip:USER@kamailio`` (password ``secret``) and send every
+            request through that proxy; None: no registration, direct calls.
+        codecs: ``audio_codecs`` of the account.
+    """
+
+    name = "baresip"
+
+    def __init__(self, port: int | None = None, user: str = "bob", *, auto_answer: bool = True,
+                 tone_hz: int = 440, dump_dir: Path | None = None,
+                 register_with: Kamailio | None = None, codecs: str = "PCMU,G722",
+                 workdir: Path | None = None) -> None:
+        super().__init__(workdir)
+        # baresip also binds PORT+1 (TLS) when libre has TLS.
+        self.port = port or free_port(count=2)
+        self.user = user
+        self.auto_answer = auto_answer
+        self.tone_hz = tone_hz
+        self.dump_dir = dump_dir or self.dir / "dumps"
+        self.register_with = register_with
+        self.codecs = codecs
+        self.ctrl_port = free_port()
+        self.rtp_base = free_port(count=8)
+        self.events: list[dict[str, Any]] = []
+        self._events_cv = threading.Condition()
+        self._responses: dict[str, queue.Queue[dict[str, Any]]] = {}
+        self._sock: socket.socket | None = None
+        self._reader: threading.Thread | None = None
+        self._send_lock = threading.Lock()
+
+    @property
+    def uri(self) -> str:
+        """Where to call it directly: ``sip:USER@127.0.0.1:PORT``."""
+        return f"sip:{self.user}@127.0.0.1:{self.port}"
+
+    @property
+    def aor(self) -> str:
+        return self.register_with.aor(self.user) if self.register_with else self.uri
+
+    def _account_line(self) -> str:
+        answer = "auto" if self.auto_answer else "manual"
+        common = f"answermode={answer};audio_codecs={self.codecs}"
+        k = self.register_with
+        if k is None:
+            return f"<{self.uri}>;regint=0;{common}"
+        return (f"<{k.aor(self.user)}>;auth_pass={PASSWORD};regint=600;"
+                f'outbound="{k.uri}";{common}')
+
+    def _start(self) -> None:
+        self.dump_dir.mkdir(parents=True, exist_ok=True)
+        conf = self.dir / "conf"
+        conf.mkdir(exist_ok=True)
+        (conf / "config").write_text(_fill((DATA / "baresip.config").read_text(), {
+            "SIP_PORT": str(self.port),
+            "AUDIO_SOURCE": f"ausine,{self.tone_hz}",
+            "RTP_PORTS": f"{self.rtp_base}-{self.rtp_base + 7}",
+            "CTRL_PORT": str(self.ctrl_port),
+            "DUMP_DIR": str(self.dump_dir),
+        }))
+        (conf / "accounts").write_text(self._account_line() + "\n")
+        self._popen(["baresip", "-f", str(conf)])
+        try:
+            self._sock = wait_until(self._connect, 10.0, "baresip ctrl_tcp to accept")
+        except TimeoutError as e:
+            raise self._fail(str(e)) from None
+        self._reader = threading.Thread(target=self._read_loop, name="baresip-ctrl", daemon=True)
+        self._reader.start()
+        if self.register_with is not None:
+            # REGISTER_OK may come before ctrl_tcp accepts: read the log line instead.
+            try:
+                wait_until(lambda: re.search(r"\} 200 OK .*binding", self.log()), 10.0,
+                           f"baresip {self.user} to register")
+            except TimeoutError as e:
+                raise self._fail(str(e)) from None
+
+    def _connect(self) -> socket.socket | None:
+        if not self.running():
+            raise self._fail("exited while starting")
+        try:
+            return socket.create_connection(("127.0.0.1", self.ctrl_port), timeout=0.2)
+        except OSError:
+            return None
+
+    def _read_loop(self) -> None:
+        assert self._sock is not None
+        sock = self._sock
+        sock.settimeout(None)
+        buf = b""
+        while True:
+            try:
+                chunk = sock.recv(65536)
+            except OSError:
+                return
+            if not chunk:
+                return
+            buf += chunk
+            while True:
+                colon = buf.find(b":")
+                if colon < 0:
+                    break
+                length = int(buf[:colon])
+                if len(buf) < colon + 1 + length + 1:
+                    break
+                payload = buf[colon + 1: colon + 1 + length]
+                buf = buf[colon + 1 + length + 1:]
+                self._dispatch(json.loads(payload))
+
+    def _dispatch(self, msg: dict[str, Any]) -> None:
+        if msg.get("response"):
+            q = self._responses.get(str(msg.get("token")))
+            if q is not None:
+                q.put(msg)
+            return
+        with self._events_cv:
+            self.events.append(msg)
+            self._events_cv.notify_all()
+
+    def command(self, command: str, params: str = "", timeout: float = 5.0) -> dict[str, Any]:
+        """Run a baresip command (``dial``, ``hangup``, ``accept``, ``hold``, ...); its response."""
+        if self._sock is None:
+            raise self._fail("not started")
+        token = uuid.uuid4().hex[:12]
+        q: queue.Queue[dict[str, Any]] = queue.Queue()
+        self._responses[token] = q
+        body = json.dumps({"command": command, "params": params, "token": token}).encode()
+        with self._send_lock:
+            self._sock.sendall(str(len(body)).encode() + b":" + body + b",")
+        try:
+            return q.get(timeout=timeout)
+        except queue.Empty:
+            raise self._fail(f"no response to {command!r} in {timeout} s") from None
+        finally:
+            self._responses.pop(token, None)
+
+    def dial(self, uri: str) -> None:
+        self.command("dial", uri)
+
+    def hangup(self) -> None:
+        self.command("hangup")
+
+    def accept(self) -> None:
+        self.command("accept")
+
+    def send_dtmf(self, digits: str) -> None:
+        """Send RFC 4733 digits in the current call (one ``sndcode`` per digit)."""
+        for d in digits:
+            self.command("sndcode", d)
+
+    def wait_event(self, type_: str, timeout: float = 10.0, after: int = 0,
+                   **match: str) -> dict[str, Any]:
+        """The first event of ``type_`` (e.g. ``CALL_ESTABLISHED``) at index >= ``after``.
+
+        ``match`` filters on other fields (``direction="incoming"``).
+        """
+        def find() -> dict[str, Any] | None:
+            for ev in self.events[after:]:
+                if ev.get("type") == type_ and all(ev.get(k) == v for k, v in match.items()):
+                    return ev
+            return None
+
+        deadline = time.monotonic() + timeout
+        with self._events_cv:
+            while True:
+                found = find()
+                if found is not None:
+                    return found
+                left = deadline - time.monotonic()
+                if left <= 0 or not self.running():
+                    seen = [e.get("type") for e in self.events[after:]]
+                    raise self._fail(f"no {type_} event in {timeout} s (saw {seen})")
+                self._events_cv.wait(min(left, 0.1))
+
+    def decoded_dumps(self) -> list[Path]:
+        """The WAV files of audio it received (``dump-*-dec.wav``), oldest first."""
+        return sorted(self.dump_dir.glob("dump-*-dec.wav"))
+
+    def _ask_to_quit(self) -> None:
+        if self._sock is not None and self.running():
+            try:
+                body = json.dumps({"command": "quit", "params": "", "token": "quit"}).encode()
+                with self._send_lock:
+                    self._sock.sendall(str(len(body)).encode() + b":" + body + b",")
+            except OSError:
+                super()._ask_to_quit()
+        else:
+            super()._ask_to_quit()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        super().stop(timeout)
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+class Linphonec(_Peer):
+    """linphonec (liblinphone's console phone) driven over stdin, with a private $HOME.
+
+    Args:
+        user: user part of ``sip:USER@127.0.0.1:PORT``.
+        auto_answer: start with ``-a``.
+        register_with: register ``sip:USER@kamailio`` with password ``secret``.
+    """
+
+    name = "linphonec"
+
+    def __init__(self, port: int | None = None, user: str = "carol", *, auto_answer: bool = True,
+                 register_with: Kamailio | None = None, workdir: Path | None = None) -> None:
+        super().__init__(workdir)
+        self.port = port or free_port()
+        self.rtp_port = free_port(count=2)
+        self.user = user
+        self.auto_answer = auto_answer
+        self.register_with = register_with
+        self._lines: list[str] = []
+        self._cv = threading.Condition()
+        self._reader: threading.Thread | None = None
+
+    @property
+    def uri(self) -> str:
+        return f"sip:{self.user}@127.0.0.1:{self.port}"
+
+    def _rc(self) -> str:
+        text = _fill((DATA / "linphonerc").read_text(), {
+            "SIP_PORT": str(self.port),
+            "RTP_PORT": str(self.rtp_port),
+            "DEFAULT_PROXY": "0" if self.register_with else "-1",
+            "USER": self.user,
+        })
+        k = self.register_with
+        if k is not None:
+            text += (
+                "\n[proxy_0]\n"
+                f"reg_proxy=<{k.uri}>\nreg_identity={k.aor(self.user)}\n"
+                "reg_expires=600\nreg_sendregister=1\npublish=0\n"
+                "\n[auth_info_0]\n"
+                f"username={self.user}\npasswd={PASSWORD}\nrealm=127.0.0.1\n"
+            )
+        return text
+
+    def _start(self) -> None:
+        home = self.dir / "home"
+        (home / ".local" / "share" / "linphone").mkdir(parents=True, exist_ok=True)
+        rc = self.dir / "linphonerc"
+        rc.write_text(self._rc())
+        env = dict(os.environ, HOME=str(home))
+        argv = ["linphonec", "-c", str(rc)] + (["-a"] if self.auto_answer else [])
+        with open(self.log_path, "ab"):
+            pass
+        self.proc = subprocess.Popen(
+            argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            cwd=self.dir, env=env, start_new_session=True,
+        )
+        self._reader = threading.Thread(target=self._read_loop, name="linphonec-out", daemon=True)
+        self._reader.start()
+        try:
+            wait_until(self._listening, 15.0, f"linphonec to listen on UDP {self.port}")
+            if self.register_with is not None:
+                self.wait_output(r"[Rr]egistration on .* successful", 10.0)
+        except TimeoutError as e:
+            raise self._fail(str(e)) from None
+
+    def _listening(self) -> bool:
+        if not self.running():
+            raise self._fail("exited while starting")
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            try:
+                s.bind(("127.0.0.1", self.port))
+            except OSError:
+                return True
+        return False
+
+    def _read_loop(self) -> None:
+        assert self.proc is not None and self.proc.stdout is not None
+        with open(self.log_path, "ab") as log:
+            for raw in self.proc.stdout:
+                log.write(raw)
+                log.flush()
+                with self._cv:
+                    self._lines.append(raw.decode(errors="replace").rstrip("\n"))
+                    self._cv.notify_all()
+
+    @property
+    def lines(self) -> list[str]:
+        with self._cv:
+            return list(self._lines)
+
+    def send(self, line: str) -> None:
+        """Type one command (``call sip:...``, ``answer``, ``terminate``, ``calls``...)."""
+        if self.proc is None or self.proc.stdin is None:
+            raise self._fail("not started")
+        self.proc.stdin.write(line.encode() + b"\n")
+        self.proc.stdin.flush()
+
+    def wait_output(self, pattern: str, timeout: float = 10.0, after: int = 0) -> re.Match[str]:
+        """The first output line (index >= ``after``) matching the regex ``pattern``."""
+        rx = re.compile(pattern)
+        deadline = time.monotonic() + timeout
+        with self._cv:
+            while True:
+                for line in self._lines[after:]:
+                    m = rx.search(line)
+                    if m:
+                        return m
+                left = deadline - time.monotonic()
+                if left <= 0 or not self.running():
+                    raise self._fail(f"no output matching {pattern!r} in {timeout} s")
+                self._cv.wait(min(left, 0.1))
+
+    def _ask_to_quit(self) -> None:
+        try:
+            self.send("quit")
+        except (OSError, PeerError):
+            super()._ask_to_quit()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        super().stop(timeout)
+        if self.proc is not None and self.proc.stdin is not None:
+            with contextlib.suppress(OSError):
+                self.proc.stdin.close()
+        if self._reader is not None:
+            self._reader.join(2.0)
