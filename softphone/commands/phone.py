@@ -1,0 +1,202 @@
+"""Phone commands: ``dial``, ``answer``, ``hangup``, ``dnd``, ``selftest``, ``diagnostics``.
+
+``dial``/``answer``/``hangup``/``dnd`` are handed to the softphone already running for the
+profile (see :mod:`softphone.ipc`) and exit 0 with its reply. With nothing running, ``dial``
+starts the app with the number pending (``args.dial_target``, picked up by
+:func:`softphone.app.run_gui`), the others exit with :data:`EXIT_NOT_RUNNING`.
+
+A clicked ``tel:``/``sip:``/``callto:`` link arrives as ``softphone tel:+7-495-123-45-67``;
+``softphone/cli.py`` turns it into ``dial`` and :func:`decode_dial_target` into ``+74951234567``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+EXIT_FAILED = 1  # the running instance refused the command, or selftest found a problem
+EXIT_USAGE = 2  # bad number / address
+EXIT_NOT_RUNNING = 3  # no softphone runs for this profile
+
+_NOISE = re.compile(r"[\s\-().\u00a0/\u2010-\u2015]")
+_NUMBER = re.compile(r"^\+?[0-9*#]+$")
+
+
+class BadTarget(ValueError):
+    """A link or number that cannot be dialled; the message says why."""
+
+
+def _compact_number(text: str) -> str | None:
+    compact = _NOISE.sub("", text)
+    if compact and _NUMBER.match(compact) and any(c.isdigit() for c in compact):
+        return compact
+    return None
+
+
+def decode_dial_target(text: str) -> str:
+    """What to dial for a command-line argument or a clicked link.
+
+    * ``tel:+7-495-123-45-67`` / ``tel:+74951234567;ext=12`` (RFC 3966) -> ``+74951234567``
+      (visual separators and parameters dropped, ``%xx`` decoded);
+    * ``callto://+7 495 123 45 67`` / ``callto:+7495...`` -> ``+74951234567``;
+      ``callto:user@host`` -> ``user@host``; ``callto:sip:...`` -> the SIP URI;
+    * ``sip:``/``sips:`` URIs are kept, minus a ``//`` after the scheme and any ``?headers``
+      part (a web page must not be able to add SIP headers to a call);
+    * anything else (a typed number, an extension, ``user@host``) is returned stripped, as typed.
+
+    Raises :class:`BadTarget` for an empty target or a ``tel:`` link without a number.
+    """
+    target = text.strip()
+    lowered = target.lower()
+    if lowered.startswith("tel:"):
+        body = unquote(target[4:].lstrip("/").split(";", 1)[0].split("?", 1)[0])
+        number = _compact_number(body)
+        if number is None:
+            raise BadTarget(f"not a phone number: {text!r}")
+        return number
+    if lowered.startswith("callto:"):
+        body = unquote(target[7:].lstrip("/").split("?", 1)[0]).strip()
+        if body.lower().startswith(("sip:", "sips:", "tel:")):
+            return decode_dial_target(body)
+        number = _compact_number(body)
+        if number is not None:
+            return number
+        if not body:
+            raise BadTarget(f"nothing to dial in {text!r}")
+        return body
+    if lowered.startswith(("sip:", "sips:")):
+        scheme, rest = target.split(":", 1)
+        rest = rest.lstrip("/").split("?", 1)[0]
+        if not rest:
+            raise BadTarget(f"nothing to dial in {text!r}")
+        return f"{scheme.lower()}:{rest}"
+    if not target:
+        raise BadTarget("nothing to dial: the number or address is empty")
+    return target
+
+
+# ---------------------------------------------------------------------------------------------
+# Parsers
+
+
+def add_parsers(sub: Any) -> None:
+    dial = sub.add_parser(
+        "dial",
+        help="call a number or SIP address (tel:/sip:/callto: links too)",
+        description="Call NUMBER in the running softphone, or start softphone and call it.",
+    )
+    dial.add_argument("target", metavar="NUMBER|URI")
+    dial.set_defaults(handler=run_dial)
+
+    answer = sub.add_parser("answer", help="answer the ringing call in the running softphone")
+    answer.set_defaults(handler=run_forwarded, ipc_command="answer")
+
+    hangup = sub.add_parser("hangup", help="end the current call in the running softphone")
+    hangup.set_defaults(handler=run_forwarded, ipc_command="hangup")
+
+    dnd = sub.add_parser("dnd", help="do not disturb on or off in the running softphone")
+    dnd.add_argument("state", choices=("on", "off"))
+    dnd.set_defaults(handler=run_forwarded, ipc_command="dnd")
+
+    selftest = sub.add_parser(
+        "selftest",
+        help="check that SIP, the database and the sound system work, then exit",
+        description="Start the SIP engine on a free local port, open the contact database and "
+        "list sound devices; print a short report. Exit status 0 when every part works.",
+    )
+    selftest.set_defaults(handler=run_selftest)
+
+    diagnostics = sub.add_parser(
+        "diagnostics",
+        help="print versions, devices, account states and recent log lines (no secrets)",
+    )
+    diagnostics.set_defaults(handler=run_diagnostics)
+
+
+# ---------------------------------------------------------------------------------------------
+# Handlers
+
+
+def _not_running(profile: Path) -> int:
+    print(f"softphone: softphone is not running for profile {profile}", file=sys.stderr)
+    return EXIT_NOT_RUNNING
+
+
+def _hand_over(profile: Path, command: str, args: list[str]) -> int | None:
+    """Send to the running instance; None when none runs, else the exit status."""
+    from softphone.ipc import IpcError, request
+
+    try:
+        reply = request(profile, command, args)
+    except IpcError as exc:
+        print(f"softphone: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    if reply is None:
+        return None
+    if reply.ok:
+        if reply.message:
+            print(reply.message)
+        return 0
+    print(f"softphone: {reply.message}", file=sys.stderr)
+    return EXIT_FAILED
+
+
+def run_dial(args: argparse.Namespace, profile: Path, settings: Any) -> int:
+    try:
+        target = decode_dial_target(args.target)
+    except BadTarget as exc:
+        print(f"softphone: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    status = _hand_over(profile, "dial", [target])
+    if status is not None:
+        return status
+    try:
+        from softphone.app import run_gui
+    except ModuleNotFoundError as exc:
+        print(f"softphone: the desktop app is not available: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    args.dial_target = target
+    return int(run_gui(args, profile, settings))
+
+
+def run_forwarded(args: argparse.Namespace, profile: Path, settings: Any) -> int:
+    command: str = args.ipc_command
+    command_args = [args.state] if command == "dnd" else []
+    status = _hand_over(profile, command, command_args)
+    return _not_running(profile) if status is None else status
+
+
+def run_selftest(args: argparse.Namespace, profile: Path, settings: Any) -> int:
+    from softphone.diagnostics import run_selftest as selftest
+
+    checks = selftest(profile, settings)
+    width = max(len(c.name) for c in checks)
+    for check in checks:
+        mark = "ok  " if check.ok else "FAIL"
+        print(f"{mark} {check.name.ljust(width)}  {check.detail}")
+    failed = [c.name for c in checks if not c.ok]
+    if failed:
+        print(f"selftest failed: {', '.join(failed)}", file=sys.stderr)
+        return EXIT_FAILED
+    print("selftest passed")
+    return 0
+
+
+def run_diagnostics(args: argparse.Namespace, profile: Path, settings: Any) -> int:
+    from softphone.ipc import IpcError, request
+
+    try:
+        reply = request(profile, "diagnostics", [], timeout=10.0)
+    except IpcError:
+        reply = None
+    if reply is not None and reply.ok:
+        print(reply.message)
+        return 0
+    from softphone.diagnostics import collect_diagnostics
+
+    print(collect_diagnostics(profile, settings))
+    return 0

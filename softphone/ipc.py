@@ -1,0 +1,322 @@
+"""One running softphone per profile, and a way for a second start to hand it a command.
+
+The running app owns an :class:`InstanceServer` (a ``QLocalServer``). A second
+``softphone dial tel:+7...`` (a clicked link), ``softphone answer`` or ``softphone`` alone
+connects with :func:`request` / :func:`send_command`, which are plain-socket clients that work
+without a ``QApplication``, hands the command over and exits.
+
+Where the server listens (:func:`server_address`):
+
+* Linux / macOS: a unix socket ``softphone-<hash>.sock`` in ``$XDG_RUNTIME_DIR`` (private to the
+  user) or else the system temp dir; ``<hash>`` is derived from the resolved profile path and the
+  user id, so every profile (a test's temporary one, the user's real one) has its own socket and
+  tests never talk to an app that is open on the same machine. The socket is created with
+  ``QLocalServer.UserAccessOption`` (only the user may connect). A socket file left behind by a
+  crash is detected (nobody accepts on it) and removed before listening.
+* Windows: the named pipe ``\\\\.\\pipe\\softphone-<hash>``.
+
+Protocol: the client sends one JSON line ``{"command": str, "args": [str, ...]}`` and reads one
+JSON line ``{"ok": bool, "message": str}``; then both sides close.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import hashlib
+import json
+import logging
+import os
+import socket
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger("softphone.ipc")
+
+#: Longest request line the server reads; a longer one is refused.
+MAX_REQUEST = 64 * 1024
+#: Longest reply line the client reads (diagnostics can be long).
+MAX_REPLY = 4 * 1024 * 1024
+
+CommandHandler = Callable[[str, list[str]], str]
+
+
+class IpcError(Exception):
+    """An instance runs for the profile but the exchange failed (no reply, bad reply)."""
+
+
+class CommandError(Exception):
+    """Raised by a command handler: the reply is ``ok: false`` with this message."""
+
+
+class AlreadyRunning(Exception):
+    """Another instance already serves this profile."""
+
+
+@dataclass(frozen=True)
+class Reply:
+    ok: bool
+    message: str
+
+
+# ---------------------------------------------------------------------------------------------
+# Addresses
+
+
+def _profile_key(profile: Path) -> str:
+    resolved = str(Path(profile).expanduser().resolve())
+    uid = str(os.getuid()) if hasattr(os, "getuid") else os.environ.get("USERNAME", "")
+    return hashlib.sha256(f"{uid}\0{resolved}".encode()).hexdigest()[:20]
+
+
+def _runtime_dir() -> Path:
+    runtime = os.environ.get("XDG_RUNTIME_DIR")
+    if runtime and os.path.isdir(runtime) and os.access(runtime, os.W_OK | os.X_OK):
+        return Path(runtime)
+    return Path(tempfile.gettempdir())
+
+
+def server_address(profile: Path) -> str:
+    """The socket path (unix) or pipe name (Windows) the instance for ``profile`` listens on."""
+    name = f"softphone-{_profile_key(profile)}"
+    if sys.platform == "win32":
+        return rf"\\.\pipe\{name}"
+    return str(_runtime_dir() / f"{name}.sock")
+
+
+# ---------------------------------------------------------------------------------------------
+# Client (no Qt)
+
+
+def request(profile: Path, command: str, args: list[str] | tuple[str, ...] = (),
+            timeout: float = 2.0) -> Reply | None:
+    """Hand ``command`` to the instance running for ``profile``.
+
+    Returns its :class:`Reply`, or None when no instance runs (no socket, or a stale one).
+    Raises :class:`IpcError` when an instance accepts the connection but does not answer
+    within ``timeout`` seconds or answers garbage.
+    """
+    payload = json.dumps({"command": command, "args": [str(a) for a in args]}) + "\n"
+    address = server_address(profile)
+    if sys.platform == "win32":
+        raw = _exchange_pipe(address, payload.encode(), timeout)
+    else:
+        raw = _exchange_unix(address, payload.encode(), timeout)
+    if raw is None:
+        return None
+    try:
+        data = json.loads(raw.decode("utf-8"))
+        return Reply(ok=bool(data["ok"]), message=str(data.get("message", "")))
+    except (ValueError, KeyError, TypeError) as exc:
+        raise IpcError(f"the running softphone sent an unreadable reply: {exc}") from None
+
+
+def send_command(profile: Path, command: str, args: list[str] | tuple[str, ...] = (),
+                 timeout: float = 2.0) -> str | None:
+    """Like :func:`request` but returns only the reply message (None: no instance running)."""
+    reply = request(profile, command, args, timeout)
+    return None if reply is None else reply.message
+
+
+def is_running(profile: Path, timeout: float = 2.0) -> bool:
+    """True when an instance answers on this profile's socket."""
+    try:
+        return request(profile, "ping", (), timeout) is not None
+    except IpcError:
+        return True
+
+
+def _exchange_unix(path: str, payload: bytes, timeout: float) -> bytes | None:
+    if not os.path.exists(path):
+        return None
+    deadline = time.monotonic() + timeout
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.settimeout(timeout)
+        try:
+            sock.connect(path)
+        except (ConnectionRefusedError, FileNotFoundError):
+            return None  # a stale socket left by a crash: nobody listens
+        except TimeoutError:
+            raise IpcError("the running softphone does not accept connections") from None
+        except OSError as exc:
+            if exc.errno in (errno.ECONNREFUSED, errno.ENOENT):
+                return None
+            raise IpcError(f"cannot connect to the running softphone: {exc}") from None
+        try:
+            sock.sendall(payload)
+            return _read_line(sock, deadline)
+        except (TimeoutError, OSError) as exc:
+            raise IpcError(
+                f"the running softphone did not answer within {timeout:g} s ({exc})"
+            ) from None
+
+
+def _read_line(sock: socket.socket, deadline: float) -> bytes:
+    buf = bytearray()
+    while b"\n" not in buf:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError("timed out")
+        sock.settimeout(remaining)
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        buf += chunk
+        if len(buf) > MAX_REPLY:
+            raise IpcError("the running softphone sent a reply that is too long")
+    if b"\n" not in buf:
+        raise IpcError("the running softphone closed the connection without a reply")
+    return bytes(buf.split(b"\n", 1)[0])
+
+
+def _exchange_pipe(name: str, payload: bytes, timeout: float) -> bytes | None:  # pragma: no cover
+    """Windows named pipe client (blocking; the timeout only covers waiting for the pipe)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            pipe = open(name, "r+b", buffering=0)  # noqa: SIM115 - closed below
+            break
+        except FileNotFoundError:
+            return None
+        except OSError as exc:  # ERROR_PIPE_BUSY: all instances busy, retry until deadline
+            if time.monotonic() > deadline:
+                raise IpcError(f"the running softphone does not accept connections: {exc}") \
+                    from None
+            time.sleep(0.05)
+    with pipe:
+        pipe.write(payload)
+        buf = bytearray()
+        while b"\n" not in buf:
+            chunk = pipe.read(65536)
+            if not chunk:
+                break
+            buf += chunk
+        if b"\n" not in buf:
+            raise IpcError("the running softphone closed the connection without a reply")
+        return bytes(buf.split(b"\n", 1)[0])
+
+
+# ---------------------------------------------------------------------------------------------
+# Server (Qt)
+
+
+def _remove_stale_socket(path: str) -> None:
+    """Delete a socket file nobody listens on; raise AlreadyRunning if somebody does."""
+    if sys.platform == "win32" or not os.path.exists(path):
+        return
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.settimeout(1.0)
+        try:
+            sock.connect(path)
+        except OSError:
+            log.info("removing stale instance socket %s", path)
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
+            return
+    raise AlreadyRunning(f"another softphone already runs for this profile ({path})")
+
+
+class InstanceServer:
+    """Accepts commands from later starts of softphone for the same profile.
+
+    ``on_command(command, args) -> str`` runs on the Qt thread that owns this object; it
+    returns the message for the caller, or raises :class:`CommandError` for an ``ok: false``
+    reply. ``ping`` is answered here. Create it after the window shows and keep a reference
+    for the whole run; :meth:`close` (or the object's destruction) removes the socket.
+
+    Raises :class:`AlreadyRunning` when another live instance owns the profile's socket and
+    :class:`IpcError` when listening fails for another reason.
+    """
+
+    def __init__(self, profile: Path, on_command: CommandHandler,
+                 parent: Any | None = None) -> None:
+        from PySide6.QtNetwork import QLocalServer
+
+        self.profile = Path(profile)
+        self.address = server_address(self.profile)
+        self._on_command = on_command
+        self._clients: dict[Any, bytearray] = {}
+        _remove_stale_socket(self.address)
+        self._server = QLocalServer(parent)
+        self._server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
+        if not self._server.listen(self.address):
+            error = self._server.errorString()
+            self._server.deleteLater()
+            raise IpcError(f"cannot listen on {self.address}: {error}")
+        self._server.newConnection.connect(self._on_new_connection)
+        log.info("instance server listening on %s", self.address)
+
+    @property
+    def listening(self) -> bool:
+        return self._server.isListening()
+
+    def close(self) -> None:
+        if self._server.isListening():
+            self._server.close()
+            log.info("instance server closed")
+        for client in list(self._clients):
+            client.abort()
+        self._clients.clear()
+
+    # --- connections -------------------------------------------------------------------------
+
+    def _on_new_connection(self) -> None:
+        while self._server.hasPendingConnections():
+            client = self._server.nextPendingConnection()
+            if client is None:
+                break
+            self._clients[client] = bytearray()
+            client.readyRead.connect(lambda c=client: self._on_ready_read(c))
+            client.disconnected.connect(lambda c=client: self._on_client_gone(c))
+            # Data may already be waiting when the connection is handed out.
+            if client.bytesAvailable():
+                self._on_ready_read(client)
+
+    def _on_client_gone(self, client: Any) -> None:
+        self._clients.pop(client, None)
+        client.deleteLater()
+
+    def _on_ready_read(self, client: Any) -> None:
+        buf = self._clients.get(client)
+        if buf is None:
+            return
+        buf += bytes(client.readAll().data())
+        if b"\n" not in buf:
+            if len(buf) > MAX_REQUEST:
+                self._reply(client, Reply(False, "request too long"))
+            return
+        line = bytes(buf.split(b"\n", 1)[0])
+        self._clients[client] = bytearray()  # one request per connection; ignore the rest
+        self._reply(client, self._handle_line(line))
+
+    def _handle_line(self, line: bytes) -> Reply:
+        try:
+            data = json.loads(line.decode("utf-8"))
+            command = data["command"]
+            args = data.get("args", [])
+            if not isinstance(command, str) or not isinstance(args, list):
+                raise TypeError("command must be a string and args a list")
+            args = [str(a) for a in args]
+        except (ValueError, KeyError, TypeError) as exc:
+            return Reply(False, f"bad request: {exc}")
+        if command == "ping":
+            return Reply(True, "pong")
+        log.info("command from another start: %s %s", command, args)
+        try:
+            return Reply(True, str(self._on_command(command, args)))
+        except CommandError as exc:
+            return Reply(False, str(exc))
+        except Exception as exc:  # a bug in a handler must not take the app down
+            log.exception("command %r failed", command)
+            return Reply(False, f"internal error while handling {command!r}: {exc}")
+
+    def _reply(self, client: Any, reply: Reply) -> None:
+        data = json.dumps({"ok": reply.ok, "message": reply.message}) + "\n"
+        client.write(data.encode("utf-8"))
+        client.flush()
+        client.disconnectFromServer()
