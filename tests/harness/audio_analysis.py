@@ -95,3 +95,22 @@ def assert_tone(path: Path | str, expected_hz: float, *, seconds: float = 1.0,
         f"{path}: dominant frequency {freq:.1f} Hz, expected {expected_hz} +-{tolerance} Hz"
     )
     return freq
+
+
+def band_share(samples: Samples, rate: int, hz: float, tolerance: float = TOLERANCE_HZ) -> float:
+    """Share (0..1) of the signal's spectral energy within ``hz`` +-``tolerance`` (+ window lobe).
+
+    Use it when a recording mixes two tones (both directions of a call): each tone that is
+    really there holds a large share, one that is missing almost none.
+    """
+    x = np.asarray(samples, dtype=np.float64)
+    x = x - x.mean()
+    power = np.abs(np.fft.rfft(x * np.hanning(len(x)))) ** 2
+    power[0] = 0.0
+    total = float(power.sum())
+    if total <= 0.0:
+        return 0.0
+    freqs = np.fft.rfftfreq(len(x), 1.0 / rate)
+    lobe = 2.0 * rate / len(x)  # the Hann main lobe spreads a tone over +-2 bins
+    mask = np.abs(freqs - hz) <= tolerance + lobe
+    return float(power[mask].sum() / total)

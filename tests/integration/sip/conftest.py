@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from tests.harness.sip_peers import Baresip, Kamailio, Linphonec
-from tests.integration.sip.engine_proc import EngineProcess, lan_account
+from tests.integration.sip.engine_proc import EngineFactory, EngineProcess, lan_account
 
 
 def _need(tool: str) -> None:
@@ -27,9 +27,6 @@ def kamailio(tmp_path: Path) -> Iterator[Kamailio]:
     _need("kamailio")
     with Kamailio(workdir=tmp_path / "kamailio") as k:
         yield k
-
-
-EngineFactory = Callable[..., EngineProcess]
 
 
 @pytest.fixture

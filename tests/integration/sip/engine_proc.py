@@ -15,6 +15,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -226,3 +227,7 @@ class EngineProcess:
                    after: int = 0, **match: Any) -> dict[str, Any]:
         return self.wait_event("CallStateChanged", timeout, after, call_id=call_id,
                                state=state, **match)
+
+
+#: ``make_engine(name, accounts=[...], calls={...}, options={...})`` (fixture in conftest.py)
+EngineFactory = Callable[..., EngineProcess]
