@@ -1,0 +1,444 @@
+"""CSV contacts: reading spreadsheets exported by Excel, Google, Outlook and other CRMs; writing.
+
+Reading is forgiving and loses nothing: the delimiter (comma, semicolon, tab, bar) is sniffed,
+columns are recognised by their header in English or Russian (case-insensitive), several phone
+columns give several numbers with labels, columns the contact has no field for are kept in the
+notes as ``Header: value``, and a text that is not a phone number goes to the notes too. A row
+that cannot be a contact (no phone number and no e-mail) is reported with its row number.
+
+Row numbers are spreadsheet rows: the header is row 1, a blank line is a row, a quoted cell
+spanning several lines is one row.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from softphone.crm.io_text import ImportFileError, shorten
+from softphone.crm.records import ContactRecord, SkippedRow
+
+DELIMITERS = (",", ";", "\t", "|")
+DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "bar"}
+HEADER_SEARCH_ROWS = 10  # title lines an export may put above the header
+SWALLOW_LINES = 10  # a quoted cell longer than this that looks like rows: an unclosed quote
+
+csv.field_size_limit(16 * 1024 * 1024)
+
+# Phone labels produced by the readers (and understood by the writers).
+LABEL_MOBILE, LABEL_WORK, LABEL_HOME, LABEL_FAX, LABEL_OTHER = (
+    "mobile", "work", "home", "fax", "other")
+LABEL_PLAIN = LABEL_WORK  # a column just called "Phone" / "Телефон" (the database's default)
+LABEL_MAX = 40
+
+_SINGLE = {
+    "name": {"name", "full name", "fullname", "display name", "contact", "contact name",
+             "фио", "ф и о", "полное имя", "контакт", "имя контакта", "клиент"},
+    "first": {"first name", "firstname", "given name", "first", "имя"},
+    "middle": {"middle name", "additional name", "middle", "отчество"},
+    "last": {"last name", "lastname", "surname", "family name", "last", "фамилия"},
+    "company": {"company", "organization", "organisation", "company name", "org", "employer",
+                "компания", "организация", "фирма", "название компании", "предприятие"},
+    "position": {"position", "title", "job title", "role", "job", "должность", "позиция"},
+    "dnc": {"do not call", "dnc", "donotcall", "do not call list", "не звонить",
+            "не беспокоить"},
+}
+_TAGS = {"tags", "tag", "categories", "category", "group", "groups", "labels",
+         "group membership", "теги", "тег", "метки", "категории", "категория", "группа",
+         "группы"}
+_NOTES = {"notes", "note", "comment", "comments", "remarks", "description", "примечание",
+          "примечания", "комментарий", "комментарии", "заметки", "заметка", "описание"}
+_EMAIL_WORDS = {"email", "e mail", "mail", "почта", "эл почта", "электронная почта", "емейл",
+                "имейл"}
+_TRUE = {"1", "yes", "y", "true", "x", "+", "да", "д", "✓", "✔", "dnc", "не звонить"}
+_SPLIT_NUMBERS = re.compile(r"\s*(?:[,;\n]|:::|\s/\s)\s*")
+_SPLIT_EMAILS = re.compile(r"[\s,;]+|:::")
+_SPLIT_TAGS = re.compile(r"\s*(?:[,;\n]|:::)\s*")
+_NON_WORD = re.compile(r"[^\w]+")
+_DIGIT = re.compile(r"\d")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+def _norm_header(text: str) -> str:
+    text = text.strip().lower().replace("ё", "е").replace("e-mail", "email")
+    return " ".join(_NON_WORD.sub(" ", text).split())
+
+
+def _phone_label(words: list[str]) -> str | None:
+    """The label of a phone column, or None when the header is not a phone column."""
+    is_phone = False
+    for w in words:
+        if w in {"phone", "phones", "telephone", "tel", "mobile", "cell", "cellphone", "fax",
+                 "pager", "тел", "моб", "факс", "phonenumber"} or \
+                w.startswith(("телеф", "мобил", "сотов", "факс")):
+            is_phone = True
+    if not is_phone:
+        return None
+    joined = " ".join(words)
+    if any(w in {"mobile", "cell", "cellphone", "моб"} or w.startswith(("мобил", "сотов"))
+           for w in words):
+        return LABEL_MOBILE
+    if "fax" in words or "факс" in joined:
+        return LABEL_FAX
+    if any(w in {"work", "business", "office", "company"} or w.startswith(("рабоч", "служеб",
+                                                                          "офис"))
+           for w in words):
+        return LABEL_WORK
+    if "home" in words or "домашн" in joined:
+        return LABEL_HOME
+    return LABEL_PLAIN
+
+
+@dataclass
+class _Columns:
+    """Which column holds what, decided once from the header."""
+
+    header: list[str]
+    single: dict[str, int] = field(default_factory=dict)
+    phones: list[tuple[int, str, int | None]] = field(default_factory=list)  # col, label, type col
+    emails: list[int] = field(default_factory=list)
+    tags: list[int] = field(default_factory=list)
+    notes: list[int] = field(default_factory=list)
+    extra: list[int] = field(default_factory=list)  # unknown columns, kept in the notes
+    family_first: bool = False
+
+    @property
+    def known(self) -> int:
+        return len(self.single) + len(self.phones) + len(self.emails) + len(self.tags) + \
+            len(self.notes)
+
+    @property
+    def useful(self) -> bool:
+        return bool(self.phones or self.emails) and bool(
+            self.phones or {"name", "first", "last"} & self.single.keys())
+
+
+def map_header(header: list[str]) -> _Columns:
+    cols = _Columns(header=header)
+    normalized = [_norm_header(h) for h in header]
+    type_cols: dict[str, int] = {}
+    for i, h in enumerate(normalized):
+        m = re.fullmatch(r"(?:phone|телефон)\s*(\d+)\s*(?:type|label|тип)", h)
+        if m:
+            type_cols[m.group(1)] = i
+    for i, h in enumerate(normalized):
+        if not h:
+            cols.extra.append(i)
+            continue
+        words = h.split()
+        if i in type_cols.values():
+            continue
+        m = re.fullmatch(r"(?:organization|organisation|company)\s*\d+\s*(name|title)", h)
+        if m:
+            key = "company" if m.group(1) == "name" else "position"
+            if key not in cols.single:
+                cols.single[key] = i
+                continue
+        if re.fullmatch(r"(?:email|e mail)\s*(\d+)\s*(?:type|label|тип)", h):
+            continue  # Google's "E-mail 1 - Type": metadata, nothing to keep
+        matched = False
+        for key, aliases in _SINGLE.items():
+            if h in aliases and key not in cols.single:
+                cols.single[key] = i
+                matched = True
+                break
+        if matched:
+            continue
+        if "display" in words or "type" in words:
+            cols.extra.append(i)
+            continue
+        if h in _TAGS:
+            cols.tags.append(i)
+        elif h in _NOTES:
+            cols.notes.append(i)
+        elif any(w in _EMAIL_WORDS for w in words) or h in _EMAIL_WORDS or \
+                re.fullmatch(r"(?:email|mail)\s*\d*(?: value| address)?", h) or \
+                "электронн" in h or h.startswith("почта"):
+            cols.emails.append(i)
+        else:
+            label = _phone_label(words)
+            if label is None:
+                cols.extra.append(i)
+                continue
+            m = re.fullmatch(r"(?:phone|телефон)\s*(\d+)(?:\s*value)?", h)
+            cols.phones.append((i, label, type_cols.get(m.group(1)) if m else None))
+    cols.family_first = "last" in cols.single and normalized[cols.single["last"]] == "фамилия"
+    return cols
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading
+
+
+@dataclass
+class CsvLayout:
+    delimiter: str
+    header_row: int  # 1-based
+    columns: _Columns
+
+
+def _lines(text: str) -> list[str]:
+    return list(io.StringIO(text, newline=""))
+
+
+def sniff(text: str, path: Path) -> CsvLayout:
+    """Choose the delimiter and find the header row; explain when neither works."""
+    lines = _lines(text)
+    start = 0
+    if lines and re.fullmatch(r"sep=(.)\r?\n?", lines[0], re.IGNORECASE):
+        forced: tuple[str, ...] = (lines[0][4],)  # Excel's "sep=;" first line
+        start = 1
+    else:
+        forced = DELIMITERS
+    sample = "".join(lines[start:start + 200])
+    best: tuple[tuple[int, int, int], CsvLayout] | None = None
+    for delim in forced:
+        rows = list(csv.reader(io.StringIO(sample, newline=""), delimiter=delim))
+        for r, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+            if not any(c.strip() for c in row):
+                continue
+            cols = map_header(row)
+            if not cols.useful:
+                continue
+            widths = [len(x) for x in rows[r + 1:r + 51] if any(c.strip() for c in x)]
+            consistent = sum(1 for w in widths if w == len(row) or w > 1)
+            score = (cols.known, consistent, -r)
+            if best is None or score > best[0]:
+                best = (score, CsvLayout(delim, r + 1 + start, cols))
+            break
+    if best is None:
+        first = next((ln for ln in lines[start:] if ln.strip()), "")
+        if not first:
+            raise ImportFileError(f"{path}: the file is empty")
+        raise ImportFileError(
+            f"{path}: no header row with known columns was found (first line: "
+            f"{shorten(first)!r}); the first row must name the columns, e.g. Name;Phone;E-mail "
+            f"or ФИО;Телефон;Почта, separated by commas, semicolons or tabs"
+        )
+    layout = best[1]
+    data_rows = [x for x in csv.reader(io.StringIO(sample, newline=""),
+                                       delimiter=layout.delimiter)][layout.header_row - start:]
+    data_rows = [x for x in data_rows if any(c.strip() for c in x)][:50]
+    if len(layout.columns.header) > 1 and data_rows and \
+            sum(1 for x in data_rows if len(x) == 1) > len(data_rows) * 0.8:
+        other = [d for d in DELIMITERS if d != layout.delimiter and
+                 sum(d in x[0] for x in data_rows) > len(data_rows) * 0.8]
+        hint = f" (the rows seem to use {DELIMITER_NAMES[other[0]]}s)" if other else ""
+        raise ImportFileError(
+            f"{path}: the header is separated by {DELIMITER_NAMES[layout.delimiter]}s but the "
+            f"rows are not{hint}; save the file again with one delimiter"
+        )
+    return layout
+
+
+@dataclass
+class CsvParse:
+    records: list[ContactRecord]
+    skipped: list[SkippedRow]
+    warnings: list[SkippedRow]
+    total_rows: int
+    delimiter: str
+    kept_columns: list[str]  # unknown columns kept in the notes
+
+
+def parse_csv(text: str, path: Path) -> CsvParse:
+    """Parse a whole decoded CSV file into records, skipped rows and warnings."""
+    layout = sniff(text, path)
+    cols = layout.columns
+    records: list[ContactRecord] = []
+    skipped: list[SkippedRow] = []
+    warnings: list[SkippedRow] = []
+    lines = _lines(text)
+    for r in range(layout.header_row - 1):
+        if lines[r].strip() and not re.fullmatch(r"sep=.\r?\n?", lines[r], re.IGNORECASE):
+            skipped.append(SkippedRow(r + 1, "above the header row", shorten(lines[r])))
+    rows = _read_rows(lines, layout, warnings)
+    total = 0
+    for row_no, row in rows:
+        total += 1
+        record = row_to_record(row, row_no, cols, warnings)
+        if isinstance(record, SkippedRow):
+            if record.reason:
+                skipped.append(record)
+        else:
+            records.append(record)
+    kept = [cols.header[i].strip() for i in cols.extra if cols.header[i].strip()]
+    return CsvParse(records, skipped, warnings, total, layout.delimiter, kept)
+
+
+def _read_rows(lines: list[str], layout: CsvLayout,
+               warnings: list[SkippedRow]) -> Iterator[tuple[int, list[str]]]:
+    """Rows after the header with their spreadsheet row numbers; repairs unclosed quotes."""
+    pos = layout.header_row  # index of the first line after the header (0-based)
+    # Rows above count as rows; lines inside quoted cells of the header are rare and ignored.
+    row_no = layout.header_row
+    delim = layout.delimiter
+
+    def feed() -> Iterator[str]:
+        nonlocal pos
+        while pos < len(lines):
+            pos += 1
+            yield lines[pos - 1]
+
+    reader = csv.reader(feed(), delimiter=delim)
+    while True:
+        start = pos
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:  # e.g. a NUL byte
+            row_no += 1
+            warnings.append(SkippedRow(row_no, f"unreadable row ({exc}); read as plain text",
+                                       shorten(lines[start])))
+            pos = start + 1
+            reader = csv.reader(feed(), delimiter=delim)
+            yield row_no, lines[start].rstrip("\r\n").split(delim)
+            continue
+        row_no += 1
+        span = pos - start
+        if span > SWALLOW_LINES and sum(delim in ln for ln in lines[start + 1:pos]) > span // 2:
+            # An unclosed quote swallowed the following rows: read this line on its own,
+            # quote and all, and go on from the next line.
+            warnings.append(SkippedRow(
+                row_no, f"an unclosed quote (\") would have swallowed {span - 1} following "
+                "lines; the quote was read as text", shorten(lines[start])))
+            pos = start + 1
+            reader = csv.reader(feed(), delimiter=delim)
+            row = next(csv.reader([lines[start]], delimiter=delim, quoting=csv.QUOTE_NONE))
+        yield row_no, row
+
+
+def _cell(row: list[str], i: int) -> str:
+    return row[i].strip() if i < len(row) else ""
+
+
+def row_to_record(row: list[str], row_no: int, cols: _Columns,
+                  warnings: list[SkippedRow]) -> ContactRecord | SkippedRow:
+    """One data row -> a record, or a SkippedRow (reason "" means a blank row: not reported).
+
+    Remarks about an imported row are appended to ``warnings``; a skipped row has none.
+    """
+    if not any(c.strip() for c in row):
+        return SkippedRow(row_no, "")
+    remarks: list[SkippedRow] = []
+    single = cols.single
+    name = _cell(row, single["name"]) if "name" in single else ""
+    if not name:
+        parts = [_cell(row, single[k]) for k in
+                 (("last", "first", "middle") if cols.family_first else ("first", "middle", "last"))
+                 if k in single]
+        name = " ".join(p for p in parts if p)
+    company = _cell(row, single["company"]) if "company" in single else ""
+    position = _cell(row, single["position"]) if "position" in single else ""
+    notes: list[str] = []
+    phones: list[tuple[str, str]] = []
+    for i, label, type_col in cols.phones:
+        value = _cell(row, i)
+        if not value:
+            continue
+        if type_col is not None:
+            label = (_label_from_text(_cell(row, type_col)) or label)[:LABEL_MAX]
+        for piece in _SPLIT_NUMBERS.split(value):
+            if not piece:
+                continue
+            if len(_DIGIT.findall(piece)) >= 3:
+                phones.append((piece, label))
+            else:
+                notes.append(f"{cols.header[i].strip()}: {piece}")
+                remarks.append(SkippedRow(
+                    row_no, f"{piece!r} is not a phone number; kept in the notes",
+                    shorten(piece)))
+    emails: list[str] = []
+    for i in cols.emails:
+        for piece in _SPLIT_EMAILS.split(_cell(row, i)):
+            piece = piece.strip("()<>\"'")
+            if _EMAIL.fullmatch(piece):
+                if piece not in emails:
+                    emails.append(piece)
+            elif piece:
+                notes.append(f"{cols.header[i].strip()}: {piece}")
+    if not phones and not emails:
+        return SkippedRow(row_no, "no phone number or e-mail",
+                          shorten(cols_join(row, cols)))
+    tags: list[str] = []
+    for i in cols.tags:
+        for tag in _SPLIT_TAGS.split(_cell(row, i)):
+            tag = tag.lstrip("* ").strip()
+            if tag and tag.lower() != "mycontacts" and tag not in tags:
+                tags.append(tag)
+    body = [row[i].strip() for i in cols.notes if i < len(row) and row[i].strip()]
+    for i in cols.extra:
+        value = _cell(row, i)
+        if value:
+            head = cols.header[i].strip() or f"column {i + 1}"
+            notes.append(f"{head}: {value}")
+    if len(row) > len(cols.header):
+        extra = [c.strip() for c in row[len(cols.header):] if c.strip()]
+        if extra:
+            notes.append("; ".join(extra))
+            remarks.append(SkippedRow(row_no, "more cells than header columns; the extra "
+                                       "cells were kept in the notes", shorten("; ".join(extra))))
+    dnc = "dnc" in single and _cell(row, single["dnc"]).lower() in _TRUE
+    if not name:
+        name = company or (emails[0] if emails else phones[0][0])
+    warnings.extend(remarks)
+    return ContactRecord(
+        name=name,
+        company=company or None,
+        position=position or None,
+        phones=phones,
+        emails=emails,
+        tags=tags,
+        notes="\n".join(body + notes).replace("\r\n", "\n").replace("\r", "\n"),
+        do_not_call=dnc,
+        source_row=row_no,
+    )
+
+
+def cols_join(row: list[str], cols: _Columns) -> str:
+    return " | ".join(c.strip() for c in row if c.strip())
+
+
+def _label_from_text(text: str) -> str:
+    if not text:
+        return ""
+    label = _phone_label(["phone", *_norm_header(text).split()])
+    return label or text.strip().lower().lstrip("* ")
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing
+
+
+def csv_header(max_phones: int) -> list[str]:
+    header = ["Name", "Company", "Position"]
+    for n in range(1, max(1, max_phones) + 1):
+        header += [f"Phone {n}", f"Phone {n} type"]
+    return [*header, "E-mail", "Tags", "Notes", "Do not call"]
+
+
+def csv_row(name: str, company: str | None, position: str | None,
+            phones: Iterable[tuple[str, str]], emails: Iterable[str], tags: Iterable[str],
+            notes: str, do_not_call: bool, max_phones: int) -> list[str]:
+    row = [name, company or "", position or ""]
+    cells: list[str] = []
+    for number, label in phones:
+        cells += [number, label]
+    cells += [""] * (2 * max(1, max_phones) - len(cells))
+    return [*row, *cells, "; ".join(emails), ", ".join(tags), notes,
+            "yes" if do_not_call else ""]
+
+
+def write_csv(out: io.TextIOBase, header: list[str], rows: Iterable[list[str]]) -> int:
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(header)
+    count = 0
+    for row in rows:
+        writer.writerow(row)
+        count += 1
+    return count
