@@ -1,0 +1,134 @@
+"""Accounts: pjsua2 account configuration and the per-account registration bookkeeping.
+
+Only the SIP thread touches these objects.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import pjsua2 as pj
+
+from softphone.settings import AccountSettings
+from softphone.sip.rules import RetryBackoff
+from softphone.sip.uris import InvalidTarget, account_domain, parse_sip_uri
+
+if TYPE_CHECKING:
+    from softphone.sip.session import SipSession
+
+log = logging.getLogger("softphone.sip")
+
+
+def with_transport_param(uri: str, transport: str) -> str:
+    """Add ``;transport=tcp|tls`` to a server URI that names none (UDP is SIP's default)."""
+    if transport in ("tcp", "tls") and ";transport=" not in uri.lower():
+        return f"{uri};transport={transport}"
+    return uri
+
+
+def proxy_uri(uri: str, transport: str) -> str:
+    """An outbound proxy URI as pjsua needs it: loose routing (``;lr``) and the transport."""
+    uri = with_transport_param(uri, transport)
+    if ";lr" not in uri.lower():
+        uri = f"{uri};lr"
+    return uri
+
+
+def server_host(settings: AccountSettings) -> str | None:
+    """The host PJSIP will resolve first for this account (proxy, else registrar)."""
+    for uri in (settings.outbound_proxy, settings.registrar):
+        if uri:
+            try:
+                return parse_sip_uri(uri).host.strip("[]")
+            except InvalidTarget:
+                return None
+    return None
+
+
+def lan_identity(settings: AccountSettings, listen: str) -> str:
+    """A LAN account's own URI: the configured host, or the bound address for 0.0.0.0."""
+    uri = parse_sip_uri(settings.address)
+    if account_domain(settings.address) is None:
+        return f"{uri.scheme}:{uri.user}@{listen}" if uri.user else f"{uri.scheme}:{listen}"
+    return settings.address
+
+
+@dataclass
+class MediaBinding:
+    bound_address: str  # "" for all interfaces
+    rtp_port: int
+
+
+def build_account_config(
+    settings: AccountSettings, transport_id: int, listen: str, media: MediaBinding
+) -> Any:
+    """The ``pj.AccountConfig`` for one account.
+
+    Registration is never started by pjsua itself (``registerOnAdd`` off, its own retry off):
+    the session resolves the server off-thread first and runs its own backoff.
+    """
+    cfg = pj.AccountConfig()
+    cfg.idUri = lan_identity(settings, listen) if settings.is_lan else settings.address
+    if settings.registrar:
+        cfg.regConfig.registrarUri = with_transport_param(settings.registrar, settings.transport)
+    cfg.regConfig.registerOnAdd = False
+    cfg.regConfig.timeoutSec = settings.register_expires
+    cfg.regConfig.retryIntervalSec = 0
+    cfg.regConfig.dropCallsOnFail = False
+    if settings.password is not None or settings.username:
+        cfg.sipConfig.authCreds.append(
+            pj.AuthCredInfo("digest", "*", settings.auth_username, 0, settings.password or "")
+        )
+    if settings.outbound_proxy:
+        cfg.sipConfig.proxies.append(proxy_uri(settings.outbound_proxy, settings.transport))
+    cfg.sipConfig.transportId = transport_id
+    if media.bound_address:
+        cfg.mediaConfig.transportConfig.boundAddress = media.bound_address
+    cfg.mediaConfig.transportConfig.port = media.rtp_port
+    # Two dozen calls is plenty; a bounded range keeps the firewall story simple.
+    cfg.mediaConfig.transportConfig.portRange = 200
+    return cfg
+
+
+class EngineAccount(pj.Account):
+    """Forwards pjsua2 account callbacks to the session (on the SIP thread)."""
+
+    def __init__(self, session: SipSession, name: str) -> None:
+        super().__init__()
+        self._session = session
+        self.name = name
+
+    def onRegState(self, prm: Any) -> None:
+        try:
+            self._session.on_reg_state(self.name, int(prm.code), str(prm.reason),
+                                       int(prm.expiration))
+        except Exception:
+            log.exception("registration callback failed")
+
+    def onIncomingCall(self, prm: Any) -> None:
+        try:
+            self._session.on_incoming_call(self, int(prm.callId), str(prm.rdata.wholeMsg))
+        except Exception:
+            log.exception("incoming call callback failed")
+
+
+@dataclass
+class AccountState:
+    """What the session knows about one configured account."""
+
+    settings: AccountSettings
+    account: EngineAccount | None = None
+    backoff: RetryBackoff = field(default_factory=RetryBackoff)
+    want_registered: bool = False
+    retry_token: int = 0  # bumped to cancel a pending retry timer
+    registering: bool = False
+
+    @property
+    def name(self) -> str:
+        return self.settings.name
+
+    @property
+    def domain(self) -> str | None:
+        return account_domain(self.settings.address)

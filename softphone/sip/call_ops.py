@@ -1,0 +1,537 @@
+"""Call handling on the SIP thread: commands (dial, answer, hold...) and call callbacks.
+
+A mixin of :class:`softphone.sip.session.SipSession`, kept apart so each file stays readable.
+Every method runs on the SIP thread.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pjsua2 as pj
+
+from softphone.settings import CallSettings
+from softphone.sip import events as ev
+from softphone.sip.accounts import server_host
+from softphone.sip.calls import (
+    PJ_STATES,
+    CallRecord,
+    EngineCall,
+    audio_media_status,
+    read_quality,
+    release_recorder,
+    wire_recorder,
+)
+from softphone.sip.events import CallState, Direction
+from softphone.sip.rules import IncomingAction, decide_incoming
+from softphone.sip.uris import (
+    InvalidTarget,
+    caller_identity,
+    number_from_uri,
+    parse_name_addr,
+    parse_sip_uri,
+    target_to_uri,
+)
+
+if TYPE_CHECKING:
+    from softphone.sip.accounts import AccountState, EngineAccount
+    from softphone.sip.media_api import NullAudioBackend
+    from softphone.sip.resolver import HostResolver
+
+log = logging.getLogger("softphone.sip")
+
+
+def default_recordings_dir() -> Path:
+    """Where recordings go when the app gave no profile folder (tests, scripts)."""
+    return Path(tempfile.gettempdir()) / "softphone-recordings"
+
+
+class CallError(Exception):
+    """A call command that cannot be carried out (no such call, wrong state)."""
+
+
+class CallOps:
+    # Provided by SipSession.
+    calls: dict[int, CallRecord]
+    accounts: dict[str, AccountState]
+    audio: NullAudioBackend
+    emit: Callable[[ev.SipEvent], None]
+    allocate_call_id: Callable[[], int]
+    post: Callable[[Callable[[], None]], None]
+    resolver: HostResolver
+    graveyard: list[Any]
+    conference_ids: set[int]
+    call_settings: CallSettings
+    recordings_dir: Path | None
+    muted: bool
+    ringing: bool
+
+    def schedule(self, delay: float, fn: Callable[[], None]) -> None:
+        raise NotImplementedError
+
+    # --- helpers -------------------------------------------------------------------------
+    def record(self, call_id: int) -> CallRecord:
+        record = self.calls.get(call_id)
+        if record is None or record.ended:
+            raise CallError(f"no call {call_id} (it may have ended)")
+        return record
+
+    def live_call(self, call_id: int) -> tuple[CallRecord, EngineCall]:
+        record = self.record(call_id)
+        if record.call is None:
+            raise CallError(f"call {call_id} is not set up yet")
+        return record, record.call
+
+    def publish(self, record: CallRecord) -> None:
+        if not record.silent:
+            self.emit(record.snapshot(time.time(), self.muted))
+
+    def _others_up(self, record: CallRecord) -> list[CallRecord]:
+        """Calls other than ``record`` that are up or being set up (not ringing here)."""
+        return [
+            r for r in self.calls.values()
+            if r is not record and not r.ended and not r.silent and not r.ringing_in
+        ]
+
+    def _hold_others(self, keep: CallRecord) -> None:
+        """One conversation at a time: put the other talking calls on hold (call waiting)."""
+        for other in self._others_up(keep):
+            if (other.call is not None and other.state is CallState.CONFIRMED and not other.held
+                    and not (keep.call_id in self.conference_ids
+                             and other.call_id in self.conference_ids)):
+                try:
+                    other.call.setHold(pj.CallOpParam(True))
+                except pj.Error as exc:
+                    log.info("could not hold call %s: %s", other.call_id, exc.reason)
+
+    def _update_ringing(self) -> None:
+        ringing = any(r.ringing_in and not r.silent for r in self.calls.values())
+        if self.ringing and not ringing:
+            self.audio.stop_ringing()
+        self.ringing = ringing
+
+    # --- outgoing ------------------------------------------------------------------------
+    def dial(self, call_id: int, uri: str, account_name: str) -> None:
+        state = self.accounts[account_name]
+        record = CallRecord(
+            call_id=call_id, account=account_name, direction=Direction.OUTGOING, call=None,
+            remote_uri=uri, number=number_from_uri(uri), state=CallState.CALLING,
+        )
+        self.calls[call_id] = record
+        host = server_host(state.settings) or parse_sip_uri(uri).host.strip("[]")
+        if self.resolver.needs_lookup(host):
+            self.publish(record)  # the user sees "calling" while the name resolves
+            self.resolver.resolve(host, lambda error: self._dial_resolved(record, error))
+        else:
+            self._dial_resolved(record, None)
+
+    def _dial_resolved(self, record: CallRecord, error: str | None) -> None:
+        if record.ended:
+            return  # hung up while the name was resolving
+        if error is not None:
+            self._end_unstarted(record, 0, error)
+            return
+        state = self.accounts.get(record.account)
+        if state is None or state.account is None:
+            self._end_unstarted(record, 0, f"account {record.account} is not available")
+            return
+        self._hold_others(record)
+        call = EngineCall(self, state.account)
+        call.engine_id = record.call_id
+        record.call = call
+        try:
+            call.makeCall(record.remote_uri, pj.CallOpParam(True))
+        except pj.Error as exc:
+            record.call = None
+            self.graveyard.append(call)
+            self._end_unstarted(record, 0, str(exc.reason or exc.info()))
+
+    def _end_unstarted(self, record: CallRecord, code: int, reason: str) -> None:
+        """A call that never reached the network ends here, with a reason."""
+        record.state = CallState.DISCONNECTED
+        record.code = code
+        record.reason = reason
+        self.publish(record)
+        self.calls.pop(record.call_id, None)
+        if reason and not record.local_hangup:
+            self.emit(ev.EngineError(at=time.time(), message=f"Call failed: {reason}",
+                                     command="dial", call_id=record.call_id))
+            self.audio.play_tone("failed")
+
+    # --- incoming ------------------------------------------------------------------------
+    def on_incoming_call(self, account: EngineAccount, pj_call_id: int, whole_msg: str) -> None:
+        call = EngineCall(self, account, pj_call_id)
+        call_id = self.allocate_call_id()
+        call.engine_id = call_id
+        identity = caller_identity(whole_msg)
+        ci = call.getInfo()
+        remote = identity.uri or parse_name_addr(str(ci.remoteUri))[1]
+        record = CallRecord(
+            call_id=call_id, account=account.name, direction=Direction.INCOMING, call=call,
+            remote_uri=remote, display_name=identity.display_name, number=identity.number,
+            sip_call_id=str(ci.callIdString), state=CallState.INCOMING,
+        )
+        self.calls[call_id] = record
+        busy = bool(self._others_up(record))
+        decision = decide_incoming(self.call_settings, busy=busy)
+        if decision.action is IncomingAction.REJECT:
+            record.silent = True
+            record.local_hangup = True
+            self.emit(ev.CallRejectedByRule(
+                at=time.time(), account=record.account, remote_uri=record.remote_uri,
+                display_name=record.display_name, number=record.number, code=decision.code,
+                rule=decision.rule,
+            ))
+            op = pj.CallOpParam()
+            op.statusCode = decision.code
+            call.answer(op)
+            return
+        if decision.action is IncomingAction.FORWARD and decision.target:
+            record.silent = True
+            if self.forward(record, decision.target, decision.rule):
+                return
+            record.silent = False  # a bad target: let it ring rather than lose the call
+        self.emit(ev.IncomingCall(
+            at=time.time(), call_id=call_id, account=record.account, remote_uri=record.remote_uri,
+            display_name=record.display_name, number=record.number,
+            sip_call_id=record.sip_call_id, waiting=busy,
+        ))
+        self.publish(record)
+        ringing = pj.CallOpParam()
+        ringing.statusCode = 180
+        call.answer(ringing)
+        self.audio.start_ringing(busy)
+        self.ringing = True
+        if decision.auto_answer_after is not None:
+            self.schedule(decision.auto_answer_after, lambda: self._auto_answer(record))
+        if decision.no_answer_after is not None and decision.no_answer_target:
+            target = decision.no_answer_target
+            self.schedule(decision.no_answer_after,
+                          lambda: self._forward_if_unanswered(record, target))
+
+    def _auto_answer(self, record: CallRecord) -> None:
+        if record.ringing_in and not record.ended and record.call is not None:
+            self.answer(record.call_id)
+
+    def _forward_if_unanswered(self, record: CallRecord, target: str) -> None:
+        if record.ringing_in and not record.ended and record.call is not None:
+            self.forward(record, target, "no_answer")
+
+    def forward(self, record: CallRecord, target: str, rule: str) -> bool:
+        """Redirect a ringing call with 302 to ``target``; False when the target is bad."""
+        state = self.accounts.get(record.account)
+        domain = state.domain if state else None
+        transport = state.settings.transport if state else "udp"
+        try:
+            uri = target_to_uri(target, domain, transport)
+        except InvalidTarget as exc:
+            self.emit(ev.EngineError(at=time.time(), message=f"Cannot forward the call: {exc}",
+                                     command="forward", call_id=record.call_id))
+            return False
+        assert record.call is not None
+        op = pj.CallOpParam()
+        op.statusCode = 302
+        contact = pj.SipHeader()
+        contact.hName = "Contact"
+        contact.hValue = f"<{uri}>"
+        op.txOption.headers.append(contact)
+        record.local_hangup = True
+        self.emit(ev.CallForwarded(
+            at=time.time(), account=record.account, remote_uri=record.remote_uri,
+            display_name=record.display_name, number=record.number, target=uri, rule=rule,
+        ))
+        record.call.answer(op)
+        return True
+
+    # --- commands on a call --------------------------------------------------------------
+    def answer(self, call_id: int) -> None:
+        record, call = self.live_call(call_id)
+        if not record.ringing_in:
+            raise CallError(f"call {call_id} is not ringing")
+        self._hold_others(record)
+        op = pj.CallOpParam(True)
+        op.statusCode = 200
+        call.answer(op)
+
+    def reject(self, call_id: int, code: int) -> None:
+        record, call = self.live_call(call_id)
+        if not record.ringing_in:
+            raise CallError(f"call {call_id} is not ringing; hang it up instead")
+        record.local_hangup = True
+        op = pj.CallOpParam()
+        op.statusCode = code
+        call.hangup(op)
+
+    def hangup(self, call_id: int) -> None:
+        record = self.record(call_id)
+        record.local_hangup = True
+        if record.call is None:
+            self._end_unstarted(record, 0, "Cancelled")
+            return
+        record.call.hangup(pj.CallOpParam())
+
+    def hangup_all(self) -> None:
+        for record in list(self.calls.values()):
+            if not record.ended and not record.silent:
+                try:
+                    self.hangup(record.call_id)
+                except (pj.Error, CallError) as exc:
+                    log.info("hangup of call %s failed: %s", record.call_id, exc)
+
+    def hold(self, call_id: int) -> None:
+        _record, call = self.live_call(call_id)
+        call.setHold(pj.CallOpParam(True))
+
+    def resume(self, call_id: int) -> None:
+        record, call = self.live_call(call_id)
+        self._hold_others(record)
+        op = pj.CallOpParam(True)
+        op.opt.flag = pj.PJSUA_CALL_UNHOLD
+        call.reinvite(op)
+
+    def set_mute(self, muted: bool) -> None:
+        self.muted = muted
+        self.audio.set_mute(muted)
+        for record in self.calls.values():
+            if not record.ended:
+                self.publish(record)
+
+    def send_dtmf(self, call_id: int, digits: str) -> None:
+        record, call = self.live_call(call_id)
+        state = self.accounts.get(record.account)
+        method = state.settings.dtmf_method if state else "rfc4733"
+        prm = pj.CallSendDtmfParam()
+        prm.digits = digits
+        prm.method = (pj.PJSUA_DTMF_METHOD_SIP_INFO if method == "info"
+                      else pj.PJSUA_DTMF_METHOD_RFC2833)
+        call.sendDtmf(prm)
+        for digit in digits:
+            self.audio.dtmf_feedback(digit)
+
+    def transfer(self, call_id: int, uri: str) -> None:
+        record, call = self.live_call(call_id)
+        record.transfer_target = uri
+        call.xfer(uri, pj.CallOpParam(True))
+
+    def attended_transfer(self, call_id: int, consult_call_id: int) -> None:
+        record, call = self.live_call(call_id)
+        consult, consult_call = self.live_call(consult_call_id)
+        record.transfer_target = consult.remote_uri
+        call.xferReplaces(consult_call, pj.CallOpParam(True))
+
+    def conference(self, call_ids: Sequence[int]) -> None:
+        records = [self.live_call(i)[0] for i in call_ids]
+        self.conference_ids = {r.call_id for r in records}
+        for record in records:
+            if record.held and record.call is not None:
+                op = pj.CallOpParam(True)
+                op.opt.flag = pj.PJSUA_CALL_UNHOLD
+                record.call.reinvite(op)  # media state callback re-wires the mix
+        self._wire_conference()
+
+    def _wire_conference(self) -> None:
+        members: list[Any] = [self.calls[i].media for i in self.conference_ids
+                   if i in self.calls and self.calls[i].media is not None]
+        for a in members:
+            for b in members:
+                if a is not b:
+                    a.startTransmit(b)
+
+    # --- recording -----------------------------------------------------------------------
+    def start_recording(self, call_id: int, path: Path) -> None:
+        record = self.record(call_id)
+        if record.recorder is not None:
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        recorder = pj.AudioMediaRecorder()
+        recorder.createRecorder(str(path))
+        record.recorder = recorder
+        record.recording_path = path
+        wire_recorder(record, self.audio.local_source())
+        self.publish(record)
+
+    def stop_recording(self, call_id: int) -> None:
+        record = self.record(call_id)
+        self.release_recording(record, self.audio.local_source())
+        self.publish(record)
+
+    def release_recording(self, record: CallRecord, local: Any | None) -> None:
+        release_recorder(record, local)
+
+    def default_recording_path(self, record: CallRecord) -> Path:
+        folder = self.recordings_dir or default_recordings_dir()
+        stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(record.created))
+        who = re.sub(r"[^A-Za-z0-9+_-]", "_", record.number or "unknown")[:40]
+        return folder / f"{stamp}-{record.direction.value}-{who}-{record.call_id}.wav"
+
+    # --- callbacks -----------------------------------------------------------------------
+    def on_call_state(self, call: EngineCall) -> None:
+        record = self.calls.get(call.engine_id)
+        if record is None:
+            return
+        ci = call.getInfo()
+        state = PJ_STATES.get(int(ci.state))
+        if state is None:
+            return
+        record.state = state
+        record.code = int(ci.lastStatusCode)
+        record.reason = str(ci.lastReason)
+        if not record.sip_call_id:
+            record.sip_call_id = str(ci.callIdString)
+        if state is CallState.CONFIRMED and record.answered_at is None:
+            record.answered_at = time.time()
+            if self.call_settings.record_all and record.recorder is None:
+                self.start_recording(record.call_id, self.default_recording_path(record))
+        self._play_progress(record, state)
+        if state is CallState.DISCONNECTED:
+            self._finish(record)
+        else:
+            self.publish(record)
+        self._update_ringing()
+
+    def _play_progress(self, record: CallRecord, state: CallState) -> None:
+        if record.direction is not Direction.OUTGOING or record.silent:
+            return
+        if state is CallState.EARLY and record.code in (180, 183) and record.media is None:
+            self.audio.play_tone("ringback")
+        elif state in (CallState.CONNECTING, CallState.CONFIRMED):
+            self.audio.stop_tone()
+        elif state is CallState.DISCONNECTED:
+            self.audio.stop_tone()
+            if record.local_hangup or record.answered_at is not None:
+                return
+            if record.code in (486, 600):
+                self.audio.play_tone("busy")
+            elif record.code >= 400 and record.code != 487:
+                self.audio.play_tone("failed")
+
+    def _finish(self, record: CallRecord) -> None:
+        """DISCONNECTED: final figures, recording closed, audio unwired, objects released."""
+        quality = None
+        with contextlib.suppress(pj.Error):
+            quality = read_quality(record, self.audio.bridge_counters())
+        quality = quality or record.quality
+        if quality is None and record.answered_at is not None:
+            bridge = self.audio.bridge_counters()
+            quality = ev.CallQuality(at=time.time(), call_id=record.call_id,
+                                     bridge_underruns=bridge[0], bridge_overruns=bridge[1])
+        if quality is not None and not record.silent:
+            self.emit(quality)
+        self.release_recording(record, self.audio.local_source())
+        self.audio.disconnect_call(record.call_id, record.media)
+        record.media = None
+        self.conference_ids.discard(record.call_id)
+        if len(self.conference_ids) < 2:
+            self.conference_ids.clear()
+        self.publish(record)
+        self.calls.pop(record.call_id, None)
+        if record.call is not None:
+            # Dropped on the next loop turn, outside the pjsua2 callback that reported it.
+            self.graveyard.append(record.call)
+            record.call = None
+
+    def on_call_media_state(self, call: EngineCall) -> None:
+        record = self.calls.get(call.engine_id)
+        if record is None:
+            return
+        media, status, _index = audio_media_status(call)
+        held = status == pj.PJSUA_CALL_MEDIA_LOCAL_HOLD
+        remote_held = status == pj.PJSUA_CALL_MEDIA_REMOTE_HOLD
+        active = status == pj.PJSUA_CALL_MEDIA_ACTIVE
+        changed = (held, remote_held) != (record.held, record.remote_held)
+        record.held, record.remote_held = held, remote_held
+        if media is not None:
+            record.media = media
+            self._refresh_call_quality(record)
+            if record.direction is Direction.OUTGOING:
+                self.audio.stop_tone()  # early media or answer: the far end is heard now
+            self.audio.connect_call(record.call_id, media)
+            wire_recorder(record, self.audio.local_source())
+            if record.call_id in self.conference_ids:
+                self._wire_conference()
+        else:
+            self.audio.disconnect_call(record.call_id, record.media)
+            record.media = None
+        self.emit(ev.CallMediaChanged(at=time.time(), call_id=record.call_id, active=active,
+                                      held=held, remote_held=remote_held))
+        if changed:
+            self.publish(record)
+
+    def on_dtmf_digit(self, call: EngineCall, digit: str, method: str) -> None:
+        if call.engine_id in self.calls:
+            self.emit(ev.DtmfReceived(at=time.time(), call_id=call.engine_id, digit=digit,
+                                      method=method))
+
+    def on_transfer_request(self, call: EngineCall, prm: Any) -> None:
+        """The far end asks us (REFER) to call someone else: a new outgoing call."""
+        record = self.calls.get(call.engine_id)
+        state = self.accounts.get(record.account) if record else None
+        if record is None or state is None or state.account is None:
+            prm.statusCode = 603
+            return
+        _display, uri = parse_name_addr(str(prm.dstUri))
+        new_call = EngineCall(self, state.account)
+        new_id = self.allocate_call_id()
+        new_call.engine_id = new_id
+        self.calls[new_id] = CallRecord(
+            call_id=new_id, account=record.account, direction=Direction.OUTGOING, call=new_call,
+            remote_uri=uri, number=number_from_uri(uri), state=CallState.CALLING,
+        )
+        prm.newCall = new_call
+
+    def on_transfer_status(self, call: EngineCall, code: int, final: bool) -> None:
+        record = self.calls.get(call.engine_id)
+        if record is None:
+            return
+        self.emit(ev.TransferStatus(at=time.time(), call_id=record.call_id,
+                                    target=record.transfer_target, code=code, final=final))
+        if final and 200 <= code < 300 and not record.ended:
+            # Transferred: our leg is no longer needed.
+            record.local_hangup = True
+            call.hangup(pj.CallOpParam())
+
+    def on_call_replaced(self, call: EngineCall, prm: Any) -> None:
+        """An attended transfer replaced this call by a new one (INVITE with Replaces)."""
+        record = self.calls.get(call.engine_id)
+        state = self.accounts.get(record.account) if record else None
+        if record is None or state is None or state.account is None:
+            return
+        new_call = EngineCall(self, state.account, int(prm.newCallId))
+        new_id = self.allocate_call_id()
+        new_call.engine_id = new_id
+        ci = new_call.getInfo()
+        display, uri = parse_name_addr(str(ci.remoteUri))
+        self.calls[new_id] = CallRecord(
+            call_id=new_id, account=record.account, direction=Direction.INCOMING, call=new_call,
+            remote_uri=uri, display_name=display, number=number_from_uri(uri),
+            sip_call_id=str(ci.callIdString), state=CallState.CONNECTING,
+            answered_at=time.time(),
+        )
+        prm.newCall = new_call
+
+    # --- figures -------------------------------------------------------------------------
+    def refresh_quality(self) -> None:
+        for record in self.calls.values():
+            if record.state is CallState.CONFIRMED and record.media is not None:
+                self._refresh_call_quality(record)
+
+    def _refresh_call_quality(self, record: CallRecord) -> None:
+        try:
+            quality = read_quality(record, self.audio.bridge_counters())
+        except pj.Error:
+            return
+        if quality is not None:
+            record.quality = quality
+
+    def on_stream_destroyed(self, call: EngineCall) -> None:
+        """Last chance to read the stream's figures (they are gone at DISCONNECTED)."""
+        record = self.calls.get(call.engine_id)
+        if record is not None:
+            self._refresh_call_quality(record)

@@ -1,0 +1,196 @@
+"""Calls: the pjsua2 ``Call`` subclass and what the session remembers about each call.
+
+Only the SIP thread touches these objects. Callbacks only hand over to the session.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pjsua2 as pj
+
+from softphone.sip.events import CallQuality, CallState, CallStateChanged, Direction
+
+if TYPE_CHECKING:
+    from softphone.sip.call_ops import CallOps
+
+log = logging.getLogger("softphone.sip")
+
+PJ_STATES = {
+    pj.PJSIP_INV_STATE_CALLING: CallState.CALLING,
+    pj.PJSIP_INV_STATE_INCOMING: CallState.INCOMING,
+    pj.PJSIP_INV_STATE_EARLY: CallState.EARLY,
+    pj.PJSIP_INV_STATE_CONNECTING: CallState.CONNECTING,
+    pj.PJSIP_INV_STATE_CONFIRMED: CallState.CONFIRMED,
+    pj.PJSIP_INV_STATE_DISCONNECTED: CallState.DISCONNECTED,
+}
+
+
+class EngineCall(pj.Call):
+    """Forwards pjsua2 call callbacks to the session, tagged with the engine's call id."""
+
+    def __init__(self, session: CallOps, account: Any, pj_call_id: int = -1) -> None:
+        if pj_call_id >= 0:
+            super().__init__(account, pj_call_id)
+        else:
+            super().__init__(account)
+        self._session = session
+        self.engine_id = -1  # set by the session right after creation
+
+    def _guard(self, name: str, fn: Any, *args: Any) -> None:
+        # An exception escaping into SWIG would be printed and leave a traceback holding
+        # pjsua2 objects alive (sys.last_traceback), which breaks shutdown.
+        try:
+            fn(*args)
+        except Exception:
+            log.exception("%s callback failed (call %s)", name, self.engine_id)
+
+    def onCallState(self, prm: Any) -> None:
+        self._guard("call state", self._session.on_call_state, self)
+
+    def onCallMediaState(self, prm: Any) -> None:
+        self._guard("media state", self._session.on_call_media_state, self)
+
+    def onDtmfDigit(self, prm: Any) -> None:
+        method = "info" if int(prm.method) == pj.PJSUA_DTMF_METHOD_SIP_INFO else "rfc4733"
+        self._guard("dtmf", self._session.on_dtmf_digit, self, str(prm.digit), method)
+
+    def onCallTransferRequest(self, prm: Any) -> None:
+        self._guard("transfer request", self._session.on_transfer_request, self, prm)
+
+    def onCallTransferStatus(self, prm: Any) -> None:
+        self._guard("transfer status", self._session.on_transfer_status, self,
+                    int(prm.statusCode), bool(prm.finalNotify))
+
+    def onStreamDestroyed(self, prm: Any) -> None:
+        self._guard("stream destroyed", self._session.on_stream_destroyed, self)
+
+    def onCallReplaced(self, prm: Any) -> None:
+        self._guard("call replaced", self._session.on_call_replaced, self, prm)
+
+
+@dataclass
+class CallRecord:
+    """The engine's view of one call, from first INVITE to DISCONNECTED."""
+
+    call_id: int
+    account: str
+    direction: Direction
+    call: EngineCall | None
+    remote_uri: str
+    display_name: str = ""
+    number: str = ""
+    sip_call_id: str = ""
+    state: CallState | None = None
+    code: int = 0
+    reason: str = ""
+    held: bool = False
+    remote_held: bool = False
+    local_hangup: bool = False
+    # A call refused or redirected by a rule never rang: no CallStateChanged for it.
+    silent: bool = False
+    media: Any | None = None  # pj.AudioMedia while audio flows
+    recorder: Any | None = None  # pj.AudioMediaRecorder
+    recording_path: Path | None = None
+    quality: CallQuality | None = None
+    transfer_target: str = ""
+    created: float = field(default_factory=time.time)
+    answered_at: float | None = None
+
+    @property
+    def ended(self) -> bool:
+        return self.state is CallState.DISCONNECTED
+
+    @property
+    def ringing_in(self) -> bool:
+        return self.direction is Direction.INCOMING and self.state in (
+            None, CallState.INCOMING, CallState.EARLY
+        )
+
+    def snapshot(self, at: float, muted: bool) -> CallStateChanged:
+        return CallStateChanged(
+            at=at,
+            call_id=self.call_id,
+            account=self.account,
+            direction=self.direction,
+            state=self.state or CallState.CALLING,
+            remote_uri=self.remote_uri,
+            display_name=self.display_name,
+            number=self.number,
+            code=self.code,
+            reason=self.reason,
+            held=self.held,
+            remote_held=self.remote_held,
+            muted=muted,
+            local_hangup=self.local_hangup,
+            recording_path=str(self.recording_path) if self.recording_path else None,
+        )
+
+
+def audio_media_status(call: EngineCall) -> tuple[Any | None, int, int]:
+    """(audio media or None, pjsua media status, media index) of a call's first audio stream."""
+    ci = call.getInfo()  # keep ci alive while reading ci.media (see recipes)
+    media_list = ci.media
+    for mi in media_list:
+        if mi.type == pj.PJMEDIA_TYPE_AUDIO:
+            status = int(mi.status)
+            index = int(mi.index)
+            media = None
+            if status in (pj.PJSUA_CALL_MEDIA_ACTIVE, pj.PJSUA_CALL_MEDIA_REMOTE_HOLD):
+                media = call.getAudioMedia(index)
+            return media, status, index
+    return None, pj.PJSUA_CALL_MEDIA_NONE, -1
+
+
+def read_quality(record: CallRecord, bridge: tuple[int, int]) -> CallQuality | None:
+    """Figures of the call's audio stream now, or None when it has no stream."""
+    call = record.call
+    if call is None:
+        return None
+    _media, status, index = audio_media_status(call)
+    if index < 0 or status == pj.PJSUA_CALL_MEDIA_NONE:
+        return None
+    stat = call.getStreamStat(index)
+    info = call.getStreamInfo(index)
+    rtcp = stat.rtcp
+    rx, tx = rtcp.rxStat, rtcp.txStat
+    rx_total = int(rx.pkt) + int(rx.loss)
+    tx_total = int(tx.pkt) + int(tx.loss)
+    return CallQuality(
+        at=time.time(),
+        call_id=record.call_id,
+        codec=f"{info.codecName}/{info.codecClockRate}",
+        rx_loss_percent=100.0 * int(rx.loss) / rx_total if rx_total else 0.0,
+        tx_loss_percent=100.0 * int(tx.loss) / tx_total if tx_total else 0.0,
+        jitter_ms=float(rx.jitterUsec.mean) / 1000.0,
+        rtt_ms=float(rtcp.rttUsec.mean) / 1000.0,
+        bridge_underruns=bridge[0],
+        bridge_overruns=bridge[1],
+    )
+
+
+def wire_recorder(record: CallRecord, local_source: Any | None) -> None:
+    """Feed the recorder from the far end and the local microphone (again after re-INVITE)."""
+    if record.recorder is None or record.media is None:
+        return
+    record.media.startTransmit(record.recorder)
+    if local_source is not None:
+        local_source.startTransmit(record.recorder)
+
+
+def release_recorder(record: CallRecord, local_source: Any | None) -> None:
+    """Stop feeding and drop the recorder: destroying it finalises the WAV header."""
+    recorder = record.recorder
+    if recorder is None:
+        return
+    for source in (record.media, local_source):
+        if source is not None:
+            with contextlib.suppress(pj.Error):  # already gone with the media
+                source.stopTransmit(recorder)
+    record.recorder = None
+    del recorder

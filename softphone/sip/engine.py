@@ -1,0 +1,374 @@
+"""The SIP engine: one SIP thread that owns the pjsua2 Endpoint, and a thread-safe command API.
+
+Every public method may be called from any thread and returns at once: input errors raise
+here (``InvalidTarget``), everything else is queued to the SIP thread and reports back
+through events (an :class:`~softphone.sip.events.EngineError` event when a command fails).
+The listener is called on the SIP thread and must return quickly.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import itertools
+import logging
+import queue
+import re
+import threading
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+from softphone.settings import AccountSettings, CallSettings, SipSettings, default_lan_account
+from softphone.sip import events as ev
+from softphone.sip.call_ops import CallError, default_recordings_dir
+from softphone.sip.media_api import NullAudioBackend
+from softphone.sip.uris import InvalidTarget, account_domain, target_to_uri
+
+__all__ = ["Engine", "EngineError", "InvalidTarget"]
+
+log = logging.getLogger("softphone.sip")
+T = TypeVar("T")
+Listener = Callable[[ev.SipEvent], None]
+
+_DTMF_RE = re.compile(r"^[0-9*#A-Da-d]+$")
+_EVENT_WAIT_MS = 10  # libHandleEvents timeout: how long a queued command may wait
+
+
+class EngineError(Exception):
+    """The engine cannot start, is not running, or a command is not possible."""
+
+
+class Engine:
+    """The phone without a window. See the module docstring for the threading contract."""
+
+    def __init__(
+        self,
+        sip: SipSettings,
+        accounts: Sequence[AccountSettings],
+        calls: CallSettings,
+        listener: Listener,
+        *,
+        audio: NullAudioBackend | None = None,
+        recordings_dir: Path | None = None,
+    ) -> None:
+        self._sip = sip
+        self._accounts: list[AccountSettings] = list(accounts) or [default_lan_account()]
+        self._check_accounts(self._accounts)
+        self._call_settings = calls
+        self._listener = listener
+        self._audio = audio if audio is not None else NullAudioBackend()
+        self._recordings_dir = recordings_dir
+        self._lock = threading.Lock()
+        self._commands: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+        self._call_ids = itertools.count(1)
+        self._registrations: dict[str, ev.RegistrationChanged] = {}
+        self._call_states: dict[int, ev.CallStateChanged] = {}
+        self._qualities: dict[int, ev.CallQuality] = {}
+        self._thread: threading.Thread | None = None
+        self._session: Any | None = None
+        self._stop_requested = threading.Event()
+        self._started = threading.Event()
+        self._start_error: BaseException | None = None
+        self._running = False
+        self._listen = ""
+
+    # --- lifecycle -----------------------------------------------------------------------
+    @property
+    def audio(self) -> NullAudioBackend:
+        return self._audio
+
+    @property
+    def listen_address(self) -> str:
+        """``host:port`` actually bound (the real port when the settings asked for 0)."""
+        return self._listen
+
+    @property
+    def running(self) -> bool:
+        return self._running
+
+    def start(self, timeout: float = 10.0) -> None:
+        """Start the SIP thread and bind transports; raises EngineError when that fails."""
+        if self._thread is not None:
+            raise EngineError("the engine was already started")
+        self._thread = threading.Thread(target=self._run, name="sip", daemon=True)
+        self._thread.start()
+        if not self._started.wait(timeout):
+            self._stop_requested.set()
+            raise EngineError(f"the SIP engine did not start within {timeout:.0f} s")
+        if self._start_error is not None:
+            self._thread.join(timeout)
+            raise EngineError(str(self._start_error)) from None
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Hang up every call, unregister and destroy the Endpoint; idempotent."""
+        thread = self._thread
+        if thread is None:
+            return
+        self._stop_requested.set()
+        if thread is not threading.current_thread():
+            thread.join(timeout)
+            if thread.is_alive():
+                log.error("the SIP thread did not stop within %.0f s", timeout)
+
+    def _run(self) -> None:
+        from softphone.sip.session import SipSession
+
+        session = SipSession(
+            self._sip, self._accounts, self._call_settings, self._audio, self._recordings_dir,
+            emit=self._publish, allocate_call_id=self._next_call_id, post=self._post,
+        )
+        try:
+            self._listen = session.open()
+        except Exception as exc:
+            log.info("SIP engine failed to start: %s", exc)
+            self._start_error = exc
+            try:
+                session.close(1.0)
+            except Exception:
+                log.exception("cleanup after a failed start")
+            self._started.set()
+            return
+        self._session = session
+        self._running = True
+        self._started.set()
+        self._publish(ev.EngineStarted(at=time.time(), listen=self._listen,
+                                       version=self._pj_version(session)))
+        try:
+            session.open_accounts()
+            while not self._stop_requested.is_set():
+                self._run_commands()
+                session.handle_events(_EVENT_WAIT_MS)
+                session.tick()
+        except Exception:
+            log.exception("the SIP loop failed")
+        finally:
+            self._running = False
+            self._run_commands()  # let pending run_on_sip_thread futures finish
+            try:
+                session.close(10.0)
+            except Exception:
+                log.exception("SIP shutdown failed")
+            self._session = None
+            self._publish(ev.EngineStopped(at=time.time()))
+
+    @staticmethod
+    def _pj_version(session: Any) -> str:
+        try:
+            return str(session.ep.libVersion().full)
+        except Exception:
+            return ""
+
+    def _run_commands(self) -> None:
+        while True:
+            try:
+                command = self._commands.get_nowait()
+            except queue.Empty:
+                return
+            command()
+
+    def _post(self, fn: Callable[[], None]) -> None:
+        """Queue a function for the SIP thread (used by the resolver; never raises)."""
+        self._commands.put(fn)
+
+    def _next_call_id(self) -> int:
+        with self._lock:
+            return next(self._call_ids)
+
+    def _publish(self, event: ev.SipEvent) -> None:
+        """Remember the latest state, then hand the event to the listener (SIP thread)."""
+        with self._lock:
+            if isinstance(event, ev.RegistrationChanged):
+                self._registrations[event.account] = event
+            elif isinstance(event, ev.CallStateChanged):
+                if event.state is ev.CallState.DISCONNECTED:
+                    self._call_states.pop(event.call_id, None)
+                    self._qualities.pop(event.call_id, None)
+                else:
+                    self._call_states[event.call_id] = event
+        try:
+            self._listener(event)
+        except Exception:
+            log.exception("event listener failed on %s", type(event).__name__)
+
+    def _submit(self, name: str, fn: Callable[[Any], None], call_id: int | None = None) -> None:
+        """Queue ``fn(session)``; any failure becomes an EngineError event."""
+        if not self._running:
+            raise EngineError("the SIP engine is not running")
+
+        def command() -> None:
+            session = self._session
+            if session is None:
+                return
+            try:
+                fn(session)
+            except Exception as exc:
+                message = _error_text(exc)
+                if not isinstance(exc, CallError | KeyError):
+                    log.exception("command %s failed", name)
+                self._publish(ev.EngineError(at=time.time(), message=message, command=name,
+                                             call_id=call_id))
+
+        self._commands.put(command)
+
+    def run_on_sip_thread(self, fn: Callable[[], T]) -> concurrent.futures.Future[T]:
+        """Run ``fn`` on the SIP thread (where pjsua2 may be called); returns its future."""
+        future: concurrent.futures.Future[T] = concurrent.futures.Future()
+        if not self._running:
+            future.set_exception(EngineError("the SIP engine is not running"))
+            return future
+
+        def command() -> None:
+            if not future.set_running_or_notify_cancel():
+                return
+            try:
+                future.set_result(fn())
+            except BaseException as exc:
+                future.set_exception(exc)
+
+        self._commands.put(command)
+        return future
+
+    # --- accounts ------------------------------------------------------------------------
+    @staticmethod
+    def _check_accounts(accounts: Sequence[AccountSettings]) -> None:
+        names = [a.name for a in accounts]
+        if len(set(names)) != len(names):
+            raise ValueError("account names must be unique")
+
+    def _account(self, name: str | None) -> AccountSettings:
+        with self._lock:
+            accounts = list(self._accounts)
+        if name is None:
+            for account in accounts:
+                if account.enabled:
+                    return account
+            raise EngineError("no enabled account to call from")
+        for account in accounts:
+            if account.name == name:
+                return account
+        raise EngineError(f"no account named {name!r}")
+
+    def set_accounts(self, accounts: Sequence[AccountSettings]) -> None:
+        accounts = list(accounts) or [default_lan_account()]
+        self._check_accounts(accounts)
+        with self._lock:
+            self._accounts = accounts
+            names = {a.name for a in accounts}
+            for gone in [n for n in self._registrations if n not in names]:
+                del self._registrations[gone]
+        self._submit("set_accounts", lambda s: s.set_accounts(accounts))
+
+    def register(self, name: str) -> None:
+        self._account(name)
+        self._submit("register", lambda s: s.register(name))
+
+    def unregister(self, name: str) -> None:
+        self._account(name)
+        self._submit("unregister", lambda s: s.unregister(name))
+
+    def registration(self, name: str) -> ev.RegistrationChanged | None:
+        with self._lock:
+            return self._registrations.get(name)
+
+    # --- calls ---------------------------------------------------------------------------
+    def dial(self, target: str, account: str | None = None) -> int:
+        """Call a SIP URI, user@host[:port] or phone number; returns the new call's id.
+
+        Raises InvalidTarget (nothing is sent) for input that is not an address or number.
+        """
+        settings = self._account(account)
+        uri = target_to_uri(target, account_domain(settings.address), settings.transport)
+        call_id = self._next_call_id()
+        self._submit("dial", lambda s: s.dial(call_id, uri, settings.name), call_id)
+        return call_id
+
+    def answer(self, call_id: int) -> None:
+        self._submit("answer", lambda s: s.answer(call_id), call_id)
+
+    def reject(self, call_id: int, code: int = 486) -> None:
+        if not 400 <= code <= 699:
+            raise ValueError(f"a rejection needs a 4xx-6xx status, got {code}")
+        self._submit("reject", lambda s: s.reject(call_id, code), call_id)
+
+    def hangup(self, call_id: int) -> None:
+        self._submit("hangup", lambda s: s.hangup(call_id), call_id)
+
+    def hangup_all(self) -> None:
+        self._submit("hangup_all", lambda s: s.hangup_all())
+
+    def hold(self, call_id: int) -> None:
+        self._submit("hold", lambda s: s.hold(call_id), call_id)
+
+    def resume(self, call_id: int) -> None:
+        self._submit("resume", lambda s: s.resume(call_id), call_id)
+
+    def set_mute(self, muted: bool) -> None:
+        self._submit("set_mute", lambda s: s.set_mute(bool(muted)))
+
+    def send_dtmf(self, call_id: int, digits: str) -> None:
+        if not _DTMF_RE.match(digits):
+            raise ValueError(f"DTMF digits must be 0-9, *, #, A-D; got {digits!r}")
+        self._submit("send_dtmf", lambda s: s.send_dtmf(call_id, digits.upper()), call_id)
+
+    def transfer(self, call_id: int, target: str) -> None:
+        """Blind transfer (REFER) of a call to ``target``."""
+        account = self._account_of_call(call_id)
+        uri = target_to_uri(target, account_domain(account.address), account.transport)
+        self._submit("transfer", lambda s: s.transfer(call_id, uri), call_id)
+
+    def attended_transfer(self, call_id: int, consult_call_id: int) -> None:
+        """Join ``call_id``'s far end to ``consult_call_id``'s (REFER with Replaces)."""
+        self._submit("attended_transfer",
+                     lambda s: s.attended_transfer(call_id, consult_call_id), call_id)
+
+    def conference(self, call_ids: Sequence[int]) -> None:
+        ids = list(call_ids)
+        if len(ids) < 2:
+            raise ValueError("a conference needs at least two calls")
+        self._submit("conference", lambda s: s.conference(ids))
+
+    def start_recording(self, call_id: int, path: Path | None = None) -> Path:
+        """Record the call (both sides) to a WAV; returns the file it goes to."""
+        if path is None:
+            folder = self._recordings_dir or default_recordings_dir()
+            stamp = time.strftime("%Y%m%d-%H%M%S")
+            path = folder / f"{stamp}-call{call_id}.wav"
+        target = Path(path)
+        self._submit("start_recording", lambda s: s.start_recording(call_id, target), call_id)
+        return target
+
+    def stop_recording(self, call_id: int) -> None:
+        self._submit("stop_recording", lambda s: s.stop_recording(call_id), call_id)
+
+    def set_call_settings(self, calls: CallSettings) -> None:
+        self._call_settings = calls
+
+        def apply(session: Any) -> None:
+            session.call_settings = calls
+
+        self._submit("set_call_settings", apply)
+
+    def active_calls(self) -> list[ev.CallStateChanged]:
+        with self._lock:
+            return sorted(self._call_states.values(), key=lambda c: c.call_id)
+
+    def call_quality(self, call_id: int) -> ev.CallQuality | None:
+        """The call's latest figures (refreshed about every second on the SIP thread)."""
+        session = self._session
+        record = session.calls.get(call_id) if session is not None else None
+        return record.quality if record is not None else None
+
+    def _account_of_call(self, call_id: int) -> AccountSettings:
+        with self._lock:
+            state = self._call_states.get(call_id)
+        return self._account(state.account if state else None)
+
+
+def _error_text(exc: BaseException) -> str:
+    reason = getattr(exc, "reason", None)
+    if reason:
+        return str(reason)
+    if isinstance(exc, KeyError) and exc.args:
+        return str(exc.args[0])
+    return str(exc) or type(exc).__name__

@@ -1,0 +1,377 @@
+"""The SIP session: everything that lives on the SIP thread (Endpoint, transports, accounts).
+
+:class:`softphone.sip.engine.Engine` owns the thread and the public API; this class holds the
+pjsua2 objects and turns pjsua2 callbacks into events. Call-level commands live in
+:class:`softphone.sip.call_ops.CallOps`, a mixin, to keep each file small.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import heapq
+import itertools
+import logging
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pjsua2 as pj
+
+from softphone.settings import AccountSettings, CallSettings, SipSettings
+from softphone.sip import events as ev
+from softphone.sip.accounts import (
+    AccountState,
+    EngineAccount,
+    MediaBinding,
+    build_account_config,
+    server_host,
+)
+from softphone.sip.call_ops import CallOps
+from softphone.sip.calls import CallRecord
+from softphone.sip.media_api import NullAudioBackend
+from softphone.sip.pjlog import PythonLogWriter, pj_level_for
+from softphone.sip.pjlog import log as pjsip_log
+from softphone.sip.resolver import HostResolver
+
+log = logging.getLogger("softphone.sip")
+
+POLL_INTERVAL = 0.1
+QUALITY_INTERVAL = 1.0
+_TRANSPORT_KINDS = {
+    "udp": pj.PJSIP_TRANSPORT_UDP,
+    "tcp": pj.PJSIP_TRANSPORT_TCP,
+    "tls": pj.PJSIP_TRANSPORT_TLS,
+}
+
+
+class SessionError(Exception):
+    """Start-up failed (port in use, bad address); the message is fit for a user."""
+
+
+def pj_error_text(exc: BaseException) -> str:
+    if isinstance(exc, pj.Error):
+        return str(exc.reason or exc.info())
+    return str(exc)
+
+
+class SipSession(CallOps):
+    def __init__(
+        self,
+        sip: SipSettings,
+        accounts: Sequence[AccountSettings],
+        calls: CallSettings,
+        audio: NullAudioBackend,
+        recordings_dir: Path | None,
+        emit: Callable[[ev.SipEvent], None],
+        allocate_call_id: Callable[[], int],
+        post: Callable[[Callable[[], None]], None],
+    ) -> None:
+        self.sip = sip
+        self.initial_accounts = list(accounts)
+        self.call_settings = calls
+        self.audio = audio
+        self.recordings_dir = recordings_dir
+        self.emit = emit
+        self.allocate_call_id = allocate_call_id
+        self.post = post
+        self.resolver = HostResolver(post)
+        self.ep: Any | None = None
+        self.log_writer: PythonLogWriter | None = None
+        self.transports: dict[str, int] = {}
+        self.tls_transports: dict[bool, int] = {}
+        self.listen = ""
+        self.accounts: dict[str, AccountState] = {}
+        self.calls: dict[int, CallRecord] = {}
+        self.graveyard: list[Any] = []  # pjsua2 objects to drop outside their own callback
+        self.conference_ids: set[int] = set()
+        self.muted = False
+        self.ringing = False
+        self._timers: list[tuple[float, int, Callable[[], None]]] = []
+        self._timer_seq = itertools.count()
+        self._next_poll = 0.0
+        self._next_quality = 0.0
+        self.audio_started = False
+
+    # --- lifecycle -----------------------------------------------------------------------
+    def open(self) -> str:
+        """Create the Endpoint and transports on this (the SIP) thread; returns host:port."""
+        ep = pj.Endpoint()
+        self.ep = ep
+        ep.libCreate()
+        cfg = pj.EpConfig()
+        cfg.uaConfig.threadCnt = 0
+        cfg.uaConfig.mainThreadOnly = True
+        cfg.uaConfig.maxCalls = 16
+        cfg.uaConfig.userAgent = self.sip.user_agent
+        self.log_writer = PythonLogWriter()
+        cfg.logConfig.writer = self.log_writer
+        level = pj_level_for(pjsip_log)
+        cfg.logConfig.level = level
+        cfg.logConfig.consoleLevel = level
+        # Keep RTP flowing in silence: recordings and the far end's jitter buffer want frames.
+        cfg.medConfig.noVad = True
+        ep.libInit(cfg)
+        udp_port = self._create_transport("udp", self.sip.listen_port)
+        try:
+            self._create_transport("tcp", udp_port)
+        except SessionError:
+            # TCP on the same number is a nicety (peers may try it); any port will do.
+            log.warning("TCP port %s is taken; listening for TCP on another port", udp_port)
+            self._create_transport("tcp", 0)
+        ep.libStart()
+        try:
+            ep.audDevManager().setNullDev()
+        except pj.Error:
+            log.debug("no null audio device to select")
+        self.audio.start(ep, self.emit)
+        self.audio_started = True
+        return self.listen
+
+    def open_accounts(self) -> None:
+        """Create the configured accounts (after EngineStarted, so events come in order)."""
+        for settings in self.initial_accounts:
+            self._add_account(settings)
+
+    def _create_transport(self, kind: str, port: int, verify_server: bool = True) -> int:
+        assert self.ep is not None
+        tcfg = pj.TransportConfig()
+        tcfg.port = port
+        host = self.sip.listen_host
+        if host and host not in ("0.0.0.0", "::"):
+            tcfg.boundAddress = host
+        if kind == "tls":
+            tcfg.tlsConfig.verifyServer = verify_server
+            tcfg.tlsConfig.method = pj.PJSIP_TLSV1_2_METHOD
+        try:
+            tid = int(self.ep.transportCreate(_TRANSPORT_KINDS[kind], tcfg))
+        except pj.Error as exc:
+            raise SessionError(
+                f"cannot listen for SIP ({kind.upper()}) on {host}:{port}: {pj_error_text(exc)}"
+            ) from None
+        info = self.ep.transportGetInfo(tid)
+        local = str(info.localName)
+        bound_port = int(local.rsplit(":", 1)[1])
+        if kind == "tls":
+            self.tls_transports[verify_server] = tid
+        else:
+            self.transports[kind] = tid
+        if kind == "udp":
+            self.listen = local
+        log.info("listening for SIP over %s on %s", kind.upper(), local)
+        return bound_port
+
+    def transport_for(self, settings: AccountSettings) -> int:
+        if settings.transport == "tls":
+            verify = settings.tls_verify
+            if verify not in self.tls_transports:
+                self._create_transport("tls", 0, verify_server=verify)
+            return self.tls_transports[verify]
+        return self.transports[settings.transport]
+
+    def close(self, timeout: float) -> None:
+        """Orderly shutdown, in the order that never aborts the process (see recipes)."""
+        ep = self.ep
+        if ep is None:
+            return
+        deadline = time.monotonic() + max(0.5, min(timeout / 2, 5.0))
+        for record in list(self.calls.values()):
+            if record.call is not None and not record.ended:
+                try:
+                    record.local_hangup = True
+                    record.call.hangup(pj.CallOpParam())
+                except pj.Error:
+                    pass
+        while time.monotonic() < deadline and any(
+            r.call is not None and not r.ended for r in self.calls.values()
+        ):
+            ep.libHandleEvents(20)
+        local = self.audio.local_source() if self.audio_started else None
+        for record in list(self.calls.values()):
+            self.release_recording(record, local)
+            record.media = None
+            record.call = None
+        local = None
+        if self.audio_started:
+            try:
+                self.audio.stop()
+            except Exception:
+                log.exception("audio backend failed to stop")
+        self.calls.clear()
+        self.graveyard.clear()
+        self.conference_ids.clear()
+        gc.collect()
+        for state in self.accounts.values():
+            if state.account is not None:
+                with contextlib.suppress(pj.Error):
+                    state.account.shutdown()
+                state.account = None
+        gc.collect()
+        try:
+            ep.libDestroy(pj.PJSUA_DESTROY_NO_RX_MSG)
+        finally:
+            self.ep = None
+
+    # --- the loop's housekeeping ---------------------------------------------------------
+    def handle_events(self, max_ms: int) -> None:
+        assert self.ep is not None
+        self.ep.libHandleEvents(max_ms)
+
+    def tick(self) -> None:
+        """Run due timers, drop dead pjsua2 objects, poll audio and refresh call figures."""
+        if self.graveyard:
+            self.graveyard.clear()
+        now = time.monotonic()
+        while self._timers and self._timers[0][0] <= now:
+            _due, _seq, fn = heapq.heappop(self._timers)
+            try:
+                fn()
+            except Exception as exc:
+                log.exception("timer failed")
+                self.emit(ev.EngineError(at=time.time(), message=pj_error_text(exc)))
+        if now >= self._next_poll:
+            self._next_poll = now + POLL_INTERVAL
+            try:
+                self.audio.poll()
+            except Exception:
+                log.exception("audio poll failed")
+        if now >= self._next_quality:
+            self._next_quality = now + QUALITY_INTERVAL
+            self.refresh_quality()
+
+    def schedule(self, delay: float, fn: Callable[[], None]) -> None:
+        heapq.heappush(self._timers, (time.monotonic() + delay, next(self._timer_seq), fn))
+
+    # --- accounts ------------------------------------------------------------------------
+    def _add_account(self, settings: AccountSettings) -> AccountState:
+        state = AccountState(settings=settings)
+        self.accounts[settings.name] = state
+        if not settings.enabled:
+            self._emit_reg(state, ev.RegistrationState.UNREGISTERED, reason="disabled")
+            return state
+        tid = self.transport_for(settings)
+        host = self.sip.listen_host
+        media = MediaBinding(
+            bound_address="" if host in ("", "0.0.0.0", "::") else host,
+            rtp_port=self.sip.rtp_port,
+        )
+        cfg = build_account_config(settings, tid, self.listen, media)
+        account = EngineAccount(self, settings.name)
+        account.create(cfg, len(self.accounts) == 1)
+        state.account = account
+        if settings.password:
+            from softphone.logs import register_secret
+
+            register_secret(settings.password)
+        if settings.is_lan:
+            self._emit_reg(state, ev.RegistrationState.LAN)
+        else:
+            self.register(settings.name)
+        return state
+
+    def _remove_account(self, state: AccountState) -> None:
+        state.want_registered = False
+        state.retry_token += 1
+        account = state.account
+        state.account = None
+        if account is not None:
+            with contextlib.suppress(pj.Error):
+                account.shutdown()
+            self.graveyard.append(account)
+        self.accounts.pop(state.name, None)
+
+    def set_accounts(self, accounts: Sequence[AccountSettings]) -> None:
+        wanted = {a.name: a for a in accounts}
+        for name, state in list(self.accounts.items()):
+            if wanted.get(name) != state.settings:
+                self._remove_account(state)
+                if name not in wanted:
+                    self._emit_reg(state, ev.RegistrationState.UNREGISTERED, reason="removed")
+        for settings in accounts:
+            if settings.name not in self.accounts:
+                self._add_account(settings)
+
+    def account_state(self, name: str) -> AccountState:
+        state = self.accounts.get(name)
+        if state is None:
+            raise KeyError(f"no account named {name!r}")
+        return state
+
+    def _emit_reg(
+        self, state: AccountState, reg: ev.RegistrationState, code: int = 0, reason: str = "",
+        expires: int = 0, next_retry_in: float | None = None,
+    ) -> None:
+        self.emit(ev.RegistrationChanged(
+            at=time.time(), account=state.name, state=reg, code=code, reason=reason,
+            expires=expires, next_retry_in=next_retry_in,
+        ))
+
+    def register(self, name: str) -> None:
+        state = self.account_state(name)
+        if state.account is None:
+            return
+        if state.settings.is_lan:
+            self._emit_reg(state, ev.RegistrationState.LAN)
+            return
+        state.want_registered = True
+        state.retry_token += 1
+        token = state.retry_token
+        self._emit_reg(state, ev.RegistrationState.REGISTERING)
+        host = server_host(state.settings)
+        if host and self.resolver.needs_lookup(host):
+            self.resolver.resolve(host, lambda error: self._register_resolved(state, token, error))
+        else:
+            self._register_resolved(state, token, None)
+
+    def _register_resolved(self, state: AccountState, token: int, error: str | None) -> None:
+        if token != state.retry_token or not state.want_registered or state.account is None:
+            return  # cancelled, replaced or unregistered meanwhile
+        if error is not None:
+            self._registration_failed(state, 0, error)
+            return
+        try:
+            state.account.setRegistration(True)
+        except pj.Error as exc:
+            self._registration_failed(state, 0, pj_error_text(exc))
+
+    def _registration_failed(self, state: AccountState, code: int, reason: str) -> None:
+        delay = state.backoff.next_delay(code)
+        state.retry_token += 1
+        token = state.retry_token
+
+        def retry() -> None:
+            if token == state.retry_token and state.want_registered:
+                self.register(state.name)
+
+        self.schedule(delay, retry)
+        self._emit_reg(state, ev.RegistrationState.FAILED, code=code, reason=reason,
+                       next_retry_in=delay)
+
+    def unregister(self, name: str) -> None:
+        state = self.account_state(name)
+        state.want_registered = False
+        state.retry_token += 1
+        if state.settings.is_lan or state.account is None:
+            return
+        try:
+            active = bool(state.account.getInfo().regIsActive)
+            if active:
+                state.account.setRegistration(False)
+                return
+        except pj.Error as exc:
+            log.info("unregister %s: %s", name, pj_error_text(exc))
+        self._emit_reg(state, ev.RegistrationState.UNREGISTERED)
+
+    def on_reg_state(self, name: str, code: int, reason: str, expiration: int) -> None:
+        state = self.accounts.get(name)
+        if state is None:
+            return
+        if 200 <= code < 300 and expiration > 0:
+            state.backoff.reset()
+            self._emit_reg(state, ev.RegistrationState.REGISTERED, code=code, reason=reason,
+                           expires=expiration)
+        elif (200 <= code < 300) or not state.want_registered:
+            self._emit_reg(state, ev.RegistrationState.UNREGISTERED, code=code, reason=reason)
+        else:
+            self._registration_failed(state, code, reason)

@@ -1,0 +1,284 @@
+"""Run one softphone SIP Engine in its own process, driven by JSON lines.
+
+Only one pjsua2 Endpoint may exist per process, so tests that need several phones run each
+in a subprocess of this script.
+
+Process side (``python engine_driver.py CONFIG_JSON``)::
+
+    CONFIG_JSON = {"sip": {SipSettings fields}, "accounts": [{AccountSettings fields}],
+                   "calls": {CallSettings fields}, "recordings_dir": "/path" | null,
+                   "log_level": "WARNING"}
+
+    stdin : one command per line: {"id": 1, "cmd": "dial", "args": {"target": "..."}}
+            ``cmd`` is any public Engine method (dial, answer, hold, send_dtmf, ...) plus
+            "listen_address", "registration", "active_calls", "call_quality" and "quit".
+            Dataclass-valued arguments are given as objects (set_call_settings: {"calls":
+            {...}}, set_accounts: {"accounts": [{...}]}); paths as strings.
+    stdout: every event as {"event": "IncomingCall", ...fields}, and every command's reply
+            as {"reply": 1, "ok": true, "result": ...} or {"reply": 1, "ok": false,
+            "error": "InvalidTarget", "message": "..."}.
+    EOF on stdin stops the engine (so a killed test never leaves a phone behind).
+
+Test side: :class:`EngineProcess` starts the script and waits on events with timeouts.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+# ---------------------------------------------------------------------------------------------
+# Process side
+
+
+def _to_json(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        data = {k: _to_json(v) for k, v in dataclasses.asdict(value).items()}
+        return {"type": type(value).__name__, **data}
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, list | tuple):
+        return [_to_json(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _to_json(v) for k, v in value.items()}
+    return value
+
+
+def _serve(config: dict[str, Any]) -> int:
+    sys.path.insert(0, str(ROOT))
+    from softphone.settings import AccountSettings, CallSettings, SipSettings
+    from softphone.sip.engine import Engine
+
+    logging.basicConfig(
+        level=config.get("log_level", "WARNING"), stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    out_lock = threading.Lock()
+    real_stdout = sys.stdout
+
+    def write(obj: dict[str, Any]) -> None:
+        line = json.dumps(obj, default=str)
+        with out_lock:
+            real_stdout.write(line + "\n")
+            real_stdout.flush()
+
+    def on_event(event: Any) -> None:
+        data = _to_json(event)
+        data["event"] = data.pop("type")
+        write(data)
+
+    def calls_from(obj: dict[str, Any]) -> CallSettings:
+        if "outcomes" in obj:
+            obj = {**obj, "outcomes": tuple(obj["outcomes"])}
+        return CallSettings(**obj)
+
+    accounts = [AccountSettings(**a) for a in config.get("accounts", [])]
+    recordings = config.get("recordings_dir")
+    engine = Engine(
+        SipSettings(**config.get("sip", {})), accounts, calls_from(config.get("calls", {})),
+        on_event, recordings_dir=Path(recordings) if recordings else None,
+    )
+    try:
+        engine.start(timeout=float(config.get("start_timeout", 10.0)))
+    except Exception as exc:
+        write({"event": "DriverStartFailed", "error": type(exc).__name__, "message": str(exc)})
+        return 2
+
+    converters: dict[str, Callable[[Any], Any]] = {
+        "calls": calls_from,
+        "accounts": lambda items: [AccountSettings(**a) for a in items],
+        "path": lambda p: Path(p) if p else None,
+    }
+    queries: dict[str, Callable[..., Any]] = {
+        "listen_address": lambda: engine.listen_address,
+    }
+    try:
+        for line in sys.stdin:
+            line = line.strip()
+            if not line:
+                continue
+            request = json.loads(line)
+            name = request.get("cmd", "")
+            args = {k: converters[k](v) if k in converters else v
+                    for k, v in (request.get("args") or {}).items()}
+            if name == "quit":
+                write({"reply": request.get("id"), "ok": True, "result": None})
+                break
+            try:
+                if name in queries:
+                    result = queries[name](**args)
+                elif name.startswith("_") or not callable(getattr(engine, name, None)):
+                    raise AttributeError(f"unknown command {name!r}")
+                else:
+                    result = getattr(engine, name)(**args)
+                write({"reply": request.get("id"), "ok": True, "result": _to_json(result)})
+            except Exception as exc:
+                write({"reply": request.get("id"), "ok": False, "error": type(exc).__name__,
+                       "message": str(exc)})
+    finally:
+        engine.stop(timeout=10.0)
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------
+# Test side
+
+
+class DriverError(Exception):
+    def __init__(self, error: str, message: str) -> None:
+        super().__init__(f"{error}: {message}")
+        self.error = error
+        self.message = message
+
+
+class EngineProcess:
+    """A phone in a subprocess. ``events`` holds every event received so far, in order."""
+
+    def __init__(self, config: dict[str, Any], *, stderr_path: Path | None = None) -> None:
+        self.config = config
+        self.events: list[dict[str, Any]] = []
+        self._replies: dict[int, dict[str, Any]] = {}
+        self._cond = threading.Condition()
+        self._next_id = 0
+        self._stderr_path = stderr_path
+        self._stderr_file: Any = None
+        self.proc: subprocess.Popen[str] | None = None
+        self._reader: threading.Thread | None = None
+        self.listen = ""
+
+    def start(self, timeout: float = 15.0) -> EngineProcess:
+        env = dict(os.environ)
+        env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+        self._stderr_file = open(self._stderr_path, "w") if self._stderr_path else None  # noqa: SIM115
+        self.proc = subprocess.Popen(
+            [sys.executable, str(Path(__file__).resolve()), json.dumps(self.config)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=self._stderr_file if self._stderr_file else subprocess.DEVNULL,
+            text=True, bufsize=1, env=env, cwd=str(ROOT),
+        )
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+        started = self.wait_for(lambda e: e["event"] in ("EngineStarted", "DriverStartFailed"),
+                                timeout, "EngineStarted")
+        if started["event"] == "DriverStartFailed":
+            self.close()
+            raise DriverError(started["error"], started["message"])
+        self.listen = started["listen"]
+        return self
+
+    def _read(self) -> None:
+        assert self.proc is not None and self.proc.stdout is not None
+        for line in self.proc.stdout:
+            try:
+                data = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            with self._cond:
+                if "reply" in data:
+                    self._replies[data["reply"]] = data
+                else:
+                    self.events.append(data)
+                self._cond.notify_all()
+        with self._cond:
+            self.events.append({"event": "DriverExited"})
+            self._cond.notify_all()
+
+    def command(self, cmd: str, timeout: float = 5.0, **args: Any) -> Any:
+        """Run an Engine method in the process; raises DriverError with its exception."""
+        assert self.proc is not None and self.proc.stdin is not None
+        with self._cond:
+            self._next_id += 1
+            request_id = self._next_id
+        self.proc.stdin.write(json.dumps({"id": request_id, "cmd": cmd, "args": args}) + "\n")
+        self.proc.stdin.flush()
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while request_id not in self._replies:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError(f"no reply to {cmd} within {timeout} s")
+                self._cond.wait(left)
+            reply = self._replies.pop(request_id)
+        if not reply["ok"]:
+            raise DriverError(reply["error"], reply["message"])
+        return reply["result"]
+
+    def mark(self) -> int:
+        """The number of events so far: pass as ``since`` to wait only for newer ones."""
+        with self._cond:
+            return len(self.events)
+
+    def wait_for(self, predicate: Callable[[dict[str, Any]], bool], timeout: float = 10.0,
+                 what: str = "event", since: int = 0) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            index = since
+            while True:
+                while index < len(self.events):
+                    event = self.events[index]
+                    index += 1
+                    if predicate(event):
+                        return event
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    kinds = [e.get("event") for e in self.events[since:]][-30:]
+                    raise TimeoutError(f"no {what} within {timeout} s; saw {kinds}")
+                self._cond.wait(left)
+
+    def wait_event(self, kind: str, timeout: float = 10.0, since: int = 0,
+                   **fields: Any) -> dict[str, Any]:
+        """The first event of type ``kind`` (from index ``since``) whose fields match."""
+        def match(e: dict[str, Any]) -> bool:
+            return e.get("event") == kind and all(e.get(k) == v for k, v in fields.items())
+        return self.wait_for(match, timeout, f"{kind} {fields}", since)
+
+    def find_events(self, kind: str, **fields: Any) -> list[dict[str, Any]]:
+        with self._cond:
+            return [e for e in self.events if e.get("event") == kind
+                    and all(e.get(k) == v for k, v in fields.items())]
+
+    def close(self, timeout: float = 15.0) -> int | None:
+        """Stop the engine (orderly) and reap the process; kills it if it hangs."""
+        proc = self.proc
+        if proc is None:
+            return None
+        try:
+            if proc.poll() is None and proc.stdin is not None:
+                proc.stdin.write(json.dumps({"id": 0, "cmd": "quit"}) + "\n")
+                proc.stdin.flush()
+                proc.stdin.close()
+        except (BrokenPipeError, OSError, ValueError):
+            pass
+        try:
+            code = proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            code = proc.wait(5)
+        if self._reader is not None:
+            self._reader.join(5)
+        if self._stderr_file is not None:
+            self._stderr_file.close()
+        self.proc = None
+        return code
+
+    def __enter__(self) -> EngineProcess:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+if __name__ == "__main__":
+    sys.exit(_serve(json.loads(sys.argv[1])))
