@@ -24,7 +24,7 @@ from typing import Any
 from softphone import __version__
 from softphone.logs import LOG_FILE, redact
 from softphone.profile import database_file, logs_dir
-from softphone.settings import AccountSettings, CallSettings, Settings
+from softphone.settings import AccountSettings, CallSettings, Settings, default_lan_account
 
 log = logging.getLogger("softphone.diagnostics")
 
@@ -75,12 +75,15 @@ def versions() -> dict[str, str]:
 
 
 def _pjsip_version() -> str:
+    """From the binding's package version: creating an Endpoint here could clash with the
+    engine's (there is one per process)."""
     try:
         import pjsua2 as pj
 
-        return f"{pj.Endpoint().libVersion().full} (pjsua2-python {pj.__version__})"
+        package = str(pj.__version__)
     except Exception as exc:  # ImportError, or a missing shared library (OSError)
         return f"unavailable: {exc}"
+    return f"{package.split('.post', 1)[0]} (pjsua2-python {package})"
 
 
 def _portaudio_version() -> str:
@@ -142,27 +145,28 @@ def _account_line(account: AccountSettings) -> str:
     return f"{account.name}: {account.address}, {where}, {account.transport}{state}"
 
 
-def _engine_states(engine: Any) -> list[str]:
-    """Account states as the running engine knows them (duck-typed: the engine's API)."""
-    for attr in ("account_states", "registration_states"):
-        getter = getattr(engine, attr, None)
-        if getter is None:
-            continue
+def _engine_states(engine: Any, settings: Settings) -> list[str]:
+    """Registration state of each account as the running engine knows it."""
+    registration = getattr(engine, "registration", None)
+    if not callable(registration):
+        return []
+    lines = []
+    for account in settings.accounts or (default_lan_account(),):
         try:
-            states = getter() if callable(getter) else getter
+            state = registration(account.name)
         except Exception as exc:
-            return [f"cannot read account states: {exc}"]
-        if isinstance(states, dict):
-            return [f"{name}: {_describe_state(state)}" for name, state in states.items()]
-        return [_describe_state(s) for s in states]
-    return []
+            lines.append(f"{account.name}: cannot read the state: {exc}")
+            continue
+        lines.append(f"{account.name}: {_describe_state(state) if state else 'no state yet'}")
+    return lines
 
 
 def _describe_state(state: Any) -> str:
-    if dataclasses.is_dataclass(state):
-        fields = dataclasses.asdict(state)  # type: ignore[arg-type]
+    if dataclasses.is_dataclass(state) and not isinstance(state, type):
+        fields = dataclasses.asdict(state)
         fields.pop("at", None)
-        return ", ".join(f"{k}={v}" for k, v in fields.items() if v not in (None, ""))
+        fields.pop("account", None)
+        return ", ".join(f"{k}={v}" for k, v in fields.items() if v not in (None, "", 0))
     return str(state)
 
 
@@ -193,9 +197,9 @@ def collect_diagnostics(profile: Path, settings: Settings, engine: Any | None = 
     out.append(f"database: {db}")
     out.append(f"SIP listen: {settings.sip.listen}, RTP from port {settings.sip.rtp_port}")
     if engine is not None:
-        address = getattr(engine, "listen_address", None)
-        if address:
-            out.append(f"SIP bound: {address() if callable(address) else address}")
+        running = getattr(engine, "running", None)
+        out.append(f"SIP engine: {'running' if running else 'stopped'}, bound to "
+                   f"{getattr(engine, 'listen_address', '') or '-'}")
     calls = settings.calls
     out.append(f"do not disturb: {'on' if calls.dnd else 'off'}, auto answer: "
                f"{'on' if calls.auto_answer else 'off'}, record all: "
@@ -209,7 +213,7 @@ def collect_diagnostics(profile: Path, settings: Settings, engine: Any | None = 
     out += ["", "== Accounts"]
     out += [_account_line(acc) for acc in settings.accounts] or ["none configured (LAN calls)"]
     if engine is not None:
-        states = _engine_states(engine)
+        states = _engine_states(engine, settings)
         if states:
             out += ["", "== Account states", *states]
     lines = last_log_lines(profile)
@@ -253,19 +257,17 @@ def _check_engine(profile: Path, settings: Settings) -> tuple[bool, str]:
             sip, (account,), CallSettings(), events.put, audio=None,
             recordings_dir=Path(recordings),
         )
-        started = None
         try:
-            engine.start()
-            started = _wait_for_event(events, "EngineStarted", ENGINE_START_TIMEOUT)
-            address = getattr(engine, "listen_address", None)
-            bound = address() if callable(address) else address
-            if not bound and started is not None:
-                bound = getattr(started, "listen", "")
-            if started is None and not bound:
-                return False, f"the engine did not start within {ENGINE_START_TIMEOUT:g} s"
+            engine.start(timeout=ENGINE_START_TIMEOUT)
+            started = _wait_for_event(events, "EngineStarted", 5.0)
+            bound = engine.listen_address
+        except Exception as exc:  # EngineError: the reason is the message
+            return False, f"the SIP engine did not start: {exc}"
         finally:
             engine.stop()
     version = getattr(started, "version", "") if started is not None else ""
+    if not bound:
+        return False, "the SIP engine started but bound no address"
     return True, f"listening on {bound}" + (f" (PJSIP {version})" if version else "")
 
 
@@ -278,8 +280,6 @@ def _wait_for_event(events: queue.Queue[Any], kind: str, timeout: float) -> Any 
             return None
         if type(event).__name__ == kind:
             return event
-        if type(event).__name__ in ("EngineFailed", "EngineStopped"):
-            raise RuntimeError(getattr(event, "reason", None) or f"engine reported {event}")
     return None
 
 
