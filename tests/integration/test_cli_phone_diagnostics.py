@@ -1,0 +1,86 @@
+"""``softphone selftest`` and ``softphone diagnostics``: real engine, real database, no secrets."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from softphone.diagnostics import collect_diagnostics
+from softphone.logs import LOG_FILE
+from softphone.profile import logs_dir
+from softphone.settings import load_settings
+
+SECRET = "Pa55-w0rd-xyzzy"
+
+SETTINGS = f"""
+[crm]
+default_region = "RU"
+
+[[accounts]]
+name = "Office"
+address = "sip:alice@pbx.example.com"
+registrar = "sip:pbx.example.com"
+password = "{SECRET}"
+"""
+
+
+def softphone(profile: Path, *argv: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "softphone", "--profile", str(profile), *argv],
+        capture_output=True, text=True, timeout=120, env=os.environ.copy(),
+    )
+
+
+def test_selftest_starts_sip_opens_database_and_lists_devices(profile_dir: Path) -> None:
+    result = softphone(profile_dir, "selftest")
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = {line.split()[1]: line for line in result.stdout.splitlines()
+             if line.startswith(("ok ", "FAIL"))}
+    assert lines["SIP"].startswith("ok") and "listening on 127.0.0.1:" in lines["SIP"]
+    assert lines["database"].startswith("ok")
+    assert str(profile_dir) in lines["database"]
+    assert lines["sound"].startswith("ok")  # "no sound devices found" is fine here
+    assert "selftest passed" in result.stdout
+    assert (profile_dir / "softphone.sqlite3").exists()
+
+
+def test_selftest_reports_a_database_it_cannot_open(profile_dir: Path) -> None:
+    (profile_dir / "softphone.sqlite3").write_bytes(b"this is not a database" * 100)
+    result = softphone(profile_dir, "selftest")
+    assert result.returncode == 1
+    assert "FAIL database" in result.stdout
+    assert "selftest failed: database" in result.stderr
+
+
+def test_diagnostics_show_versions_accounts_and_logs_without_secrets(profile_dir: Path) -> None:
+    (profile_dir / "softphone.toml").write_text(SETTINGS, encoding="utf-8")
+    log = logs_dir(profile_dir) / LOG_FILE
+    log.write_text(
+        "2026-01-01 10:00:00 INFO softphone.sip: registering Office\n"
+        f"2026-01-01 10:00:01 DEBUG pjsip: Authorization: Digest username=\"alice\", "
+        f"response=\"0123456789abcdef\"\n"
+        f"2026-01-01 10:00:02 DEBUG softphone: a careless line with {SECRET} in it\n",
+        encoding="utf-8",
+    )
+    result = softphone(profile_dir, "diagnostics")
+    assert result.returncode == 0, result.stderr
+    text = result.stdout
+    for name in ("softphone:", "Python:", "Qt:", "PJSIP:", "PortAudio:", "SQLAlchemy:", "OS:"):
+        assert name in text
+    assert "Office: sip:alice@pbx.example.com, registrar sip:pbx.example.com" in text
+    assert "registering Office" in text
+    assert "a careless line with *** in it" in text
+    assert SECRET not in text
+    assert "0123456789abcdef" not in text
+
+
+def test_diagnostics_keep_only_the_last_200_log_lines(profile_dir: Path) -> None:
+    log = logs_dir(profile_dir) / LOG_FILE
+    log.write_text("".join(f"line {i}\n" for i in range(1000)), encoding="utf-8")
+    text = collect_diagnostics(profile_dir, load_settings(profile_dir))
+    assert "line 999" in text
+    assert "line 800\n" in text
+    assert "line 799\n" not in text
+    assert "== Last 200 log lines" in text
