@@ -1,0 +1,526 @@
+"""PortAudio backend: call audio through the bridge ports, tones, ringer, levels, hot-plug.
+
+Threads (see docs/architecture.md):
+
+* SIP thread: every public method (the engine calls them there). Creates/wires the pjsua2
+  ports, flips flags, swaps tone slots, emits events from :meth:`poll`.
+* device thread (``softphone-audio``): the only thread that calls PortAudio to open/close
+  streams, re-scan devices and watch them; wakes on a command or every 200 ms.
+* PortAudio callback threads and PJSIP's clock thread: only :class:`FrameQueue` deques, tone
+  slots and plain attribute stores. No locks, no pjsua2.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from softphone.settings import AudioSettings
+from softphone.sip.audio import devices as dev
+from softphone.sip.audio import tones
+from softphone.sip.audio.bridge import FrameQueue, MicPort, SpeakerPort, frame_samples
+from softphone.sip.events import AudioDeviceNotice, AudioLevels
+from softphone.sip.media_api import DeviceInfo, EmitFn, NullAudioBackend
+
+log = logging.getLogger("softphone.sip.audio")
+
+ROLES = ("input", "output", "ringer")
+STALL_SECONDS = 1.0  # a running stream whose callback stopped for this long is lost
+RESCAN_SECONDS = 5.0  # how often a missing chosen device is looked for while idle
+
+
+class _Path:
+    """One direction of call audio at one device rate: the queue both clocks share."""
+
+    def __init__(self, rate: int) -> None:
+        self.rate = rate
+        self.samples = frame_samples(rate)
+        self.queue = FrameQueue(self.samples * 2)
+
+
+@dataclass
+class _Stream:
+    role: str
+    device: int
+    name: str
+    rate: int
+    channels: int
+    stream: Any = None
+    beats: int = 0
+    seen_beats: int = 0
+    seen_at: float = 0.0
+
+
+class PortAudioBackend(NullAudioBackend):
+    """Sound through PortAudio (``sounddevice``); see the module docstring for the threads."""
+
+    def __init__(self, sd: Any, settings: AudioSettings, devices: list[DeviceInfo]) -> None:
+        self._sd = sd
+        self._names: dict[str, str | None] = {
+            "input": settings.input, "output": settings.output, "ringer": settings.ringer,
+        }
+        self._ring_volume = min(1.0, max(0.0, settings.ring_volume))
+        self._devices = devices
+        # SIP thread
+        self._emit: EmitFn | None = None
+        self._mic_port: MicPort | None = None
+        self._spk_port: SpeakerPort | None = None
+        self._calls: dict[int, Any] = {}
+        self._levels_live = False
+        # flags shared with the device thread and callbacks (single reference stores)
+        self._in_call = False
+        self._ringing = False
+        self._muted = False
+        self._ring_in_output = False
+        self._progress = tones.ToneSlot()
+        self._keys = tones.ToneSlot()
+        self._waiting = tones.ToneSlot()
+        self._ring = tones.ToneSlot()
+        self._mic_peak = 0
+        self._spk_peak = 0
+        self.callback_errors = 0
+        self.device_xruns = 0
+        in_rate = self._rate_of(settings.input, output=False)
+        out_rate = self._rate_of(settings.output, output=True)
+        self._in_path = _Path(in_rate)
+        self._out_path = _Path(out_rate)
+        self._sounds: dict[tuple[str, int], tones.Samples] = {}
+        # device thread
+        self._streams: dict[str, _Stream] = {}
+        self._missing: dict[str, str] = {}  # role -> chosen device name that is gone
+        self._last_rescan = 0.0
+        self._notices: deque[AudioDeviceNotice] = deque()
+        self._wake = threading.Event()
+        self._stopping = False
+        self._thread: threading.Thread | None = None
+
+    # --- helpers -----------------------------------------------------------------------------
+    def _rate_of(self, name: str | None, output: bool) -> int:
+        i = dev.find_device(self._devices, name, output)
+        if i is None:
+            i = dev.find_device(self._devices, None, output)
+        rate = int(self._devices[i].default_samplerate) if i is not None else 48000
+        return rate if rate >= 8000 else 48000
+
+    def _sound(self, kind: str, rate: int) -> tones.Samples:
+        key = (kind, rate)
+        s = self._sounds.get(key)
+        if s is None:
+            if kind == "ringtone":
+                s = tones.load_ringtone(rate)
+            elif kind.startswith("dtmf:"):
+                s = tones.dtmf(rate, kind[5:])
+            else:
+                s = {"ringback": tones.ringback, "busy": tones.busy, "failed": tones.failed,
+                     "waiting": tones.call_waiting}[kind](rate)
+            self._sounds[key] = s
+        return s
+
+    def _notify(self, kind: str, message: str, device: str = "") -> None:
+        log.warning("audio %s: %s", kind, message)
+        self._notices.append(AudioDeviceNotice(at=time.time(), kind=kind, message=message,
+                                               device=device))
+
+    # --- engine API (SIP thread) -------------------------------------------------------------
+    def start(self, endpoint: Any, emit: EmitFn) -> None:
+        self._emit = emit
+        self._build_ports()
+        self._thread = threading.Thread(target=self._device_loop, name="softphone-audio",
+                                        daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5.0)
+            self._thread = None
+        for call_id in list(self._calls):
+            self.disconnect_call(call_id, self._calls.get(call_id))
+        self._mic_port = None
+        self._spk_port = None
+
+    def _build_ports(self) -> None:
+        """(Re)create the bridge ports for the current paths and re-wire connected calls."""
+        calls = dict(self._calls)
+        for _call_id, media in calls.items():
+            self._unwire(media)
+        self._mic_port = MicPort("softphone-mic", self._in_path.rate, self._in_path.queue)
+        self._mic_port.muted = self._muted
+        self._spk_port = SpeakerPort("softphone-speaker", self._out_path.rate,
+                                     self._out_path.queue)
+        for media in calls.values():
+            self._wire(media)
+
+    def _wire(self, media: Any) -> None:
+        assert self._mic_port is not None and self._spk_port is not None
+        media.startTransmit(self._spk_port)
+        self._mic_port.startTransmit(media)
+
+    def _unwire(self, media: Any) -> None:
+        for fn in (lambda: media.stopTransmit(self._spk_port),
+                   lambda: self._mic_port.stopTransmit(media)):  # type: ignore[union-attr]
+            with contextlib.suppress(Exception):  # the call's media may already be gone
+                fn()
+
+    def connect_call(self, call_id: int, call_media: Any) -> None:
+        if call_id in self._calls:
+            self._unwire(self._calls[call_id])
+        self._calls[call_id] = call_media
+        self._wire(call_media)
+        self._progress.stop()
+        self._in_call = True
+        self._wake.set()
+
+    def disconnect_call(self, call_id: int, call_media: Any | None) -> None:
+        media = self._calls.pop(call_id, None)
+        if media is None:
+            media = call_media
+        if media is not None:
+            self._unwire(media)
+        self._in_call = bool(self._calls)
+        self._wake.set()
+
+    def local_source(self) -> Any | None:
+        return self._mic_port
+
+    def set_mute(self, muted: bool) -> None:
+        self._muted = muted
+        if self._mic_port is not None:
+            self._mic_port.muted = muted
+
+    def start_ringing(self, waiting: bool) -> None:
+        if waiting:
+            self._waiting.play(self._sound("waiting", self._out_path.rate), loop=True)
+        else:
+            ringer = self._streams.get("ringer")
+            rate = ringer.rate if ringer else self._rate_of(self._names["ringer"], output=True)
+            self._ring.play(self._sound("ringtone", rate), loop=True)
+            self._ringing = True
+        self._wake.set()
+
+    def stop_ringing(self) -> None:
+        self._ringing = False
+        self._ring.stop()
+        self._waiting.stop()
+        self._wake.set()
+
+    def play_tone(self, kind: str) -> None:
+        if kind not in ("ringback", "busy", "failed"):
+            log.warning("unknown tone %r", kind)
+            return
+        self._progress.play(self._sound(kind, self._out_path.rate), loop=kind == "ringback")
+        self._wake.set()
+
+    def stop_tone(self) -> None:
+        self._progress.stop()
+        self._wake.set()
+
+    def dtmf_feedback(self, digit: str) -> None:
+        self._keys.play(self._sound(f"dtmf:{digit.upper()}", self._out_path.rate), loop=False)
+        self._wake.set()
+
+    def list_devices(self) -> list[DeviceInfo]:
+        return list(self._devices)
+
+    def set_devices(self, input: str | None, output: str | None, ringer: str | None) -> None:
+        self._names = {"input": input, "output": output, "ringer": ringer}
+        self._missing.clear()
+        self._wake.set()
+
+    def set_ring_volume(self, volume: float) -> None:
+        self._ring_volume = min(1.0, max(0.0, float(volume)))
+
+    def levels(self) -> tuple[float, float]:
+        mic, spk = self._mic_peak, self._spk_peak
+        self._mic_peak = 0
+        self._spk_peak = 0
+        return (0.0 if self._muted else mic / 32767.0, spk / 32767.0)
+
+    def bridge_counters(self) -> tuple[int, int]:
+        qi, qo = self._in_path.queue, self._out_path.queue
+        return (qi.underruns + qo.underruns, qi.overruns + qo.overruns)
+
+    def buffer_depth_ms(self) -> tuple[float, float]:
+        """(microphone, speaker) queue depth now: what the bridge adds to latency."""
+        return (self._in_path.queue.depth_ms, self._out_path.queue.depth_ms)
+
+    def stream_info(self) -> dict[str, dict[str, Any]]:
+        """Open streams by role (device, rate, channels): diagnostics and tests."""
+        return {role: {"device": s.name, "rate": s.rate, "channels": s.channels}
+                for role, s in list(self._streams.items())}
+
+    def poll(self) -> None:
+        if self._mic_port is not None and (
+            self._mic_port.queue is not self._in_path.queue
+            or self._spk_port is None
+            or self._spk_port.queue is not self._out_path.queue
+        ):
+            self._build_ports()  # a device came back at another rate
+        emit = self._emit
+        while self._notices:
+            notice = self._notices.popleft()
+            if emit is not None:
+                emit(notice)
+        live = "input" in self._streams or "output" in self._streams
+        if emit is not None and (live or self._levels_live):
+            mic, spk = self.levels()
+            if not live:
+                mic = spk = 0.0
+            emit(AudioLevels(at=time.time(), mic=mic, speaker=spk))
+        self._levels_live = live
+
+    # --- PortAudio callbacks (PortAudio's threads) -------------------------------------------
+    def _make_input_callback(self, rec: _Stream, path: _Path) -> Any:
+        queue = path.queue
+
+        def callback(indata: Any, frames: int, t: Any, status: Any) -> None:
+            try:
+                rec.beats += 1
+                if status:
+                    self.device_xruns += 1
+                ch = indata[:, 0]
+                if not self._muted:
+                    peak = max(int(ch.max()), -int(ch.min()))
+                    if peak > self._mic_peak:
+                        self._mic_peak = peak
+                queue.put(ch.tobytes())
+            except Exception:
+                self.callback_errors += 1
+
+        return callback
+
+    def _make_output_callback(self, rec: _Stream, path: _Path, frames_: int) -> Any:
+        queue = path.queue
+        mix = np.zeros(frames_, dtype=np.int32)
+        ring_buf = np.zeros(frames_, dtype=np.int32)
+
+        def callback(outdata: Any, frames: int, t: Any, status: Any) -> None:
+            try:
+                rec.beats += 1
+                if status:
+                    self.device_xruns += 1
+                data = queue.get()
+                if data is None:
+                    mix.fill(0)
+                else:
+                    mix[:] = np.frombuffer(data, dtype=np.int16)
+                    peak = max(int(mix.max()), -int(mix.min()))
+                    if peak > self._spk_peak:
+                        self._spk_peak = peak
+                self._progress.mix_into(mix)
+                self._keys.mix_into(mix)
+                self._waiting.mix_into(mix)
+                if self._ring_in_output:
+                    ring_buf.fill(0)
+                    if self._ring.mix_into(ring_buf):
+                        np.add(mix, (ring_buf * self._ring_volume).astype(np.int32), out=mix)
+                np.clip(mix, -32768, 32767, out=mix)
+                outdata[:] = mix[:, None]
+            except Exception:
+                self.callback_errors += 1
+                outdata.fill(0)
+
+        return callback
+
+    def _make_ringer_callback(self, rec: _Stream, frames_: int) -> Any:
+        mix = np.zeros(frames_, dtype=np.int32)
+
+        def callback(outdata: Any, frames: int, t: Any, status: Any) -> None:
+            try:
+                rec.beats += 1
+                mix.fill(0)
+                if self._ring.mix_into(mix):
+                    scaled = mix * self._ring_volume
+                    np.clip(scaled, -32768, 32767, out=scaled)
+                    outdata[:] = scaled.astype(np.int16)[:, None]
+                else:
+                    outdata.fill(0)
+            except Exception:
+                self.callback_errors += 1
+                outdata.fill(0)
+
+        return callback
+
+    # --- device thread -----------------------------------------------------------------------
+    def _device_loop(self) -> None:
+        try:
+            while not self._stopping:
+                self._wake.wait(0.2)
+                self._wake.clear()
+                if self._stopping:
+                    break
+                try:
+                    self._check_health()
+                    self._reconcile()
+                    self._look_for_missing()
+                except Exception:
+                    log.exception("audio device thread")
+        finally:
+            for role in list(self._streams):
+                self._close(role)
+
+    def _wanted(self) -> dict[str, bool]:
+        out_tones = self._progress.active or self._keys.active or self._waiting.active
+        return {
+            "input": self._in_call,
+            "output": self._in_call or out_tones or (self._ring_in_output and self._ringing),
+            "ringer": self._ringing and not self._ring_in_output,
+        }
+
+    def _reconcile(self) -> None:
+        for role, want in self._wanted().items():
+            rec = self._streams.get(role)
+            if not want:
+                if rec is not None:
+                    self._close(role)
+                if role == "ringer" and not self._ringing:
+                    self._ring_in_output = False
+                continue
+            index = self._resolve(role)
+            if rec is not None and (index is None or index == rec.device):
+                continue
+            if rec is not None:
+                self._close(role)  # the user chose another device
+            if index is not None:
+                self._open(role, index)
+
+    def _resolve(self, role: str) -> int | None:
+        name = self._names[role]
+        output = role != "input"
+        index = dev.find_device(self._devices, name, output)
+        if index is None and name is not None:
+            if role not in self._missing:
+                self._missing[role] = name
+                self._notify("fallback", f"{name} is not available: using the default device "
+                             f"for the {role}.", name)
+            index = dev.find_device(self._devices, None, output)
+        return index
+
+    def _open(self, role: str, index: int) -> None:
+        sd = self._sd
+        info = self._devices[index]
+        if role == "input":
+            rates = [self._in_path.rate, int(info.default_samplerate)]
+        elif role == "output":
+            rates = [self._out_path.rate, int(info.default_samplerate)]
+        else:
+            rates = [int(info.default_samplerate)]
+        max_ch = info.max_input_channels if role == "input" else info.max_output_channels
+        last_exc: Exception | None = None
+        for rate in dict.fromkeys(rates):
+            for channels in dict.fromkeys((1, min(2, max_ch))):
+                rec = _Stream(role, index, info.name, rate, channels, seen_at=time.monotonic())
+                frames = frame_samples(rate)
+                try:
+                    if role == "input":
+                        path = self._in_path if rate == self._in_path.rate else _Path(rate)
+                        stream = sd.InputStream(
+                            device=index, samplerate=rate, blocksize=frames, channels=channels,
+                            dtype="int16", latency="low",
+                            callback=self._make_input_callback(rec, path))
+                        self._in_path = path
+                    elif role == "output":
+                        path = self._out_path if rate == self._out_path.rate else _Path(rate)
+                        stream = sd.OutputStream(
+                            device=index, samplerate=rate, blocksize=frames, channels=channels,
+                            dtype="int16", latency="low",
+                            callback=self._make_output_callback(rec, path, frames))
+                        self._out_path = path
+                    else:
+                        if self._ring.current is not None:
+                            self._ring.play(self._sound("ringtone", rate), loop=True)
+                        stream = sd.OutputStream(
+                            device=index, samplerate=rate, blocksize=frames, channels=channels,
+                            dtype="int16", callback=self._make_ringer_callback(rec, frames))
+                    rec.stream = stream
+                    if role != "input":
+                        path_q = self._out_path.queue if role == "output" else None
+                        if path_q is not None:
+                            path_q.clear()
+                    stream.start()
+                except Exception as exc:
+                    last_exc = exc
+                    continue
+                self._streams[role] = rec
+                log.info("audio %s: %s at %d Hz, %d ch", role, info.name, rate, channels)
+                return
+        log.warning("cannot open %s on %s: %s", role, info.name, last_exc)
+        if role == "ringer":
+            self._ring_in_output = True  # ring in the call output rather than not at all
+        else:
+            self._notify("device_lost", f"Cannot open {info.name} for the {role}: {last_exc}",
+                         info.name)
+
+    def _close(self, role: str) -> None:
+        rec = self._streams.pop(role, None)
+        if rec is None or rec.stream is None:
+            return
+        with contextlib.suppress(Exception):
+            rec.stream.abort()
+        try:
+            rec.stream.close()
+        except Exception:
+            log.debug("closing %s stream", role, exc_info=True)
+
+    def _check_health(self) -> None:
+        now = time.monotonic()
+        lost: list[_Stream] = []
+        for rec in list(self._streams.values()):
+            beats = rec.beats
+            if beats != rec.seen_beats:
+                rec.seen_beats, rec.seen_at = beats, now
+                continue
+            active = False
+            with contextlib.suppress(Exception):
+                active = bool(rec.stream.active)
+            if not active or now - rec.seen_at > STALL_SECONDS:
+                lost.append(rec)
+        if not lost:
+            return
+        # A device failed: close everything, re-read the device list, reopen what is wanted.
+        for rec in lost:
+            self._notify("device_lost", f"The sound device {rec.name} stopped working "
+                         f"({rec.role}).", rec.name)
+        for role in list(self._streams):
+            self._close(role)
+        self._rescan()
+        for rec in lost:
+            chosen = self._names[rec.role] or rec.name
+            if dev.find_device(self._devices, chosen, rec.role != "input") is None:
+                self._missing[rec.role] = chosen
+                fallback = dev.find_device(self._devices, None, rec.role != "input")
+                if fallback is not None:
+                    self._notify("fallback", f"The call goes on with "
+                                 f"{self._devices[fallback].name} for the {rec.role}.",
+                                 self._devices[fallback].name)
+                else:
+                    self._notify("unavailable", "No sound device is left: the call goes on "
+                                 "without sound.", rec.name)
+
+    def _rescan(self) -> None:
+        try:
+            dev.rescan(self._sd)
+            self._devices = dev.list_devices(self._sd)
+        except Exception:
+            log.exception("re-scanning sound devices")
+            self._devices = []
+        self._last_rescan = time.monotonic()
+
+    def _look_for_missing(self) -> None:
+        if not self._missing or self._streams:
+            return
+        if time.monotonic() - self._last_rescan < RESCAN_SECONDS:
+            return
+        self._rescan()
+        for role, name in list(self._missing.items()):
+            if dev.find_device(self._devices, name, role != "input") is not None:
+                del self._missing[role]
+                self._notify("device_back", f"{name} is back and will be used.", name)

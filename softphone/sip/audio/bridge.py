@@ -1,0 +1,237 @@
+"""The bridge between PJSIP's conference bridge and the sound devices.
+
+Two ``pjsua2.AudioMediaPort`` subclasses sit in the conference bridge at the **device's** clock
+rate (PJSIP's bridge resamples between them and its own 16 kHz clock in C):
+
+* :class:`MicPort` is a source: PJSIP's clock thread asks it for a frame (``onFrameRequested``)
+  and it hands over the oldest frame the PortAudio input callback queued.
+* :class:`SpeakerPort` is a sink: PJSIP's clock thread gives it the call's audio
+  (``onFrameReceived``); the PortAudio output callback takes the frames out.
+
+Between a producer on one clock and a consumer on the other sits a :class:`FrameQueue`: a
+``collections.deque`` of ``bytes`` frames (append/popleft are atomic in CPython: no locks) with
+bounded depth. It starts playing once ``target`` frames are queued (prefill), counts an
+*underrun* and prefills again when it runs dry, drops the oldest frame (an *overrun*) when it is
+above ``max_frames``, and when the producer's clock is faster than the consumer's (drift), drops
+one frame whenever the queue never fell to ``target`` during a whole window: latency stays
+bounded over a call of any length.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+from collections import deque
+from typing import Any
+
+import pjsua2 as pj
+
+log = logging.getLogger("softphone.sip.audio")
+
+FRAME_MS = 20
+
+
+class FrameQueue:
+    """Single-producer, single-consumer queue of equal-sized frames with bounded latency."""
+
+    def __init__(self, frame_bytes: int, target: int = 2, max_frames: int = 6,
+                 window: int = 150) -> None:
+        self.frame_bytes = frame_bytes
+        self.silence = bytes(frame_bytes)
+        self.target = target
+        self.max_frames = max_frames
+        self.window = window
+        self.underruns = 0
+        self.overruns = 0
+        self._q: deque[bytes] = deque()
+        self._priming = True
+        self._started = False
+        self._win_min = 1 << 30
+        self._win_n = 0
+        # Producer/consumer sequence numbers: tell an idle consumer from a slow one.
+        self._puts = 0
+        self._gets_at = 0
+
+    def __len__(self) -> int:
+        return len(self._q)
+
+    @property
+    def depth_ms(self) -> float:
+        return len(self._q) * FRAME_MS
+
+    def put(self, frame: bytes) -> None:
+        """Producer side (one thread only)."""
+        q = self._q
+        q.append(frame)
+        self._puts += 1
+        if len(q) > self.max_frames:
+            try:
+                q.popleft()
+            except IndexError:
+                return
+            # A consumer that stopped asking (stream closed, port idle) is not an overrun.
+            if self._puts - self._gets_at <= self.max_frames + 2:
+                self.overruns += 1
+
+    def get(self) -> bytes | None:
+        """Consumer side (one thread only): the next frame, or None for silence."""
+        q = self._q
+        n = len(q)
+        if self._puts - self._gets_at > self.max_frames + 2 and n > self.target:
+            # Coming back after being idle: keep only the newest ``target`` frames.
+            for _ in range(n - self.target):
+                try:
+                    q.popleft()
+                except IndexError:
+                    break
+            n = len(q)
+            self._priming = False
+        self._gets_at = self._puts
+        if self._priming:
+            if n < self.target:
+                return None
+            self._priming = False
+        if n == 0:
+            if self._started:
+                self.underruns += 1
+            self._priming = True
+            return None
+        self._started = True
+        if n < self._win_min:
+            self._win_min = n
+        self._win_n += 1
+        if self._win_n >= self.window:
+            if self._win_min > self.target:
+                # The producer runs faster than we consume: shed one frame of latency.
+                try:
+                    q.popleft()
+                    self.overruns += 1
+                except IndexError:
+                    pass
+            self._win_min = 1 << 30
+            self._win_n = 0
+        try:
+            return q.popleft()
+        except IndexError:
+            return None
+
+    def clear(self) -> None:
+        """Drop everything and prefill again (consumer side, or while nothing runs)."""
+        self._q.clear()
+        self._priming = True
+        self._win_min = 1 << 30
+        self._win_n = 0
+
+
+# --- fast access to a pjsua2 ByteVector's storage --------------------------------------------
+
+_PTR = ctypes.sizeof(ctypes.c_void_p)
+
+
+def _vector_span(vec: Any) -> tuple[int, int]:
+    """(data pointer, size) of a SWIG ``std::vector<unsigned char>`` (begin/end pointers)."""
+    addr = int(vec.this)
+    begin = ctypes.c_void_p.from_address(addr).value or 0
+    end = ctypes.c_void_p.from_address(addr + _PTR).value or 0
+    return begin, end - begin
+
+
+def _check_fast_vectors() -> bool:
+    """True when the begin/end layout assumption holds for this build (checked once)."""
+    try:
+        probe = bytes(range(7, 7 + 64))
+        vec = pj.ByteVector(probe)
+        ptr, size = _vector_span(vec)
+        if size != len(probe) or ctypes.string_at(ptr, size) != probe:
+            return False
+        vec.resize(128)
+        ptr, size = _vector_span(vec)
+        ctypes.memmove(ptr, b"\x01" * 128, 128)
+        return size == 128 and bytes(vec) == b"\x01" * 128
+    except Exception:  # any surprise: use the slow, safe path
+        log.exception("fast frame access unavailable")
+        return False
+
+
+FAST_VECTORS = _check_fast_vectors()
+
+
+def read_frame(frame: Any) -> bytes:
+    buf = frame.buf
+    if FAST_VECTORS:
+        ptr, size = _vector_span(buf)
+        return ctypes.string_at(ptr, size) if size else b""
+    return bytes(buf)
+
+
+def write_frame(frame: Any, data: bytes) -> None:
+    if FAST_VECTORS:
+        buf = frame.buf
+        buf.resize(len(data))
+        ptr, _ = _vector_span(buf)
+        ctypes.memmove(ptr, data, len(data))
+    else:
+        frame.buf = pj.ByteVector(data)
+    frame.type = pj.PJMEDIA_FRAME_TYPE_AUDIO
+
+
+def _format(rate: int) -> Any:
+    fmt = pj.MediaFormatAudio()
+    fmt.init(pj.PJMEDIA_FORMAT_PCM, rate, 1, FRAME_MS * 1000, 16)
+    return fmt
+
+
+def frame_samples(rate: int) -> int:
+    return rate * FRAME_MS // 1000
+
+
+class MicPort(pj.AudioMediaPort):  # type: ignore[misc]
+    """Source in the conference bridge: the user's microphone (``local_source``)."""
+
+    def __init__(self, name: str, rate: int, queue: FrameQueue) -> None:
+        super().__init__()
+        self.rate = rate
+        self.queue = queue
+        self.muted = False
+        self.errors = 0
+        self.createPort(name, _format(rate))
+
+    def onFrameRequested(self, frame: Any) -> None:  # PJSIP clock thread
+        try:
+            data = self.queue.get()
+            if data is None or self.muted:
+                data = self.queue.silence
+            write_frame(frame, data)
+        except Exception:
+            self.errors += 1
+
+    def onFrameReceived(self, frame: Any) -> None:  # PJSIP clock thread: nothing to do
+        pass
+
+
+class SpeakerPort(pj.AudioMediaPort):  # type: ignore[misc]
+    """Sink in the conference bridge: what the calls say, for the call output device."""
+
+    def __init__(self, name: str, rate: int, queue: FrameQueue) -> None:
+        super().__init__()
+        self.rate = rate
+        self.queue = queue
+        self.errors = 0
+        self.createPort(name, _format(rate))
+
+    def onFrameReceived(self, frame: Any) -> None:  # PJSIP clock thread
+        try:
+            q = self.queue
+            if frame.type == pj.PJMEDIA_FRAME_TYPE_AUDIO:
+                data = read_frame(frame)
+                q.put(data if len(data) == q.frame_bytes else q.silence)
+            else:
+                q.put(q.silence)
+        except Exception:
+            self.errors += 1
+
+    def onFrameRequested(self, frame: Any) -> None:  # PJSIP clock thread: we send nothing
+        try:
+            frame.type = pj.PJMEDIA_FRAME_TYPE_NONE
+        except Exception:
+            self.errors += 1
