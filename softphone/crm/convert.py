@@ -1,0 +1,160 @@
+"""Rows to frozen views, and the casefolded search text kept beside each contact."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from softphone.crm.models import Call, Company, Contact, Deal, Phone, Task, Wrapup
+from softphone.crm.phones import digits_of
+from softphone.crm.views import (
+    CallView,
+    CompanyView,
+    ContactView,
+    DealView,
+    PhoneView,
+    TaskView,
+    WrapupView,
+)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def as_utc(value: datetime) -> datetime:
+    """Aware UTC; a naive datetime is taken as UTC."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def fold(text: str | None) -> str:
+    """Unicode casefold (SQLite's lower() only knows ASCII): "Иван" -> "иван"."""
+    return " ".join((text or "").casefold().split())
+
+
+def search_text(
+    name: str,
+    company: str | None,
+    position: str | None,
+    emails: Iterable[str],
+    phones: Iterable[tuple[str, str | None, str | None]],  # (raw, e164, national)
+    tags: Iterable[str] = (),
+) -> str:
+    """The casefolded text search-as-you-type looks in: words and every phone's digits."""
+    parts = [fold(name), fold(company), fold(position)]
+    parts.extend(fold(e) for e in emails)
+    parts.extend(fold(t) for t in tags)
+    seen: list[str] = []
+    for raw, e164, national in phones:
+        for digits in (digits_of(e164 or ""), national or "", digits_of(raw)):
+            if digits and digits not in seen:
+                seen.append(digits)
+    parts.extend(seen)
+    return " ".join(p for p in parts if p)
+
+
+def phone_view(p: Phone) -> PhoneView:
+    return PhoneView(raw=p.raw, e164=p.e164, label=p.label, primary=p.is_primary,
+                     national=p.national)
+
+
+def contact_views(session: Session, contacts: Sequence[Contact]) -> list[ContactView]:
+    """Views of ``contacts`` (order kept) with phones and company loaded in two queries."""
+    if not contacts:
+        return []
+    ids = [c.id for c in contacts]
+    phones: dict[int, list[Phone]] = defaultdict(list)
+    for chunk_start in range(0, len(ids), 500):
+        chunk = ids[chunk_start : chunk_start + 500]
+        for p in session.scalars(
+            select(Phone).where(Phone.contact_id.in_(chunk)).order_by(Phone.position, Phone.id)
+        ):
+            phones[p.contact_id].append(p)
+    company_ids = {c.company_id for c in contacts if c.company_id is not None}
+    companies: dict[int, str] = {}
+    if company_ids:
+        companies = dict(
+            session.execute(
+                select(Company.id, Company.name).where(Company.id.in_(company_ids))
+            ).tuples().all()
+        )
+    return [
+        ContactView(
+            id=c.id,
+            name=c.name,
+            company=companies.get(c.company_id) if c.company_id else None,
+            company_id=c.company_id,
+            position=c.position,
+            phones=tuple(phone_view(p) for p in phones.get(c.id, [])),
+            emails=tuple(c.emails or ()),
+            tags=tuple(c.tags or ()),
+            notes=c.notes or "",
+            do_not_call=bool(c.do_not_call),
+            created_at=c.created_at,
+            updated_at=c.updated_at,
+            version=c.version,
+        )
+        for c in contacts
+    ]
+
+
+def contact_view(session: Session, contact: Contact) -> ContactView:
+    return contact_views(session, [contact])[0]
+
+
+def company_view(company: Company) -> CompanyView:
+    return CompanyView(id=company.id, name=company.name)
+
+
+def wrapup_view(w: Wrapup) -> WrapupView:
+    return WrapupView(call_id=w.call_id, outcome=w.outcome, reason=w.reason or "",
+                      note=w.note or "", author=w.author, updated_at=w.updated_at)
+
+
+def call_views(session: Session, calls: Sequence[Call]) -> list[CallView]:
+    if not calls:
+        return []
+    ids = [c.id for c in calls]
+    wrapups = {w.call_id: w for w in session.scalars(select(Wrapup).where(Wrapup.call_id.in_(ids)))}
+    contact_ids = {c.contact_id for c in calls if c.contact_id is not None}
+    names: dict[int, str] = {}
+    if contact_ids:
+        names = dict(
+            session.execute(
+                select(Contact.id, Contact.name).where(Contact.id.in_(contact_ids))
+            ).tuples().all()
+        )
+    out = []
+    for c in calls:
+        w = wrapups.get(c.id)
+        out.append(
+            CallView(
+                id=c.id, direction=c.direction, account=c.account, number=c.number,
+                remote_uri=c.remote_uri, display_name=c.display_name, contact_id=c.contact_id,
+                contact_name=names.get(c.contact_id) if c.contact_id else None,
+                started_at=c.started_at, answered_at=c.answered_at, ended_at=c.ended_at,
+                talk_seconds=c.talk_seconds, ring_seconds=c.ring_seconds, outcome=c.outcome,
+                sip_status=c.sip_status, recording_path=c.recording_path,
+                quality=dict(c.quality) if c.quality else None, agent=c.agent,
+                wrapup=wrapup_view(w) if w else None, sip_call_id=c.sip_call_id or "",
+            )
+        )
+    return out
+
+
+def task_view(t: Task) -> TaskView:
+    return TaskView(id=t.id, kind=t.kind, title=t.title, due_at=t.due_at, done=bool(t.done),
+                    done_at=t.done_at, contact_id=t.contact_id, call_id=t.call_id,
+                    number=t.number, created_at=t.created_at)
+
+
+def deal_view(d: Deal) -> DealView:
+    return DealView(id=d.id, title=d.title, stage=d.stage, amount=d.amount,
+                    contact_id=d.contact_id, company_id=d.company_id,
+                    created_at=d.created_at, updated_at=d.updated_at)

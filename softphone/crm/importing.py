@@ -1,0 +1,272 @@
+"""Bulk contact import: thousands of rows per transaction, merged by normalized number.
+
+A record whose number (E.164, else national digits) already belongs to a contact - stored
+before, or an earlier record of the same import - is folded into that contact (new phones,
+emails and tags added; empty company/position/notes filled) instead of being added twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import and_, insert, select
+from sqlalchemy.orm import Session
+
+from softphone.crm.convert import fold, search_text, utcnow
+from softphone.crm.models import Company, Contact, Phone
+from softphone.crm.phones import is_usable, reverse_digits
+from softphone.crm.records import ContactRecord, ImportResult, SkippedRow
+from softphone.crm.views import NormalizedNumber
+
+if TYPE_CHECKING:
+    from softphone.crm.store import Store
+
+
+@dataclass
+class _Group:
+    """One contact to create or update: the first record and everything merged into it."""
+
+    name: str
+    company: str | None
+    position: str | None
+    notes: str
+    do_not_call: bool
+    emails: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    phones: list[tuple[str, str, NormalizedNumber]] = field(default_factory=list)
+    existing_id: int | None = None
+
+
+def _batches(records: Iterable[ContactRecord], size: int) -> Iterator[list[ContactRecord]]:
+    it = iter(records)
+    while batch := list(islice(it, size)):
+        yield batch
+
+
+def _short(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _add_unique(target: list[str], items: Iterable[str]) -> None:
+    for item in items:
+        item = (item or "").strip()
+        if item and item not in target:
+            target.append(item)
+
+
+def import_contacts(
+    store: Store,
+    records: Iterable[ContactRecord],
+    *,
+    progress: Callable[[int], Any] | None = None,
+    batch_size: int = 2000,
+) -> ImportResult:
+    result = ImportResult()
+    known: dict[str, int] = {}  # number key -> contact id (stored or created by this import)
+    companies: dict[str, int] = {}
+    for batch in _batches(records, max(1, batch_size)):
+        with store._session() as s:
+            _import_batch(store, s, batch, result, known, companies)
+        if progress is not None:
+            progress(result.total_rows)
+    return result
+
+
+def _import_batch(
+    store: Store,
+    s: Session,
+    batch: list[ContactRecord],
+    result: ImportResult,
+    known: dict[str, int],
+    companies: dict[str, int],
+) -> None:
+    parsed: list[tuple[ContactRecord, list[tuple[str, str, NormalizedNumber]]]] = []
+    for record in batch:
+        result.total_rows += 1
+        name = (record.name or "").strip()
+        if not name:
+            result.skipped.append(SkippedRow(record.source_row, "no name",
+                                             _short(", ".join(p[0] for p in record.phones))))
+            continue
+        phones = []
+        for raw, label in record.phones:
+            number = store.normalize(raw or "")
+            if is_usable(number) and number.key:
+                phones.append(((raw or "").strip(), label or "work", number))
+        if not phones:
+            text = ", ".join(p[0] for p in record.phones) or name
+            reason = "no usable phone number" if record.phones else "no phone number"
+            result.skipped.append(SkippedRow(record.source_row, reason, _short(text)))
+            continue
+        parsed.append((record, phones))
+
+    # numbers already stored (not yet seen by this import)
+    e164s = {n.e164 for _, ph in parsed for _, _, n in ph if n.e164 and n.e164 not in known}
+    nationals = {n.national for _, ph in parsed for _, _, n in ph
+                 if not n.e164 and n.national and n.national not in known}
+    for chunk in _chunks(sorted(e164s), 500):
+        for e164, cid in s.execute(
+            select(Phone.e164, Phone.contact_id).where(Phone.e164.in_(chunk))
+        ).tuples():
+            known.setdefault(e164, cid)
+    for chunk in _chunks(sorted(nationals), 500):
+        for national, cid in s.execute(
+            select(Phone.national, Phone.contact_id).where(
+                and_(Phone.e164.is_(None), Phone.national.in_(chunk))
+            )
+        ).tuples():
+            known.setdefault(national, cid)
+
+    groups: list[_Group] = []
+    by_key: dict[str, _Group] = {}
+    by_existing: dict[int, _Group] = {}
+    for record, phones in parsed:
+        group: _Group | None = None
+        for _, _, number in phones:
+            key = number.key or ""
+            if key in by_key:
+                group = by_key[key]
+                break
+            if key in known:
+                cid = known[key]
+                group = by_existing.get(cid)
+                if group is None:
+                    group = _Group(name="", company=None, position=None, notes="",
+                                   do_not_call=False, existing_id=cid)
+                    by_existing[cid] = group
+                    groups.append(group)
+                break
+        if group is None:
+            group = _Group(name=record.name.strip(), company=record.company or None,
+                           position=record.position or None, notes=record.notes or "",
+                           do_not_call=record.do_not_call)
+            groups.append(group)
+            result.created += 1
+        else:
+            result.merged += 1
+            group.company = group.company or record.company or None
+            group.position = group.position or record.position or None
+            if record.notes and record.notes not in group.notes:
+                group.notes = (group.notes + "\n" + record.notes).strip()
+            group.do_not_call = group.do_not_call or record.do_not_call
+        _add_unique(group.emails, record.emails)
+        _add_unique(group.tags, record.tags)
+        have = {n.key for _, _, n in group.phones}
+        for raw, label, number in phones:
+            if number.key not in have:
+                group.phones.append((raw, label, number))
+                have.add(number.key)
+            by_key[number.key or ""] = group
+
+    now = utcnow()
+    new = [g for g in groups if g.existing_id is None]
+    if new:
+        _ensure_companies(s, {g.company.strip() for g in new if g.company and g.company.strip()},
+                          companies)
+        rows = [
+            {
+                "name": g.name, "name_fold": fold(g.name),
+                "company_id": companies.get(fold(g.company)) if g.company else None,
+                "position": g.position, "emails": g.emails, "tags": g.tags, "notes": g.notes,
+                "do_not_call": g.do_not_call,
+                "search_fold": search_text(
+                    g.name, g.company, g.position, g.emails,
+                    [(raw, n.e164, n.national) for raw, _, n in g.phones], g.tags),
+                "created_at": now, "updated_at": now, "version": 1,
+            }
+            for g in new
+        ]
+        ids = s.scalars(
+            insert(Contact).returning(Contact.id, sort_by_parameter_order=True), rows
+        ).all()
+        phone_rows = []
+        for g, cid in zip(new, ids, strict=True):
+            g.existing_id = cid
+            for i, (raw, label, number) in enumerate(g.phones):
+                phone_rows.append(_phone_row(cid, i, raw, label, number))
+                known[number.key or ""] = cid
+        if phone_rows:
+            s.execute(insert(Phone), phone_rows)
+    for g in groups:
+        if g not in new and g.existing_id is not None:
+            _merge_into(store, s, g, companies, now)
+            for _, _, number in g.phones:
+                known[number.key or ""] = g.existing_id
+
+
+def _phone_row(cid: int, position: int, raw: str, label: str, n: NormalizedNumber) -> dict:
+    return {"contact_id": cid, "raw": raw, "e164": n.e164, "national": n.national,
+            "rev": reverse_digits(n.national), "kind": n.kind, "label": label,
+            "is_primary": position == 0, "position": position}
+
+
+def _merge_into(store: Store, s: Session, g: _Group, companies: dict[str, int], now: Any) -> None:
+    contact = s.get(Contact, g.existing_id)
+    if contact is None:
+        return
+    existing = list(s.scalars(select(Phone).where(Phone.contact_id == contact.id)))
+    have = {p.e164 or p.national for p in existing}
+    position = max((p.position for p in existing), default=-1) + 1
+    changed = False
+    for raw, label, number in g.phones:
+        if number.key not in have:
+            row = _phone_row(contact.id, position, raw, label, number)
+            row["is_primary"] = not existing and position == 0
+            s.add(Phone(**row))
+            have.add(number.key)
+            position += 1
+            changed = True
+    emails = list(contact.emails or [])
+    tags = list(contact.tags or [])
+    _add_unique(emails, g.emails)
+    _add_unique(tags, g.tags)
+    if emails != (contact.emails or []) or tags != (contact.tags or []):
+        contact.emails, contact.tags = emails, tags
+        changed = True
+    if g.company and contact.company_id is None:
+        _ensure_companies(s, {g.company.strip()}, companies)
+        contact.company_id = companies.get(fold(g.company))
+        changed = True
+    if g.position and not contact.position:
+        contact.position = g.position
+        changed = True
+    if g.notes and g.notes not in (contact.notes or ""):
+        contact.notes = ((contact.notes or "") + "\n" + g.notes).strip()
+        changed = True
+    if g.do_not_call and not contact.do_not_call:
+        contact.do_not_call = True
+        changed = True
+    if changed:
+        contact.updated_at = now
+        contact.version += 1
+        s.flush()
+        store._refresh_search(s, contact)
+        s.flush()
+
+
+def _ensure_companies(s: Session, names: set[str], cache: dict[str, int]) -> None:
+    wanted = {fold(n): n for n in names if fold(n) not in cache}
+    if not wanted:
+        return
+    for chunk in _chunks(sorted(wanted), 500):
+        for cid, key in s.execute(
+            select(Company.id, Company.name_fold).where(Company.name_fold.in_(chunk))
+        ).tuples():
+            cache[key] = cid
+    missing = [k for k in wanted if k not in cache]
+    if missing:
+        now = utcnow()
+        ids = s.scalars(
+            insert(Company).returning(Company.id, sort_by_parameter_order=True),
+            [{"name": wanted[k], "name_fold": k, "created_at": now} for k in missing],
+        ).all()
+        cache.update(zip(missing, ids, strict=True))
+
+
+def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+

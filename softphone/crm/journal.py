@@ -1,0 +1,129 @@
+"""A durable journal of call-log writes that the database refused with a known error.
+
+One JSON object per line, appended and fsynced before the caller is told "kept". Entries are
+replayed in order by :meth:`Store.flush_pending`; an entry that fails as a *bug* (not locked /
+full / unavailable) is moved to ``<name>.rejected`` so it cannot block the rest, never dropped.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger("softphone.crm")
+
+JOURNAL_NAME = "crm-pending.jsonl"
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return {"$dt": value.isoformat()}
+    if isinstance(value, dict):
+        return {k: _encode(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_encode(v) for v in value]
+    return value
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, dict):
+        if set(value) == {"$dt"}:
+            return datetime.fromisoformat(value["$dt"])
+        return {k: _decode(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_decode(v) for v in value]
+    return value
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+class PendingJournal:
+    """Append-only JSON-lines file in the profile."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.rejected_path = path.with_name(path.name + ".rejected")
+        self._lock = threading.Lock()
+
+    def append(self, op: str, args: dict[str, Any]) -> None:
+        line = json.dumps({"op": op, "args": _encode(args)}, ensure_ascii=False) + "\n"
+        with self._lock:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            new = not self.path.exists()
+            with open(self.path, "a", encoding="utf-8") as f:
+                f.write(line)
+                f.flush()
+                os.fsync(f.fileno())
+            if new:
+                _fsync_dir(self.path.parent)
+        log.warning("call log write kept in %s for retry: %s", self.path.name, op)
+
+    def entries(self) -> list[tuple[str, dict[str, Any]]]:
+        with self._lock:
+            if not self.path.exists():
+                return []
+            out = []
+            for number, line in enumerate(self.path.read_text(encoding="utf-8").splitlines()):
+                if not line.strip():
+                    continue
+                try:
+                    item = json.loads(line)
+                    out.append((str(item["op"]), _decode(item["args"])))
+                except (ValueError, KeyError, TypeError):
+                    # a torn last line after a power cut: keep it for a human, skip it here
+                    self._reject_text(line, f"unreadable journal line {number + 1}")
+            return out
+
+    def __len__(self) -> int:
+        return len(self.entries())
+
+    def __bool__(self) -> bool:
+        try:
+            return self.path.stat().st_size > 0
+        except FileNotFoundError:
+            return False
+
+    def replace(self, remaining: list[tuple[str, dict[str, Any]]]) -> None:
+        """Atomically keep only ``remaining`` (the entries not yet written)."""
+        with self._lock:
+            if not remaining:
+                self.path.unlink(missing_ok=True)
+                _fsync_dir(self.path.parent)
+                return
+            tmp = self.path.with_name(self.path.name + ".tmp")
+            with open(tmp, "w", encoding="utf-8") as f:
+                for op, args in remaining:
+                    f.write(json.dumps({"op": op, "args": _encode(args)}, ensure_ascii=False))
+                    f.write("\n")
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, self.path)
+            _fsync_dir(self.path.parent)
+
+    def reject(self, op: str, args: dict[str, Any], reason: str) -> None:
+        line = json.dumps({"op": op, "args": _encode(args), "error": reason}, ensure_ascii=False)
+        self._reject_text(line, reason)
+
+    def _reject_text(self, line: str, reason: str) -> None:
+        log.error("pending call-log entry cannot be written (%s); kept in %s", reason,
+                  self.rejected_path.name)
+        with open(self.rejected_path, "a", encoding="utf-8") as f:
+            f.write(line.rstrip("\n") + "\n")
+            f.flush()
+            os.fsync(f.fileno())

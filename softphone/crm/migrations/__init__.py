@@ -1,0 +1,1 @@
+"""Alembic migrations of the contact store (run programmatically by ``softphone.crm.db``)."""

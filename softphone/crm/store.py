@@ -1,0 +1,640 @@
+"""The contact store: one synchronous, Qt-free API over SQLite or PostgreSQL.
+
+Every public method opens its own short transaction and returns frozen views
+(``softphone.crm.views``). Known database errors surface as ``StoreError`` subclasses
+(``softphone.crm.errors``); call-log writes refused by a known error are journaled and retried
+(``store_calls``). Callers run these methods on a worker thread, never the Qt main thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, delete, select, text, update
+from sqlalchemy.orm import Session
+
+from softphone.crm.convert import (
+    call_views,
+    company_view,
+    contact_view,
+    contact_views,
+    deal_view,
+    fold,
+    search_text,
+    task_view,
+    utcnow,
+)
+from softphone.crm.db import DEFAULT_BUSY_TIMEOUT_MS, database_url, make_engine, migrate
+from softphone.crm.errors import ConflictError, NotFoundError, StoreError, classify
+from softphone.crm.journal import JOURNAL_NAME, PendingJournal
+from softphone.crm.models import (
+    Call,
+    Company,
+    Contact,
+    Deal,
+    IgnoredNumber,
+    MissedEntry,
+    Phone,
+    Task,
+)
+from softphone.crm.phones import (
+    can_match_stranger,
+    is_usable,
+    normalize,
+    reverse_digits,
+    suffix_keys,
+)
+from softphone.crm.records import ContactRecord, ImportResult
+from softphone.crm.store_calls import CallLogMixin
+from softphone.crm.views import (
+    CompanyView,
+    ContactView,
+    ErasedContact,
+    Match,
+    NormalizedNumber,
+)
+
+log = logging.getLogger("softphone.crm")
+
+_CONTACT_FIELDS = {
+    "name", "company", "position", "emails", "tags", "notes", "do_not_call", "phones",
+}
+_DIGIT_QUERY = re.compile(r"^\+?[\d\s\-.()/]+$")
+_MAX_CHAR = "\U0010ffff"
+
+
+class Store(CallLogMixin):
+    """The mini-CRM. Create with :meth:`open`; close with :meth:`close`."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        profile: Path,
+        *,
+        default_region: str = "US",
+        agent: str | None = None,
+    ) -> None:
+        self.engine = engine
+        self.profile = Path(profile)
+        self.default_region = (default_region or "US").upper()
+        self.agent = agent
+        self.journal = PendingJournal(self.profile / JOURNAL_NAME)
+        self.dialect = engine.dialect.name
+
+    # ------------------------------------------------------------------ life cycle
+
+    @classmethod
+    def open(
+        cls,
+        url: str | None,
+        profile: Path,
+        default_region: str = "US",
+        agent: str | None = None,
+        *,
+        busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
+    ) -> Store:
+        """Open (creating or upgrading) the database at ``url`` (default: the profile's SQLite).
+
+        Raises NewerSchemaError, DatabaseLockedError, DatabaseCorruptError, DiskFullError or
+        DatabaseUnavailableError with a message fit for the user.
+        """
+        profile = Path(profile)
+        profile.mkdir(parents=True, exist_ok=True)
+        engine = make_engine(database_url(url, profile), busy_timeout_ms=busy_timeout_ms)
+        try:
+            try:
+                migrate(engine)
+            except StoreError:
+                raise
+            except Exception as err:
+                known = classify(err)
+                if known is None:
+                    raise
+                raise known from err
+            store = cls(engine, profile, default_region=default_region, agent=agent)
+            try:
+                store.flush_pending()
+            except StoreError as err:
+                log.warning("pending call-log entries not written yet: %s", err)
+            store._close_interrupted_calls()
+        except BaseException:
+            engine.dispose()
+            raise
+        return store
+
+    def close(self) -> None:
+        try:
+            self.flush_pending()
+        except StoreError as err:
+            log.warning("closing with call-log entries still pending: %s", err)
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _guard(self) -> Iterator[None]:
+        """Turn known driver errors into StoreError subclasses; let bugs through."""
+        try:
+            yield
+        except StoreError:
+            raise
+        except Exception as err:
+            known = classify(err)
+            if known is None:
+                raise
+            raise known from err
+
+    @contextmanager
+    def _session(self) -> Iterator[Session]:
+        with (
+            self._guard(),
+            Session(self.engine, expire_on_commit=False) as session,
+            session.begin(),
+        ):
+            yield session
+
+    # ------------------------------------------------------------------ numbers
+
+    def normalize(self, raw: str) -> NormalizedNumber:
+        return normalize(raw or "", self.default_region)
+
+    # ------------------------------------------------------------------ contacts
+
+    def _company_id(self, session: Session, name: str | None) -> int | None:
+        name = (name or "").strip()
+        if not name:
+            return None
+        key = fold(name)
+        found = session.scalar(select(Company.id).where(Company.name_fold == key))
+        if found is not None:
+            return found
+        company = Company(name=name, name_fold=key, created_at=utcnow())
+        session.add(company)
+        session.flush()
+        return company.id
+
+    def _phone_rows(
+        self, raw_phones: Iterable[tuple[str, ...] | str], *, strict: bool = True
+    ) -> list[tuple[str, str, bool, NormalizedNumber]]:
+        rows: list[tuple[str, str, bool, NormalizedNumber]] = []
+        seen: set[str] = set()
+        for item in raw_phones:
+            if isinstance(item, str):
+                raw, label, primary = item, "work", False
+            else:
+                raw = item[0]
+                label = item[1] if len(item) > 1 and item[1] else "work"
+                primary = bool(item[2]) if len(item) > 2 else False
+            number = self.normalize(raw)
+            if not is_usable(number):
+                if strict:
+                    raise ValueError(f"not a phone number: {raw!r}")
+                continue
+            key = number.key or raw
+            if key in seen:
+                continue
+            seen.add(key)
+            rows.append((raw.strip(), label, primary, number))
+        if rows and not any(r[2] for r in rows):
+            rows[0] = (rows[0][0], rows[0][1], True, rows[0][3])
+        return rows
+
+    @staticmethod
+    def _phone(contact_id: int, position: int, raw: str, label: str, primary: bool,
+               number: NormalizedNumber) -> Phone:
+        return Phone(
+            contact_id=contact_id, raw=raw, e164=number.e164, national=number.national,
+            rev=reverse_digits(number.national), kind=number.kind, label=label,
+            is_primary=primary, position=position,
+        )
+
+    def _refresh_search(self, session: Session, contact: Contact) -> None:
+        phones = session.execute(
+            select(Phone.raw, Phone.e164, Phone.national).where(Phone.contact_id == contact.id)
+        ).tuples()
+        company = (
+            session.scalar(select(Company.name).where(Company.id == contact.company_id))
+            if contact.company_id
+            else None
+        )
+        contact.search_fold = search_text(
+            contact.name, company, contact.position, contact.emails or [], phones,
+            contact.tags or [],
+        )
+
+    def create_contact(
+        self,
+        name: str,
+        *,
+        company: str | None = None,
+        position: str | None = None,
+        phones: Iterable[tuple[str, ...] | str] = (),
+        emails: Iterable[str] = (),
+        tags: Iterable[str] = (),
+        notes: str = "",
+        do_not_call: bool = False,
+    ) -> ContactView:
+        """Add a contact. Raises ValueError for an empty name or a phone that is no number."""
+        name = (name or "").strip()
+        if not name:
+            raise ValueError("a contact needs a name")
+        phone_rows = self._phone_rows(phones)
+        now = utcnow()
+        with self._session() as s:
+            contact = Contact(
+                name=name, name_fold=fold(name), company_id=self._company_id(s, company),
+                position=position or None, emails=_clean_list(emails), tags=_clean_list(tags),
+                notes=notes or "", do_not_call=bool(do_not_call), search_fold="",
+                created_at=now, updated_at=now, version=1,
+            )
+            s.add(contact)
+            s.flush()
+            for i, (raw, label, primary, number) in enumerate(phone_rows):
+                s.add(self._phone(contact.id, i, raw, label, primary, number))
+            s.flush()
+            self._refresh_search(s, contact)
+            s.flush()
+            return contact_view(s, contact)
+
+    def update_contact(
+        self, contact_id: int, *, expected_version: int | None = None, **fields: Any
+    ) -> ContactView:
+        """Change fields (name, company, position, emails, tags, notes, do_not_call, phones).
+
+        With ``expected_version`` the change is refused with ConflictError when somebody saved
+        the contact meanwhile (optimistic locking). ``phones`` replaces the whole list.
+        """
+        unknown = set(fields) - _CONTACT_FIELDS
+        if unknown:
+            raise TypeError(f"unknown contact fields: {sorted(unknown)}")
+        phone_rows = self._phone_rows(fields["phones"]) if "phones" in fields else None
+        with self._session() as s:
+            contact = s.get(Contact, contact_id)
+            if contact is None:
+                raise NotFoundError(f"contact {contact_id} does not exist")
+            if expected_version is not None and contact.version != expected_version:
+                raise ConflictError(detail=f"version {contact.version} != {expected_version}")
+            values: dict[str, Any] = {}
+            if "name" in fields:
+                name = (fields["name"] or "").strip()
+                if not name:
+                    raise ValueError("a contact needs a name")
+                values.update(name=name, name_fold=fold(name))
+            if "company" in fields:
+                values["company_id"] = self._company_id(s, fields["company"])
+            if "position" in fields:
+                values["position"] = fields["position"] or None
+            for key in ("emails", "tags"):
+                if key in fields:
+                    values[key] = _clean_list(fields[key])
+            if "notes" in fields:
+                values["notes"] = fields["notes"] or ""
+            if "do_not_call" in fields:
+                values["do_not_call"] = bool(fields["do_not_call"])
+            values["updated_at"] = utcnow()
+            values["version"] = contact.version + 1
+            done = s.execute(
+                update(Contact)
+                .where(Contact.id == contact_id, Contact.version == contact.version)
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            )
+            if done.rowcount != 1:  # type: ignore[attr-defined]
+                raise ConflictError(detail="changed concurrently")
+            if phone_rows is not None:
+                s.execute(delete(Phone).where(Phone.contact_id == contact_id))
+                for i, (raw, label, primary, number) in enumerate(phone_rows):
+                    s.add(self._phone(contact_id, i, raw, label, primary, number))
+                s.flush()
+            s.refresh(contact)
+            self._refresh_search(s, contact)
+            s.flush()
+            return contact_view(s, contact)
+
+    def add_phone(
+        self, contact_id: int, raw: str, label: str = "work", primary: bool = False
+    ) -> ContactView:
+        number = self.normalize(raw)
+        if not is_usable(number):
+            raise ValueError(f"not a phone number: {raw!r}")
+        with self._session() as s:
+            contact = s.get(Contact, contact_id)
+            if contact is None:
+                raise NotFoundError(f"contact {contact_id} does not exist")
+            existing = list(s.scalars(select(Phone).where(Phone.contact_id == contact_id)))
+            if not any((p.e164 or p.national) == number.key for p in existing):
+                if primary:
+                    for p in existing:
+                        p.is_primary = False
+                position = max((p.position for p in existing), default=-1) + 1
+                s.add(self._phone(contact_id, position, raw.strip(), label or "work",
+                                  primary or not existing, number))
+                contact.updated_at = utcnow()
+                contact.version += 1
+                s.flush()
+                self._refresh_search(s, contact)
+                s.flush()
+            return contact_view(s, contact)
+
+    def get_contact(self, contact_id: int) -> ContactView | None:
+        with self._session() as s:
+            contact = s.get(Contact, contact_id)
+            return contact_view(s, contact) if contact else None
+
+    def get_company(self, company_id: int) -> CompanyView | None:
+        with self._session() as s:
+            company = s.get(Company, company_id)
+            return company_view(company) if company else None
+
+    def company_people(self, company_id: int) -> list[ContactView]:
+        with self._session() as s:
+            people = s.scalars(
+                select(Contact).where(Contact.company_id == company_id).order_by(Contact.name_fold)
+            ).all()
+            return contact_views(s, people)
+
+    def delete_contact(self, contact_id: int) -> bool:
+        """Delete the contact (phones, tasks, deals go with it; calls stay, unlinked)."""
+        with self._session() as s:
+            done = s.execute(delete(Contact).where(Contact.id == contact_id))
+            return bool(done.rowcount)  # type: ignore[attr-defined]
+
+    def erase_contact(self, contact_id: int) -> ErasedContact:
+        """Forget a person entirely (privacy request): the contact, its calls, wrap-ups, tasks,
+        deals and inbox entries. Recordings inside the profile are deleted; paths outside it
+        are returned in ``recording_paths`` for the caller to delete."""
+        with self._session() as s:
+            contact = s.get(Contact, contact_id)
+            if contact is None:
+                raise NotFoundError(f"contact {contact_id} does not exist")
+            keys = [
+                k
+                for (e164, national) in s.execute(
+                    select(Phone.e164, Phone.national).where(Phone.contact_id == contact_id)
+                ).tuples()
+                if (k := e164 or national)
+            ]
+            recordings = [
+                p
+                for p in s.scalars(
+                    select(Call.recording_path).where(
+                        Call.contact_id == contact_id, Call.recording_path.is_not(None)
+                    )
+                )
+                if p
+            ]
+            tasks = s.execute(delete(Task).where(Task.contact_id == contact_id)).rowcount  # type: ignore[attr-defined]
+            deals = s.execute(delete(Deal).where(Deal.contact_id == contact_id)).rowcount  # type: ignore[attr-defined]
+            calls = s.execute(delete(Call).where(Call.contact_id == contact_id)).rowcount  # type: ignore[attr-defined]
+            s.execute(delete(MissedEntry).where(MissedEntry.contact_id == contact_id))
+            if keys:
+                s.execute(delete(MissedEntry).where(MissedEntry.number_key.in_(keys)))
+            s.execute(delete(Contact).where(Contact.id == contact_id))
+        outside, deleted = [], []
+        profile = self.profile.resolve()
+        for path_text in recordings:
+            path = Path(path_text)
+            if not path.is_absolute():
+                path = profile / path
+            try:
+                inside = path.resolve().is_relative_to(profile)
+            except OSError:
+                inside = False
+            if inside:
+                path.unlink(missing_ok=True)
+                deleted.append(str(path))
+            else:
+                outside.append(path_text)
+        return ErasedContact(contact_id, calls, tasks, deals, tuple(outside), tuple(deleted))
+
+    def iter_contacts(self, batch_size: int = 1000) -> Iterator[ContactView]:
+        """Every contact, by id, loaded ``batch_size`` at a time (export)."""
+        last = 0
+        while True:
+            with self._session() as s:
+                batch = s.scalars(
+                    select(Contact).where(Contact.id > last).order_by(Contact.id).limit(batch_size)
+                ).all()
+                views = contact_views(s, batch)
+            if not views:
+                return
+            yield from views
+            last = views[-1].id
+
+    def count_contacts(self) -> int:
+        with self._session() as s:
+            return int(s.scalar(text("SELECT count(*) FROM contacts")) or 0)
+
+    # ------------------------------------------------------------------ search
+
+    def search(self, query: str, limit: int = 20) -> list[ContactView]:
+        """Search-as-you-type: names, companies, positions, emails, tags (case-insensitive,
+        any script) and any run of a phone's digits. Names starting with the query first."""
+        q = fold(query)
+        if not q or limit <= 0:
+            return []
+        if _DIGIT_QUERY.match(q) and any(ch.isdigit() for ch in q):
+            words = ["".join(ch for ch in q if ch.isdigit())]
+        else:
+            words = q.split()
+        with self._session() as s:
+            ids: list[int] = list(
+                s.scalars(
+                    select(Contact.id)
+                    .where(*self._prefix(Contact.name_fold, q))
+                    .order_by(Contact.name_fold)
+                    .limit(limit)
+                )
+            )
+            if len(ids) < limit:
+                want = limit - len(ids)
+                for cid in self._search_ids(s, words, want + len(ids)):
+                    if cid not in ids:
+                        ids.append(cid)
+                        if len(ids) >= limit:
+                            break
+            contacts = {c.id: c for c in s.scalars(select(Contact).where(Contact.id.in_(ids)))}
+            return contact_views(s, [contacts[i] for i in ids if i in contacts])
+
+    def _prefix(self, column: Any, prefix: str) -> list[Any]:
+        if self.dialect == "sqlite":
+            return [column >= prefix, column < prefix + _MAX_CHAR]
+        return [column.startswith(prefix, autoescape=True)]
+
+    def _search_ids(self, s: Session, words: list[str], limit: int) -> list[int]:
+        long_words = [w for w in words if len(w) >= 3]
+        short_words = [w for w in words if len(w) < 3]
+        if self.dialect == "sqlite" and long_words:
+            match = " AND ".join('"' + w.replace('"', '""') + '"' for w in long_words)
+            if not short_words:
+                return list(
+                    s.scalars(
+                        text("SELECT rowid FROM contact_fts WHERE contact_fts MATCH :m LIMIT :n"),
+                        {"m": match, "n": limit},
+                    )
+                )
+            stmt = text(
+                "SELECT c.id FROM contact_fts f JOIN contacts c ON c.id = f.rowid "
+                "WHERE contact_fts MATCH :m "
+                + "".join(f"AND instr(c.search_fold, :w{i}) > 0 " for i in range(len(short_words)))
+                + "LIMIT :n"
+            )
+            params: dict[str, Any] = {"m": match, "n": limit}
+            params.update({f"w{i}": w for i, w in enumerate(short_words)})
+            return list(s.scalars(stmt, params))
+        conditions = [Contact.search_fold.contains(w, autoescape=True) for w in words]
+        return list(s.scalars(select(Contact.id).where(*conditions).limit(limit)))
+
+    # ------------------------------------------------------------------ lookup
+
+    def lookup(self, number_or_uri: str) -> Match:
+        """Who is calling? Tiers: exact E.164, national number, unique suffix (>= 7 digits).
+
+        Withheld callers, short service numbers and internal extensions never match a
+        stranger (an extension stored exactly as such does match)."""
+        number = self.normalize(number_or_uri)
+        if number.kind == "withheld":
+            return Match(None, matched_by="withheld")
+        with self._session() as s:
+            if number.key:
+                kind = s.scalar(
+                    select(IgnoredNumber.kind).where(IgnoredNumber.number_key == number.key)
+                )
+                if kind:
+                    return Match(None, matched_by="ignored", number=number.e164, ignored=kind)
+            if number.national is None:
+                return Match(None, matched_by="none")
+            if not can_match_stranger(number):
+                ids = self._phone_contacts(
+                    s, Phone.national == number.national, Phone.e164.is_(None)
+                )
+                if ids:
+                    return self._answer(s, ids, "national", number)
+                return Match(None, matched_by="short")
+            if number.e164:
+                ids = self._phone_contacts(s, Phone.e164 == number.e164)
+                if ids:
+                    return self._answer(s, ids, "e164", number)
+            national = [Phone.national == number.national]
+            if number.e164:
+                national.append(Phone.e164.is_(None))
+            ids = self._phone_contacts(s, *national)
+            if ids:
+                return self._answer(s, ids, "national", number)
+            ids = self._suffix_contacts(s, number)
+            if ids:
+                return self._answer(s, ids, "suffix", number)
+            return Match(None, matched_by="none", number=number.e164)
+
+    def _phone_contacts(self, s: Session, *conditions: Any, limit: int = 50) -> list[int]:
+        ids: list[int] = []
+        for cid in s.scalars(select(Phone.contact_id).where(*conditions).limit(limit)):
+            if cid not in ids:
+                ids.append(cid)
+        return ids
+
+    def _suffix_contacts(self, s: Session, number: NormalizedNumber) -> list[int]:
+        national = number.national or ""
+        if len(national) < 7:
+            return []
+        rev = national[::-1]
+        extra = [Phone.e164.is_(None)] if number.e164 else []
+        ids = self._phone_contacts(s, *self._prefix(Phone.rev, rev), *extra, limit=20)
+        keys = suffix_keys(national)
+        if keys:
+            for cid in self._phone_contacts(s, Phone.rev.in_(keys), *extra, limit=20):
+                if cid not in ids:
+                    ids.append(cid)
+        return ids
+
+    def _answer(self, s: Session, ids: list[int], tier: str, number: NormalizedNumber) -> Match:
+        people = contact_views(s, list(s.scalars(select(Contact).where(Contact.id.in_(ids)))))
+        people.sort(key=lambda c: fold(c.name))
+        company = None
+        company_ids = {c.company_id for c in people}
+        if len(company_ids) == 1 and None not in company_ids:
+            found = s.get(Company, people[0].company_id)
+            company = company_view(found) if found else None
+        if len(people) == 1:
+            return Match(people[0], company, people, tier, number.e164)
+        if company is not None:
+            return Match(None, company, people, "company", number.e164)
+        if tier == "suffix":  # a suffix must be unique to count
+            return Match(None, matched_by="none", number=number.e164)
+        return Match(None, None, people, tier, number.e164)
+
+    # ------------------------------------------------------------------ import / export
+
+    def import_contacts(
+        self,
+        records: Iterable[ContactRecord],
+        *,
+        progress: Any = None,
+        batch_size: int = 2000,
+    ) -> ImportResult:
+        """Bulk import; see ``softphone.crm.importing``."""
+        from softphone.crm.importing import import_contacts
+
+        with self._guard():
+            return import_contacts(self, records, progress=progress, batch_size=batch_size)
+
+    def contact_bundle(self, contact_id: int) -> dict[str, Any]:
+        """Everything stored about one contact, JSON-serialisable (privacy export)."""
+        with self._session() as s:
+            contact = s.get(Contact, contact_id)
+            if contact is None:
+                raise NotFoundError(f"contact {contact_id} does not exist")
+            view = contact_view(s, contact)
+            calls = call_views(
+                s,
+                s.scalars(
+                    select(Call).where(Call.contact_id == contact_id).order_by(Call.started_at)
+                ).all(),
+            )
+            tasks = [task_view(t) for t in s.scalars(
+                select(Task).where(Task.contact_id == contact_id).order_by(Task.id))]
+            deals = [deal_view(d) for d in s.scalars(
+                select(Deal).where(Deal.contact_id == contact_id).order_by(Deal.id))]
+        return _jsonable(
+            {
+                "format": "softphone-contact-bundle/1",
+                "exported_at": utcnow(),
+                "contact": asdict(view),
+                "calls": [asdict(c) for c in calls],
+                "tasks": [asdict(t) for t in tasks],
+                "deals": [asdict(d) for d in deals],
+            }
+        )
+
+
+def _clean_list(items: Iterable[str] | None) -> list[str]:
+    out: list[str] = []
+    for item in items or ():
+        item = (item or "").strip()
+        if item and item not in out:
+            out.append(item)
+    return out
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value

@@ -1,0 +1,650 @@
+"""Call log, wrap-ups, tasks, deals, the missed-call inbox and the ignore list.
+
+Call-log writes (call start/answer/end, linking, wrap-ups) never get lost: when the database
+refuses one with a known error (locked, disk full, unavailable, corrupt) it is appended to the
+pending journal in the profile and replayed, in order, by :meth:`flush_pending` - which also
+runs automatically before the next call-log write and when the store opens or closes.
+A call started while the database is unavailable gets a *pending id* (a negative number) that
+stays valid: later calls with it are resolved once the row exists.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session
+
+from softphone.crm.convert import (
+    as_utc,
+    call_views,
+    deal_view,
+    task_view,
+    utcnow,
+    wrapup_view,
+)
+from softphone.crm.errors import (
+    ConflictError,
+    NotFoundError,
+    StoreError,
+    classify,
+)
+from softphone.crm.journal import PendingJournal
+from softphone.crm.models import (
+    Call,
+    Contact,
+    Deal,
+    IgnoredNumber,
+    MissedEntry,
+    Task,
+    Wrapup,
+)
+from softphone.crm.views import (
+    CALL_OUTCOMES,
+    IGNORE_KINDS,
+    MISSED_OUTCOMES,
+    TASK_KINDS,
+    CallView,
+    ContactView,
+    DealView,
+    IgnoredView,
+    Match,
+    MissedView,
+    NormalizedNumber,
+    Stats,
+    TaskView,
+    WrapupView,
+)
+
+log = logging.getLogger("softphone.crm")
+
+_pending_counter = itertools.count(1)
+
+
+def _new_pending_id() -> int:
+    return -(int(time.time() * 1000) * 1000 + next(_pending_counter) % 1000)
+
+
+def _seconds(later: datetime | None, earlier: datetime | None) -> int | None:
+    if later is None or earlier is None:
+        return None
+    return max(0, round((as_utc(later) - as_utc(earlier)).total_seconds()))
+
+
+class CallLogMixin:
+    """The call-centric half of :class:`softphone.crm.store.Store`."""
+
+    if TYPE_CHECKING:
+        journal: PendingJournal
+        agent: str | None
+        dialect: str
+
+        def _session(self) -> AbstractContextManager[Session]: ...
+        def normalize(self, raw: str) -> NormalizedNumber: ...
+        def lookup(self, number_or_uri: str) -> Match: ...
+        def search(self, query: str, limit: int = 20) -> list[ContactView]: ...
+
+    #: Called (on the writing thread) when a call-log write was journaled instead of saved.
+    on_pending: Callable[[StoreError], None] | None = None
+    last_error: StoreError | None = None
+    _write_lock = threading.RLock()
+
+    # ------------------------------------------------------------------ journaled writes
+
+    def _write(self, op: str, args: dict[str, Any]) -> Any:
+        with self._write_lock:
+            if self.journal:
+                self.flush_pending()
+            if not self.journal:
+                try:
+                    return self._apply(op, args)
+                except (ConflictError, NotFoundError):
+                    raise
+                except StoreError as err:
+                    self._kept(err)
+            self.journal.append(op, args)
+            return None
+
+    def _kept(self, err: StoreError) -> None:
+        self.last_error = err
+        log.warning("call log write deferred: %s", err.detail or err)
+        if self.on_pending is not None:
+            try:
+                self.on_pending(err)
+            except Exception:
+                log.exception("on_pending callback failed")
+
+    def pending_count(self) -> int:
+        return len(self.journal)
+
+    def flush_pending(self) -> int:
+        """Write the journaled call-log entries, in order. Returns how many were written.
+
+        Stops (keeping the rest) at the first entry refused by a known error; an entry that
+        fails as a bug is set aside in ``crm-pending.jsonl.rejected`` so it cannot block.
+        """
+        with self._write_lock:
+            entries = self.journal.entries()
+            written = 0
+            for index, (op, args) in enumerate(entries):
+                try:
+                    self._apply(op, args)
+                except (ConflictError, NotFoundError) as err:
+                    self.journal.reject(op, args, str(err))
+                except StoreError as err:
+                    self.journal.replace(entries[index:])
+                    self.last_error = err
+                    return written
+                except Exception as err:  # a bug: keep the entry aside, go on
+                    known = classify(err)
+                    if known is not None:
+                        self.journal.replace(entries[index:])
+                        self.last_error = known
+                        return written
+                    log.exception("pending call-log entry failed")
+                    self.journal.reject(op, args, repr(err))
+                else:
+                    written += 1
+            if entries:
+                self.journal.replace([])
+                log.info("wrote %d pending call-log entries", written)
+            return written
+
+    def _apply(self, op: str, args: dict[str, Any]) -> Any:
+        handler = getattr(self, "_do_" + op, None)
+        if handler is None:
+            raise ValueError(f"unknown journal operation {op!r}")
+        return handler(**args)
+
+    def _resolve(self, s: Session, call_id: int) -> Call:
+        if call_id < 0:
+            row = s.scalar(select(Call).where(Call.client_key == str(call_id)))
+        else:
+            row = s.get(Call, call_id)
+        if row is None:
+            raise NotFoundError(f"call {call_id} does not exist")
+        return row
+
+    # ------------------------------------------------------------------ call log
+
+    def call_started(
+        self,
+        *,
+        direction: str,
+        account: str,
+        number: str,
+        remote_uri: str = "",
+        display_name: str = "",
+        started_at: datetime,
+        sip_call_id: str = "",
+        contact_id: int | None = None,
+    ) -> int:
+        """Log a call as it starts ringing or is dialled; the contact is matched unless given.
+
+        Returns the row id, or a negative pending id when the database refused the write (the
+        call is journaled and the pending id works with every other call-log method)."""
+        if direction not in ("in", "out"):
+            raise ValueError(f"direction must be 'in' or 'out', not {direction!r}")
+        pending = _new_pending_id()
+        args = dict(
+            direction=direction, account=account or "", number=number or "",
+            remote_uri=remote_uri or "", display_name=display_name or "",
+            started_at=as_utc(started_at), sip_call_id=sip_call_id or "",
+            contact_id=contact_id, agent=self.agent, client_key=str(pending),
+        )
+        row_id = self._write("call_started", args)
+        return pending if row_id is None else int(row_id)
+
+    def _do_call_started(
+        self, *, direction: str, account: str, number: str, remote_uri: str,
+        display_name: str, started_at: datetime, sip_call_id: str, contact_id: int | None,
+        agent: str | None, client_key: str | None = None,
+    ) -> int:
+        nn = self.normalize(number or remote_uri)
+        if contact_id is None and nn.kind not in ("withheld", "invalid"):
+            match = self.lookup(number or remote_uri)
+            if match.contact is not None:
+                contact_id = match.contact.id
+        started_at = as_utc(started_at)
+        with self._session() as s:
+            if client_key is not None:
+                existing = s.scalar(select(Call.id).where(Call.client_key == client_key))
+                if existing is not None:  # replayed twice (crash during a flush)
+                    return int(existing)
+            row = Call(
+                direction=direction, account=account, number=nn.e164 or number or remote_uri,
+                number_key=nn.key if nn.kind not in ("withheld", "invalid") else None,
+                remote_uri=remote_uri, display_name=display_name, contact_id=contact_id,
+                started_at=started_at, start_hour=int(started_at.timestamp()) // 3600,
+                sip_call_id=sip_call_id, agent=agent, client_key=client_key,
+            )
+            s.add(row)
+            s.flush()
+            return row.id
+
+    def call_answered(self, call_row_id: int, answered_at: datetime) -> CallView | None:
+        """The call connected. Clears the number's missed-call inbox entry."""
+        return self._write(  # type: ignore[no-any-return]
+            "call_answered", {"call_id": call_row_id, "answered_at": as_utc(answered_at)}
+        )
+
+    def _do_call_answered(self, *, call_id: int, answered_at: datetime) -> CallView:
+        with self._session() as s:
+            row = self._resolve(s, call_id)
+            row.answered_at = answered_at
+            row.ring_seconds = _seconds(answered_at, row.started_at)
+            s.flush()
+            self._clear_missed(s, row)
+            return call_views(s, [row])[0]
+
+    def call_ended(
+        self,
+        call_row_id: int,
+        *,
+        ended_at: datetime,
+        outcome: str,
+        sip_status: int | None = None,
+        recording_path: str | None = None,
+        quality: dict[str, Any] | None = None,
+    ) -> CallView | None:
+        """The call is over. Missed inbound calls land in the missed-call inbox."""
+        if outcome not in CALL_OUTCOMES:
+            raise ValueError(f"unknown call outcome {outcome!r}; one of {CALL_OUTCOMES}")
+        return self._write(  # type: ignore[no-any-return]
+            "call_ended",
+            {
+                "call_id": call_row_id, "ended_at": as_utc(ended_at), "outcome": outcome,
+                "sip_status": sip_status, "recording_path": recording_path,
+                "quality": dict(quality) if quality else None,
+            },
+        )
+
+    def _do_call_ended(
+        self, *, call_id: int, ended_at: datetime, outcome: str, sip_status: int | None,
+        recording_path: str | None, quality: dict[str, Any] | None,
+    ) -> CallView:
+        with self._session() as s:
+            row = self._resolve(s, call_id)
+            row.ended_at = ended_at
+            row.outcome = outcome
+            row.sip_status = sip_status
+            if recording_path:
+                row.recording_path = str(recording_path)
+            if quality:
+                row.quality = quality
+            row.talk_seconds = _seconds(ended_at, row.answered_at) if row.answered_at else 0
+            row.ring_seconds = _seconds(row.answered_at or ended_at, row.started_at)
+            s.flush()
+            if row.answered_at is not None:
+                self._clear_missed(s, row)
+            elif row.direction == "in" and outcome in MISSED_OUTCOMES:
+                self._add_missed(s, row)
+            return call_views(s, [row])[0]
+
+    def link_call(self, call_row_id: int, contact_id: int | None) -> CallView | None:
+        """Attach a call (and its open inbox entry) to a contact, e.g. after "add contact"."""
+        return self._write(  # type: ignore[no-any-return]
+            "link_call", {"call_id": call_row_id, "contact_id": contact_id}
+        )
+
+    def _do_link_call(self, *, call_id: int, contact_id: int | None) -> CallView:
+        with self._session() as s:
+            row = self._resolve(s, call_id)
+            if contact_id is not None and s.get(Contact, contact_id) is None:
+                raise NotFoundError(f"contact {contact_id} does not exist")
+            row.contact_id = contact_id
+            if row.number_key:
+                s.execute(
+                    update(MissedEntry)
+                    .where(MissedEntry.number_key == row.number_key,
+                           MissedEntry.cleared_at.is_(None))
+                    .values(contact_id=contact_id)
+                )
+            s.flush()
+            return call_views(s, [row])[0]
+
+    def get_call(self, call_row_id: int) -> CallView | None:
+        with self._session() as s:
+            try:
+                row = self._resolve(s, call_row_id)
+            except NotFoundError:
+                return None
+            return call_views(s, [row])[0]
+
+    def list_calls(
+        self,
+        *,
+        since: datetime | None = None,
+        direction: str | None = None,
+        outcome: str | None = None,
+        query: str | None = None,
+        contact_id: int | None = None,
+        limit: int = 200,
+        until: datetime | None = None,
+        account: str | None = None,
+    ) -> list[CallView]:
+        """Newest first."""
+        conditions: list[Any] = []
+        if since is not None:
+            conditions.append(Call.started_at >= as_utc(since))
+        if until is not None:
+            conditions.append(Call.started_at < as_utc(until))
+        if direction:
+            conditions.append(Call.direction == direction)
+        if outcome == "missed":
+            conditions.extend([Call.direction == "in", Call.outcome.in_(MISSED_OUTCOMES)])
+        elif outcome:
+            conditions.append(Call.outcome == outcome)
+        if contact_id is not None:
+            conditions.append(Call.contact_id == contact_id)
+        if account:
+            conditions.append(Call.account == account)
+        if query and query.strip():
+            q = query.strip()
+            digits = "".join(ch for ch in q if ch.isdigit())
+            alternatives: list[Any] = [Call.display_name.contains(q, autoescape=True)]
+            if digits and len(digits) >= 3:
+                alternatives.append(Call.number.contains(digits, autoescape=True))
+            ids = [c.id for c in self.search(q, limit=50)]
+            if ids:
+                alternatives.append(Call.contact_id.in_(ids))
+            conditions.append(or_(*alternatives))
+        with self._session() as s:
+            rows = s.scalars(
+                select(Call).where(*conditions).order_by(Call.started_at.desc(), Call.id.desc())
+                .limit(limit)
+            ).all()
+            return call_views(s, rows)
+
+    def _close_interrupted_calls(self) -> int:
+        """Rows left open by a crash (no outcome) become ``interrupted``; only this agent's."""
+        agent_cond = Call.agent.is_(None) if self.agent is None else Call.agent == self.agent
+        with self._session() as s:
+            done = s.execute(
+                update(Call)
+                .where(Call.outcome.is_(None), agent_cond)
+                .values(outcome="interrupted")
+            )
+            count = int(done.rowcount or 0)  # type: ignore[attr-defined]
+        if count:
+            log.warning("closed %d call(s) left open by a crash as interrupted", count)
+        return count
+
+    # ------------------------------------------------------------------ missed inbox
+
+    def _add_missed(self, s: Session, row: Call) -> None:
+        if not row.number_key:
+            return
+        if s.scalar(select(IgnoredNumber.id).where(IgnoredNumber.number_key == row.number_key)):
+            return
+        entry = s.scalar(
+            select(MissedEntry).where(
+                MissedEntry.number_key == row.number_key, MissedEntry.cleared_at.is_(None)
+            )
+        )
+        if entry is None:
+            s.add(MissedEntry(
+                number_key=row.number_key, number=row.number, contact_id=row.contact_id,
+                account=row.account, count=1, first_at=row.started_at, last_at=row.started_at,
+            ))
+        else:
+            entry.count += 1
+            entry.last_at = max(entry.last_at, row.started_at)
+            entry.account = row.account
+            if row.contact_id is not None:
+                entry.contact_id = row.contact_id
+
+    def _clear_missed(self, s: Session, row: Call) -> None:
+        if not row.number_key or row.answered_at is None:
+            return
+        for entry in s.scalars(
+            select(MissedEntry).where(
+                MissedEntry.number_key == row.number_key,
+                MissedEntry.cleared_at.is_(None),
+                MissedEntry.first_at < row.started_at,
+            )
+        ):
+            entry.cleared_at = row.answered_at
+            entry.callback_seconds = _seconds(row.answered_at, entry.first_at)
+            entry.cleared_by_call_id = row.id
+
+    def missed_inbox(self) -> list[MissedView]:
+        """Open missed-call entries, one per number, most recent first."""
+        with self._session() as s:
+            rows = s.execute(
+                select(MissedEntry, Contact.name)
+                .outerjoin(Contact, Contact.id == MissedEntry.contact_id)
+                .where(MissedEntry.cleared_at.is_(None))
+                .order_by(MissedEntry.last_at.desc())
+            ).tuples()
+            return [
+                MissedView(number=e.number, contact_id=e.contact_id, contact_name=name,
+                           count=e.count, first_at=e.first_at, last_at=e.last_at,
+                           account=e.account)
+                for e, name in rows
+            ]
+
+    def dismiss_missed(self, number: str) -> bool:
+        """Clear a number's inbox entry by hand (no callback time is recorded)."""
+        key = self.normalize(number).key or number
+        with self._session() as s:
+            done = s.execute(
+                update(MissedEntry)
+                .where(or_(MissedEntry.number_key == key, MissedEntry.number == number),
+                       MissedEntry.cleared_at.is_(None))
+                .values(cleared_at=utcnow())
+            )
+            return bool(done.rowcount)  # type: ignore[attr-defined]
+
+    # ------------------------------------------------------------------ wrap-ups
+
+    def save_wrapup(
+        self,
+        call_row_id: int,
+        *,
+        outcome: str | None,
+        reason: str = "",
+        note: str = "",
+        author: str | None = None,
+    ) -> WrapupView:
+        """Create or replace the call's wrap-up (cheap: called on every keystroke)."""
+        args = {"call_id": call_row_id, "outcome": outcome, "reason": reason or "",
+                "note": note or "", "author": author or self.agent, "updated_at": utcnow()}
+        view = self._write("save_wrapup", args)
+        if view is None:
+            return WrapupView(call_row_id, outcome, reason or "", note or "",
+                              author or self.agent, args["updated_at"])
+        return view  # type: ignore[no-any-return]
+
+    def _do_save_wrapup(
+        self, *, call_id: int, outcome: str | None, reason: str, note: str,
+        author: str | None, updated_at: datetime,
+    ) -> WrapupView:
+        with self._session() as s:
+            real_id = call_id if call_id > 0 else self._resolve(s, call_id).id
+            wrapup = s.get(Wrapup, real_id)
+            if wrapup is None:
+                if s.get(Call, real_id) is None:
+                    raise NotFoundError(f"call {call_id} does not exist")
+                wrapup = Wrapup(call_id=real_id)
+                s.add(wrapup)
+            wrapup.outcome, wrapup.reason, wrapup.note = outcome, reason, note
+            wrapup.author, wrapup.updated_at = author, updated_at
+            s.flush()
+            return wrapup_view(wrapup)
+
+    def get_wrapup(self, call_row_id: int) -> WrapupView | None:
+        with self._session() as s:
+            try:
+                real_id = self._resolve(s, call_row_id).id
+            except NotFoundError:
+                return None
+            wrapup = s.get(Wrapup, real_id)
+            return wrapup_view(wrapup) if wrapup else None
+
+    # ------------------------------------------------------------------ tasks
+
+    def add_task(
+        self,
+        *,
+        kind: str,
+        title: str,
+        due_at: datetime | None,
+        contact_id: int | None = None,
+        call_id: int | None = None,
+        number: str | None = None,
+    ) -> TaskView:
+        if kind not in TASK_KINDS:
+            raise ValueError(f"task kind must be one of {TASK_KINDS}")
+        with self._session() as s:
+            if call_id is not None and call_id < 0:
+                call_id = self._resolve(s, call_id).id
+            task = Task(kind=kind, title=title.strip() or kind.replace("_", " "),
+                        due_at=as_utc(due_at) if due_at else None, done=False,
+                        contact_id=contact_id, call_id=call_id, number=number,
+                        created_at=utcnow())
+            s.add(task)
+            s.flush()
+            return task_view(task)
+
+    def complete_task(self, task_id: int, done: bool = True) -> TaskView:
+        with self._session() as s:
+            task = s.get(Task, task_id)
+            if task is None:
+                raise NotFoundError(f"task {task_id} does not exist")
+            task.done = done
+            task.done_at = utcnow() if done else None
+            s.flush()
+            return task_view(task)
+
+    def open_tasks(
+        self, contact_id: int | None = None, due_before: datetime | None = None
+    ) -> list[TaskView]:
+        conditions: list[Any] = [Task.done.is_(False)]
+        if contact_id is not None:
+            conditions.append(Task.contact_id == contact_id)
+        if due_before is not None:
+            conditions.append(and_(Task.due_at.is_not(None), Task.due_at < as_utc(due_before)))
+        with self._session() as s:
+            rows = s.scalars(
+                select(Task).where(*conditions)
+                .order_by(Task.due_at.is_(None), Task.due_at, Task.id)
+            )
+            return [task_view(t) for t in rows]
+
+    # ------------------------------------------------------------------ deals
+
+    def add_deal(
+        self,
+        *,
+        title: str,
+        stage: str = "new",
+        amount: Decimal | float | int | str | None = None,
+        contact_id: int | None = None,
+        company_id: int | None = None,
+    ) -> DealView:
+        if contact_id is None and company_id is None:
+            raise ValueError("a deal belongs to a contact or a company")
+        now = utcnow()
+        with self._session() as s:
+            deal = Deal(title=title.strip(), stage=stage or "new",
+                        amount=Decimal(str(amount)) if amount is not None else None,
+                        contact_id=contact_id, company_id=company_id,
+                        created_at=now, updated_at=now)
+            s.add(deal)
+            s.flush()
+            return deal_view(deal)
+
+    def update_deal(self, deal_id: int, **fields: Any) -> DealView:
+        allowed = {"title", "stage", "amount", "contact_id", "company_id"}
+        if set(fields) - allowed:
+            raise TypeError(f"unknown deal fields: {sorted(set(fields) - allowed)}")
+        with self._session() as s:
+            deal = s.get(Deal, deal_id)
+            if deal is None:
+                raise NotFoundError(f"deal {deal_id} does not exist")
+            for key, value in fields.items():
+                if key == "amount" and value is not None:
+                    value = Decimal(str(value))
+                setattr(deal, key, value)
+            deal.updated_at = utcnow()
+            s.flush()
+            return deal_view(deal)
+
+    def deals(self, contact_id: int | None = None, company_id: int | None = None) -> list[DealView]:
+        conditions: list[Any] = []
+        if contact_id is not None:
+            conditions.append(Deal.contact_id == contact_id)
+        if company_id is not None:
+            conditions.append(Deal.company_id == company_id)
+        with self._session() as s:
+            return [deal_view(d) for d in s.scalars(
+                select(Deal).where(*conditions).order_by(Deal.id))]
+
+    # ------------------------------------------------------------------ ignore list
+
+    def ignore_number(self, raw: str, kind: str) -> IgnoredView:
+        """Never match (and never put in the missed-call inbox) this number."""
+        if kind not in IGNORE_KINDS:
+            raise ValueError(f"ignore kind must be one of {IGNORE_KINDS}")
+        key = self.normalize(raw).key
+        if not key:
+            raise ValueError(f"not a phone number: {raw!r}")
+        with self._session() as s:
+            row = s.scalar(select(IgnoredNumber).where(IgnoredNumber.number_key == key))
+            if row is None:
+                row = IgnoredNumber(number_key=key, raw=raw.strip(), kind=kind,
+                                    created_at=utcnow())
+                s.add(row)
+            else:
+                row.kind = kind
+            s.flush()
+            return IgnoredView(row.number_key, row.raw, row.kind, row.created_at)
+
+    def unignore_number(self, raw: str) -> bool:
+        key = self.normalize(raw).key or raw
+        with self._session() as s:
+            row = s.scalar(select(IgnoredNumber).where(IgnoredNumber.number_key == key))
+            if row is None:
+                return False
+            s.delete(row)
+            return True
+
+    def ignored_numbers(self) -> list[IgnoredView]:
+        with self._session() as s:
+            return [IgnoredView(r.number_key, r.raw, r.kind, r.created_at)
+                    for r in s.scalars(select(IgnoredNumber).order_by(IgnoredNumber.id))]
+
+    # ------------------------------------------------------------------ statistics
+
+    def statistics(
+        self,
+        *,
+        since: datetime,
+        until: datetime,
+        account: str | None = None,
+        agent: str | None = None,
+        bucket: str = "day",
+        tz: Any = None,
+        top: int = 10,
+    ) -> Stats:
+        """Figures for [since, until); buckets and busiest hours in ``tz`` (default UTC)."""
+        from softphone.crm.stats import compute_statistics
+
+        with self._session() as s:
+            return compute_statistics(s, since=as_utc(since), until=as_utc(until),
+                                      account=account, agent=agent, bucket=bucket, tz=tz,
+                                      top=top)
+
+
+def iter_chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
