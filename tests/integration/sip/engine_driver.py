@@ -3,21 +3,22 @@
 Only one pjsua2 Endpoint may exist per process, so tests that need several phones run each
 in a subprocess of this script.
 
-Process side (``python engine_driver.py CONFIG_JSON``)::
+Process side (``python engine_driver.py CONFIG`` where CONFIG is a JSON file or JSON text)::
 
-    CONFIG_JSON = {"sip": {SipSettings fields}, "accounts": [{AccountSettings fields}],
-                   "calls": {CallSettings fields}, "recordings_dir": "/path" | null,
-                   "log_level": "WARNING"}
+    {"sip": {SipSettings fields}, "accounts": [{AccountSettings fields}],
+     "calls": {CallSettings fields}, "recordings_dir": "/path" | null,
+     "log_level": "WARNING",
+     "tone_hz": 1000}     # optional: the "microphone" is a sine tone (a test audio backend)
 
     stdin : one command per line: {"id": 1, "cmd": "dial", "args": {"target": "..."}}
             ``cmd`` is any public Engine method (dial, answer, hold, send_dtmf, ...) plus
             "listen_address", "registration", "active_calls", "call_quality" and "quit".
             Dataclass-valued arguments are given as objects (set_call_settings: {"calls":
             {...}}, set_accounts: {"accounts": [{...}]}); paths as strings.
-    stdout: every event as {"event": "IncomingCall", ...fields}, and every command's reply
-            as {"reply": 1, "ok": true, "result": ...} or {"reply": 1, "ok": false,
-            "error": "InvalidTarget", "message": "..."}.
-    EOF on stdin stops the engine (so a killed test never leaves a phone behind).
+    stdout: every event as {"event": "IncomingCall", "type": "IncomingCall", ...fields}, and
+            every command's reply as {"reply": 1, "ok": true, "result": ...} or
+            {"reply": 1, "ok": false, "error": "message", "error_type": "InvalidTarget"}.
+    EOF on stdin or SIGTERM stops the engine cleanly (exit status 0).
 
 Test side: :class:`EngineProcess` starts the script and waits on events with timeouts.
 """
@@ -56,10 +57,58 @@ def _to_json(value: Any) -> Any:
     return value
 
 
+def _tone_backend(hz: float) -> Any:
+    """An audio backend whose microphone is a continuous sine tone (pjsua2 ToneGenerator)."""
+    import pjsua2 as pj
+
+    from softphone.sip.media_api import NullAudioBackend
+
+    class ToneAudioBackend(NullAudioBackend):
+        def __init__(self) -> None:
+            self.tone: Any = None
+
+        def start(self, endpoint: Any, emit: Any) -> None:
+            tone = pj.ToneGenerator()
+            tone.createToneGenerator(16000, 1)
+            desc = pj.ToneDesc()
+            desc.freq1 = int(hz)
+            desc.freq2 = 0
+            desc.on_msec = 30000  # a C short: loops every 30 s
+            desc.off_msec = 0
+            descs = pj.ToneDescVector()
+            descs.append(desc)
+            tone.play(descs, True)
+            self.tone = tone
+
+        def stop(self) -> None:
+            self.tone = None
+
+        def connect_call(self, call_id: int, call_media: Any) -> None:
+            if self.tone is not None:
+                self.tone.startTransmit(call_media)
+
+        def local_source(self) -> Any:
+            return self.tone
+
+    return ToneAudioBackend()
+
+
+class _Terminated(Exception):
+    pass
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    raise _Terminated()
+
+
 def _serve(config: dict[str, Any]) -> int:
     sys.path.insert(0, str(ROOT))
+    import signal
+
     from softphone.settings import AccountSettings, CallSettings, SipSettings
     from softphone.sip.engine import Engine
+
+    signal.signal(signal.SIGTERM, _on_sigterm)
 
     logging.basicConfig(
         level=config.get("log_level", "WARNING"), stream=sys.stderr,
@@ -76,7 +125,7 @@ def _serve(config: dict[str, Any]) -> int:
 
     def on_event(event: Any) -> None:
         data = _to_json(event)
-        data["event"] = data.pop("type")
+        data["event"] = data["type"]
         write(data)
 
     def calls_from(obj: dict[str, Any]) -> CallSettings:
@@ -89,11 +138,13 @@ def _serve(config: dict[str, Any]) -> int:
     engine = Engine(
         SipSettings(**config.get("sip", {})), accounts, calls_from(config.get("calls", {})),
         on_event, recordings_dir=Path(recordings) if recordings else None,
+        audio=_tone_backend(float(config["tone_hz"])) if config.get("tone_hz") else None,
     )
     try:
         engine.start(timeout=float(config.get("start_timeout", 10.0)))
     except Exception as exc:
-        write({"event": "DriverStartFailed", "error": type(exc).__name__, "message": str(exc)})
+        write({"event": "DriverStartFailed", "type": "DriverStartFailed",
+               "error_type": type(exc).__name__, "error": str(exc)})
         return 2
 
     converters: dict[str, Callable[[Any], Any]] = {
@@ -125,8 +176,10 @@ def _serve(config: dict[str, Any]) -> int:
                     result = getattr(engine, name)(**args)
                 write({"reply": request.get("id"), "ok": True, "result": _to_json(result)})
             except Exception as exc:
-                write({"reply": request.get("id"), "ok": False, "error": type(exc).__name__,
-                       "message": str(exc)})
+                write({"reply": request.get("id"), "ok": False, "error": str(exc) or repr(exc),
+                       "error_type": type(exc).__name__})
+    except _Terminated:
+        pass
     finally:
         engine.stop(timeout=10.0)
     return 0
@@ -174,7 +227,7 @@ class EngineProcess:
                                 timeout, "EngineStarted")
         if started["event"] == "DriverStartFailed":
             self.close()
-            raise DriverError(started["error"], started["message"])
+            raise DriverError(started["error_type"], started["error"])
         self.listen = started["listen"]
         return self
 
@@ -212,7 +265,7 @@ class EngineProcess:
                 self._cond.wait(left)
             reply = self._replies.pop(request_id)
         if not reply["ok"]:
-            raise DriverError(reply["error"], reply["message"])
+            raise DriverError(reply["error_type"], reply["error"])
         return reply["result"]
 
     def mark(self) -> int:
@@ -280,5 +333,11 @@ class EngineProcess:
         self.close()
 
 
+def _load_config(arg: str) -> dict[str, Any]:
+    text = arg if arg.lstrip().startswith("{") else Path(arg).read_text("utf-8")
+    config: dict[str, Any] = json.loads(text)
+    return config
+
+
 if __name__ == "__main__":
-    sys.exit(_serve(json.loads(sys.argv[1])))
+    sys.exit(_serve(_load_config(sys.argv[1])))
