@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from softphone.crm.io_text import ImportFileError, shorten
+from softphone.crm.io_text import ImportFileError, shorten, split_extension
 from softphone.crm.records import ContactRecord, SkippedRow
 
 DELIMITERS = (",", ";", "\t", "|")
@@ -347,7 +347,10 @@ def row_to_record(row: list[str], row_no: int, cols: _Columns,
             if not piece:
                 continue
             if len(_DIGIT.findall(piece)) >= 3:
-                phones.append((piece, label))
+                main, ext = split_extension(piece)
+                phones.append((main, label))
+                if ext:
+                    notes.append(f"Extension {ext}: {piece}")
             else:
                 notes.append(f"{cols.header[i].strip()}: {piece}")
                 remarks.append(SkippedRow(

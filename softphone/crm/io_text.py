@@ -9,6 +9,7 @@ being read as garbage.
 from __future__ import annotations
 
 import codecs
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -120,3 +121,18 @@ def shorten(text: str, limit: int = 80) -> str:
     """One line of at most ``limit`` characters, for reports."""
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+_EXTENSION = re.compile(
+    r"^(?P<main>.*\d[\s).\-]*?)\s*[,;]?\s*(?:ext\.?|extension|x|доб\.?|добавочный|вн\.?|#)"
+    r"\s*[:.]?\s*(?P<ext>\d{1,6})\s*$",
+    re.IGNORECASE,
+)
+
+
+def split_extension(raw: str) -> tuple[str, str | None]:
+    """``"8 (495) 765-43-21 доб. 204"`` -> ``("8 (495) 765-43-21", "204")``."""
+    m = _EXTENSION.match(raw.strip())
+    if not m or sum(ch.isdigit() for ch in m.group("main")) < 5:
+        return raw, None
+    return m.group("main").strip(" ,;"), m.group("ext")

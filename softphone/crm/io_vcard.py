@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from softphone.crm.io_text import ImportFileError, shorten
+from softphone.crm.io_text import ImportFileError, shorten, split_extension
 from softphone.crm.records import ContactRecord, SkippedRow
 
 LABEL_MOBILE, LABEL_WORK, LABEL_HOME, LABEL_FAX, LABEL_OTHER = (
@@ -318,7 +318,10 @@ def card_to_record(card: _Card, warnings: list[SkippedRow]) -> ContactRecord | S
             value = _tel_value(prop)
             if len(_DIGIT.findall(value)) >= 3:
                 pref = "pref" in prop.types or bool(prop.params.get("PREF"))
-                phones.append((value, _tel_label(prop, group_labels), pref))
+                main, ext = split_extension(value)
+                phones.append((main, _tel_label(prop, group_labels), pref))
+                if ext:
+                    extras.append(f"Extension {ext}: {value}")
             elif value:
                 extras.append(f"Phone: {value}")
                 warnings.append(SkippedRow(card.number, f"{value!r} is not a phone number; "

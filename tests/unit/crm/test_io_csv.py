@@ -53,6 +53,9 @@ def test_excel_cp1251_semicolon_with_russian_headers() -> None:
         10: "no phone number or e-mail",
     }
     assert "Сидоров" in by_row(parsed.skipped)[6].text
+    # "доб. 204" (extension) is split off the number and kept in the notes.
+    assert records[11].phones == [("8 (495) 765-43-21", "work")]
+    assert records[11].notes == "Extension 204: 8 (495) 765-43-21 доб. 204"
 
 
 def test_utf8_bom_multiline_notes_blank_lines_and_garbage() -> None:
