@@ -1,0 +1,318 @@
+"""The composition root: builds the parts of the desktop app and wires them together.
+
+Order: Qt application -> passwords from the keyring into the account settings -> the contact
+store, opened on the DB worker -> the audio backend -> the SIP engine (its listener is a bridge
+that queues events to the Qt thread) -> the call workflow -> the main window -> the single
+instance server. Shutdown runs the other way round.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import dataclasses
+import getpass
+import logging
+import socket
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from softphone.settings import (
+    AccountSettings,
+    Settings,
+    SipSettings,
+    default_lan_account,
+    save_settings,
+)
+
+log = logging.getLogger("softphone.app")
+
+
+@dataclass
+class AppParts:
+    profile: Path
+    settings: Settings
+    db: Any
+    bridge: Any
+    engine: Any
+    workflow: Any
+    window: Any
+    secrets: Any = None
+    ipc: Any = None
+    notices: list[str] = field(default_factory=list)
+    own_engine: bool = True
+
+
+def _tr(text: str) -> str:
+    from PySide6.QtCore import QCoreApplication
+
+    return QCoreApplication.translate("App", text)
+
+
+def port_is_free(host: str, port: int) -> bool:
+    """Whether a UDP socket can bind ``host:port`` now (another softphone may hold 5060)."""
+    if port == 0:
+        return True
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.bind((host if host not in ("", "0.0.0.0") else "0.0.0.0", port))
+        except OSError:
+            return False
+    return True
+
+
+def accounts_with_passwords(settings: Settings, secrets: Any) -> tuple[AccountSettings, ...]:
+    """The configured accounts (or the LAN account) with passwords from the keyring."""
+    accounts = settings.accounts or (default_lan_account(),)
+    if secrets is None:
+        return tuple(accounts)
+    out = []
+    for a in accounts:
+        try:
+            password = secrets.get(a.name)
+        except Exception as exc:
+            log.warning("cannot read the password of %s: %s", a.name, exc)
+            password = None
+        out.append(dataclasses.replace(a, password=password or a.password))
+    return tuple(out)
+
+
+def choose_sip_settings(sip: SipSettings) -> tuple[SipSettings, str]:
+    """The listen settings to use, and a notice when the configured port is taken."""
+    if port_is_free(sip.listen_host, sip.listen_port):
+        return sip, ""
+    notice = _tr("Port %1 is in use (is another softphone running?): using another port.")
+    return dataclasses.replace(sip, listen_port=0), notice.replace("%1", str(sip.listen_port))
+
+
+def create_engine(settings: Settings, profile: Path, bridge: Any, secrets: Any = None
+                  ) -> tuple[Any, list[str]]:
+    """Audio backend + SIP engine, started. Returns (engine or None, notices)."""
+    from softphone.profile import recordings_dir
+    from softphone.sip.audio import create_audio_backend
+    from softphone.sip.engine import Engine
+
+    notices: list[str] = []
+    sip, notice = choose_sip_settings(settings.sip)
+    if notice:
+        notices.append(notice)
+    audio = create_audio_backend(settings.audio, bridge)
+    engine = Engine(sip, accounts_with_passwords(settings, secrets), settings.calls, bridge,
+                    audio=audio, recordings_dir=recordings_dir(profile))
+    try:
+        engine.start(timeout=10.0)
+    except Exception as exc:
+        log.error("the SIP engine did not start: %s", exc)
+        notices.append(_tr("The phone could not start: %1").replace("%1", str(exc)))
+        return None, notices
+    if notice:
+        notices[-1] = notices[-1] + " " + _tr("Listening on %1.").replace(
+            "%1", engine.listen_address)
+    return engine, notices
+
+
+def create_parts(profile: Path, settings: Settings, *, engine: Any = None, bridge: Any = None,
+                 secrets: Any = None, use_secrets: bool = True) -> AppParts:
+    """Everything but the event loop. Pass ``engine`` and ``bridge`` to share a running engine
+    (tests: one Endpoint per process); otherwise one is created and started here."""
+    from softphone.ui.bridge import DbWorker, SipBridge
+    from softphone.ui.main_window import MainWindow
+    from softphone.workflow import CallWorkflow
+
+    if secrets is None and use_secrets:
+        from softphone.secrets import SecretStore
+
+        try:
+            secrets = SecretStore(profile)
+        except Exception as exc:
+            log.warning("no password store: %s", exc)
+    agent = settings.crm.agent or _user_name()
+    db = DbWorker()
+    crm = settings.crm
+
+    def open_store() -> Any:
+        from softphone.crm.store import Store
+
+        return Store.open(crm.database_url, profile, crm.default_region, agent)
+
+    db.open(open_store)
+    notices: list[str] = []
+    own_engine = engine is None
+    if bridge is None:
+        bridge = SipBridge()
+    if engine is None:
+        engine, notices = create_engine(settings, profile, bridge, secrets)
+    workflow = CallWorkflow(db, lambda _u: None, engine=engine, agent=agent)
+
+    def passwords() -> dict[str, str | None]:
+        if secrets is None:
+            return {}
+        return {a.name: _safe_get(secrets, a.name) for a in settings.accounts}
+
+    window = MainWindow(settings=settings, db=db, workflow=workflow, engine=engine,
+                        profile=profile, passwords=passwords)
+    bridge.sip_event.connect(window.on_sip_event)
+    db.store_failed.connect(window.show_message)
+    db.store_opened.connect(lambda _s: window.refresh_data())
+    parts = AppParts(profile=profile, settings=settings, db=db, bridge=bridge, engine=engine,
+                     workflow=workflow, window=window, secrets=secrets, notices=notices,
+                     own_engine=own_engine)
+    window.settings_changed.connect(lambda s, p: apply_settings(parts, s, p))
+    if engine is not None:
+        for name in [a.name for a in accounts_with_passwords(settings, None)]:
+            state = engine.registration(name)
+            if state is not None:
+                window.on_sip_event(state)
+    for notice in notices:
+        window.show_message(notice)
+    return parts
+
+
+def _safe_get(secrets: Any, name: str) -> str | None:
+    try:
+        return secrets.get(name)  # type: ignore[no-any-return]
+    except Exception:
+        return None
+
+
+def _user_name() -> str | None:
+    try:
+        return getpass.getuser()
+    except Exception:
+        return None
+
+
+def apply_settings(parts: AppParts, settings: Settings, passwords: dict[str, str | None]) -> None:
+    """The settings dialog was accepted: write the file and keyring, apply what can be."""
+    try:
+        save_settings(parts.profile, settings)
+        if parts.secrets is not None:
+            for name, password in passwords.items():
+                parts.secrets.set(name, password)
+    except Exception as exc:
+        parts.window.show_message(_tr("Settings not saved: %1").replace("%1", str(exc)))
+        return
+    parts.settings = settings
+    parts.window.settings = settings
+    if parts.engine is not None:
+        try:
+            parts.engine.set_accounts(accounts_with_passwords(settings, parts.secrets))
+            parts.engine.set_call_settings(settings.calls)
+        except Exception as exc:
+            parts.window.show_message(str(exc))
+            return
+    parts.window.show_message(_tr("Settings saved"))
+
+
+def handle_command(parts: AppParts, command: str, args: list[str]) -> str:
+    """A command from another start of softphone (``softphone dial ...``, a clicked link)."""
+    from softphone.ipc import CommandError
+
+    window = parts.window
+    if command == "dial":
+        if not args:
+            raise CommandError(_tr("nothing to dial"))
+        call_id = window.dial(args[0])
+        if call_id is None:
+            raise CommandError(window.statusBar().currentMessage() or _tr("cannot dial"))
+        return _tr("calling %1").replace("%1", args[0])
+    if command == "answer":
+        ringing = window.phone.ringing()
+        if not ringing:
+            raise CommandError(_tr("no incoming call"))
+        window.phone.answer(ringing[0].call_id)
+        return _tr("answered")
+    if command == "hangup":
+        calls = parts.workflow.calls()
+        if not calls:
+            raise CommandError(_tr("no call"))
+        window.phone.hangup_current() if window.phone.current() else window.phone.hangup(
+            calls[-1].call_id)
+        return _tr("hung up")
+    if command == "dnd":
+        on = bool(args) and args[0] == "on"
+        window.dnd_action.setChecked(on)
+        return _tr("do not disturb is on") if on else _tr("do not disturb is off")
+    if command in ("show", "activate", "raise"):
+        window.bring_to_front()
+        return ""
+    if command == "diagnostics":
+        from softphone.diagnostics import collect_diagnostics
+
+        return collect_diagnostics(parts.profile, parts.settings, parts.engine)
+    raise CommandError(_tr("unknown command: %1").replace("%1", command))
+
+
+def start_instance_server(parts: AppParts) -> None:
+    try:
+        from softphone.ipc import AlreadyRunning, InstanceServer
+    except ImportError:
+        return
+    try:
+        parts.ipc = InstanceServer(parts.profile,
+                                   lambda c, a: handle_command(parts, c, a))
+    except AlreadyRunning:
+        parts.window.show_message(_tr("Another Softphone already runs for this profile."))
+    except Exception as exc:
+        log.warning("no instance server: %s", exc)
+
+
+def shutdown(parts: AppParts) -> None:
+    if parts.ipc is not None:
+        with contextlib.suppress(Exception):
+            parts.ipc.close()
+        parts.ipc = None
+    parts.window.wrapup.flush()
+    with contextlib.suppress(RuntimeError, TypeError):
+        parts.bridge.sip_event.disconnect(parts.window.on_sip_event)
+    if parts.own_engine and parts.engine is not None:
+        parts.engine.stop(10.0)
+    parts.db.close()
+
+
+def install_translation(app: Any, language: str | None) -> None:
+    try:
+        from softphone import i18n  # type: ignore[attr-defined]
+
+        installer = getattr(i18n, "install", None) or getattr(i18n, "install_translator", None)
+        if installer is not None:
+            installer(app, language)
+            return
+    except ImportError:
+        pass
+    from PySide6.QtCore import QLocale, QTranslator
+
+    lang = language or QLocale.system().name().split("_")[0]
+    if lang == "en":
+        return
+    qm = Path(__file__).resolve().parent.parent / "resources" / "translations"
+    translator = QTranslator(app)
+    if translator.load(str(qm / f"softphone_{lang}.qm")):
+        app.installTranslator(translator)
+
+
+def run_gui(args: argparse.Namespace, profile: Path, settings: Settings) -> int:
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("softphone")
+    app.setApplicationDisplayName("Softphone")
+    app.setQuitOnLastWindowClosed(False)
+    install_translation(app, settings.ui.language)
+    parts = create_parts(profile, settings)
+    window = parts.window
+    window.quit_requested.connect(app.quit)
+    if not (settings.ui.start_minimized and window.tray is not None):
+        window.show()
+    if window.tray is None:
+        app.setQuitOnLastWindowClosed(True)
+    start_instance_server(parts)
+    target = getattr(args, "dial_target", None)
+    if target:
+        window.dial(target)
+    try:
+        return int(app.exec())
+    finally:
+        shutdown(parts)

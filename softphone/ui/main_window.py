@@ -1,0 +1,507 @@
+"""The main window: dial bar, the phone page (in-call panel / wrap-up), contacts, history,
+missed calls, tasks, statistics; account status and do-not-disturb in the status bar; tray."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QUrl, Signal, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QStackedWidget,
+    QTabWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from softphone.settings import Settings
+from softphone.sip import events as ev
+from softphone.sip.events import CallState, Direction
+from softphone.ui.call_panel import CallPanel
+from softphone.ui.caller_card import CallerCard
+from softphone.ui.common import button, plain_label
+from softphone.ui.contacts import ContactsView
+from softphone.ui.history import HistoryView, MissedInbox
+from softphone.ui.phone import PhoneController
+from softphone.ui.pickers import ContactSearchField
+from softphone.ui.stats import StatsView
+from softphone.ui.tasks import TasksView
+from softphone.ui.tray import Tray, status_icon
+from softphone.ui.wrapup import WrapupPanel, summary_text
+from softphone.workflow import CallInfo, CallWorkflow, WorkflowUpdate
+
+log = logging.getLogger("softphone.ui")
+
+
+class MainWindow(QMainWindow):
+    #: the settings dialog was accepted: (settings, passwords)
+    settings_changed = Signal(object, dict)
+    quit_requested = Signal()
+
+    def __init__(self, *, settings: Settings, db: Any, workflow: CallWorkflow,
+                 engine: Any = None, profile: Path | None = None,
+                 passwords: Callable[[], dict[str, str | None]] | None = None) -> None:
+        super().__init__()
+        self.setObjectName("mainWindow")
+        self.setWindowTitle(self.tr("Softphone"))
+        self.setWindowIcon(status_icon("ok"))
+        self.settings = settings
+        self.db = db
+        self.engine = engine
+        self.profile = profile
+        self._passwords = passwords or dict
+        self.workflow = workflow
+        workflow.listener = self.on_workflow_update
+        self.phone = PhoneController(engine, workflow, self)
+        self.phone.message.connect(self.show_message)
+        self.phone.current_changed.connect(self._refresh_call_panel)
+        self.cards: dict[int, CallerCard] = {}
+        self._pending_wrapup: CallInfo | None = None
+        self._registration: dict[str, ev.RegistrationChanged] = {}
+        self.quitting = False
+        self.stall_notes: list[str] = []
+
+        central = QWidget(self)
+        lay = QVBoxLayout(central)
+        top = QHBoxLayout()
+        self.dial_field = ContactSearchField(self.search_contacts, central)
+        self.dial_field.setObjectName("dialField")
+        self.dial_field.setPlaceholderText(self.tr("Number, SIP address or name — Enter calls"))
+        self.call_button = button(self.tr("Call"), central, name="dialButton")
+        self.call_button.setStyleSheet("background:#2e7d32;color:white;font-weight:bold;"
+                                       "padding:4px 16px")
+        top.addWidget(self.dial_field, 1)
+        top.addWidget(self.call_button)
+        lay.addLayout(top)
+        self.dial_field.submitted.connect(self._on_dial_submitted)
+        self.dial_field.chosen.connect(self._on_dial_contact_chosen)
+        self.call_button.clicked.connect(lambda: self._on_dial_submitted(self.dial_field.text()))
+
+        self.tabs = QTabWidget(central)
+        self.tabs.setObjectName("mainTabs")
+        lay.addWidget(self.tabs, 1)
+        self.setCentralWidget(central)
+
+        # phone page: idle / in call / wrap-up
+        self.phone_page = QStackedWidget(self)
+        self.idle_page = QWidget(self)
+        il = QVBoxLayout(self.idle_page)
+        self.idle_label = plain_label(self.tr("Ready. Type a number above, or pick a contact."),
+                                      self.idle_page, size=1.2, name="idleText")
+        il.addWidget(self.idle_label)
+        il.addStretch(1)
+        self.call_panel = CallPanel(self.search_contacts, self)
+        self.wrapup = WrapupPanel(settings.calls.outcomes, self)
+        for page in (self.idle_page, self.call_panel, self.wrapup):
+            self.phone_page.addWidget(page)
+        self.contacts = ContactsView(db, self)
+        self.history = HistoryView(db, self)
+        self.missed = MissedInbox(db, self)
+        self.tasks = TasksView(db, self)
+        self.stats = StatsView(db, self)
+        for widget, title in ((self.phone_page, self.tr("Phone")),
+                              (self.contacts, self.tr("Contacts")),
+                              (self.history, self.tr("History")),
+                              (self.missed, self.tr("Missed")),
+                              (self.tasks, self.tr("Tasks")),
+                              (self.stats, self.tr("Statistics"))):
+            self.tabs.addTab(widget, title)
+        self.tabs.currentChanged.connect(self._on_tab_changed)
+
+        self._connect_call_panel()
+        self._connect_views()
+        self._build_status_bar()
+        self._build_actions()
+        self.tray: Tray | None = Tray(self.dnd_action, self) if Tray.available() else None
+        if self.tray is not None:
+            self.tray.show_requested.connect(self.bring_to_front)
+            self.tray.quit_requested.connect(self._on_quit_requested)
+        self.resize(960, 640)
+        self.setTabOrder(self.dial_field, self.call_button)
+        self.setTabOrder(self.call_button, self.tabs)
+
+    # --- wiring -------------------------------------------------------------------------------
+    def _connect_call_panel(self) -> None:
+        p, ph = self.call_panel, self.phone
+        p.hangup_requested.connect(ph.hangup)
+        p.hold_requested.connect(ph.hold)
+        p.mute_requested.connect(ph.mute)
+        p.dtmf_requested.connect(ph.dtmf)
+        p.transfer_requested.connect(ph.transfer)
+        p.consult_requested.connect(ph.consult)
+        p.complete_transfer_requested.connect(ph.complete_transfer)
+        p.conference_requested.connect(ph.conference)
+        p.record_requested.connect(ph.record)
+        p.switch_requested.connect(ph.switch_to)
+        p.output_device_chosen.connect(
+            lambda name: ph.set_output_device(name, self.settings.audio))
+        w = self.wrapup
+        w.changed.connect(self._on_wrapup_changed)
+        w.next_action_requested.connect(self._on_next_action_requested)
+        w.create_contact_requested.connect(self._on_wrapup_create_contact)
+        w.closed.connect(self._on_wrapup_closed)
+
+    def _connect_views(self) -> None:
+        for view in (self.contacts, self.history, self.missed, self.tasks):
+            view.call_requested.connect(self._on_call_requested)
+        self.contacts.play_requested.connect(self.play_recording)
+        self.history.play_requested.connect(self.play_recording)
+        self.history.wrapup_requested.connect(self._on_history_wrapup_requested)
+        self.missed.count_changed.connect(self._on_missed_count_changed)
+        self.tasks.reminder_due.connect(self._on_task_reminder)
+        self.contacts.changed.connect(self.refresh_data)
+        self.tasks.changed.connect(self.refresh_data)
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.account_label = QLabel(self)
+        self.account_label.setObjectName("accountStatus")
+        self.account_label.setTextFormat(QLabel().textFormat().PlainText)
+        self.dnd_button = QToolButton(self)
+        self.dnd_button.setObjectName("dndButton")
+        bar.addPermanentWidget(self.account_label)
+        bar.addPermanentWidget(self.dnd_button)
+
+    def _build_actions(self) -> None:
+        def action(text: str, shortcut: str, slot: Callable[[], None], *,
+                   app_wide: bool = False) -> QAction:
+            a = QAction(text, self)
+            a.setShortcut(QKeySequence(shortcut))
+            if app_wide:
+                from PySide6.QtCore import Qt
+
+                a.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+            a.triggered.connect(slot)
+            self.addAction(a)
+            return a
+
+        self.answer_action = action(self.tr("Answer"), "Ctrl+Shift+A",
+                                    self.phone.answer_ringing, app_wide=True)
+        self.decline_action = action(self.tr("Decline"), "Ctrl+Shift+D",
+                                     self.phone.decline_ringing, app_wide=True)
+        action(self.tr("Focus the dial field"), "Ctrl+L", self._focus_dial_field)
+        action(self.tr("Settings"), "Ctrl+,", self.open_settings)
+        action(self.tr("Quit"), "Ctrl+Q", self._on_quit_requested)
+        for i in range(self.tabs.count()):
+            action(self.tabs.tabText(i), f"Ctrl+{i + 1}",
+                   lambda i=i: self.tabs.setCurrentIndex(i))
+        self.dnd_action = QAction(self.tr("Do not disturb"), self)
+        self.dnd_action.setCheckable(True)
+        self.dnd_action.setShortcut(QKeySequence("Ctrl+Shift+N"))
+        self.dnd_action.setChecked(self.settings.calls.dnd)
+        self.dnd_action.toggled.connect(self._on_dnd_toggled)
+        self.addAction(self.dnd_action)
+        self.dnd_button.setDefaultAction(self.dnd_action)
+        self.settings_button = button(self.tr("Settings"), self, name="settingsButton",
+                                      tooltip=self.tr("Settings (Ctrl+,)"))
+        self.settings_button.clicked.connect(self.open_settings)
+        self.statusBar().addPermanentWidget(self.settings_button)
+
+    # --- data ---------------------------------------------------------------------------------
+    def search_contacts(self, query: str, show: Callable[[list[Any]], None]) -> None:
+        self.db.submit(lambda store: store.search(query, limit=10), show, lambda _e: None)
+
+    def refresh_data(self) -> None:
+        self.missed.refresh()
+        self.tasks.refresh()
+        current = self.tabs.currentWidget()
+        if current is self.history:
+            self.history.refresh()
+        elif current is self.stats:
+            self.stats.refresh()
+        elif current is self.contacts:
+            self.contacts.refresh()
+
+    @Slot(int)
+    def _on_tab_changed(self, _index: int) -> None:
+        current = self.tabs.currentWidget()
+        if current in (self.history, self.stats, self.contacts, self.tasks, self.missed):
+            current.refresh()
+
+    # --- SIP events not handled by the workflow ----------------------------------------------
+    def on_sip_event(self, event: ev.SipEvent) -> None:
+        self.workflow.on_sip_event(event)
+        if isinstance(event, ev.RegistrationChanged):
+            self._registration[event.account] = event
+            self._show_account_status()
+        elif isinstance(event, ev.AudioLevels):
+            self.call_panel.set_levels(event.mic, event.speaker)
+        elif isinstance(event, ev.AudioDeviceNotice | ev.EngineError):
+            self.show_message(event.message)
+        elif isinstance(event, ev.CallForwarded):
+            self.show_message(self.tr("Call from %1 forwarded to %2").replace(
+                "%1", event.number or event.remote_uri).replace("%2", event.target))
+        elif isinstance(event, ev.TransferStatus) and event.final:
+            ok = 200 <= event.code < 300
+            self.show_message(self.tr("Transfer done") if ok else
+                              self.tr("Transfer failed (%1)").replace("%1", str(event.code)))
+
+    def _show_account_status(self) -> None:
+        parts = []
+        worst = "ok"
+        for name, r in self._registration.items():
+            if r.state == ev.RegistrationState.REGISTERED:
+                parts.append(self.tr("%1: registered").replace("%1", name))
+            elif r.state == ev.RegistrationState.LAN:
+                parts.append(self.tr("%1: ready (LAN)").replace("%1", name))
+            elif r.state == ev.RegistrationState.FAILED:
+                worst = "failed"
+                why = f"{r.code} {r.reason}".strip()
+                parts.append(self.tr("%1: failed (%2)").replace("%1", name).replace("%2", why))
+            elif r.state == ev.RegistrationState.REGISTERING:
+                parts.append(self.tr("%1: registering…").replace("%1", name))
+            else:
+                parts.append(self.tr("%1: offline").replace("%1", name))
+        text = "; ".join(parts)
+        self.account_label.setText(text)
+        self._set_tray_status(worst, text)
+
+    def _set_tray_status(self, status: str, text: str) -> None:
+        if self.dnd_action.isChecked():
+            status = "dnd"
+        self.setWindowIcon(status_icon(status))
+        if self.tray is not None:
+            self.tray.set_status(status, text or self.tr("Softphone"))
+
+    @Slot(str)
+    def show_message(self, text: str) -> None:
+        self.statusBar().showMessage(text, 10_000)
+
+    # --- workflow updates --------------------------------------------------------------------
+    def on_workflow_update(self, update: WorkflowUpdate) -> None:
+        call = update.call
+        if update.kind in ("call", "caller") and call is not None:
+            ringing = (call.direction == Direction.INCOMING and call.answered_at is None
+                       and call.state in (CallState.INCOMING, CallState.EARLY))
+            if ringing:
+                self._show_card(call)
+            else:
+                self._close_card(call.call_id)
+                self._show_phone_page()
+            self._refresh_call_panel()
+        elif update.kind == "ended" and call is not None:
+            self._close_card(call.call_id)
+            self.phone.ended(call.call_id)
+            if call.outcome == "missed":
+                self._notify(self.tr("Missed call"), call.title)
+            if update.wrapup:
+                self._pending_wrapup = call
+            self._refresh_call_panel()
+            self._show_phone_page()
+        elif update.kind == "data":
+            self.refresh_data()
+        elif update.kind == "error":
+            self.show_message(update.message)
+
+    def _show_card(self, call: CallInfo) -> None:
+        card = self.cards.get(call.call_id)
+        if card is None:
+            card = CallerCard(call, self.search_contacts)
+            card.answer_requested.connect(self.phone.answer)
+            card.decline_requested.connect(self.phone.decline)
+            card.create_contact_requested.connect(self._on_card_create_contact)
+            card.add_to_contact_requested.connect(self._on_card_add_to_contact)
+            card.ignore_requested.connect(self.workflow.ignore_number)
+            self.cards[call.call_id] = card
+            self._place_card(card)
+            card.show()
+            card.raise_()
+            self._notify(self.tr("Call waiting") if call.waiting else self.tr("Incoming call"),
+                         call.title)
+        else:
+            card.set_call(call)
+        card.adjustSize()
+
+    def _place_card(self, card: CallerCard) -> None:
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        area = screen.availableGeometry()
+        card.adjustSize()
+        offset = (len(self.cards) - 1) * 40
+        card.move(area.right() - card.width() - 24 - offset, area.top() + 24 + offset)
+
+    def _close_card(self, call_id: int) -> None:
+        card = self.cards.pop(call_id, None)
+        if card is not None:
+            card.hide()
+            card.deleteLater()
+
+    def _notify(self, title: str, text: str) -> None:
+        if self.tray is not None:
+            self.tray.notify(title, text)
+
+    @Slot()
+    def _refresh_call_panel(self) -> None:
+        current = self.phone.current()
+        self.call_panel.consults = dict(self.phone.consults)
+        calls = [c for c in self.workflow.calls() if not (
+            c.direction == Direction.INCOMING and c.answered_at is None)]
+        self.call_panel.set_calls(calls, current.call_id if current else None)
+
+    def _show_phone_page(self) -> None:
+        active = [c for c in self.workflow.calls() if not (
+            c.direction == Direction.INCOMING and c.answered_at is None)]
+        if active:
+            if self.phone_page.currentWidget() is self.wrapup:
+                self.wrapup.flush()
+            self.phone_page.setCurrentWidget(self.call_panel)
+            self.tabs.setCurrentWidget(self.phone_page)
+            return
+        if self._pending_wrapup is not None:
+            call = self._pending_wrapup
+            self._pending_wrapup = None
+            talk = (int((call.ended_at - call.answered_at).total_seconds())
+                    if call.answered_at and call.ended_at else None)
+            known = call.caller.known if call.caller else False
+            self.wrapup.start(title=call.title, call_id=call.call_id, number=call.number,
+                              summary=summary_text(call.direction.value, call.number, talk,
+                                                   call.outcome or ""), known=known)
+            self.phone_page.setCurrentWidget(self.wrapup)
+            self.tabs.setCurrentWidget(self.phone_page)
+        elif self.phone_page.currentWidget() is self.call_panel:
+            self.phone_page.setCurrentWidget(self.idle_page)
+
+    # --- caller card and wrap-up actions ------------------------------------------------------
+    @Slot(int, str, str, str)
+    def _on_card_create_contact(self, call_id: int, name: str, company: str,
+                                deal: str) -> None:
+        self.workflow.create_contact_for_call(call_id, name, company=company or None,
+                                              deal_title=deal or None)
+
+    @Slot(int, int)
+    def _on_card_add_to_contact(self, call_id: int, contact_id: int) -> None:
+        self.workflow.add_number_to_contact(call_id, contact_id)
+
+    def _wrapup_target(self) -> dict[str, Any]:
+        w = self.wrapup
+        return {"row_id": w.row_id} if w.row_id is not None else {"call_id": w.call_id}
+
+    @Slot(str, str, str)
+    def _on_wrapup_changed(self, outcome: str, reason: str, note: str) -> None:
+        self.workflow.save_wrapup(outcome=outcome or None, reason=reason, note=note,
+                                  on_done=lambda _w: self._on_wrapup_saved(),
+                                  **self._wrapup_target())
+
+    def _on_wrapup_saved(self) -> None:
+        self.wrapup.set_saved(True)
+        if self.tabs.currentWidget() is self.history:
+            self.history.refresh()
+
+    @Slot(str, str, object)
+    def _on_next_action_requested(self, kind: str, title: str, due: Any) -> None:
+        self.workflow.add_next_action(kind, title, due, number=self.wrapup.number or None,
+                                      **self._wrapup_target())
+
+    @Slot(str, str, str)
+    def _on_wrapup_create_contact(self, name: str, company: str, deal: str) -> None:
+        target = self._wrapup_target()
+        self.workflow.create_contact_for_call(target.get("call_id"), name,
+                                              company=company or None, number=self.wrapup.number,
+                                              deal_title=deal or None,
+                                              row_id=target.get("row_id"))
+
+    @Slot()
+    def _on_wrapup_closed(self) -> None:
+        self.phone_page.setCurrentWidget(self.idle_page)
+        self._show_phone_page()
+
+    @Slot(object)
+    def _on_history_wrapup_requested(self, row: Any) -> None:
+        if self.workflow.calls():
+            self.show_message(self.tr("Finish the call first."))
+            return
+        self.wrapup.start(title=row.contact_name or row.display_name or row.number,
+                          row_id=row.id, number=row.number, known=row.contact_id is not None,
+                          summary=summary_text(row.direction, row.number, row.talk_seconds,
+                                               row.outcome or ""), wrapup=row.wrapup)
+        self.phone_page.setCurrentWidget(self.wrapup)
+        self.tabs.setCurrentWidget(self.phone_page)
+
+    # --- dialling -----------------------------------------------------------------------------
+    @Slot(str)
+    def _on_dial_submitted(self, text: str) -> None:
+        if self.phone.dial(text) is not None:
+            self.dial_field.clear()
+
+    @Slot(int, str)
+    def _on_dial_contact_chosen(self, contact_id: int, number: str) -> None:
+        if number and self.phone.dial(number, contact_id) is not None:
+            self.dial_field.clear()
+
+    @Slot(str, int)
+    def _on_call_requested(self, number: str, contact_id: int) -> None:
+        self.phone.dial(number, contact_id if contact_id >= 0 else None)
+
+    def dial(self, target: str) -> int | None:
+        """Dial from outside (command line, a clicked link)."""
+        return self.phone.dial(target)
+
+    def _focus_dial_field(self) -> None:
+        self.dial_field.setFocus()
+        self.dial_field.selectAll()
+
+    # --- misc ---------------------------------------------------------------------------------
+    @Slot(int)
+    def _on_missed_count_changed(self, count: int) -> None:
+        i = self.tabs.indexOf(self.missed)
+        self.tabs.setTabText(i, self.tr("Missed (%1)").replace("%1", str(count)) if count
+                             else self.tr("Missed"))
+
+    @Slot(object)
+    def _on_task_reminder(self, task: Any) -> None:
+        self._notify(self.tr("Task due: %1").replace("%1", task.title), task.number or "")
+        self.show_message(self.tr("Task due: %1 %2").replace("%1", task.title)
+                          .replace("%2", task.number or ""))
+
+    @Slot(bool)
+    def _on_dnd_toggled(self, on: bool) -> None:
+        calls = dataclasses.replace(self.settings.calls, dnd=on)
+        self.settings = dataclasses.replace(self.settings, calls=calls)
+        if self.engine is not None:
+            self.engine.set_call_settings(calls)
+        self.show_message(self.tr("Do not disturb is on: calls are declined") if on
+                          else self.tr("Do not disturb is off"))
+        self._show_account_status()
+
+    def play_recording(self, path: str) -> None:
+        if not Path(path).exists():
+            self.show_message(self.tr("The recording file is missing: %1").replace("%1", path))
+            return
+        QDesktopServices.openUrl(QUrl.fromLocalFile(path))
+
+    def open_settings(self) -> None:
+        from softphone.ui.settings_dialog import SettingsDialog
+
+        dialog = SettingsDialog(self.settings, self._passwords(), parent=self)
+        dialog.accepted_settings.connect(self.settings_changed)
+        dialog.setModal(False)
+        dialog.show()
+        self.settings_dialog = dialog
+
+    def bring_to_front(self) -> None:
+        self.showNormal()
+        self.raise_()
+        self.activateWindow()
+
+    @Slot()
+    def _on_quit_requested(self) -> None:
+        self.quitting = True
+        self.quit_requested.emit()
+        self.close()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.tray is not None and self.settings.ui.close_to_tray and not self.quitting:
+            event.ignore()
+            self.hide()
+            return
+        self.wrapup.flush()
+        for call_id in list(self.cards):
+            self._close_card(call_id)
+        event.accept()

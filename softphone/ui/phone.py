@@ -1,0 +1,192 @@
+"""The agent's call actions, carried out on the engine and the workflow.
+
+Engine commands return at once (the work happens on the SIP thread), so these run on the UI
+thread. Errors the user must see go to ``message`` (the status bar).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+from softphone.sip.events import CallState, Direction
+from softphone.ui.common import tr
+from softphone.workflow import CallInfo, CallWorkflow
+
+log = logging.getLogger("softphone.ui")
+
+
+class PhoneController(QObject):
+    message = Signal(str)
+    current_changed = Signal()
+
+    def __init__(self, engine: Any, workflow: CallWorkflow,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.engine = engine
+        self.workflow = workflow
+        self.current_call_id: int | None = None
+        self.consults: dict[int, int] = {}  # consultation call -> call to transfer
+
+    # --- helpers ------------------------------------------------------------------------------
+    def _run(self, what: str, fn: Any, *args: Any) -> Any:
+        if self.engine is None:
+            self.message.emit(tr("Phone", "The phone is not running."))
+            return None
+        try:
+            return fn(*args)
+        except ValueError as exc:  # InvalidTarget and bad input: the message says why
+            self.message.emit(str(exc))
+        except Exception as exc:
+            log.warning("%s failed: %s", what, exc)
+            self.message.emit(tr("Phone", "%1 failed: %2").replace("%1", what)
+                              .replace("%2", str(exc)))
+        return None
+
+    def _hold_others(self, keep: int | None) -> None:
+        for c in self.workflow.calls():
+            if c.call_id != keep and c.state == CallState.CONFIRMED and not c.held:
+                self._run(tr("Phone", "Hold"), self.engine.hold, c.call_id)
+
+    def current(self) -> CallInfo | None:
+        calls = self.workflow.calls()
+        for c in calls:
+            if c.call_id == self.current_call_id:
+                return c
+        talking = [c for c in calls if c.state != CallState.INCOMING and
+                   not (c.direction == Direction.INCOMING and c.answered_at is None)]
+        return talking[-1] if talking else None
+
+    def ringing(self) -> list[CallInfo]:
+        return [c for c in self.workflow.calls() if c.direction == Direction.INCOMING
+                and c.answered_at is None and c.state in (CallState.INCOMING, CallState.EARLY)]
+
+    def _set_current(self, call_id: int | None) -> None:
+        self.current_call_id = call_id
+        self.current_changed.emit()
+
+    # --- actions ------------------------------------------------------------------------------
+    def dial(self, target: str, contact_id: int | None = None) -> int | None:
+        target = target.strip()
+        if not target:
+            return None
+        if self.engine is None:
+            self.message.emit(tr("Phone", "The phone is not running."))
+            return None
+        self._hold_others(None)
+        try:
+            call_id = self.workflow.dial(target, contact_id=contact_id)
+        except ValueError as exc:
+            self.message.emit(str(exc))
+            return None
+        except Exception as exc:
+            self.message.emit(tr("Phone", "Cannot call: %1").replace("%1", str(exc)))
+            return None
+        self._set_current(call_id)
+        return call_id
+
+    @Slot(int)
+    def answer(self, call_id: int) -> None:
+        self._hold_others(call_id)
+        self._run(tr("Phone", "Answer"), self.workflow.answer, call_id)
+        self._set_current(call_id)
+
+    def answer_ringing(self) -> None:
+        ringing = self.ringing()
+        if ringing:
+            self.answer(ringing[0].call_id)
+
+    @Slot(int)
+    def decline(self, call_id: int) -> None:
+        self._run(tr("Phone", "Decline"), self.workflow.reject, call_id, 486)
+
+    def decline_ringing(self) -> None:
+        ringing = self.ringing()
+        if ringing:
+            self.decline(ringing[0].call_id)
+
+    @Slot(int)
+    def hangup(self, call_id: int) -> None:
+        self._run(tr("Phone", "Hang up"), self.workflow.hangup, call_id)
+
+    def hangup_current(self) -> None:
+        c = self.current()
+        if c is not None:
+            self.hangup(c.call_id)
+
+    @Slot(int, bool)
+    def hold(self, call_id: int, on: bool) -> None:
+        self._run(tr("Phone", "Hold"), self.engine.hold if on else self.engine.resume, call_id)
+
+    @Slot(bool)
+    def mute(self, on: bool) -> None:
+        self._run(tr("Phone", "Mute"), self.engine.set_mute, on)
+
+    @Slot(int, str)
+    def dtmf(self, call_id: int, digits: str) -> None:
+        self._run(tr("Phone", "Keypad"), self.engine.send_dtmf, call_id, digits)
+
+    @Slot(int, str)
+    def transfer(self, call_id: int, target: str) -> None:
+        if self._run(tr("Phone", "Transfer"), self.engine.transfer, call_id, target) is None:
+            self.message.emit(tr("Phone", "Transferring to %1…").replace("%1", target))
+
+    @Slot(int, str, int)
+    def consult(self, call_id: int, target: str, contact_id: int) -> None:
+        self._run(tr("Phone", "Hold"), self.engine.hold, call_id)
+        new = self.dial(target, contact_id if contact_id >= 0 else None)
+        if new is not None:
+            self.consults[new] = call_id
+
+    @Slot(int, int)
+    def complete_transfer(self, call_id: int, consult_id: int) -> None:
+        self._run(tr("Phone", "Transfer"), self.engine.attended_transfer, call_id, consult_id)
+        self.consults.pop(consult_id, None)
+
+    @Slot(list)
+    def conference(self, call_ids: list[int]) -> None:
+        if len(call_ids) > 1:
+            self._run(tr("Phone", "Conference"), self.engine.conference, call_ids)
+
+    @Slot(int, bool)
+    def record(self, call_id: int, on: bool) -> None:
+        if on:
+            self._run(tr("Phone", "Recording"), self.engine.start_recording, call_id)
+        else:
+            self._run(tr("Phone", "Recording"), self.engine.stop_recording, call_id)
+
+    @Slot(int)
+    def switch_to(self, call_id: int) -> None:
+        """Hold the current call and take ``call_id`` (resume it or answer it)."""
+        target = self.workflow.call(call_id)
+        if target is None:
+            return
+        self._hold_others(call_id)
+        if target.direction == Direction.INCOMING and target.answered_at is None:
+            self._run(tr("Phone", "Answer"), self.workflow.answer, call_id)
+        elif target.held:
+            self._run(tr("Phone", "Resume"), self.engine.resume, call_id)
+        self._set_current(call_id)
+
+    def hangup_and_answer(self, call_id: int) -> None:
+        """Call waiting: end the current call and take the waiting one."""
+        c = self.current()
+        if c is not None and c.call_id != call_id:
+            self.hangup(c.call_id)
+        self.answer(call_id)
+
+    def set_output_device(self, name: str, settings_audio: Any) -> None:
+        if self.engine is None:
+            return
+        audio = self.engine.audio
+        self._run(tr("Phone", "Sound device"), self.engine.run_on_sip_thread,
+                  lambda: audio.set_devices(settings_audio.input, name or None,
+                                            settings_audio.ringer))
+
+    def ended(self, call_id: int) -> None:
+        self.consults.pop(call_id, None)
+        if self.current_call_id == call_id:
+            rest = self.workflow.calls()
+            self._set_current(rest[-1].call_id if rest else None)

@@ -1,0 +1,76 @@
+"""The tray icon (when the desktop has a tray) and the app icon, painted at run time."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QAction, QColor, QIcon, QPainter, QPainterPath, QPixmap
+from PySide6.QtWidgets import QMenu, QSystemTrayIcon, QWidget
+
+from softphone.ui.common import tr
+
+STATUS_COLORS = {"ok": "#2e7d32", "dnd": "#c62828", "failed": "#9e9e9e", "ringing": "#f9a825"}
+
+
+def status_icon(status: str = "ok", size: int = 64) -> QIcon:
+    """A round badge with a handset in the status colour."""
+    pix = QPixmap(size, size)
+    pix.fill(Qt.GlobalColor.transparent)
+    p = QPainter(pix)
+    p.setRenderHint(QPainter.RenderHint.Antialiasing)
+    p.setPen(Qt.PenStyle.NoPen)
+    p.setBrush(QColor(STATUS_COLORS.get(status, STATUS_COLORS["ok"])))
+    p.drawEllipse(QRectF(2, 2, size - 4, size - 4))
+    p.setBrush(QColor("white"))
+    s = size / 64
+    path = QPainterPath()
+    path.moveTo(QPointF(20 * s, 16 * s))
+    path.cubicTo(QPointF(14 * s, 22 * s), QPointF(22 * s, 40 * s), QPointF(42 * s, 48 * s))
+    path.lineTo(QPointF(48 * s, 42 * s))
+    path.lineTo(QPointF(40 * s, 35 * s))
+    path.lineTo(QPointF(35 * s, 39 * s))
+    path.cubicTo(QPointF(30 * s, 36 * s), QPointF(27 * s, 33 * s), QPointF(25 * s, 29 * s))
+    path.lineTo(QPointF(29 * s, 24 * s))
+    path.closeSubpath()
+    p.drawPath(path)
+    p.end()
+    return QIcon(pix)
+
+
+class Tray(QObject):
+    """Status icon with a menu: show the window, do-not-disturb, quit."""
+
+    show_requested = Signal()
+    quit_requested = Signal()
+    message_clicked = Signal()
+
+    def __init__(self, dnd_action: QAction, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.icon = QSystemTrayIcon(status_icon("ok"), parent)
+        menu = QMenu(parent)
+        show = menu.addAction(tr("Tray", "Show Softphone"))
+        show.triggered.connect(self.show_requested)
+        menu.addAction(dnd_action)
+        menu.addSeparator()
+        quit_action = menu.addAction(tr("Tray", "Quit"))
+        quit_action.triggered.connect(self.quit_requested)
+        self.menu = menu
+        self.icon.setContextMenu(menu)
+        self.icon.activated.connect(self._on_activated)
+        self.icon.messageClicked.connect(self.message_clicked)
+        self.icon.show()
+
+    @staticmethod
+    def available() -> bool:
+        return QSystemTrayIcon.isSystemTrayAvailable()
+
+    def set_status(self, status: str, text: str) -> None:
+        self.icon.setIcon(status_icon(status))
+        self.icon.setToolTip(text)
+
+    def notify(self, title: str, text: str) -> None:
+        self.icon.showMessage(title, text, QSystemTrayIcon.MessageIcon.Information, 8000)
+
+    def _on_activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
+        if reason in (QSystemTrayIcon.ActivationReason.Trigger,
+                      QSystemTrayIcon.ActivationReason.DoubleClick):
+            self.show_requested.emit()
