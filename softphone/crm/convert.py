@@ -82,7 +82,7 @@ def contact_views(session: Session, contacts: Sequence[Contact]) -> list[Contact
         companies = dict(
             session.execute(
                 select(Company.id, Company.name).where(Company.id.in_(company_ids))
-            ).tuples().all()
+            ).all()
         )
     return [
         ContactView(
@@ -128,7 +128,7 @@ def call_views(session: Session, calls: Sequence[Call]) -> list[CallView]:
         names = dict(
             session.execute(
                 select(Contact.id, Contact.name).where(Contact.id.in_(contact_ids))
-            ).tuples().all()
+            ).all()
         )
     out = []
     for c in calls:

@@ -110,14 +110,14 @@ def _import_batch(
     for chunk in _chunks(sorted(e164s), 500):
         for e164, cid in s.execute(
             select(Phone.e164, Phone.contact_id).where(Phone.e164.in_(chunk))
-        ).tuples():
+        ):
             known.setdefault(e164, cid)
     for chunk in _chunks(sorted(nationals), 500):
         for national, cid in s.execute(
             select(Phone.national, Phone.contact_id).where(
                 and_(Phone.e164.is_(None), Phone.national.in_(chunk))
             )
-        ).tuples():
+        ):
             known.setdefault(national, cid)
 
     groups: list[_Group] = []
@@ -254,7 +254,7 @@ def _ensure_companies(s: Session, names: set[str], cache: dict[str, int]) -> Non
     for chunk in _chunks(sorted(wanted), 500):
         for cid, key in s.execute(
             select(Company.id, Company.name_fold).where(Company.name_fold.in_(chunk))
-        ).tuples():
+        ):
             cache[key] = cid
     missing = [k for k in wanted if k not in cache]
     if missing:

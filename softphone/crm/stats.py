@@ -69,7 +69,7 @@ def compute_statistics(
         )
         .where(*conditions)
         .group_by(Call.start_hour)
-    ).tuples()
+    )
 
     totals = Counter[str]()
     buckets: dict[datetime, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
@@ -101,7 +101,7 @@ def compute_statistics(
         .group_by(Call.contact_id, Contact.name)
         .order_by(func.count().desc(), Call.contact_id)
         .limit(top)
-    ).tuples()
+    )
 
     callback_conditions: list[Any] = [
         MissedEntry.cleared_at >= since,

@@ -223,7 +223,7 @@ class Store(CallLogMixin):
     def _refresh_search(self, session: Session, contact: Contact) -> None:
         phones = session.execute(
             select(Phone.raw, Phone.e164, Phone.national).where(Phone.contact_id == contact.id)
-        ).tuples()
+        )
         company = (
             session.scalar(select(Company.name).where(Company.id == contact.company_id))
             if contact.company_id
@@ -383,7 +383,7 @@ class Store(CallLogMixin):
                 k
                 for (e164, national) in s.execute(
                     select(Phone.e164, Phone.national).where(Phone.contact_id == contact_id)
-                ).tuples()
+                )
                 if (k := e164 or national)
             ]
             recordings = [

@@ -424,7 +424,7 @@ class CallLogMixin:
                 .outerjoin(Contact, Contact.id == MissedEntry.contact_id)
                 .where(MissedEntry.cleared_at.is_(None))
                 .order_by(MissedEntry.last_at.desc())
-            ).tuples()
+            )
             return [
                 MissedView(number=e.number, contact_id=e.contact_id, contact_name=name,
                            count=e.count, first_at=e.first_at, last_at=e.last_at,

@@ -1,0 +1,161 @@
+"""Number normalisation: every way a Russian office writes one number is the same number."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from softphone.crm.phones import can_match_stranger, normalize, suffix_keys
+
+MOSCOW = "+74951234567"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "8 (495) 123-45-67",
+        "+7 495 123 45 67",
+        "74951234567",
+        "84951234567",
+        "tel:+7-495-123-4567",
+        "sip:84951234567@pbx.local",
+        "sip:+74951234567@pbx.local;transport=udp",
+        "<sip:74951234567@10.0.0.1:5060>",
+        '"Иван" <sip:8-495-123-45-67@pbx>',
+        "sips:%2B74951234567@pbx",
+        "tel:+74951234567;phone-context=+7",
+        "+7 (495) 123.45.67",
+        "8\u00a0495\u00a0123\u201145\u201167",
+    ],
+)
+def test_all_ru_spellings_are_one_number(raw: str) -> None:
+    number = normalize(raw, "RU")
+    assert number.e164 == MOSCOW
+    assert number.national == "4951234567"
+    assert number.kind == "number"
+    assert number.raw == raw
+
+
+@pytest.mark.parametrize(
+    "raw", ["anonymous", "Anonymous", "sip:anonymous@anonymous.invalid", "", "  ", "unknown",
+            "Restricted", "withheld", "sip:unavailable@host", "<sip:anonymous@pbx>"],
+)
+def test_withheld_callers(raw: str) -> None:
+    number = normalize(raw, "RU")
+    assert number.kind == "withheld"
+    assert number.e164 is None and number.national is None
+    assert not can_match_stranger(number)
+
+
+@pytest.mark.parametrize(
+    ("raw", "region", "kind"),
+    [
+        ("112", "RU", "short"),
+        ("911", "US", "short"),
+        ("101", "RU", "short"),
+        ("201", "RU", "extension"),
+        ("1001", "RU", "extension"),
+        ("sip:205@pbx.local", "RU", "extension"),
+        ("0800", "GB", "extension"),
+        ("12345", "RU", "short"),
+        ("900100", "RU", "short"),
+        ("*100#", "RU", "short"),
+    ],
+)
+def test_short_numbers_and_extensions_never_match_strangers(raw: str, region: str,
+                                                            kind: str) -> None:
+    number = normalize(raw, region)
+    assert number.kind == kind
+    assert number.e164 is None
+    assert not can_match_stranger(number)
+
+
+def test_names_without_digits_are_not_numbers() -> None:
+    assert normalize("sip:alice@pbx.local", "RU").kind == "invalid"
+    assert normalize("sip:alice@pbx.local", "RU").key is None
+
+
+def test_other_regions_and_international_prefixes() -> None:
+    assert normalize("(650) 253-0000", "US").e164 == "+16502530000"
+    assert normalize("1 650 253 0000", "US").e164 == "+16502530000"
+    assert normalize("8 10 1 650 253 0000", "RU").e164 == "+16502530000"
+    assert normalize("0049 30 1234567", "DE").e164 == "+49301234567"
+    assert normalize("0049 30 1234567", "US").e164 == "+49301234567"
+    # bare digits starting with another country's code
+    assert normalize("74951234567", "US").e164 == MOSCOW
+    assert normalize("030 1234567", "DE").e164 == "+49301234567"
+
+
+def test_local_number_without_area_code_keeps_its_digits() -> None:
+    number = normalize("123-45-67", "RU")
+    assert number.kind == "local"
+    assert number.e164 is None
+    assert number.national == "1234567"
+    assert can_match_stranger(number)
+
+
+def test_suffix_keys_are_reversed_suffixes_of_at_least_seven_digits() -> None:
+    assert suffix_keys("4951234567") == ["7654321", "76543215", "765432159"]
+    assert suffix_keys("1234567") == []
+
+
+ru_national = st.from_regex(r"9[0-9]{9}|4[89]5[0-9]{7}|812[0-9]{7}", fullmatch=True)
+separators = st.sampled_from(["", " ", "-", ".", " - "])
+
+
+def _spell(national: str, style: int, sep: str) -> str:
+    area, a, b, c = national[:3], national[3:6], national[6:8], national[8:]
+    body = sep.join([a, b, c])
+    return [
+        f"8 ({area}) {body}",
+        f"+7 {area} {body}",
+        f"7{national}",
+        f"8{national}",
+        f"tel:+7-{area}-{a}-{b}{c}",
+        f"sip:8{national}@pbx.local",
+        f"sip:+7{national}@10.1.1.1;user=phone",
+        f"+7{sep}{area}{sep}{body}",
+    ][style]
+
+
+@settings(max_examples=300, deadline=None)
+@given(ru_national, st.integers(0, 7), st.integers(0, 7), separators, separators)
+def test_property_every_spelling_of_a_ru_number_has_one_e164(
+    national: str, style_a: int, style_b: int, sep_a: str, sep_b: str
+) -> None:
+    a = normalize(_spell(national, style_a, sep_a), "RU")
+    b = normalize(_spell(national, style_b, sep_b), "RU")
+    assert a.e164 == b.e164 == "+7" + national
+    assert a.national == b.national == national
+
+
+us_national = st.from_regex(r"[2-9][0-8][0-9][2-9][0-9]{6}", fullmatch=True)
+
+
+@settings(max_examples=200, deadline=None)
+@given(us_national)
+def test_property_national_and_international_forms_agree_in_us(national: str) -> None:
+    local = normalize(f"({national[:3]}) {national[3:6]}-{national[6:]}", "US")
+    international = normalize(f"+1 {national}", "US")
+    uri = normalize(f"sip:1{national}@pbx", "US")
+    assert local.e164 == international.e164 == uri.e164 == "+1" + national
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40))
+def test_property_normalize_never_crashes_and_short_inputs_never_match(raw: str) -> None:
+    number = normalize(raw, "RU")
+    digits = "".join(ch for ch in raw if ch.isascii() and ch.isdigit())
+    if len(digits) < 5 and "+" not in raw:
+        assert not can_match_stranger(number)
+    if number.e164 is not None:
+        assert number.e164.startswith("+") and number.e164[1:].isdigit()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="0123456789", min_size=1, max_size=4), separators)
+def test_property_up_to_four_digits_are_never_full_numbers(digits: str, sep: str) -> None:
+    number = normalize(sep.join(digits), "RU")
+    assert number.kind in ("short", "extension", "invalid")
+    assert not can_match_stranger(number)
