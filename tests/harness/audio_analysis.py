@@ -114,3 +114,17 @@ def band_share(samples: Samples, rate: int, hz: float, tolerance: float = TOLERA
     lobe = 2.0 * rate / len(x)  # the Hann main lobe spreads a tone over +-2 bins
     mask = np.abs(freqs - hz) <= tolerance + lobe
     return float(power[mask].sum() / total)
+
+
+def wav_finalized(path: Path | str) -> bool:
+    """The WAV's RIFF header is complete (its sizes match the file): the writer closed it."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(44)
+            size = f.seek(0, 2)
+    except OSError:
+        return False
+    if len(head) < 44 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+        return False
+    riff = int.from_bytes(head[4:8], "little")
+    return riff == size - 8 and riff > 36

@@ -128,7 +128,7 @@ class JackServer:
         if proc.poll() is None:
             proc.terminate()
             try:
-                proc.wait(5.0)
+                proc.wait(2.0)
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait(5.0)
@@ -217,6 +217,11 @@ class JackHarness:
         proc = self.proc
         if proc is None:
             return
+        if proc.poll() is None and proc.stdin is not None:
+            with contextlib.suppress(OSError):
+                proc.stdin.close()  # EOF: the client closes its streams and exits
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(2.0)
         if proc.poll() is None:
             proc.kill()
         proc.wait(5.0)
@@ -307,6 +312,8 @@ def _client(name: str, inputs: int, tone_hz: float, level: float) -> int:
             idx = np.arange(begin, begin + n) % len(ring)
             np.save(msg["path"], ring[idx])
             print(json.dumps({"ok": True}), flush=True)
+    inp.close()
+    out.close()
     return 0
 
 

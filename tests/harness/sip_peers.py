@@ -373,14 +373,14 @@ class Baresip(_Peer):
         for d in digits:
             self.command("sndcode", d)
 
-    def wait_event(self, type_: str, timeout: float = 10.0, after: int = 0,
+    def wait_event(self, type_: str, timeout: float = 10.0, since: int = 0,
                    **match: str) -> dict[str, Any]:
-        """The first event of ``type_`` (e.g. ``CALL_ESTABLISHED``) at index >= ``after``.
+        """The first event of ``type_`` (e.g. ``CALL_ESTABLISHED``) at index >= ``since``.
 
         ``match`` filters on other fields (``direction="incoming"``).
         """
         def find() -> dict[str, Any] | None:
-            for ev in self.events[after:]:
+            for ev in self.events[since:]:
                 if ev.get("type") == type_ and all(ev.get(k) == v for k, v in match.items()):
                     return ev
             return None
@@ -393,7 +393,7 @@ class Baresip(_Peer):
                     return found
                 left = deadline - time.monotonic()
                 if left <= 0 or not self.running():
-                    seen = [e.get("type") for e in self.events[after:]]
+                    seen = [e.get("type") for e in self.events[since:]]
                     raise self._fail(f"no {type_} event in {timeout} s (saw {seen})")
                 self._events_cv.wait(min(left, 0.1))
 
@@ -522,13 +522,13 @@ class Linphonec(_Peer):
         self.proc.stdin.write(line.encode() + b"\n")
         self.proc.stdin.flush()
 
-    def wait_output(self, pattern: str, timeout: float = 10.0, after: int = 0) -> re.Match[str]:
-        """The first output line (index >= ``after``) matching the regex ``pattern``."""
+    def wait_output(self, pattern: str, timeout: float = 10.0, since: int = 0) -> re.Match[str]:
+        """The first output line (index >= ``since``) matching the regex ``pattern``."""
         rx = re.compile(pattern)
         deadline = time.monotonic() + timeout
         with self._cv:
             while True:
-                for line in self._lines[after:]:
+                for line in self._lines[since:]:
                     m = rx.search(line)
                     if m:
                         return m
