@@ -1,0 +1,99 @@
+"""UI tests: the real engine (one per process, session-scoped), real peers, a real store.
+
+Each test gets its own temporary profile (SQLite store) and window; the session engine's
+bridge is connected to that window for the test and disconnected after it.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from softphone.settings import AccountSettings, CallSettings, CrmSettings, Settings, SipSettings
+from tests.harness.sip_peers import Baresip
+
+
+def lan_account(domain: str = "127.0.0.1") -> AccountSettings:
+    return AccountSettings(name="LAN", address=f"sip:agent@{domain}")
+
+
+@pytest.fixture(scope="session")
+def sip_bridge(qapp: Any) -> Any:
+    from softphone.ui.bridge import SipBridge
+
+    return SipBridge()
+
+
+@pytest.fixture(scope="session")
+def engine(sip_bridge: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    from softphone.sip.engine import Engine
+    from softphone.sip.media_api import NullAudioBackend
+
+    eng = Engine(SipSettings(listen_host="127.0.0.1", listen_port=0), [lan_account()],
+                 CallSettings(), sip_bridge, audio=NullAudioBackend(),
+                 recordings_dir=tmp_path_factory.mktemp("recordings"))
+    eng.start(timeout=10.0)
+    yield eng
+    eng.stop(10.0)
+
+
+@pytest.fixture
+def make_baresip(tmp_path: Path) -> Iterator[Callable[..., Baresip]]:
+    if shutil.which("baresip") is None:
+        pytest.skip("baresip is not installed")
+    made: list[Baresip] = []
+
+    def make(user: str = "bob", **kw: Any) -> Baresip:
+        peer = Baresip(user=user, workdir=tmp_path / f"baresip-{len(made)}", **kw)
+        made.append(peer)
+        return peer.start()
+
+    yield make
+    for peer in reversed(made):
+        peer.stop()
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings(crm=CrmSettings(default_region="RU", agent="tester"))
+
+
+@pytest.fixture
+def app(qtbot: Any, engine: Any, sip_bridge: Any, profile_dir: Path,
+        settings: Settings) -> Iterator[Any]:
+    """The whole app (window, workflow, store on its worker) on the session engine."""
+    from softphone.app import create_parts, shutdown
+
+    engine.set_accounts([lan_account()])
+    engine.set_call_settings(settings.calls)
+    parts = create_parts(profile_dir, settings, engine=engine, bridge=sip_bridge,
+                         use_secrets=False)
+    qtbot.addWidget(parts.window)
+    parts.window.show()
+    qtbot.waitUntil(lambda: parts.db.store is not None, timeout=10_000)
+    yield parts
+    engine.hangup_all()
+    qtbot.waitUntil(lambda: not engine.active_calls(), timeout=10_000)
+    for card in list(parts.window.cards.values()):
+        card.close()
+    parts.window.quitting = True
+    shutdown(parts)
+
+
+def db_call(qtbot: Any, parts: Any, job: Callable[[Any], Any], timeout: int = 5000) -> Any:
+    """Run ``job(store)`` on the app's DB worker and wait for its result."""
+    box: list[Any] = []
+    errors: list[Exception] = []
+    parts.db.submit(job, box.append, errors.append)
+    qtbot.waitUntil(lambda: bool(box or errors), timeout=timeout)
+    if errors:
+        raise errors[0]
+    return box[0]
+
+
+def engine_uri(engine: Any, user: str = "agent") -> str:
+    return f"sip:{user}@{engine.listen_address}"
