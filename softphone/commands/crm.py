@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 from collections.abc import Callable
@@ -212,6 +213,10 @@ def _store_command(fn: Handler) -> Callable[[argparse.Namespace, Path, Settings]
         except KeyboardInterrupt:
             _err("interrupted")
             return 130
+        except BrokenPipeError:  # e.g. `softphone calls list | head`
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            return EXIT_NOTHING
         finally:
             try:
                 store.close()
@@ -527,9 +532,11 @@ def _stats(args: argparse.Namespace, store: Store, profile: Path, settings: Sett
     if stats.avg_time_to_callback_seconds is not None:
         print(f"  time to call back a missed call: "
               f"{_duration(stats.avg_time_to_callback_seconds)} average")
-    if stats.per_bucket:
-        print(f"  per {args.by}:")
+    if stats.calls:
+        print(f"  per {args.by} (those without calls left out):")
         for start, n, answered, missed, talk in stats.per_bucket:
+            if not n:
+                continue
             print(f"    {_local(start, '%Y-%m-%d')}  {n:4d} calls  {answered:4d} answered  "
                   f"{missed:4d} missed  {_duration(talk)} talk")
     if stats.busiest_hours:

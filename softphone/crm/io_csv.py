@@ -370,7 +370,10 @@ def row_to_record(row: list[str], row_no: int, cols: _Columns,
                           shorten(cols_join(row, cols)))
     tags: list[str] = []
     for i in cols.tags:
-        for tag in _SPLIT_TAGS.split(_cell(row, i)):
+        cell = row[i] if i < len(row) else ""
+        # One tag per line when a tag holds a comma (see csv_row), else comma/semicolon lists.
+        pieces = cell.splitlines() if "\n" in cell or "\r" in cell else _SPLIT_TAGS.split(cell)
+        for tag in pieces:
             tag = tag.lstrip("* ").strip()
             if tag and tag.lower() != "mycontacts" and tag not in tags:
                 tags.append(tag)
@@ -433,7 +436,12 @@ def csv_row(name: str, company: str | None, position: str | None,
     for number, label in phones:
         cells += [number, label]
     cells += [""] * (2 * max(1, max_phones) - len(cells))
-    return [*row, *cells, "; ".join(emails), ", ".join(tags), notes,
+    tags = list(tags)
+    if any("," in t or ";" in t for t in tags):
+        tag_cell = "\n".join(tags) + "\n"  # one per line, and a line break marks the style
+    else:
+        tag_cell = ", ".join(tags)
+    return [*row, *cells, "; ".join(emails), tag_cell, notes,
             "yes" if do_not_call else ""]
 
 

@@ -214,8 +214,8 @@ _name = _text.map(str.strip).filter(lambda s: s and "\n" not in s and "\t" not i
     notes=_text.map(lambda s: s.strip().replace("\t", " ")),
     phones=st.lists(st.from_regex(r"\+7 9\d\d \d{3}-\d\d-\d\d", fullmatch=True), min_size=1,
                     max_size=3),
-    tags=st.lists(st.from_regex(r"[A-Za-zА-Яа-я]{1,8}", fullmatch=True), max_size=3,
-                  unique=True),
+    tags=st.lists(st.from_regex(r"[A-Za-zА-Яа-я]{1,8}([,;] ?[a-z]{1,3})?", fullmatch=True),
+                  max_size=3, unique=True),
     dnc=st.booleans(),
 )
 def test_written_csv_reads_back_the_same(tmp_path: Path, name: str, company: str | None,

@@ -51,8 +51,8 @@ def test_v40_tel_uris_pref_escapes_and_kept_properties() -> None:
     assert emily.phones == [("+1-202-555-0175", "mobile"), ("+1-202-555-0100", "work")]
     assert emily.tags == ["customer", "enterprise,large"]
     assert emily.notes.splitlines() == [
-        "Line one", "Line two", "Extension 42: +1-202-555-0100 ext. 42", "Address: 1 Main St, Springfield, IL, 62701, USA",
-        "Birthday: 19800412"]
+        "Line one", "Line two", "Extension 42: +1-202-555-0100 ext. 42",
+        "Address: 1 Main St, Springfield, IL, 62701, USA", "Birthday: 19800412"]
     assert carlos.do_not_call is True
     assert carlos.phones == [("(202) 555-0143", "work")]
 
