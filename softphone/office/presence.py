@@ -121,10 +121,38 @@ def pick_address(candidates: Sequence[str], ours: Iterable[str],
     return candidates[0]
 
 
-def build_txt(instance_id: str, name: str, extension: str, uri: str, state: str) -> dict[str, str]:
-    """The TXT record we announce (every value a short string)."""
+def build_txt(instance_id: str, name: str, extension: str, uri: str, state: str,
+              seq: int = 0) -> dict[str, str]:
+    """The TXT record we announce (every value a short string).
+
+    ``seq`` grows with every update: it makes each TXT record unique (zeroconf does not
+    report a record it still holds, e.g. going back to "available" within the TTL) and lets
+    the reader pick the newest one when its cache briefly holds several.
+    """
     return {"v": TXT_VERSION, "id": instance_id, "name": name, "ext": extension, "uri": uri,
-            "state": state}
+            "state": state, "seq": str(seq)}
+
+
+def parse_txt(text: bytes) -> dict[str, str | None]:
+    """Decode DNS TXT rdata (length-prefixed ``key=value`` strings, RFC 6763 6.3)."""
+    result: dict[str, str | None] = {}
+    i = 0
+    while i < len(text):
+        length = text[i]
+        item = text[i + 1:i + 1 + length]
+        i += 1 + length
+        key, eq, value = item.partition(b"=")
+        name = key.decode("utf-8", "replace").lower()
+        if name and name not in result:  # the first occurrence wins (RFC 6763 6.4)
+            result[name] = value.decode("utf-8", "replace") if eq else None
+    return result
+
+
+def txt_seq(txt: dict[str, str | None]) -> int:
+    try:
+        return int(txt.get("seq") or 0)
+    except ValueError:
+        return 0
 
 
 def colleague_from_txt(txt: dict[str, str | None], addresses: Sequence[str], port: int,
@@ -208,6 +236,7 @@ class Presence:
         self._prefixes = _prefix_lengths(self.addresses)
         self._on_change = on_change
         self._state = state
+        self._seq = 0
         self._commands: queue.SimpleQueue[tuple[Any, ...]] = queue.SimpleQueue()
         self._colleagues: dict[str, Colleague] = {}  # service name -> colleague
         self._lock = threading.Lock()
@@ -318,7 +347,7 @@ class Presence:
             name or f"{label}.{self.service_type}",
             port=self.port,
             properties=build_txt(self.instance_id, self.name, self.extension, self.uri,
-                                 self._state),
+                                 self._state, self._seq),
             server=f"softphone-{self.instance_id[:12]}.local.",
             host_ttl=self.ttl,
             other_ttl=self.ttl,
@@ -336,6 +365,7 @@ class Presence:
     def _announce_state(self) -> None:
         if self._zc is None or self._info is None:
             return
+        self._seq += 1
         info = self._make_info(self._info.name)
         self._zc.update_service(info)
         self._info = info
@@ -350,6 +380,11 @@ class Presence:
             log.debug("presence: %s did not resolve", service_name)
             return
         txt = info.decoded_properties
+        future = asyncio.run_coroutine_threadsafe(self._async_texts(self._zc, service_name),
+                                                  self._zc.loop)
+        texts = [parse_txt(t) for t in future.result(timeout=5)]
+        if texts:
+            txt = max(texts, key=txt_seq)
         if txt.get("id") == self.instance_id:
             return  # ourselves
         colleague = colleague_from_txt(txt, info.parsed_addresses(IPVersion.V4Only),
@@ -361,6 +396,16 @@ class Presence:
                 return
             self._colleagues[service_name] = colleague
         self._notify()
+
+    async def _async_texts(self, zc: Zeroconf, name: str) -> list[bytes]:
+        """(On the zeroconf loop.) Every live TXT record cached for ``name``."""
+        from zeroconf import current_time_millis
+        from zeroconf.const import _CLASS_IN, _TYPE_TXT
+
+        now = current_time_millis()
+        return [bytes(getattr(r, "text", b"")) for r in
+                zc.cache.async_all_by_details(name, _TYPE_TXT, _CLASS_IN)
+                if not r.is_expired(now)]
 
     def _forget(self, service_name: str) -> None:
         with self._lock:
