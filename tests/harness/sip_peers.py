@@ -210,6 +210,10 @@ class Kamailio(_Peer):
         """A REGISTER of ``user`` was accepted (and its contact saved) at least once."""
         return f"saved location of {user} " in self.log()
 
+    def received(self, method: str) -> list[str]:
+        """Log lines of every request of ``method`` that reached kamailio."""
+        return [ln for ln in self.log().splitlines() if f"received {method} " in ln]
+
     def relayed(self, method: str) -> list[str]:
         """Log lines of requests the proxy relayed (``relay METHOD uri (from ...)``)."""
         return [ln for ln in self.log().splitlines() if f"relay {method} " in ln]
