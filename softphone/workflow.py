@@ -391,7 +391,8 @@ class CallWorkflow:
                 if rec.row_id is not None:
                     store.call_answered(rec.row_id, answered_at)
 
-            self.db.submit(answered_job, None, self._on_db_error)
+            # answering clears the number's missed-call inbox entry: views refresh
+            self.db.submit(answered_job, self._done_then_data(None), self._on_db_error)
         if ev.state == CallState.DISCONNECTED:
             self._end(rec, info, ev)
             return

@@ -3,6 +3,7 @@ calls with notes, recordings, tasks, deals), plus an edit dialog."""
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
@@ -184,7 +185,13 @@ class ContactsView(QWidget):
             if generation == self._generation:
                 self._show(contacts)
 
-        self.db.submit(lambda store: store.search(query, limit=500), show, lambda _e: None)
+        def job(store: Any) -> list[Any]:
+            if query:
+                return list(store.search(query, limit=500))
+            return sorted(itertools.islice(store.iter_contacts(), 2000),
+                          key=lambda c: c.name.casefold())
+
+        self.db.submit(job, show, lambda _e: None)
 
     def _show(self, contacts: list[Any]) -> None:
         current = self.card.contact.id if self.card.contact is not None else None

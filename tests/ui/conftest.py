@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from softphone.settings import AccountSettings, CallSettings, CrmSettings, Settings, SipSettings
+from tests.harness.ports import free_port
 from tests.harness.sip_peers import Baresip
 
 
@@ -29,11 +30,20 @@ def sip_bridge(qapp: Any) -> Any:
 
 
 @pytest.fixture(scope="session")
-def engine(sip_bridge: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+def peer_port() -> int:
+    """The port of the peer that answers numbers dialled on the LAN account's domain."""
+    return free_port(count=2)
+
+
+@pytest.fixture(scope="session")
+def engine(sip_bridge: Any, tmp_path_factory: pytest.TempPathFactory,
+           peer_port: int) -> Iterator[Any]:
     from softphone.sip.engine import Engine
     from softphone.sip.media_api import NullAudioBackend
 
-    eng = Engine(SipSettings(listen_host="127.0.0.1", listen_port=0), [lan_account()],
+    # Numbers are dialled on the account's domain: the test peer at ``peer_port``.
+    account = lan_account(f"127.0.0.1:{peer_port}")
+    eng = Engine(SipSettings(listen_host="127.0.0.1", listen_port=0), [account],
                  CallSettings(), sip_bridge, audio=NullAudioBackend(),
                  recordings_dir=tmp_path_factory.mktemp("recordings"))
     eng.start(timeout=10.0)
@@ -68,7 +78,6 @@ def app(qtbot: Any, engine: Any, sip_bridge: Any, profile_dir: Path,
     """The whole app (window, workflow, store on its worker) on the session engine."""
     from softphone.app import create_parts, shutdown
 
-    engine.set_accounts([lan_account()])
     engine.set_call_settings(settings.calls)
     parts = create_parts(profile_dir, settings, engine=engine, bridge=sip_bridge,
                          use_secrets=False)
