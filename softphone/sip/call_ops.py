@@ -11,6 +11,7 @@ import logging
 import re
 import tempfile
 import time
+import wave
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,6 +28,7 @@ from softphone.sip.calls import (
     audio_media_status,
     read_quality,
     release_recorder,
+    wav_is_final,
     wire_recorder,
 )
 from softphone.sip.events import CallState, Direction
@@ -68,6 +70,7 @@ class CallOps:
     resolver: HostResolver
     graveyard: list[Any]
     conference_ids: set[int]
+    finalizing: list[tuple[int, Path, float]]
     call_settings: CallSettings
     recordings_dir: Path | None
     muted: bool
@@ -359,11 +362,45 @@ class CallOps:
 
     def stop_recording(self, call_id: int) -> None:
         record = self.record(call_id)
-        self.release_recording(record, self.audio.local_source())
+        self.release_recording(record, self.audio.local_source(), wait=True)
         self.publish(record)
 
-    def release_recording(self, record: CallRecord, local: Any | None) -> None:
+    def release_recording(self, record: CallRecord, local: Any | None,
+                          wait: bool = False) -> None:
+        """Close the call's recorder. PJSIP destroys it (and writes the final WAV header) on a
+        later tick; RecordingFinished says when the file is complete. ``wait`` (only outside
+        pjsua2 callbacks: it pumps PJSIP's events) waits for that right here."""
+        if record.recorder is None:
+            return
         release_recorder(record, local)
+        path = record.recording_path
+        if path is None:
+            return
+        self.finalizing.append((record.call_id, path, time.monotonic() + 2.0))
+        if wait:
+            deadline = time.monotonic() + 0.5
+            while not wav_is_final(path) and time.monotonic() < deadline:
+                self.pump_events(5)
+        self.check_finalized_recordings()
+
+    def check_finalized_recordings(self) -> None:
+        pending = []
+        for call_id, path, deadline in self.finalizing:
+            if not wav_is_final(path) and time.monotonic() < deadline:
+                pending.append((call_id, path, deadline))
+                continue
+            seconds = 0.0
+            try:
+                with wave.open(str(path)) as w:
+                    seconds = w.getnframes() / float(w.getframerate() or 1)
+            except (OSError, wave.Error, EOFError):
+                log.warning("recording %s is not a readable WAV", path)
+            self.emit(ev.RecordingFinished(at=time.time(), call_id=call_id, path=str(path),
+                                           seconds=seconds))
+        self.finalizing = pending
+
+    def pump_events(self, max_ms: int) -> None:
+        raise NotImplementedError
 
     def default_recording_path(self, record: CallRecord) -> Path:
         folder = self.recordings_dir or default_recordings_dir()
@@ -463,6 +500,15 @@ class CallOps:
                                       held=held, remote_held=remote_held))
         if changed:
             self.publish(record)
+
+    def on_call_redirected(self, call: EngineCall, target: str) -> None:
+        """The callee redirected us (3xx): the call goes on to ``target``."""
+        record = self.calls.get(call.engine_id)
+        if record is not None:
+            log.info("call %s redirected to %s", record.call_id, target)
+            _display, uri = parse_name_addr(target)
+            record.remote_uri = uri
+            record.number = number_from_uri(uri)
 
     def on_dtmf_digit(self, call: EngineCall, digit: str, method: str) -> None:
         if call.engine_id in self.calls:

@@ -67,6 +67,11 @@ class EngineCall(pj.Call):
         self._guard("transfer status", self._session.on_transfer_status, self,
                     int(prm.statusCode), bool(prm.finalNotify))
 
+    def onCallRedirected(self, prm: Any) -> int:
+        # Follow a 3xx (the callee forwards us), replacing the To header with the new target.
+        self._guard("redirect", self._session.on_call_redirected, self, str(prm.targetUri))
+        return int(pj.PJSIP_REDIRECT_ACCEPT_REPLACE)
+
     def onStreamDestroyed(self, prm: Any) -> None:
         self._guard("stream destroyed", self._session.on_stream_destroyed, self)
 
@@ -194,3 +199,13 @@ def release_recorder(record: CallRecord, local_source: Any | None) -> None:
                 source.stopTransmit(recorder)
     record.recorder = None
     del recorder
+
+
+def wav_is_final(path: Path) -> bool:
+    """PJSIP writes the RIFF size (bytes 4-8) only when the recorder is finally destroyed."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(8)
+    except OSError:
+        return True  # nothing to wait for
+    return len(head) < 8 or head[4:8] != b"\0\0\0\0"

@@ -342,12 +342,13 @@ class Engine:
         self._submit("stop_recording", lambda s: s.stop_recording(call_id), call_id)
 
     def set_call_settings(self, calls: CallSettings) -> None:
+        """DND, auto-answer, forwarding and record-all, effective for the next call at once."""
         self._call_settings = calls
-
-        def apply(session: Any) -> None:
+        session = self._session
+        if session is not None:
+            # An immutable object swapped by one assignment: safe from any thread, and a call
+            # arriving right after this returns already sees the new rules.
             session.call_settings = calls
-
-        self._submit("set_call_settings", apply)
 
     def active_calls(self) -> list[ev.CallStateChanged]:
         with self._lock:

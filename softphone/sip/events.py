@@ -115,6 +115,15 @@ class TransferStatus(SipEvent):
 
 
 @dataclass(frozen=True)
+class RecordingFinished(SipEvent):
+    """A call recording is complete on disk (the WAV header is final): safe to read."""
+
+    call_id: int
+    path: str
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
 class CallForwarded(SipEvent):
     """An incoming call the engine redirected (302) by a forwarding rule; it never rang here."""
 

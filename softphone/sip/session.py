@@ -86,6 +86,7 @@ class SipSession(CallOps):
         self.calls: dict[int, CallRecord] = {}
         self.graveyard: list[Any] = []  # pjsua2 objects to drop outside their own callback
         self.conference_ids: set[int] = set()
+        self.finalizing: list[tuple[int, Path, float]] = []
         self.muted = False
         self.ringing = False
         self._timers: list[tuple[float, int, Callable[[], None]]] = []
@@ -189,7 +190,7 @@ class SipSession(CallOps):
             ep.libHandleEvents(20)
         local = self.audio.local_source() if self.audio_started else None
         for record in list(self.calls.values()):
-            self.release_recording(record, local)
+            self.release_recording(record, local)  # libDestroy finalises it
             record.media = None
             record.call = None
         local = None
@@ -218,10 +219,14 @@ class SipSession(CallOps):
         assert self.ep is not None
         self.ep.libHandleEvents(max_ms)
 
+    pump_events = handle_events
+
     def tick(self) -> None:
         """Run due timers, drop dead pjsua2 objects, poll audio and refresh call figures."""
         if self.graveyard:
             self.graveyard.clear()
+        if self.finalizing:
+            self.check_finalized_recordings()
         now = time.monotonic()
         while self._timers and self._timers[0][0] <= now:
             _due, _seq, fn = heapq.heappop(self._timers)
