@@ -20,7 +20,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from softphone.crm.convert import (
@@ -95,6 +95,8 @@ class CallLogMixin:
     #: Called (on the writing thread) when a call-log write was journaled instead of saved.
     on_pending: Callable[[StoreError], None] | None = None
     last_error: StoreError | None = None
+    _interrupted_before_id: int | None = None
+    _interrupted_done = True
     _write_lock = threading.RLock()
 
     # ------------------------------------------------------------------ journaled writes
@@ -103,6 +105,8 @@ class CallLogMixin:
         with self._write_lock:
             if self.journal:
                 self.flush_pending()
+            if not self._interrupted_done:
+                self._close_interrupted_calls()
             if not self.journal:
                 try:
                     return self._apply(op, args)
@@ -365,15 +369,26 @@ class CallLogMixin:
             return call_views(s, rows)
 
     def _close_interrupted_calls(self) -> int:
-        """Rows left open by a crash (no outcome) become ``interrupted``; only this agent's."""
+        """Rows left open by a crash (no outcome) become ``interrupted``; only this agent's,
+        and only rows that existed when the store opened. Retried on the next call-log write
+        if the database is busy now."""
         agent_cond = Call.agent.is_(None) if self.agent is None else Call.agent == self.agent
-        with self._session() as s:
-            done = s.execute(
-                update(Call)
-                .where(Call.outcome.is_(None), agent_cond)
-                .values(outcome="interrupted")
-            )
-            count = int(done.rowcount or 0)  # type: ignore[attr-defined]
+        try:
+            with self._session() as s:
+                if self._interrupted_before_id is None:
+                    self._interrupted_before_id = int(s.scalar(select(func.max(Call.id))) or 0)
+                done = s.execute(
+                    update(Call)
+                    .where(Call.outcome.is_(None), agent_cond,
+                           Call.id <= self._interrupted_before_id)
+                    .values(outcome="interrupted")
+                )
+                count = int(done.rowcount or 0)  # type: ignore[attr-defined]
+        except StoreError as err:
+            log.warning("cannot close interrupted calls yet: %s", err)
+            self._interrupted_done = False
+            return 0
+        self._interrupted_done = True
         if count:
             log.warning("closed %d call(s) left open by a crash as interrupted", count)
         return count

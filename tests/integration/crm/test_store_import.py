@@ -1,0 +1,70 @@
+"""Bulk import into the store: merged by normalized number, never added twice (SQLite + PG)."""
+
+from __future__ import annotations
+
+from softphone.crm.records import ContactRecord
+from softphone.crm.store import Store
+
+
+def test_import_creates_merges_and_skips_with_reasons(store: Store) -> None:
+    existing = store.create_contact("Иван Петров", phones=["+74951234567"], tags=["old"])
+    progress: list[int] = []
+    records = [
+        ContactRecord("Ivan P.", company="Ромашка", phones=[("8 (495) 123-45-67", "work")],
+                      emails=["ivan@r.ru"], tags=["csv"], source_row=2),
+        ContactRecord("Анна", company="Ромашка", position="CFO",
+                      phones=[("+7 916 000 11 22", "mobile"), ("8 495 000 11 22", "work")],
+                      source_row=3),
+        ContactRecord("Anna (dup)", phones=[("89160001122", "mobile")], emails=["a@r.ru"],
+                      notes="second row", source_row=4),
+        ContactRecord("", phones=[("+7 916 999 99 99", "mobile")], source_row=5),
+        ContactRecord("No Phone", source_row=6),
+        ContactRecord("Bad Phone", phones=[("anonymous", "work"), ("n/a", "home")],
+                      source_row=7),
+        ContactRecord("Boss", company="Ромашка", phones=[("+7 926 555 44 33", "work")],
+                      do_not_call=True, source_row=8),
+    ]
+    result = store.import_contacts(records, progress=progress.append, batch_size=3)
+    assert result.total_rows == 7
+    assert result.created == 2 and result.merged == 2
+    assert [(s.source_row, s.reason) for s in result.skipped] == [
+        (5, "no name"), (6, "no phone number"), (7, "no usable phone number")]
+    assert progress == [3, 6, 7]
+
+    ivan = store.get_contact(existing.id)
+    assert ivan is not None
+    assert ivan.name == "Иван Петров"  # the stored name wins
+    assert ivan.company == "Ромашка" and ivan.emails == ("ivan@r.ru",)
+    assert ivan.tags == ("old", "csv") and len(ivan.phones) == 1
+    assert ivan.version == existing.version + 1
+
+    anna = store.lookup("+79160001122").contact
+    assert anna is not None and anna.name == "Анна" and anna.position == "CFO"
+    assert anna.emails == ("a@r.ru",) and anna.notes == "second row"
+    assert store.lookup("84950001122").contact == anna
+    boss = store.lookup("+79265554433").contact
+    assert boss is not None and boss.do_not_call and boss.company_id == anna.company_id
+    assert store.count_contacts() == 3
+    assert [c.name for c in store.search("анна")] == ["Анна"]
+
+
+def test_importing_the_same_file_twice_adds_nothing(store: Store) -> None:
+    records = [ContactRecord(f"Person {i}", phones=[(f"+7 495 {i:07d}", "work")],
+                             source_row=i + 2) for i in range(500)]
+    first = store.import_contacts(records)
+    assert (first.created, first.merged) == (500, 0)
+    second = store.import_contacts(records)
+    assert (second.created, second.merged) == (0, 500)
+    assert store.count_contacts() == 500
+    assert store.lookup("8 495 000 02 50").contact.name == "Person 250"  # type: ignore[union-attr]
+
+
+def test_imported_contacts_are_found_by_search_and_iterated(store: Store) -> None:
+    store.import_contacts([
+        ContactRecord("Ольга Кузнецова", company="Ёлка", phones=[("+7 812 111 22 33", "w")]),
+        ContactRecord("Oleg", emails=["oleg@elka.ru"], phones=[("+7 812 111 22 34", "w")]),
+    ])
+    assert [c.name for c in store.search("кузн")] == ["Ольга Кузнецова"]
+    assert [c.name for c in store.search("ЁЛКА")] == ["Ольга Кузнецова"]
+    assert [c.name for c in store.search("oleg@")] == ["Oleg"]
+    assert sorted(c.name for c in store.iter_contacts()) == ["Oleg", "Ольга Кузнецова"]
