@@ -240,17 +240,27 @@ class JackHarness:
 
 
 def band_level(samples: Any, rate: int, hz: float, width: float = 15.0) -> float:
-    """Share (0..1) of the signal's energy within ``hz`` +- ``width`` (Hann-windowed rfft)."""
+    """Share (0..1) of the signal's energy within ``hz`` +- ``width``.
+
+    Welch-style: Hann-windowed 0.25 s segments (50 % overlap) whose power spectra are summed,
+    so a short beep anywhere in the signal counts as much as one in the middle.
+    """
     import numpy as np
 
     x = np.asarray(samples, dtype=np.float64)
-    x = x - x.mean()
-    spec = np.abs(np.fft.rfft(x * np.hanning(len(x)))) ** 2
-    freqs = np.fft.rfftfreq(len(x), 1.0 / rate)
-    total = float(spec.sum())
+    seg = min(len(x), rate // 4)
+    if seg < 64:
+        return 0.0
+    win = np.hanning(seg)
+    power = np.zeros(seg // 2 + 1)
+    for start in range(0, len(x) - seg + 1, seg // 2):
+        chunk = x[start:start + seg]
+        power += np.abs(np.fft.rfft((chunk - chunk.mean()) * win)) ** 2
+    freqs = np.fft.rfftfreq(seg, 1.0 / rate)
+    total = float(power.sum())
     if total <= 0:
         return 0.0
-    return float(spec[(freqs >= hz - width) & (freqs <= hz + width)].sum() / total)
+    return float(power[(freqs >= hz - width) & (freqs <= hz + width)].sum() / total)
 
 
 # --- the client process --------------------------------------------------------------------

@@ -197,6 +197,7 @@ class PortAudioBackend(NullAudioBackend):
             self._mic_port.muted = muted
 
     def start_ringing(self, waiting: bool) -> None:
+        log.info("start ringing (waiting=%s)", waiting)
         if waiting:
             self._waiting.play(self._sound("waiting", self._out_path.rate), loop=True)
         else:
@@ -207,6 +208,7 @@ class PortAudioBackend(NullAudioBackend):
         self._wake.set()
 
     def stop_ringing(self) -> None:
+        log.info("stop ringing")
         self._ringing = False
         self._ring.stop()
         self._waiting.stop()
