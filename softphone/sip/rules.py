@@ -44,7 +44,8 @@ def decide_incoming(calls: CallSettings, *, busy: bool) -> IncomingDecision:
 
     Order: do-not-disturb wins, then forward-always, then forward-on-busy; otherwise the call
     rings, with auto-answer (never while another call is up: it would barge into it) and
-    forward-on-no-answer timers as configured.
+    forward-on-no-answer timers as configured; whichever timer fires first wins (the other
+    finds the call no longer ringing).
     """
     if calls.dnd:
         return IncomingDecision(IncomingAction.REJECT, rule="dnd", code=BUSY_HERE)
@@ -63,10 +64,6 @@ def decide_incoming(calls: CallSettings, *, busy: bool) -> IncomingDecision:
     if calls.forward_no_answer:
         no_answer_after = float(max(1, calls.forward_no_answer_after))
         no_answer_target = calls.forward_no_answer
-        if auto_after is not None and auto_after >= no_answer_after:
-            # The call would be forwarded before auto-answer fires: auto-answer wins.
-            no_answer_after = None
-            no_answer_target = None
     return IncomingDecision(
         IncomingAction.RING,
         auto_answer_after=auto_after,

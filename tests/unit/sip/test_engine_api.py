@@ -1,0 +1,64 @@
+"""The engine's API checks input at once, on the caller's thread, without a SIP thread."""
+
+from __future__ import annotations
+
+import pytest
+
+from softphone.settings import AccountSettings, CallSettings, SipSettings
+from softphone.sip.engine import Engine, EngineError, InvalidTarget
+from softphone.sip.events import SipEvent
+from softphone.sip.media_api import NullAudioBackend
+
+ACCOUNTS = [
+    AccountSettings(name="LAN", address="sip:alice@0.0.0.0"),
+    AccountSettings(name="office", address="sip:alice@pbx.example.com",
+                    registrar="sip:pbx.example.com"),
+]
+
+
+def make_engine() -> Engine:
+    events: list[SipEvent] = []
+    return Engine(SipSettings(listen_port=0), ACCOUNTS, CallSettings(), events.append)
+
+
+def test_malformed_target_raises_before_anything_is_queued() -> None:
+    engine = make_engine()
+    with pytest.raises(InvalidTarget):
+        engine.dial("sip:bob@@host")
+    with pytest.raises(InvalidTarget, match="without a server"):
+        engine.dial("+7 495 123 45 67", account="LAN")
+
+
+def test_commands_on_a_stopped_engine_raise() -> None:
+    engine = make_engine()
+    with pytest.raises(EngineError, match="not running"):
+        engine.dial("+7 495 123 45 67", account="office")
+    with pytest.raises(EngineError, match="not running"):
+        engine.hangup(1)
+    engine.stop()  # never started: a no-op
+
+
+def test_bad_arguments() -> None:
+    engine = make_engine()
+    with pytest.raises(EngineError, match="no account"):
+        engine.register("nope")
+    with pytest.raises(ValueError, match="DTMF"):
+        engine.send_dtmf(1, "12x")
+    with pytest.raises(ValueError):
+        engine.reject(1, code=200)
+    with pytest.raises(ValueError):
+        engine.conference([1])
+
+
+def test_defaults() -> None:
+    engine = Engine(SipSettings(), [], CallSettings(), lambda e: None)
+    assert isinstance(engine.audio, NullAudioBackend)
+    assert engine.active_calls() == []
+    assert engine.registration("LAN") is None
+    assert engine.call_quality(1) is None
+    assert engine.listen_address == ""
+
+
+def test_duplicate_account_names_are_refused() -> None:
+    with pytest.raises(ValueError, match="unique"):
+        Engine(SipSettings(), [ACCOUNTS[0], ACCOUNTS[0]], CallSettings(), lambda e: None)
