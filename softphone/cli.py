@@ -15,7 +15,9 @@ from pathlib import Path
 
 from softphone import __version__
 
-COMMAND_MODULES = ("softphone.commands.crm", "softphone.commands.phone")
+COMMAND_MODULES = (
+    "softphone.commands.crm", "softphone.commands.phone", "softphone.commands.office",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
