@@ -114,9 +114,11 @@ def create_engine(settings: Settings, profile: Path, bridge: Any, secrets: Any =
 
 
 def create_parts(profile: Path, settings: Settings, *, engine: Any = None, bridge: Any = None,
-                 secrets: Any = None, use_secrets: bool = True) -> AppParts:
+                 secrets: Any = None, use_secrets: bool = True,
+                 start_engine: bool = True) -> AppParts:
     """Everything but the event loop. Pass ``engine`` and ``bridge`` to share a running engine
-    (tests: one Endpoint per process); otherwise one is created and started here."""
+    (tests: one Endpoint per process); otherwise one is created and started here, unless
+    ``start_engine`` is false (screenshots: the window without a phone)."""
     from softphone.ui.bridge import DbWorker, SipBridge
     from softphone.ui.main_window import MainWindow
     from softphone.workflow import CallWorkflow
@@ -142,7 +144,7 @@ def create_parts(profile: Path, settings: Settings, *, engine: Any = None, bridg
     own_engine = engine is None
     if bridge is None:
         bridge = SipBridge()
-    if engine is None:
+    if engine is None and start_engine:
         engine, notices = create_engine(settings, profile, bridge, secrets)
     workflow = CallWorkflow(db, lambda _u: None, engine=engine, agent=agent)
 

@@ -27,6 +27,7 @@ from softphone.workflow import CallInfo
 
 class CallerCard(QFrame):
     answer_requested = Signal(int)
+    end_current_and_answer_requested = Signal(int)
     decline_requested = Signal(int)
     create_contact_requested = Signal(int, str, str, str)  # call id, name, company, deal title
     add_to_contact_requested = Signal(int, int)  # call id, contact id
@@ -64,10 +65,15 @@ class CallerCard(QFrame):
         self.decline_button = button(self.tr("&Decline"), self, name="decline",
                                      tooltip=self.tr("Decline (Ctrl+Shift+D)"))
         self.decline_button.setStyleSheet("background:#c62828;color:white;padding:6px 18px")
+        self.swap_button = button(self.tr("End current && answer"), self, name="swap",
+                                  tooltip=self.tr("Hang up the current call and take this one"))
         buttons.addWidget(self.answer_button)
+        buttons.addWidget(self.swap_button)
         buttons.addWidget(self.decline_button)
         lay.addLayout(buttons)
         self.answer_button.clicked.connect(self._on_answer_clicked)
+        self.swap_button.clicked.connect(
+            lambda: self.end_current_and_answer_requested.emit(self.call.call_id))
         self.decline_button.clicked.connect(self._on_decline_clicked)
 
         # --- unknown caller ---------------------------------------------------------------
@@ -119,6 +125,9 @@ class CallerCard(QFrame):
         self.call = call
         self.heading.setText(self.tr("Call waiting") if call.waiting else
                              self.tr("Incoming call"))
+        self.swap_button.setVisible(call.waiting)
+        if call.waiting:
+            self.answer_button.setText(self.tr("Hold current && &answer"))
         self.name_label.setText(call.title)
         number = call.number or call.remote_uri
         self.number_label.setText(number if number != call.title else call.remote_uri)

@@ -199,7 +199,7 @@ class ContactsView(QWidget):
         self.list.blockSignals(True)
         self.list.clear()
         for c in contacts:
-            text = f"{c.name}\n{c.company}" if c.company else c.name
+            text = f"{c.name} · {c.company}" if c.company else c.name
             item = QListWidgetItem(text)
             item.setData(Qt.ItemDataRole.UserRole, c.id)
             self.list.addItem(item)

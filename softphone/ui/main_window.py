@@ -34,7 +34,7 @@ from softphone.ui.phone import PhoneController
 from softphone.ui.pickers import ContactSearchField
 from softphone.ui.stats import StatsView
 from softphone.ui.tasks import TasksView
-from softphone.ui.tray import Tray, status_icon
+from softphone.ui.tray import Tray, app_icon
 from softphone.ui.wrapup import WrapupPanel, summary_text
 from softphone.workflow import CallInfo, CallWorkflow, WorkflowUpdate
 
@@ -52,7 +52,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.setObjectName("mainWindow")
         self.setWindowTitle(self.tr("Softphone"))
-        self.setWindowIcon(status_icon("ok"))
+        self.setWindowIcon(app_icon())
         self.settings = settings
         self.db = db
         self.engine = engine
@@ -267,7 +267,6 @@ class MainWindow(QMainWindow):
     def _set_tray_status(self, status: str, text: str) -> None:
         if self.dnd_action.isChecked():
             status = "dnd"
-        self.setWindowIcon(status_icon(status))
         if self.tray is not None:
             self.tray.set_status(status, text or self.tr("Softphone"))
 
@@ -306,6 +305,7 @@ class MainWindow(QMainWindow):
         if card is None:
             card = CallerCard(call, self.search_contacts)
             card.answer_requested.connect(self.phone.answer)
+            card.end_current_and_answer_requested.connect(self.phone.hangup_and_answer)
             card.decline_requested.connect(self.phone.decline)
             card.create_contact_requested.connect(self._on_card_create_contact)
             card.add_to_contact_requested.connect(self._on_card_add_to_contact)

@@ -172,10 +172,11 @@ class PhoneController(QObject):
 
     def hangup_and_answer(self, call_id: int) -> None:
         """Call waiting: end the current call and take the waiting one."""
-        c = self.current()
-        if c is not None and c.call_id != call_id:
-            self.hangup(c.call_id)
-        self.answer(call_id)
+        for c in self.workflow.calls():
+            if c.call_id != call_id and c.answered_at is not None:
+                self.hangup(c.call_id)
+        self._run(tr("Phone", "Answer"), self.workflow.answer, call_id)
+        self._set_current(call_id)
 
     def set_output_device(self, name: str, settings_audio: Any) -> None:
         if self.engine is None:

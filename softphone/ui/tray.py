@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import QObject, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QAction, QColor, QIcon, QPainter, QPainterPath, QPixmap
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon, QWidget
@@ -11,7 +13,35 @@ from softphone.ui.common import tr
 STATUS_COLORS = {"ok": "#2e7d32", "dnd": "#c62828", "failed": "#9e9e9e", "ringing": "#f9a825"}
 
 
+ICON_DIR = Path(__file__).resolve().parent.parent.parent / "resources" / "icons"
+ICON_FILES = {"ok": "tray-registered", "dnd": "tray-dnd", "failed": "tray-offline",
+              "ringing": "tray-in-call", "missed": "tray-missed"}
+
+
+def app_icon() -> QIcon:
+    icon = QIcon()
+    for px in (16, 24, 32, 48, 64, 128, 256):
+        path = ICON_DIR / f"softphone-{px}.png"
+        if path.exists():
+            icon.addFile(str(path))
+    return icon if not icon.isNull() else painted_icon("ok")
+
+
 def status_icon(status: str = "ok", size: int = 64) -> QIcon:
+    """The tray icon for a status (from resources/icons), else a painted badge."""
+    name = ICON_FILES.get(status)
+    if name:
+        icon = QIcon()
+        for px in (16, 22, 24, 32, 48, 64):
+            path = ICON_DIR / f"{name}-{px}.png"
+            if path.exists():
+                icon.addFile(str(path))
+        if not icon.isNull():
+            return icon
+    return painted_icon(status, size)
+
+
+def painted_icon(status: str = "ok", size: int = 64) -> QIcon:
     """A round badge with a handset in the status colour."""
     pix = QPixmap(size, size)
     pix.fill(Qt.GlobalColor.transparent)
