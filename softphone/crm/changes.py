@@ -140,8 +140,8 @@ def psycopg_conninfo(url: str) -> dict[str, Any]:
                        ("dbname", parsed.database)):
         if value is not None:
             kwargs[key] = value
-    for key, value in parsed.query.items():
-        kwargs[key] = value if isinstance(value, str) else value[-1]
+    for key, option in parsed.query.items():
+        kwargs[key] = option if isinstance(option, str) else option[-1]
     return kwargs
 
 

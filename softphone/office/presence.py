@@ -374,7 +374,7 @@ class Presence:
     def _resolve(self, service_name: str) -> None:
         from zeroconf import IPVersion, ServiceInfo
 
-        assert self._zc is not None
+        assert self._zc is not None and self._zc.loop is not None
         info = ServiceInfo(self.service_type, service_name)
         if not info.request(self._zc, _RESOLVE_TIMEOUT_MS):
             log.debug("presence: %s did not resolve", service_name)
