@@ -188,6 +188,8 @@ def _user_name() -> str | None:
 
 def apply_settings(parts: AppParts, settings: Settings, passwords: dict[str, str | None]) -> None:
     """The settings dialog was accepted: write the file and keyring, apply what can be."""
+    before = {name: _safe_get(parts.secrets, name) for name in passwords} \
+        if parts.secrets is not None else {}
     try:
         save_settings(parts.profile, settings)
         if parts.secrets is not None:
@@ -196,15 +198,21 @@ def apply_settings(parts: AppParts, settings: Settings, passwords: dict[str, str
     except Exception as exc:
         parts.window.show_message(_tr("Settings not saved: %1").replace("%1", str(exc)))
         return
+    old = parts.settings
     parts.settings = settings
     parts.window.settings = settings
     if parts.engine is not None:
         try:
-            parts.engine.set_accounts(accounts_with_passwords(settings, parts.secrets))
-            parts.engine.set_call_settings(settings.calls)
+            passwords_changed = any(before.get(n) != p for n, p in passwords.items()
+                                    if parts.secrets is not None)
+            if settings.accounts != old.accounts or passwords_changed:
+                parts.engine.set_accounts(accounts_with_passwords(settings, parts.secrets))
+            if settings.calls != old.calls:
+                parts.engine.set_call_settings(settings.calls)
         except Exception as exc:
             parts.window.show_message(str(exc))
             return
+    parts.window.dnd_action.setChecked(settings.calls.dnd)
     parts.window.show_message(_tr("Settings saved"))
 
 
