@@ -152,9 +152,14 @@ class CallOps:
         try:
             call.makeCall(record.remote_uri, pj.CallOpParam(True))
         except pj.Error as exc:
-            record.call = None
-            self.graveyard.append(call)
-            self._end_unstarted(record, 0, str(exc.reason or exc.info()))
+            if record.call is call:
+                record.call = None
+                self.graveyard.append(call)
+            if not record.ended:  # else onCallState already reported the failure
+                self._end_unstarted(record, 0, str(exc.reason or exc.info()))
+            elif not record.local_hangup:
+                self.emit(ev.EngineError(at=time.time(), message=f"Call failed: {record.reason}",
+                                         command="dial", call_id=record.call_id))
 
     def _end_unstarted(self, record: CallRecord, code: int, reason: str) -> None:
         """A call that never reached the network ends here, with a reason."""

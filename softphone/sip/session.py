@@ -8,12 +8,15 @@ pjsua2 objects and turns pjsua2 callbacks into events. Call-level commands live 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import gc
 import heapq
 import itertools
 import logging
+import os
+import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +51,29 @@ _TRANSPORT_KINDS = {
 
 class SessionError(Exception):
     """Start-up failed (port in use, bad address); the message is fit for a user."""
+
+
+@contextlib.contextmanager
+def _stdout_silenced() -> Iterator[None]:
+    """Point file descriptor 1 at /dev/null for a moment (C stdio writes there directly)."""
+    try:
+        libc = ctypes.CDLL(None)
+        libc.fflush(None)
+        saved = os.dup(1)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+    except OSError:
+        yield
+        return
+    if sys.stdout is not None:
+        sys.stdout.flush()
+    os.dup2(devnull, 1)
+    try:
+        yield
+    finally:
+        libc.fflush(None)
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)
 
 
 def pj_error_text(exc: BaseException) -> str:
@@ -100,7 +126,9 @@ class SipSession(CallOps):
         """Create the Endpoint and transports on this (the SIP) thread; returns host:port."""
         ep = pj.Endpoint()
         self.ep = ep
-        ep.libCreate()
+        with _stdout_silenced():
+            # libCreate prints a banner to stdout before any log configuration applies.
+            ep.libCreate()
         cfg = pj.EpConfig()
         cfg.uaConfig.threadCnt = 0
         cfg.uaConfig.mainThreadOnly = True
@@ -338,7 +366,8 @@ class SipSession(CallOps):
         try:
             state.account.setRegistration(True)
         except pj.Error as exc:
-            self._registration_failed(state, 0, pj_error_text(exc))
+            if token == state.retry_token:  # not already reported through onRegState
+                self._registration_failed(state, 0, pj_error_text(exc))
 
     def _registration_failed(self, state: AccountState, code: int, reason: str) -> None:
         delay = state.backoff.next_delay(code)

@@ -144,6 +144,20 @@ def test_direct_call_hold_dtmf_and_hangup(phone: PhoneFactory) -> None:
     assert alice.command("active_calls") == []
 
 
+def test_mute_and_record_all(phone: PhoneFactory, tmp_path: Path) -> None:
+    alice, bob = phone("alice"), phone("bob", calls={"record_all": True})
+    a_id, b_id = connect(alice, bob, "bob")
+    path = state_of(bob, b_id, "confirmed")["recording_path"]  # recording from the answer on
+    assert path is not None
+    assert Path(path).parent == tmp_path / "bob" / "recordings"
+    mark = alice.mark()
+    alice.command("set_mute", muted=True)
+    state_of(alice, a_id, "confirmed", since=mark, muted=True)
+    alice.command("hangup", call_id=a_id)
+    finished = bob.wait_event("RecordingFinished", call_id=b_id)
+    assert finished["path"] == path
+
+
 def test_dtmf_over_sip_info(phone: PhoneFactory) -> None:
     alice, bob = phone("alice", dtmf_method="info"), phone("bob")
     a_id, b_id = connect(alice, bob, "bob")
