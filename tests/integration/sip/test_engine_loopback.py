@@ -358,3 +358,77 @@ def test_port_in_use_fails_to_start(phone: PhoneFactory) -> None:
         phone("bob", listen_port=port)
     assert failed.value.error == "EngineError"
     assert str(port) in failed.value.message
+
+
+class TlsRegistrar:
+    """A TLS server with a self-signed certificate that answers every REGISTER with 403:
+    reaching it proves the TLS handshake was accepted."""
+
+    def __init__(self, workdir: Path) -> None:
+        import shutil
+        import socket
+        import ssl
+        import subprocess
+
+        if shutil.which("openssl") is None:
+            pytest.skip("openssl is not installed")
+        cert, key = workdir / "cert.pem", workdir / "key.pem"
+        subprocess.run(
+            ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key),
+             "-out", str(cert), "-days", "1", "-subj", "/CN=127.0.0.1"],
+            check=True, capture_output=True, timeout=60,
+        )
+        self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.context.load_cert_chain(cert, key)
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.handshakes_failed = 0
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        import ssl
+
+        while True:
+            try:
+                conn, _addr = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._answer, args=(conn, ssl), daemon=True).start()
+
+    def _answer(self, conn: Any, ssl: Any) -> None:
+        try:
+            with self.context.wrap_socket(conn, server_side=True) as tls:
+                data = b""
+                while b"\r\n\r\n" not in data:
+                    chunk = tls.recv(4096)
+                    if not chunk:
+                        return
+                    data += chunk
+                lines = data.split(b"\r\n\r\n", 1)[0].decode().split("\r\n")
+                keep = [ln for ln in lines[1:] if ln.split(":", 1)[0].strip().lower()
+                        in ("via", "from", "to", "call-id", "cseq", "v", "f", "t", "i")]
+                reply = "\r\n".join(["SIP/2.0 403 Forbidden", *keep, "Content-Length: 0", "", ""])
+                tls.sendall(reply.encode())
+                tls.recv(1)  # keep the connection until the client closes it
+        except (ssl.SSLError, OSError):
+            self.handshakes_failed += 1
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def test_tls_verifies_the_server_certificate(phone: PhoneFactory, tmp_path: Path) -> None:
+    server = TlsRegistrar(tmp_path)
+    try:
+        registrar = f"sip:127.0.0.1:{server.port}"
+        strict = phone("alice", registrar=registrar, transport="tls", password="pw-strict")
+        refused = strict.wait_event("RegistrationChanged", state="failed")
+        assert "certificate" in refused["reason"].lower()
+        assert refused["next_retry_in"] > 0
+        lenient = phone("bob", registrar=registrar, transport="tls", tls_verify=False,
+                        password="pw-lenient")
+        reached = lenient.wait_event("RegistrationChanged", state="failed")
+        assert reached["code"] == 403, reached
+    finally:
+        server.close()
