@@ -53,7 +53,7 @@ def search_text(
     seen: list[str] = []
     for raw, e164, national in phones:
         for digits in (digits_of(e164 or ""), national or "", digits_of(raw)):
-            if digits and digits not in seen:
+            if digits and not any(digits in other for other in seen):
                 seen.append(digits)
     parts.extend(seen)
     return " ".join(p for p in parts if p)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, insert, select
+from sqlalchemy import and_, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from softphone.crm.convert import fold, search_text, utcnow
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from softphone.crm.store import Store
 
 
-@dataclass
+@dataclass(eq=False)
 class _Group:
     """One contact to create or update: the first record and everything merged into it."""
 
@@ -179,9 +179,7 @@ def _import_batch(
             }
             for g in new
         ]
-        ids = s.scalars(
-            insert(Contact).returning(Contact.id, sort_by_parameter_order=True), rows
-        ).all()
+        ids = _insert_returning_ids(s, Contact, rows)
         phone_rows = []
         for g, cid in zip(new, ids, strict=True):
             g.existing_id = cid
@@ -189,9 +187,10 @@ def _import_batch(
                 phone_rows.append(_phone_row(cid, i, raw, label, number))
                 known[number.key or ""] = cid
         if phone_rows:
-            s.execute(insert(Phone), phone_rows)
+            s.connection().execute(insert(Phone.__table__), phone_rows)
+    new_ids = {id(g) for g in new}
     for g in groups:
-        if g not in new and g.existing_id is not None:
+        if id(g) not in new_ids and g.existing_id is not None:
             _merge_into(store, s, g, companies, now)
             for _, _, number in g.phones:
                 known[number.key or ""] = g.existing_id
@@ -259,11 +258,31 @@ def _ensure_companies(s: Session, names: set[str], cache: dict[str, int]) -> Non
     missing = [k for k in wanted if k not in cache]
     if missing:
         now = utcnow()
-        ids = s.scalars(
-            insert(Company).returning(Company.id, sort_by_parameter_order=True),
-            [{"name": wanted[k], "name_fold": k, "created_at": now} for k in missing],
-        ).all()
+        ids = _insert_returning_ids(
+            s, Company, [{"name": wanted[k], "name_fold": k, "created_at": now} for k in missing]
+        )
         cache.update(zip(missing, ids, strict=True))
+
+
+def _insert_returning_ids(s: Session, model: Any, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert ``rows`` in bulk and return their new ids, in order.
+
+    SQLite cannot return ids of a multi-row insert in order, so SQLAlchemy would fall back to
+    one statement per row; inside our write transaction (the store's SQLite transactions hold
+    the write lock from their first write, and this runs after one) the next ids are
+    max(id)+1.. so they are assigned explicitly and inserted with one executemany.
+    """
+    if s.get_bind().dialect.name != "sqlite":
+        return list(s.scalars(insert(model).returning(model.id, sort_by_parameter_order=True),
+                              rows))
+    s.execute(text("CREATE TEMP TABLE IF NOT EXISTS _softphone_lock (x)"))  # take the lock
+    s.execute(text("DELETE FROM _softphone_lock"))
+    first = int(s.scalar(select(func.max(model.id))) or 0) + 1
+    ids = list(range(first, first + len(rows)))
+    for row, new_id in zip(rows, ids, strict=True):
+        row["id"] = new_id
+    s.connection().execute(insert(model.__table__), rows)
+    return ids
 
 
 def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
