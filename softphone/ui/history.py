@@ -147,6 +147,7 @@ class MissedInbox(QWidget):
 
     call_requested = Signal(str, int)
     count_changed = Signal(int)
+    items_changed = Signal(list)
 
     def __init__(self, db: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -186,6 +187,7 @@ class MissedInbox(QWidget):
         if items and self.table.currentRow() < 0:
             self.table.selectRow(0)
         self.count_changed.emit(len(items))
+        self.items_changed.emit(items)
 
     def call_back(self, row: int) -> None:
         if 0 <= row < len(self.items):

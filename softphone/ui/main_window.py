@@ -27,13 +27,14 @@ from softphone.sip import events as ev
 from softphone.sip.events import CallState, Direction
 from softphone.ui.call_panel import CallPanel
 from softphone.ui.caller_card import CallerCard
-from softphone.ui.common import button, plain_label
+from softphone.ui.common import button
 from softphone.ui.contacts import ContactsView
 from softphone.ui.history import HistoryView, MissedInbox
 from softphone.ui.phone import PhoneController
 from softphone.ui.pickers import ContactSearchField
 from softphone.ui.stats import StatsView
 from softphone.ui.tasks import TasksView
+from softphone.ui.today import TodayPage, show_reminder
 from softphone.ui.tray import Tray, app_icon
 from softphone.ui.wrapup import WrapupPanel, summary_text
 from softphone.workflow import CallInfo, CallWorkflow, WorkflowUpdate
@@ -45,6 +46,7 @@ class MainWindow(QMainWindow):
     #: the settings dialog was accepted: (settings, passwords)
     settings_changed = Signal(object, dict)
     quit_requested = Signal()
+    _devices_listed = Signal(list)
 
     def __init__(self, *, settings: Settings, db: Any, workflow: CallWorkflow,
                  engine: Any = None, profile: Path | None = None,
@@ -92,12 +94,7 @@ class MainWindow(QMainWindow):
 
         # phone page: idle / in call / wrap-up
         self.phone_page = QStackedWidget(self)
-        self.idle_page = QWidget(self)
-        il = QVBoxLayout(self.idle_page)
-        self.idle_label = plain_label(self.tr("Ready. Type a number above, or pick a contact."),
-                                      self.idle_page, size=1.2, name="idleText")
-        il.addWidget(self.idle_label)
-        il.addStretch(1)
+        self.idle_page = TodayPage(self)
         self.call_panel = CallPanel(self.search_contacts, self)
         self.wrapup = WrapupPanel(settings.calls.outcomes, self)
         for page in (self.idle_page, self.call_panel, self.wrapup):
@@ -124,6 +121,10 @@ class MainWindow(QMainWindow):
         if self.tray is not None:
             self.tray.show_requested.connect(self.bring_to_front)
             self.tray.quit_requested.connect(self._on_quit_requested)
+            self.tray.message_clicked.connect(self.bring_to_front)
+        self.devices: list[Any] = []
+        self._devices_listed.connect(self._on_devices_listed)
+        self.list_devices()
         self.resize(960, 640)
         self.setTabOrder(self.dial_field, self.call_button)
         self.setTabOrder(self.call_button, self.tabs)
@@ -156,6 +157,9 @@ class MainWindow(QMainWindow):
         self.history.play_requested.connect(self.play_recording)
         self.history.wrapup_requested.connect(self._on_history_wrapup_requested)
         self.missed.count_changed.connect(self._on_missed_count_changed)
+        self.missed.items_changed.connect(self.idle_page.set_missed)
+        self.tasks.due_changed.connect(self.idle_page.set_tasks)
+        self.idle_page.call_requested.connect(self._on_call_requested)
         self.tasks.reminder_due.connect(self._on_task_reminder)
         self.contacts.changed.connect(self.refresh_data)
         self.tasks.changed.connect(self.refresh_data)
@@ -205,6 +209,34 @@ class MainWindow(QMainWindow):
         self.settings_button.clicked.connect(self.open_settings)
         self.statusBar().addPermanentWidget(self.settings_button)
 
+    # --- sound devices (listed on the SIP thread, which owns the audio backend) ---------------
+    def list_devices(self) -> None:
+        engine = self.engine
+        if engine is None:
+            return
+        try:
+            future = engine.run_on_sip_thread(lambda: list(engine.audio.list_devices()))
+        except Exception as exc:
+            log.warning("cannot list sound devices: %s", exc)
+            return
+        future.add_done_callback(
+            lambda f: self._devices_listed.emit(f.result() if not f.exception() else []))
+
+    @Slot(list)
+    def _on_devices_listed(self, devices: list[Any]) -> None:
+        self.devices = devices
+        outputs = [d.name for d in devices if d.max_output_channels > 0]
+        self.call_panel.set_output_devices(outputs, self.settings.audio.output)
+
+    def device_names(self) -> tuple[list[str], list[str]]:
+        return ([d.name for d in self.devices if d.max_input_channels > 0],
+                [d.name for d in self.devices if d.max_output_channels > 0])
+
+    def _on_test_sound_requested(self, _device: str) -> None:
+        if self.engine is not None:
+            audio = self.engine.audio
+            self.engine.run_on_sip_thread(lambda: audio.play_tone("busy"))
+
     # --- data ---------------------------------------------------------------------------------
     def search_contacts(self, query: str, show: Callable[[list[Any]], None]) -> None:
         self.db.submit(lambda store: store.search(query, limit=10), show, lambda _e: None)
@@ -234,6 +266,9 @@ class MainWindow(QMainWindow):
             self._show_account_status()
         elif isinstance(event, ev.AudioLevels):
             self.call_panel.set_levels(event.mic, event.speaker)
+            dialog = getattr(self, "settings_dialog", None)
+            if dialog is not None and dialog.isVisible():
+                dialog.set_input_level(event.mic)
         elif isinstance(event, ev.AudioDeviceNotice | ev.EngineError):
             self.show_message(event.message)
         elif isinstance(event, ev.CallForwarded):
@@ -459,6 +494,7 @@ class MainWindow(QMainWindow):
         self._notify(self.tr("Task due: %1").replace("%1", task.title), task.number or "")
         self.show_message(self.tr("Task due: %1 %2").replace("%1", task.title)
                           .replace("%2", task.number or ""))
+        self.reminder_box = show_reminder(self, task, self._on_call_requested)
 
     @Slot(bool)
     def _on_dnd_toggled(self, on: bool) -> None:
@@ -479,8 +515,13 @@ class MainWindow(QMainWindow):
     def open_settings(self) -> None:
         from softphone.ui.settings_dialog import SettingsDialog
 
-        dialog = SettingsDialog(self.settings, self._passwords(), parent=self)
+        dialog = SettingsDialog(self.settings, self._passwords(), self.device_names(),
+                                parent=self)
         dialog.accepted_settings.connect(self.settings_changed)
+        dialog.test_sound_requested.connect(self._on_test_sound_requested)
+        dialog.test_account_requested.connect(
+            lambda _a: self.show_message(self.tr("Press OK: the account registers at once and "
+                                                 "the status bar shows the result.")))
         dialog.setModal(False)
         dialog.show()
         self.settings_dialog = dialog

@@ -32,6 +32,7 @@ class TasksView(QWidget):
     #: a task fell due: (task) — the main window shows a reminder with "Call now"
     reminder_due = Signal(object)
     changed = Signal()
+    due_changed = Signal(list)  # tasks due today or overdue
 
     def __init__(self, db: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -88,6 +89,7 @@ class TasksView(QWidget):
                 self.table.setItem(i, col, item)
         self.table.resizeColumnsToContents()
         self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.due_changed.emit(self.tasks)
 
     def _on_all_tasks(self, tasks: list[Any]) -> None:
         self._due = [t for t in tasks if t.due_at is not None]
