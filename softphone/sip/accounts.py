@@ -36,6 +36,17 @@ def proxy_uri(uri: str, transport: str) -> str:
     return uri
 
 
+def first_hop_host(settings: AccountSettings, request_uri: str) -> str | None:
+    """The host PJSIP resolves to send a call: the outbound proxy, else the URI's host."""
+    for uri in (settings.outbound_proxy, request_uri):
+        if uri:
+            try:
+                return parse_sip_uri(uri).host.strip("[]")
+            except InvalidTarget:
+                return None
+    return None
+
+
 def server_host(settings: AccountSettings) -> str | None:
     """The host PJSIP will resolve first for this account (proxy, else registrar)."""
     for uri in (settings.outbound_proxy, settings.registrar):

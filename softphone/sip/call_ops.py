@@ -8,27 +8,20 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import re
-import tempfile
 import time
-import wave
-from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pjsua2 as pj
 
-from softphone.settings import CallSettings
 from softphone.sip import events as ev
-from softphone.sip.accounts import server_host
+from softphone.sip.accounts import first_hop_host
+from softphone.sip.call_media import CallError, CallMediaOps
 from softphone.sip.calls import (
     PJ_STATES,
     CallRecord,
     EngineCall,
     audio_media_status,
     read_quality,
-    release_recorder,
-    wav_is_final,
     wire_recorder,
 )
 from softphone.sip.events import CallState, Direction
@@ -38,46 +31,17 @@ from softphone.sip.uris import (
     caller_identity,
     number_from_uri,
     parse_name_addr,
-    parse_sip_uri,
     target_to_uri,
 )
 
 if TYPE_CHECKING:
-    from softphone.sip.accounts import AccountState, EngineAccount
-    from softphone.sip.media_api import NullAudioBackend
-    from softphone.sip.resolver import HostResolver
+    from softphone.sip.accounts import EngineAccount
 
 log = logging.getLogger("softphone.sip")
 
 
-def default_recordings_dir() -> Path:
-    """Where recordings go when the app gave no profile folder (tests, scripts)."""
-    return Path(tempfile.gettempdir()) / "softphone-recordings"
-
-
-class CallError(Exception):
-    """A call command that cannot be carried out (no such call, wrong state)."""
-
-
-class CallOps:
-    # Provided by SipSession.
-    calls: dict[int, CallRecord]
-    accounts: dict[str, AccountState]
-    audio: NullAudioBackend
-    emit: Callable[[ev.SipEvent], None]
-    allocate_call_id: Callable[[], int]
-    post: Callable[[Callable[[], None]], None]
-    resolver: HostResolver
-    graveyard: list[Any]
-    conference_ids: set[int]
-    finalizing: list[tuple[int, Path, float]]
-    call_settings: CallSettings
-    recordings_dir: Path | None
-    muted: bool
-    ringing: bool
-
-    def schedule(self, delay: float, fn: Callable[[], None]) -> None:
-        raise NotImplementedError
+class CallOps(CallMediaOps):
+    """Call set-up, commands and call callbacks."""
 
     # --- helpers -------------------------------------------------------------------------
     def record(self, call_id: int) -> CallRecord:
@@ -128,8 +92,8 @@ class CallOps:
             remote_uri=uri, number=number_from_uri(uri), state=CallState.CALLING,
         )
         self.calls[call_id] = record
-        host = server_host(state.settings) or parse_sip_uri(uri).host.strip("[]")
-        if self.resolver.needs_lookup(host):
+        host = first_hop_host(state.settings, uri)
+        if host and self.resolver.needs_lookup(host):
             self.publish(record)  # the user sees "calling" while the name resolves
             self.resolver.resolve(host, lambda error: self._dial_resolved(record, error))
         else:
@@ -334,85 +298,6 @@ class CallOps:
         record.transfer_target = consult.remote_uri
         call.xferReplaces(consult_call, pj.CallOpParam(True))
 
-    def conference(self, call_ids: Sequence[int]) -> None:
-        records = [self.live_call(i)[0] for i in call_ids]
-        self.conference_ids = {r.call_id for r in records}
-        for record in records:
-            if record.held and record.call is not None:
-                op = pj.CallOpParam(True)
-                op.opt.flag = pj.PJSUA_CALL_UNHOLD
-                record.call.reinvite(op)  # media state callback re-wires the mix
-        self._wire_conference()
-
-    def _wire_conference(self) -> None:
-        members: list[Any] = [self.calls[i].media for i in self.conference_ids
-                   if i in self.calls and self.calls[i].media is not None]
-        for a in members:
-            for b in members:
-                if a is not b:
-                    a.startTransmit(b)
-
-    # --- recording -----------------------------------------------------------------------
-    def start_recording(self, call_id: int, path: Path) -> None:
-        record = self.record(call_id)
-        if record.recorder is not None:
-            return
-        path.parent.mkdir(parents=True, exist_ok=True)
-        recorder = pj.AudioMediaRecorder()
-        recorder.createRecorder(str(path))
-        record.recorder = recorder
-        record.recording_path = path
-        wire_recorder(record, self.audio.local_source())
-        self.publish(record)
-
-    def stop_recording(self, call_id: int) -> None:
-        record = self.record(call_id)
-        self.release_recording(record, self.audio.local_source(), wait=True)
-        self.publish(record)
-
-    def release_recording(self, record: CallRecord, local: Any | None,
-                          wait: bool = False) -> None:
-        """Close the call's recorder. PJSIP destroys it (and writes the final WAV header) on a
-        later tick; RecordingFinished says when the file is complete. ``wait`` (only outside
-        pjsua2 callbacks: it pumps PJSIP's events) waits for that right here."""
-        if record.recorder is None:
-            return
-        release_recorder(record, local)
-        path = record.recording_path
-        if path is None:
-            return
-        self.finalizing.append((record.call_id, path, time.monotonic() + 2.0))
-        if wait:
-            deadline = time.monotonic() + 0.5
-            while not wav_is_final(path) and time.monotonic() < deadline:
-                self.pump_events(5)
-        self.check_finalized_recordings()
-
-    def check_finalized_recordings(self) -> None:
-        pending = []
-        for call_id, path, deadline in self.finalizing:
-            if not wav_is_final(path) and time.monotonic() < deadline:
-                pending.append((call_id, path, deadline))
-                continue
-            seconds = 0.0
-            try:
-                with wave.open(str(path)) as w:
-                    seconds = w.getnframes() / float(w.getframerate() or 1)
-            except (OSError, wave.Error, EOFError):
-                log.warning("recording %s is not a readable WAV", path)
-            self.emit(ev.RecordingFinished(at=time.time(), call_id=call_id, path=str(path),
-                                           seconds=seconds))
-        self.finalizing = pending
-
-    def pump_events(self, max_ms: int) -> None:
-        raise NotImplementedError
-
-    def default_recording_path(self, record: CallRecord) -> Path:
-        folder = self.recordings_dir or default_recordings_dir()
-        stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(record.created))
-        who = re.sub(r"[^A-Za-z0-9+_-]", "_", record.number or "unknown")[:40]
-        return folder / f"{stamp}-{record.direction.value}-{who}-{record.call_id}.wav"
-
     # --- callbacks -----------------------------------------------------------------------
     def on_call_state(self, call: EngineCall) -> None:
         record = self.calls.get(call.engine_id)
@@ -566,23 +451,3 @@ class CallOps:
             answered_at=time.time(),
         )
         prm.newCall = new_call
-
-    # --- figures -------------------------------------------------------------------------
-    def refresh_quality(self) -> None:
-        for record in self.calls.values():
-            if record.state is CallState.CONFIRMED and record.media is not None:
-                self._refresh_call_quality(record)
-
-    def _refresh_call_quality(self, record: CallRecord) -> None:
-        try:
-            quality = read_quality(record, self.audio.bridge_counters())
-        except pj.Error:
-            return
-        if quality is not None:
-            record.quality = quality
-
-    def on_stream_destroyed(self, call: EngineCall) -> None:
-        """Last chance to read the stream's figures (they are gone at DISCONNECTED)."""
-        record = self.calls.get(call.engine_id)
-        if record is not None:
-            self._refresh_call_quality(record)

@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 
 from softphone.settings import AccountSettings, CallSettings, SipSettings, default_lan_account
 from softphone.sip import events as ev
-from softphone.sip.call_ops import CallError, default_recordings_dir
+from softphone.sip.call_media import CallError, default_recordings_dir
 from softphone.sip.media_api import NullAudioBackend
 from softphone.sip.uris import InvalidTarget, account_domain, target_to_uri
 

@@ -255,6 +255,21 @@ def test_forward_on_no_answer(phone: PhoneFactory) -> None:
     state_of(bob, rang["call_id"], "disconnected")
 
 
+def test_forward_on_busy_while_talking(phone: PhoneFactory) -> None:
+    alice, carol = phone("alice"), phone("carol")
+    bob = phone("bob", calls={"forward_busy": uri_of("alice", alice)})
+    a_id, _b_id = connect(alice, bob, "bob")
+    mark = alice.mark()
+    carol.command("dial", target=uri_of("bob", bob))
+    forwarded = bob.wait_event("CallForwarded")
+    assert forwarded["rule"] == "busy" and forwarded["number"] == "carol"
+    # the forwarded call reaches alice as a waiting call; her call with bob goes on
+    waiting = alice.wait_event("IncomingCall", since=mark)
+    assert waiting["number"] == "carol" and waiting["waiting"] is True
+    assert [c["call_id"] for c in bob.command("active_calls")] == [_b_id]
+    assert alice.find_events("CallStateChanged", call_id=a_id, state="disconnected") == []
+
+
 def test_recording_holds_both_sides(phone: PhoneFactory, tmp_path: Path) -> None:
     alice, bob = phone("alice", tone_hz=1000), phone("bob", tone_hz=600)
     a_id, _b_id = connect(alice, bob, "bob")

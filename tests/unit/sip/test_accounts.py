@@ -6,6 +6,7 @@ from softphone.settings import AccountSettings
 from softphone.sip.accounts import (
     MediaBinding,
     build_account_config,
+    first_hop_host,
     lan_identity,
     proxy_uri,
     server_host,
@@ -66,3 +67,9 @@ def test_uri_helpers() -> None:
     assert server_host(office()) == "pbx.example.com"
     assert server_host(office(outbound_proxy="sip:10.1.1.1:5060")) == "10.1.1.1"
     assert server_host(AccountSettings(name="LAN", address="sip:a@0.0.0.0")) is None
+
+
+def test_first_hop_of_a_call() -> None:
+    assert first_hop_host(office(), "sip:bob@other.example.org:5070") == "other.example.org"
+    proxied = office(outbound_proxy="sip:[2001:db8::1]:5060")
+    assert first_hop_host(proxied, "sip:bob@other.example.org") == "2001:db8::1"
