@@ -234,3 +234,49 @@ def test_direct_call_to_advertised_uri(
     finally:
         for engine in reversed(engines):
             engine.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# Whole desks: engine + Office wired as the app does; presence follows real calls.
+
+OFFICE_DRIVER = Path(__file__).with_name("office_driver.py")
+
+
+def test_presence_follows_real_calls_between_desks(
+    desks: TwoDesks, tmp_path: Path, record_property: Callable[[str, object], None],
+) -> None:
+    _engine_process_class()  # skip without pjsua2
+    procs: list[JsonProc] = []
+    try:
+        for desk, name, ext in ((desks.a, "Anna", "101"), (desks.b, "Boris", "102")):
+            config = {"name": name, "address": desk.address, "user": ext, "port": SIP_PORT}
+            proc = JsonProc(desk.cmd(sys.executable, str(OFFICE_DRIVER), json.dumps(config)),
+                            f"desk-{name}", tmp_path).start()
+            procs.append(proc)
+            ready = proc.wait_for(lambda e: e["event"] == "ready", 20, what="desk ready")
+            assert ready["problems"] == []
+        anna, boris = procs
+        seen = anna.wait_for(sees("Boris", state="available"), 10, what="Boris")
+        boris.wait_for(sees("Anna", state="available"), 10, what="Anna")
+        target = next(c for c in seen["colleagues"] if c["name"] == "Boris")["uri"]
+
+        ma, mb = anna.mark(), boris.mark()
+        anna.send(cmd="dial", target=target)
+        dialled = anna.wait_for(lambda e: e["event"] == "reply" and e["cmd"] == "dial", 10, ma)
+        assert "error" not in dialled, dialled
+        incoming = boris.wait_for(lambda e: e["event"] == "sip" and e["type"] == "IncomingCall",
+                                  10, mb, what="IncomingCall")
+        # Boris's phone rings: he is not "in a call" yet; Anna (dialling) is.
+        boris.wait_for(sees("Anna", state="in_call"), 5, mb, what="Anna in_call while dialling")
+        t1 = time.time()
+        boris.send(cmd="answer", call_id=incoming["call_id"])
+        both = anna.wait_for(sees("Boris", state="in_call"), 5, ma, what="Boris in_call")
+        report(record_property, "in_call_visible_after_answer_s", both["at"] - t1)
+
+        ma, mb = anna.mark(), boris.mark()
+        anna.send(cmd="hangup", call_id=dialled["result"])
+        anna.wait_for(sees("Boris", state="available"), 5, ma, what="Boris available again")
+        boris.wait_for(sees("Anna", state="available"), 5, mb, what="Anna available again")
+    finally:
+        for proc in reversed(procs):
+            proc.close()
