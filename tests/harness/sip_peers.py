@@ -138,7 +138,7 @@ class _Peer:
             raise
         return self
 
-    def stop(self, timeout: float = 5.0) -> None:
+    def stop(self, timeout: float = 3.0) -> None:
         proc = self.proc
         if proc is not None and proc.poll() is None:
             try:
@@ -147,9 +147,10 @@ class _Peer:
             except (subprocess.TimeoutExpired, OSError):
                 pass
             if proc.poll() is None:
+                # e.g. baresip waiting for a BYE transaction that will never be answered
                 proc.terminate()
                 try:
-                    proc.wait(2.0)
+                    proc.wait(1.0)
                 except subprocess.TimeoutExpired:
                     proc.kill()
                     proc.wait(5.0)
@@ -416,7 +417,7 @@ class Baresip(_Peer):
         else:
             super()._ask_to_quit()
 
-    def stop(self, timeout: float = 5.0) -> None:
+    def stop(self, timeout: float = 3.0) -> None:
         super().stop(timeout)
         if self._sock is not None:
             self._sock.close()
@@ -547,7 +548,7 @@ class Linphonec(_Peer):
         except (OSError, PeerError):
             super()._ask_to_quit()
 
-    def stop(self, timeout: float = 5.0) -> None:
+    def stop(self, timeout: float = 3.0) -> None:
         super().stop(timeout)
         if self.proc is not None and self.proc.stdin is not None:
             with contextlib.suppress(OSError):

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.harness.sip_peers import Kamailio, Linphonec
+from tests.harness.sip_peers import Kamailio, Linphonec, wait_until
 from tests.integration.sip.engine_proc import EngineFactory, kamailio_account
 
 pytestmark = pytest.mark.integration
@@ -46,4 +46,4 @@ def test_linphonec_calls_us_through_kamailio(kamailio: Kamailio, make_engine: En
 
     eng.command("hangup", call_id=incoming["call_id"])
     eng.wait_state(incoming["call_id"], "disconnected")
-    assert kamailio.relayed("BYE")
+    wait_until(lambda: kamailio.relayed("BYE"), 5.0, "kamailio to relay our BYE")
