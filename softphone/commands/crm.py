@@ -306,7 +306,8 @@ def _contacts_import(args: argparse.Namespace, store: Store, profile: Path,
     if parsed.delimiter:
         names = {",": "comma", ";": "semicolon", "\t": "tab", "|": "bar"}
         how += f", {names.get(parsed.delimiter, repr(parsed.delimiter))}-separated"
-    print(f"{path.name} ({how}): {parsed.total_rows} {unit}s")
+    plural = "" if parsed.total_rows == 1 else "s"
+    print(f"{path.name} ({how}): {parsed.total_rows} {unit}{plural}")
     print(f"  created: {result.created}")
     print(f"  merged:  {result.merged}  (same number as a contact already there or earlier "
           f"in the file)")

@@ -281,3 +281,43 @@ def test_locked_database_exit_2(profile_dir: Path, tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "busy" in result.stderr or "locked" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_big_file_prints_progress_on_stderr(capsys: pytest.CaptureFixture[str],
+                                            profile_dir: Path, tmp_path: Path) -> None:
+    p = str(make_profile(profile_dir))
+    path = tmp_path / "big.csv"
+    note = "заметка " * 80
+    rows = [f"Person {i};+7 916 {i:07d};{note}" for i in range(1500)]
+    path.write_text("Имя;Телефон;Примечание\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    assert path.stat().st_size > 1_000_000
+    code, out, err = run(capsys, "contacts", "import", str(path), "--profile", p)
+    assert code == 0 and "created: 1500" in out
+    progress = [line for line in err.splitlines() if line.startswith("importing:")]
+    assert progress[0] == "importing: 0/1500 (0%)"
+    assert progress[-1] == "importing: 1500/1500 (100%)"
+    small = tmp_path / "small.csv"
+    small.write_text("Имя;Телефон\nАнна;+7 916 000 00 00\n", encoding="utf-8")
+    code, _, err = run(capsys, "contacts", "import", str(small), "--profile", p)
+    assert code == 0 and "importing:" not in err
+
+
+def test_encoding_and_format_options(capsys: pytest.CaptureFixture[str], profile_dir: Path,
+                                     tmp_path: Path) -> None:
+    p = str(make_profile(profile_dir))
+    koi = tmp_path / "koi8.csv"
+    koi.write_bytes("Имя;Телефон\nАнна Каренина;+7 916 000 00 00\n".encode("koi8-r"))
+    code, out, _ = run(capsys, "contacts", "import", str(koi), "--encoding", "koi8-r",
+                       "--profile", p)
+    assert code == 0 and "koi8" in out
+    code, out, _ = run(capsys, "contacts", "lookup", "89160000000", "--json", "--profile", p)
+    assert json.loads(out)["contact"]["name"] == "Анна Каренина"
+    card = tmp_path / "card.txt"
+    card.write_text("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Card Person\r\nTEL:+79160000001\r\n"
+                    "END:VCARD\r\n", encoding="utf-8")
+    code, out, _ = run(capsys, "contacts", "import", str(card), "--format", "vcard",
+                       "--profile", p)
+    assert code == 0 and "1 card" in out and "created: 1" in out
+    code, _, err = run(capsys, "contacts", "import", str(tmp_path / "missing.csv"),
+                       "--profile", p)
+    assert code == 1 and "no such file" in err
