@@ -241,7 +241,12 @@ class ChangeFeed:
             try:
                 with psycopg.connect(autocommit=True, connect_timeout=10, **kwargs) as conn:
                     if self._install:
-                        install_triggers(conn)
+                        try:
+                            install_triggers(conn)
+                        except psycopg.errors.InsufficientPrivilege as exc:
+                            # Not the tables' owner: an admin (or a migration) installs them.
+                            log.warning("change feed: cannot install triggers (%s); listening "
+                                        "anyway", str(exc).strip())
                     conn.execute(f"LISTEN {CHANNEL}")
                     self.last_error = None
                     if not first:

@@ -264,3 +264,38 @@ def test_sqlite_feed_polls_a_shared_file(tmp_path: Path, feeds: Callable[[str], 
     finally:
         anna.close()
         boris.close()
+
+
+@pytest.mark.postgres
+def test_feed_for_a_user_who_does_not_own_the_tables(
+    pg_desks: tuple[Store, Store, str], feeds: Callable[[str], Feed],
+) -> None:
+    """Desktops may connect as a role that can read and write but not create triggers: the
+    feed still listens (and hears changes once the owner's feed or a migration installed the
+    triggers)."""
+    import psycopg
+
+    from softphone.crm.changes import TRIGGER, psycopg_conninfo
+
+    anna, _boris, url = pg_desks
+    role = "clerk_" + url.rsplit("/", 1)[1].split("?", 1)[0]
+    with psycopg.connect(**psycopg_conninfo(url), autocommit=True) as conn:
+        conn.execute(f"CREATE ROLE {role} LOGIN")
+        conn.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public "
+                     f"TO {role}")
+    clerk_url = url.replace("postgresql+psycopg://postgres@", f"postgresql+psycopg://{role}@")
+    clerk = feeds(clerk_url)  # cannot install: listens anyway
+    try:
+        with psycopg.connect(**psycopg_conninfo(url)) as conn:
+            row = conn.execute("SELECT count(*) FROM pg_trigger WHERE tgname = %s",
+                               (TRIGGER,)).fetchone()
+            assert row is not None and row[0] == 0
+        feeds(url)  # the owner's feed installs them
+        t0 = time.monotonic()
+        created = anna.create_contact("Heard by the clerk")
+        clerk.expect(lambda c: c.table == "contacts" and c.row_id == created.id, t0)
+    finally:
+        clerk.feed.stop()
+        with psycopg.connect(**psycopg_conninfo(url), autocommit=True) as conn:
+            conn.execute(f"DROP OWNED BY {role}")
+            conn.execute(f"DROP ROLE {role}")
