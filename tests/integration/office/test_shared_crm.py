@@ -278,7 +278,9 @@ def test_feed_for_a_user_who_does_not_own_the_tables(
     from softphone.crm.changes import TRIGGER, psycopg_conninfo
 
     anna, _boris, url = pg_desks
-    role = "clerk_" + url.rsplit("/", 1)[1].split("?", 1)[0]
+    from sqlalchemy.engine import make_url
+
+    role = f"clerk_{make_url(url).database}"
     with psycopg.connect(**psycopg_conninfo(url), autocommit=True) as conn:
         conn.execute(f"CREATE ROLE {role} LOGIN")
         conn.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public "
