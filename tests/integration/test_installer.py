@@ -1,0 +1,179 @@
+"""The frozen Linux app and its .deb: built for real, then started without Python.
+
+Slow (PyInstaller + dpkg-deb, about 1-3 minutes; PyInstaller's work dir under
+build/installer-test is reused by the next run). Deselect with ``-m "not installer"``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from softphone import __version__
+
+ROOT = Path(__file__).resolve().parents[2]
+BUILD = ROOT / "build" / "installer-test"
+
+pytestmark = [
+    pytest.mark.installer,
+    pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux bundle and .deb"),
+    pytest.mark.skipif(importlib.util.find_spec("PyInstaller") is None,
+                       reason="PyInstaller is not installed (the [test] extra)"),
+    pytest.mark.skipif(shutil.which("dpkg-deb") is None, reason="dpkg-deb is not installed"),
+]
+
+
+class Built:
+    def __init__(self, bundle: Path, deb: Path, seconds: float, log: str) -> None:
+        self.bundle = bundle
+        self.deb = deb
+        self.seconds = seconds
+        self.log = log
+
+    @property
+    def exe(self) -> Path:
+        return self.bundle / "softphone"
+
+
+@pytest.fixture(scope="module")
+def built() -> Built:
+    BUILD.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ, BUILD_DIR=str(BUILD), DEB_COMPRESSION="zstd",
+               PYTHON=sys.executable)
+    started = time.monotonic()
+    result = subprocess.run(
+        [str(ROOT / "installer" / "build-linux.sh")], cwd=ROOT, env=env,
+        capture_output=True, text=True, timeout=1500,
+    )
+    seconds = time.monotonic() - started
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-5000:]
+    debs = sorted(BUILD.glob(f"softphone_{__version__}-1_*.deb"))
+    assert debs, result.stdout
+    print(f"\nbundle + .deb built in {seconds:.0f} s; .deb {debs[0].stat().st_size >> 20} MiB")
+    return Built(BUILD / "dist" / "softphone", debs[0], seconds, result.stdout)
+
+
+def no_python_env(profile: Path, home: Path) -> dict[str, str]:
+    """A bare environment: no venv, no PYTHONPATH; only the system's /usr/bin:/bin."""
+    return {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(home),
+        "LANG": "C.UTF-8",
+        "SOFTPHONE_PROFILE": str(profile),
+        "SOFTPHONE_KEYRING": "file",
+        "QT_QPA_PLATFORM": "offscreen",
+    }
+
+
+def run(exe: Path, *argv: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(exe), *argv], capture_output=True, text=True, env=env,
+                          timeout=120)
+
+
+@pytest.mark.timeout(1800)
+def test_frozen_app_reports_its_version(built: Built, tmp_path: Path) -> None:
+    result = run(built.exe, "--version", env=no_python_env(tmp_path / "p", tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"softphone {__version__}"
+
+
+@pytest.mark.timeout(300)
+def test_frozen_selftest_passes_with_a_fresh_profile(built: Built, tmp_path: Path) -> None:
+    profile = tmp_path / "profile"
+    result = run(built.exe, "selftest", env=no_python_env(profile, tmp_path))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert re.search(r"^ok\s+SIP engine\s+listening on 127\.0\.0\.1:\d+", result.stdout, re.M)
+    assert re.search(r"^ok\s+database\s+opened sqlite:///", result.stdout, re.M)
+    assert re.search(r"^ok\s+sound devices", result.stdout, re.M)
+    assert re.search(r"^ok\s+Qt\s+.*offscreen.*xcb", result.stdout, re.M)
+    # the migrations ran from the bundle: the database exists in the temporary profile
+    assert (profile / "softphone.sqlite3").stat().st_size > 0
+
+
+@pytest.mark.timeout(300)
+def test_frozen_cli_knows_no_instance_runs(built: Built, tmp_path: Path) -> None:
+    profile = tmp_path / "profile"
+    result = run(built.exe, "answer", env=no_python_env(profile, tmp_path))
+    assert result.returncode == 3
+    assert f"softphone is not running for profile {profile}" in result.stderr
+
+
+@pytest.mark.timeout(300)
+def test_frozen_diagnostics_name_every_component(built: Built, tmp_path: Path) -> None:
+    result = run(built.exe, "diagnostics", env=no_python_env(tmp_path / "p", tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert "(frozen bundle)" in result.stdout
+    for part in ("PJSIP: 2.", "PortAudio: PortAudio V19", "SQLAlchemy: 2.", "Qt: 6."):
+        assert part in result.stdout
+
+
+def test_bundle_leaves_system_libraries_to_the_system(built: Built) -> None:
+    internal = built.bundle / "_internal"
+    names = {p.name for p in internal.rglob("*.so*")}
+    assert not any(n.startswith(("libportaudio", "libX11.so", "libfontconfig", "libasound"))
+                   for n in names)
+    assert (internal / "pjsua2_python.libs").is_dir()  # pjsua2's own OpenSSL stays
+    plugins = internal / "PySide6" / "Qt" / "plugins" / "platforms"
+    assert {"libqxcb.so", "libqoffscreen.so", "libqwayland.so"} <= {p.name for p in
+                                                                       plugins.iterdir()}
+
+
+def test_deb_control(built: Built) -> None:
+    info = subprocess.run(["dpkg-deb", "-I", str(built.deb)], capture_output=True, text=True,
+                          check=True).stdout
+    fields = dict(re.findall(r"^ (\S+): (.*)$", info, re.M))
+    assert fields["Package"] == "softphone"
+    assert fields["Version"] == f"{__version__}-1"
+    assert fields["Architecture"] == subprocess.run(
+        ["dpkg", "--print-architecture"], capture_output=True, text=True).stdout.strip()
+    depends = {d.strip().split(" ")[0] for d in fields["Depends"].split(",")}
+    for package in ("libc6", "libportaudio2", "libegl1", "libx11-6", "libxcb-cursor0",
+                    "libxkbcommon-x11-0", "libfontconfig1", "libdbus-1-3"):
+        assert package in depends, fields["Depends"]
+    assert int(fields["Installed-Size"]) > 50_000
+
+
+def test_deb_contents_and_desktop_integration(built: Built, tmp_path: Path) -> None:
+    listing = subprocess.run(["dpkg-deb", "-c", str(built.deb)], capture_output=True,
+                             text=True, check=True).stdout
+    paths = {line.split()[5]: line for line in listing.splitlines()}
+    for path in (
+        "./opt/softphone/softphone",
+        "./usr/share/applications/softphone.desktop",
+        "./usr/share/metainfo/softphone.metainfo.xml",
+        "./usr/share/icons/hicolor/48x48/apps/softphone.png",
+        "./usr/share/icons/hicolor/256x256/apps/softphone.png",
+        "./usr/share/icons/hicolor/scalable/apps/softphone.svg",
+        "./opt/softphone/_internal/softphone/crm/migrations/env.py",
+        "./opt/softphone/_internal/resources/translations/softphone_ru.qm",
+        "./opt/softphone/_internal/resources/icons/tray-dnd-22.png",
+        "./usr/share/doc/softphone/copyright",
+    ):
+        assert path in paths, path
+    assert "root/root" in paths["./opt/softphone/softphone"]
+    assert paths["./opt/softphone/softphone"].startswith("-rwxr-xr-x")
+    assert "./usr/bin/softphone -> /opt/softphone/softphone" in listing
+
+    # Unpack it as dpkg would and start the packaged copy.
+    root = tmp_path / "root"
+    subprocess.run(["dpkg-deb", "-x", str(built.deb), str(root)], check=True)
+    desktop = (root / "usr/share/applications/softphone.desktop").read_text("utf-8")
+    assert "Exec=softphone %u" in desktop
+    assert ("MimeType=x-scheme-handler/tel;x-scheme-handler/sip;x-scheme-handler/callto;"
+            in desktop)
+    if shutil.which("desktop-file-validate"):
+        check = subprocess.run(["desktop-file-validate",
+                                str(root / "usr/share/applications/softphone.desktop")],
+                               capture_output=True, text=True)
+        assert check.returncode == 0, check.stdout + check.stderr
+    result = run(root / "opt/softphone/softphone", "--version",
+                 env=no_python_env(tmp_path / "p", tmp_path))
+    assert result.stdout.strip() == f"softphone {__version__}", result.stderr
