@@ -189,3 +189,7 @@ def format_when(value: datetime, now: datetime | None = None,
     if value.date() == (now - timedelta(days=1)).date():
         return QCoreApplication.translate("i18n", "Yesterday %1").replace("%1", time_text)
     return format_datetime(value, locale=locale)
+
+
+# The name softphone/app.py looks for first.
+install_translator = install_translators
