@@ -70,6 +70,8 @@ def add_parsers(subparsers: Any) -> None:
                    help="file format (default: vcard for .vcf/.vcard, else csv)")
     p.add_argument("--vcard-version", choices=("4.0", "3.0"), default="4.0",
                    help="vCard version (default 4.0; 3.0 for older address books)")
+    p.add_argument("--excel", action="store_true",
+                   help="CSV for Excel: a UTF-8 byte-order mark and semicolons")
     _profile_option(p)
     p.set_defaults(handler=_store_command(_contacts_export))
 
@@ -335,7 +337,8 @@ def _contacts_export(args: argparse.Namespace, store: Store, profile: Path,
     path = Path(args.file)
     fmt = args.format or ("vcard" if path.suffix.lower() in (".vcf", ".vcard") else "csv")
     try:
-        count = export_contacts(store, path, format=fmt, vcard_version=args.vcard_version)
+        count = export_contacts(store, path, format=fmt, vcard_version=args.vcard_version,
+                                excel=args.excel)
     except OSError as exc:
         _err(f"{path}: cannot write: {exc.strerror or exc}")
         return EXIT_USAGE

@@ -451,8 +451,9 @@ def csv_row(name: str, company: str | None, position: str | None,
             "yes" if do_not_call else ""]
 
 
-def write_csv(out: io.TextIOBase, header: list[str], rows: Iterable[list[str]]) -> int:
-    writer = csv.writer(out, lineterminator="\r\n")
+def write_csv(out: io.TextIOBase, header: list[str], rows: Iterable[list[str]], *,
+              delimiter: str = ",") -> int:
+    writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
     writer.writerow(header)
     count = 0
     for row in rows:

@@ -103,14 +103,45 @@ def decode(data: bytes, path: Path, encoding: str | None = None, *,
         return DecodedText(data.decode("utf-8"), "utf-8")
     except UnicodeDecodeError:
         pass
+    codec = _guess_cyrillic(data[:65536])
     try:
-        return DecodedText(data.decode("cp1251"), "cp1251")
+        return DecodedText(data.decode(codec), codec)
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise ImportFileError(
             f"{path}: is neither UTF-8 nor Windows-1251 (line {line}); "
             f"give the encoding with --encoding (e.g. koi8-r, cp866, latin-1)"
         ) from None
+
+
+_LOWER_CYRILLIC = frozenset("абвгдеёжзийклмнопрстуфхцчшщъыьэюя")
+
+
+def _guess_cyrillic(sample: bytes) -> str:
+    """Windows-1251 unless the text reads far better as KOI8-R or DOS cp866 (old 1C exports).
+
+    Russian text is mostly lower-case letters; KOI8-R read as Windows-1251 turns them into
+    capitals, cp866 into symbols. The code page giving the most lower-case Cyrillic wins.
+    """
+    best, best_score = "cp1251", -1
+    for codec in ("cp1251", "koi8_r", "cp866"):
+        text = sample.decode(codec, errors="replace")
+        score = sum(1 for ch in text if ch in _LOWER_CYRILLIC)
+        if score > best_score * 1.5 if best_score > 0 else score > best_score:
+            best, best_score = codec, score
+    if best == "cp1251":
+        # Western text (cp1252: "Müller") read as cp1251 gives words mixing Latin and
+        # Cyrillic letters ("Mьller"); real Russian words are all Cyrillic.
+        words = re.findall(r"[^\W\d_]+", sample.decode("cp1251", errors="replace"))
+        mixed = sum(1 for w in words if _has_latin(w) and not w.isascii())
+        cyrillic = sum(1 for w in words if not _has_latin(w) and not w.isascii())
+        if mixed > cyrillic:
+            return "cp1252"
+    return best
+
+
+def _has_latin(word: str) -> bool:
+    return any("a" <= ch.lower() <= "z" for ch in word)
 
 
 def _strip_bom(text: str) -> str:

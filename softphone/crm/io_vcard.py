@@ -242,7 +242,10 @@ def _cards(text: str, skipped: list[SkippedRow], warnings: list[SkippedRow]) -> 
             continue
         prop = _parse_property(line, number)
         if prop is None:
-            card.junk_lines.append(number)
+            last = card.props[-1] if card.props else None
+            if last is None or (last.params.get("ENCODING") or [""])[0].upper() not in (
+                    "B", "BASE64"):
+                card.junk_lines.append(number)  # (2.1 base64 photos run on unfolded: fine)
             continue
         if prop.name == "VERSION":
             card.version = prop.raw.strip()

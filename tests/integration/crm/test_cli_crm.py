@@ -131,13 +131,17 @@ def test_import_lookup_calls_stats_export_reimport(
     code, out, _ = run(capsys, "stats", "--by", "week", "--profile", p)
     assert code == 0 and "answered: 2" in out
 
-    for name in ("all.csv", "all.vcf"):
+    for name, options in (("all.csv", []), ("excel.csv", ["--excel"]), ("all.vcf", []),
+                          ("all3.vcf", ["--vcard-version", "3.0"])):
         exported = tmp_path / name
-        code, out, _ = run(capsys, "contacts", "export", str(exported), "--profile", p)
+        code, out, _ = run(capsys, "contacts", "export", str(exported), *options, "--profile", p)
         assert code == 0 and "exported 4 contacts" in out
         code, out, err = run(capsys, "contacts", "import", str(exported), "--profile", p)
         assert code == 0, err
         assert "created: 0" in out and "merged:  4" in out and "skipped: 0" in out
+    assert (tmp_path / "excel.csv").read_bytes().startswith("\ufeffName;Company;".encode())
+    assert (tmp_path / "all.csv").read_bytes().startswith(b"Name,Company,")
+    assert "VERSION:3.0" in (tmp_path / "all3.vcf").read_text(encoding="utf-8")
 
 
 def test_import_json_report(capsys: pytest.CaptureFixture[str], profile_dir: Path) -> None:

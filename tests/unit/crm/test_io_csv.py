@@ -229,3 +229,15 @@ def test_written_csv_reads_back_the_same(tmp_path: Path, name: str, company: str
     assert (back.name, back.company, back.phones, back.emails, back.tags, back.do_not_call) == (
         name, company, record.phones, record.emails, tags, dnc)
     assert back.notes == "\n".join(line for line in [notes] if line)
+
+
+@pytest.mark.parametrize(("codec", "text", "name"), [
+    ("koi8-r", "Фамилия;Имя;Телефон\nИванова;Мария;+7 916 000 00 00\n", "Иванова Мария"),
+    ("cp866", "Фамилия;Имя;Телефон\nИванова;Мария;+7 916 000 00 00\n", "Иванова Мария"),
+    ("cp1252", "Name;Phone\nJürgen Müller;+49 30 1234567\nFrançois Lefèvre;+33 1 23 45 67\n",
+     "Jürgen Müller"),
+])
+def test_other_legacy_encodings_are_recognised(tmp_path: Path, codec: str, text: str,
+                                               name: str) -> None:
+    parsed = read_contacts(write(tmp_path, text, encoding=codec))
+    assert parsed.records[0].name == name

@@ -131,3 +131,15 @@ def test_written_vcard_reads_back_the_same(tmp_path: Path, name: str, company: s
         name, company, "Boss", tags, dnc)
     assert back.phones == [("+79161234567", "mobile"), ("1234", "dacha")]
     assert back.notes == notes
+
+
+def test_v21_unfolded_base64_photo_is_skipped_quietly(tmp_path: Path) -> None:
+    path = tmp_path / "photo.vcf"
+    path.write_text(
+        "BEGIN:VCARD\r\nVERSION:2.1\r\nFN:Photo Person\r\n"
+        "PHOTO;ENCODING=BASE64;JPEG:/9j/4AAQSkZJRgABAQAAAQABAAD\r\n"
+        "ofHh0aHBwgJC4nICIsIxwcKDcpLDAxNDQ0Hyc5PTgyPC4zNDL\r\n\r\n"
+        "TEL;CELL:+79160000000\r\nEND:VCARD\r\n", encoding="utf-8", newline="")
+    parsed = read_contacts(path)
+    assert parsed.records[0].phones == [("+79160000000", "mobile")]
+    assert parsed.warnings == []
