@@ -46,6 +46,25 @@ def state_text(call: CallInfo) -> str:
     }.get(call.state, str(call.state))
 
 
+def context_text(call: CallInfo) -> str:
+    """The last call's note, open tasks and deals of the other party, a few lines."""
+    from softphone.ui.common import local_time, tr
+
+    caller = call.caller
+    if caller is None:
+        return ""
+    lines = []
+    last = caller.last_call
+    if last is not None:
+        note = last.wrapup.note.splitlines()[0] if last.wrapup and last.wrapup.note else ""
+        lines.append(tr("CallPanel", "Last call %1: %2").replace(
+            "%1", local_time(last.started_at)).replace("%2", note or "—"))
+    lines += [tr("CallPanel", "Task: %1").replace("%1", t.title) for t in caller.tasks[:2]]
+    lines += [tr("CallPanel", "Deal: %1 (%2)").replace("%1", d.title).replace("%2", d.stage)
+              for d in caller.deals[:2]]
+    return "\n".join(lines)
+
+
 class CallPanel(QWidget):
     hangup_requested = Signal(int)
     hold_requested = Signal(int, bool)
@@ -72,7 +91,9 @@ class CallPanel(QWidget):
         self.company_label = plain_label("", self, name="callCompany")
         top = QHBoxLayout()
         who = QVBoxLayout()
-        for w in (self.name_label, self.number_label, self.company_label):
+        self.context_label = plain_label("", self, name="callContext")
+        self.context_label.setStyleSheet("color:palette(dark)")
+        for w in (self.name_label, self.number_label, self.company_label, self.context_label):
             who.addWidget(w)
         top.addLayout(who, 1)
         right = QVBoxLayout()
@@ -193,6 +214,7 @@ class CallPanel(QWidget):
         contact = c.caller.contact if c.caller else None
         self.company_label.setText(getattr(contact, "company", None) or "")
         self.state_label.setText(state_text(c))
+        self.context_label.setText(context_text(c))
         self.hold_button.setChecked(c.held)
         self.mute_button.setChecked(c.muted)
         self.record_button.setChecked(bool(c.recording_path))
