@@ -31,7 +31,7 @@ from softphone.sip.events import CallState
 
 if TYPE_CHECKING:
     from softphone.sip.accounts import AccountState
-    from softphone.sip.media_api import NullAudioBackend
+    from softphone.sip.audio_guard import GuardedAudio
     from softphone.sip.resolver import HostResolver
 
 log = logging.getLogger("softphone.sip")
@@ -50,7 +50,7 @@ class CallMediaOps:
     # Provided by SipSession.
     calls: dict[int, CallRecord]
     accounts: dict[str, AccountState]
-    audio: NullAudioBackend
+    audio: GuardedAudio
     emit: Callable[[ev.SipEvent], None]
     allocate_call_id: Callable[[], int]
     post: Callable[[Callable[[], None]], None]

@@ -200,6 +200,7 @@ class Engine:
             session = self._session
             if session is None:
                 return
+            log.debug("command %s (call %s)", name, call_id)
             try:
                 fn(session)
             except Exception as exc:

@@ -31,6 +31,7 @@ from softphone.sip.accounts import (
     build_account_config,
     server_host,
 )
+from softphone.sip.audio_guard import GuardedAudio
 from softphone.sip.call_ops import CallOps
 from softphone.sip.calls import CallRecord
 from softphone.sip.media_api import NullAudioBackend
@@ -97,7 +98,7 @@ class SipSession(CallOps):
         self.sip = sip
         self.initial_accounts = list(accounts)
         self.call_settings = calls
-        self.audio = audio
+        self.audio = GuardedAudio(audio)
         self.recordings_dir = recordings_dir
         self.emit = emit
         self.allocate_call_id = allocate_call_id
