@@ -59,7 +59,8 @@ def add_parsers(subparsers: Any) -> None:
     p.add_argument("file", metavar="FILE")
     p.add_argument("--format", choices=("csv", "vcard"),
                    help="file format (default: from the extension and content)")
-    p.add_argument("--encoding", help="text encoding (default: UTF-8, else Windows-1251)")
+    p.add_argument("--encoding", help="text encoding (default: detected; UTF-8, else "
+                   "Windows-1251, KOI8-R, cp866 or cp1252)")
     _json_option(p, "the report")
     _profile_option(p)
     p.set_defaults(handler=_store_command(_contacts_import))

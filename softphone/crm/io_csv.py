@@ -281,6 +281,7 @@ def _read_rows(lines: list[str], layout: CsvLayout,
     # Rows above count as rows; lines inside quoted cells of the header are rare and ignored.
     row_no = layout.header_row
     delim = layout.delimiter
+    need = max(1, len(layout.columns.header) - 1)  # delimiters in a line that looks like a row
 
     def feed() -> Iterator[str]:
         nonlocal pos
@@ -305,7 +306,8 @@ def _read_rows(lines: list[str], layout: CsvLayout,
             continue
         row_no += 1
         span = pos - start
-        if span > SWALLOW_LINES and sum(delim in ln for ln in lines[start + 1:pos]) > span // 2:
+        if span > SWALLOW_LINES and sum(ln.count(delim) >= need for ln in
+                                        lines[start + 1:pos]) > span // 2:
             # An unclosed quote swallowed the following rows: read this line on its own,
             # quote and all, and go on from the next line.
             warnings.append(SkippedRow(

@@ -241,3 +241,13 @@ def test_other_legacy_encodings_are_recognised(tmp_path: Path, codec: str, text:
                                                name: str) -> None:
     parsed = read_contacts(write(tmp_path, text, encoding=codec))
     assert parsed.records[0].name == name
+
+
+def test_long_multiline_note_with_commas_is_not_mistaken_for_an_unclosed_quote(
+        tmp_path: Path) -> None:
+    note = "\n".join(f"line {i}: apples, pears" for i in range(15))
+    text = f'Name,Phone,Notes\nAnn,+1 212 555 0100,"{note}"\nBob,+1 212 555 0101,\n'
+    parsed = read_contacts(write(tmp_path, text))
+    assert [r.name for r in parsed.records] == ["Ann", "Bob"]
+    assert parsed.records[0].notes == note
+    assert parsed.warnings == []
