@@ -169,7 +169,16 @@ class Engine:
 
     def _post(self, fn: Callable[[], None]) -> None:
         """Queue a function for the SIP thread (used by the resolver; never raises)."""
-        self._commands.put(fn)
+
+        def guarded() -> None:
+            if self._stop_requested.is_set():
+                return  # shutting down: start nothing new
+            try:
+                fn()
+            except Exception:
+                log.exception("posted SIP task failed")
+
+        self._commands.put(guarded)
 
     def _next_call_id(self) -> int:
         with self._lock:
@@ -198,8 +207,8 @@ class Engine:
 
         def command() -> None:
             session = self._session
-            if session is None:
-                return
+            if session is None or self._stop_requested.is_set():
+                return  # shutting down: every call is being hung up anyway
             log.debug("command %s (call %s)", name, call_id)
             try:
                 fn(session)
@@ -221,6 +230,9 @@ class Engine:
 
         def command() -> None:
             if not future.set_running_or_notify_cancel():
+                return
+            if self._session is None:
+                future.set_exception(EngineError("the SIP engine stopped"))
                 return
             try:
                 future.set_result(fn())

@@ -366,6 +366,18 @@ def test_quit_during_call_is_clean(phone: PhoneFactory) -> None:
     state_of(bob, b_id, "disconnected")
 
 
+def test_sigterm_during_call_stops_cleanly(phone: PhoneFactory) -> None:
+    import signal
+
+    alice, bob = phone("alice"), phone("bob")
+    _a_id, b_id = connect(alice, bob, "bob")
+    assert alice.proc is not None
+    alice.proc.send_signal(signal.SIGTERM)
+    assert alice.proc.wait(15) == 0
+    alice.wait_event("EngineStopped")
+    state_of(bob, b_id, "disconnected")
+
+
 def test_port_in_use_fails_to_start(phone: PhoneFactory) -> None:
     alice = phone("alice")
     port = int(alice.listen.rsplit(":", 1)[1])
