@@ -77,6 +77,11 @@ def main(argv: list[str] | None = None) -> int:
 
     handler = getattr(args, "handler", None)
     if handler is None:
+        from softphone.ipc import hand_over_start
+
+        status = hand_over_start(profile)  # one app per profile: raise the running one
+        if status is not None:
+            return status
         try:
             from softphone.app import run_gui
         except ModuleNotFoundError as exc:

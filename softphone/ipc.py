@@ -131,6 +131,22 @@ def is_running(profile: Path, timeout: float = 2.0) -> bool:
         return True
 
 
+def hand_over_start(profile: Path) -> int | None:
+    """For a plain ``softphone`` start: raise the window of the instance already running.
+
+    Returns None when no instance runs for ``profile`` (go on and start the app), else the
+    exit status for this second process: 0 when the running one took over, 1 when it runs
+    but does not answer (a second app must not start on the same profile).
+    """
+    try:
+        reply = request(profile, "show")
+    except IpcError as exc:
+        print(f"softphone: softphone already runs for profile {profile} but does not "
+              f"respond: {exc}", file=sys.stderr)
+        return 1
+    return None if reply is None else 0
+
+
 def _exchange_unix(path: str, payload: bytes, timeout: float) -> bytes | None:
     if not os.path.exists(path):
         return None

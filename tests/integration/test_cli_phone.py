@@ -216,3 +216,11 @@ def test_another_profile_does_not_reach_the_running_app(
     result = softphone(other, "hangup")
     assert result.returncode == EXIT_NOT_RUNNING
     assert running_app.lines.empty()
+
+
+def test_starting_softphone_again_raises_the_running_app(
+    running_app: RunningApp, profile_dir: Path
+) -> None:
+    result = softphone(profile_dir)  # plain `softphone`, e.g. the menu entry clicked again
+    assert result.returncode == 0, result.stderr
+    assert running_app.received() == ["show", []]

@@ -93,6 +93,12 @@ def test_link_starts_the_app_and_dials_then_a_second_link_is_handed_over(
         assert "carol@127.0.0.1" in second.stdout
         assert next_invite(callee, {f"sip:bob@127.0.0.1:{port}"}) == \
             f"sip:carol@127.0.0.1:{port}"
+        # Starting softphone again only brings the running window up.
+        third = subprocess.run(
+            [sys.executable, "-m", "softphone", "--profile", str(profile_dir)],
+            capture_output=True, text=True, timeout=60, env=env,
+        )
+        assert third.returncode == 0, third.stderr
         assert first.poll() is None  # still one app
     finally:
         stop(first, profile_dir)
