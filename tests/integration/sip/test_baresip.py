@@ -41,7 +41,9 @@ def test_audio_both_ways_with_baresip(make_engine: EngineFactory,
     wait_until(lambda: path.exists() and path.stat().st_size > 16000 * 2 * 1.5, 10.0,
                "1.5 s of recording")
     eng.command("stop_recording", call_id=call_id)
-    wait_until(lambda: wav_finalized(path), 5.0, "the recording to be closed")
+    done = eng.wait_event("RecordingFinished", 5.0, call_id=call_id)
+    assert Path(done["path"]) == path and done["seconds"] >= 1.5, done
+    assert wav_finalized(path)
     eng.command("hangup", call_id=call_id)
     eng.wait_state(call_id, "disconnected")
     bob.wait_event("CALL_CLOSED", 10.0)
