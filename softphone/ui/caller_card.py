@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QFrame,
@@ -72,6 +73,9 @@ class CallerCard(QFrame):
         buttons.addWidget(self.decline_button)
         lay.addLayout(buttons)
         self.answer_button.clicked.connect(self._on_answer_clicked)
+        # the same keys as the main window's actions, for when the card has the focus
+        QShortcut(QKeySequence("Ctrl+Shift+A"), self, self._on_answer_clicked)
+        QShortcut(QKeySequence("Ctrl+Shift+D"), self, self._on_decline_clicked)
         self.swap_button.clicked.connect(
             lambda: self.end_current_and_answer_requested.emit(self.call.call_id))
         self.decline_button.clicked.connect(self._on_decline_clicked)

@@ -175,22 +175,18 @@ class MainWindow(QMainWindow):
         bar.addPermanentWidget(self.dnd_button)
 
     def _build_actions(self) -> None:
-        def action(text: str, shortcut: str, slot: Callable[[], None], *,
-                   app_wide: bool = False) -> QAction:
+        def action(text: str, shortcut: str, slot: Callable[[], None]) -> QAction:
             a = QAction(text, self)
             a.setShortcut(QKeySequence(shortcut))
-            if app_wide:
-                from PySide6.QtCore import Qt
-
-                a.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
             a.triggered.connect(slot)
             self.addAction(a)
             return a
 
+        # window-wide: the caller card has the same keys for when it has the focus
         self.answer_action = action(self.tr("Answer"), "Ctrl+Shift+A",
-                                    self.phone.answer_ringing, app_wide=True)
+                                    self.phone.answer_ringing)
         self.decline_action = action(self.tr("Decline"), "Ctrl+Shift+D",
-                                     self.phone.decline_ringing, app_wide=True)
+                                     self.phone.decline_ringing)
         action(self.tr("Focus the dial field"), "Ctrl+L", self._focus_dial_field)
         action(self.tr("Settings"), "Ctrl+,", self.open_settings)
         action(self.tr("Quit"), "Ctrl+Q", self._on_quit_requested)

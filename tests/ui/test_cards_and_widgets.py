@@ -49,13 +49,13 @@ def test_switchboard_number_shows_the_company_and_its_people(qtbot: Any, store: 
     assert call is not None and call.caller is not None
     card = CallerCard(call)
     qtbot.addWidget(card)
-    if call.caller.contact is None:
-        assert card.name_label.text() == "Stroymash"
-        assert "Ivan Petrov" in card.people_label.text()
-        assert "Olga Smirnova" in card.people_label.text()
-        assert not card.people_label.isHidden()
-    else:  # a store that picks one person still says which company
-        assert "Stroymash" in card.company_label.text()
+    assert call.caller.contact is None and call.caller.known
+    assert card.name_label.text() == "Stroymash"
+    assert "Ivan Petrov" in card.people_label.text()
+    assert "Olga Smirnova" in card.people_label.text()
+    assert not card.people_label.isHidden()
+    assert card.why_label.text() == "a company number"
+    assert card.unknown_box.isHidden()
 
 
 def test_hostile_caller_name_is_plain_text(qtbot: Any, store: Any) -> None:

@@ -102,3 +102,23 @@ def test_unknown_caller_create_contact_from_card(qtbot: Any, app: Any, engine: A
     peer.hangup()
     qtbot.waitUntil(lambda: app.window.phone_page.currentWidget() is app.window.wrapup,
                     timeout=10_000)
+
+
+def test_card_shows_with_the_window_hidden_and_keyboard_answers(qtbot: Any, app: Any,
+                                                                engine: Any,
+                                                                make_baresip: Any) -> None:
+    window = app.window
+    window.hide()  # in the tray
+    peer = make_baresip(user="+74950001234", auto_answer=False)
+    peer.dial(engine_uri(engine))
+    qtbot.waitUntil(lambda: _card(app) is not None and _card(app).isVisible(), timeout=10_000)
+    assert not window.isVisible()
+    card = _card(app)
+    card.activateWindow()
+    qtbot.waitUntil(lambda: card.isActiveWindow(), timeout=2000)
+    qtbot.keyClick(card, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier
+                   | Qt.KeyboardModifier.ShiftModifier)
+    peer.wait_event("CALL_ESTABLISHED", timeout=10)
+    qtbot.waitUntil(lambda: window.call_panel.state_label.text() == "Talking", timeout=5000)
+    peer.hangup()
+    qtbot.waitUntil(lambda: not window.workflow.calls(), timeout=5000)
