@@ -2,7 +2,8 @@
 
 Starts baresip (auto-answer, 440 Hz tone, no sound device) on free ports, then runs, each in
 its own process, ``bench/raw_pjsua2_call.py`` and the Engine (this file with ``--child``),
-each making N sequential calls of S seconds to it. Prints a table:
+each making N sequential calls of S seconds to it (split into alternating rounds so that
+background load hits both alike). Prints a table:
 
 * dial-to-confirmed: median (and p90) ms from ``dial()`` to the CONFIRMED state;
 * CPU seconds per call-minute: the process's user+system CPU while calls were up, divided by
@@ -34,9 +35,8 @@ if str(ROOT) not in sys.path:
 
 def _engine_child(target: str, calls: int, seconds: float, rtp_port: int) -> dict[str, Any]:
     """The same loop as raw_pjsua2_call.py, through softphone.sip.engine.Engine."""
-    from softphone.sip.engine import Engine
-
     from softphone.settings import AccountSettings, CallSettings, SipSettings
+    from softphone.sip.engine import Engine
     from softphone.sip.events import CallState, CallStateChanged, SipEvent
 
     events: queue.Queue[tuple[float, SipEvent]] = queue.Queue()
@@ -98,6 +98,12 @@ def _run(argv: list[str], timeout: float) -> dict[str, Any]:
                        f"{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
 
 
+def _merge(total: dict[str, Any], part: dict[str, Any]) -> None:
+    total["setup_ms"] += part["setup_ms"]
+    for key in ("cpu_s", "talk_s", "calls", "failed"):
+        total[key] += part[key]
+
+
 def _summary(res: dict[str, Any]) -> dict[str, float]:
     setup = sorted(res["setup_ms"]) or [float("nan")]
     p90 = setup[min(len(setup) - 1, round(0.9 * (len(setup) - 1)))]
@@ -131,6 +137,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Engine vs raw pjsua2: call set-up time and CPU")
     ap.add_argument("--calls", type=int, default=20, help="calls per contender (default 20)")
     ap.add_argument("--seconds", type=float, default=3.0, help="talk time per call (default 3)")
+    ap.add_argument("--rounds", type=int, default=2,
+                    help="alternate raw/engine runs this many times (evens out background load)")
     ap.add_argument("--json", action="store_true", help="also print the raw figures as JSON")
     ap.add_argument("--child", choices=["engine"], help=argparse.SUPPRESS)
     ap.add_argument("--target", help=argparse.SUPPRESS)
@@ -144,17 +152,23 @@ def main(argv: list[str] | None = None) -> int:
     from tests.harness.ports import free_port
     from tests.harness.sip_peers import Baresip
 
+    rounds = max(1, min(args.rounds, args.calls))
+    per_round = [args.calls // rounds + (1 if i < args.calls % rounds else 0)
+                 for i in range(rounds)]
     timeout = 60.0 + args.calls * (args.seconds + 5.0)
+    raw: dict[str, Any] = {"setup_ms": [], "cpu_s": 0.0, "talk_s": 0.0, "calls": 0, "failed": 0}
+    eng: dict[str, Any] = {"setup_ms": [], "cpu_s": 0.0, "talk_s": 0.0, "calls": 0, "failed": 0}
     with Baresip(user="bench") as peer:
         print(f"peer: baresip auto-answer at {peer.uri}; {args.calls} calls of "
-              f"{args.seconds:g} s each per contender", flush=True)
-        raw = _run([sys.executable, "bench/raw_pjsua2_call.py", peer.uri,
-                    "--calls", str(args.calls), "--seconds", str(args.seconds),
-                    "--rtp-port", str(free_port(count=4))], timeout)
-        eng = _run([sys.executable, "bench/bench_engine.py", "--child", "engine",
-                    "--target", peer.uri, "--calls", str(args.calls),
-                    "--seconds", str(args.seconds), "--rtp-port", str(free_port(count=4))],
-                   timeout)
+              f"{args.seconds:g} s each per contender, in {rounds} alternating rounds",
+              flush=True)
+        for n in per_round:
+            common = ["--calls", str(n), "--seconds", str(args.seconds),
+                      "--rtp-port", str(free_port(count=4))]
+            _merge(raw, _run([sys.executable, "bench/raw_pjsua2_call.py", peer.uri, *common],
+                             timeout))
+            _merge(eng, _run([sys.executable, "bench/bench_engine.py", "--child", "engine",
+                              "--target", peer.uri, *common], timeout))
     print(_table(_summary(raw), _summary(eng)))
     if args.json:
         print(json.dumps({"raw": raw, "engine": eng}))
