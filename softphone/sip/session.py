@@ -22,6 +22,7 @@ from typing import Any
 
 import pjsua2 as pj
 
+from softphone.logs import register_secret
 from softphone.settings import AccountSettings, CallSettings, SipSettings
 from softphone.sip import events as ev
 from softphone.sip.accounts import (
@@ -38,6 +39,7 @@ from softphone.sip.media_api import NullAudioBackend
 from softphone.sip.pjlog import PythonLogWriter, pj_level_for
 from softphone.sip.pjlog import log as pjsip_log
 from softphone.sip.resolver import HostResolver
+from softphone.sip.uris import InvalidTarget
 
 log = logging.getLogger("softphone.sip")
 
@@ -284,20 +286,26 @@ class SipSession(CallOps):
         if not settings.enabled:
             self._emit_reg(state, ev.RegistrationState.UNREGISTERED, reason="disabled")
             return state
-        tid = self.transport_for(settings)
+        register_secret(settings.password)  # before PJSIP can log anything about it
         host = self.sip.listen_host
         media = MediaBinding(
             bound_address="" if host in ("", "0.0.0.0", "::") else host,
             rtp_port=self.sip.rtp_port,
         )
-        cfg = build_account_config(settings, tid, self.listen, media)
         account = EngineAccount(self, settings.name)
-        account.create(cfg, len(self.accounts) == 1)
+        try:
+            tid = self.transport_for(settings)
+            cfg = build_account_config(settings, tid, self.listen, media)
+            account.create(cfg, not any(s.account for s in self.accounts.values()))
+        except (pj.Error, SessionError, InvalidTarget) as exc:
+            # One bad account must not take the others (or the engine) down with it.
+            reason = pj_error_text(exc)
+            log.warning("account %s cannot be used: %s", settings.name, reason)
+            self._emit_reg(state, ev.RegistrationState.FAILED, reason=reason)
+            self.emit(ev.EngineError(at=time.time(), command="set_accounts",
+                                     message=f"Account {settings.name}: {reason}"))
+            return state
         state.account = account
-        if settings.password:
-            from softphone.logs import register_secret
-
-            register_secret(settings.password)
         if settings.is_lan:
             self._emit_reg(state, ev.RegistrationState.LAN)
         else:
@@ -325,6 +333,12 @@ class SipSession(CallOps):
         for settings in accounts:
             if settings.name not in self.accounts:
                 self._add_account(settings)
+        # Calls that match no account go to the default one: the first usable account.
+        for state in self.accounts.values():
+            if state.account is not None:
+                with contextlib.suppress(pj.Error):
+                    state.account.setDefault()
+                break
 
     def account_state(self, name: str) -> AccountState:
         state = self.accounts.get(name)
