@@ -301,7 +301,7 @@ def _contacts_import(args: argparse.Namespace, store: Store, profile: Path,
             "skipped": [{unit: s.source_row, "reason": s.reason, "text": s.text}
                         for s in skipped],
             "remarks": [{unit: w.source_row, "reason": w.reason, "text": w.text}
-                        for w in parsed.warnings],
+                        for w in report.remarks],
             "kept_in_notes": parsed.kept_columns,
         })
         return EXIT_OK if report.usable else EXIT_NOTHING
@@ -316,12 +316,13 @@ def _contacts_import(args: argparse.Namespace, store: Store, profile: Path,
           f"in the file)")
     print(f"  skipped: {len(skipped)}")
     for s in skipped:
-        where = f"{unit} {s.source_row}" if s.source_row else "file"
+        where = f"{unit} {s.source_row}: " if s.source_row else ""
         text = f"  [{s.text}]" if s.text else ""
-        print(f"    {where}: {s.reason}{text}")
-    if parsed.warnings:
-        print(f"  imported with remarks: {len(parsed.warnings)}")
-        for w in sorted(parsed.warnings, key=lambda w: w.source_row):
+        print(f"    {where}{s.reason}{text}")
+    remarks = report.remarks
+    if remarks:
+        print(f"  imported with remarks: {len(remarks)}")
+        for w in remarks:
             print(f"    {unit} {w.source_row}: {w.reason}")
     if parsed.kept_columns:
         print(f"  columns kept in the notes: {', '.join(parsed.kept_columns)}")

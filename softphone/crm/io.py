@@ -77,6 +77,13 @@ class ImportReport:
         return sorted([*self.parsed.skipped, *self.result.skipped], key=lambda s: s.source_row)
 
     @property
+    def remarks(self) -> list[SkippedRow]:
+        """Remarks about rows that were imported (not about rows skipped after all)."""
+        skipped = {s.source_row for s in self.skipped}
+        return sorted((w for w in self.parsed.warnings if w.source_row not in skipped),
+                      key=lambda w: w.source_row)
+
+    @property
     def usable(self) -> bool:
         return self.result.created + self.result.merged > 0
 
