@@ -417,6 +417,11 @@ class SipSession(CallOps):
         if state is None:
             return
         if 200 <= code < 300 and expiration > 0:
+            if not state.want_registered and state.account is not None:
+                # The server said yes after the user asked to unregister: undo it.
+                with contextlib.suppress(pj.Error):
+                    state.account.setRegistration(False)
+                return
             state.backoff.reset()
             self._emit_reg(state, ev.RegistrationState.REGISTERED, code=code, reason=reason,
                            expires=expiration)
