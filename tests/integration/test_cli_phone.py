@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
@@ -15,6 +16,7 @@ from typing import Any
 import pytest
 
 from softphone.commands.phone import EXIT_NOT_RUNNING, BadTarget, decode_dial_target
+from softphone.ipc import server_address
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="unix socket details")
 
@@ -52,6 +54,7 @@ def softphone(profile: Path, *argv: str, timeout: float = 60) -> subprocess.Comp
 
 class RunningApp:
     def __init__(self, profile: Path) -> None:
+        self.profile = profile
         self.proc = subprocess.Popen(
             [sys.executable, "-c", SERVER, str(profile)],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -83,6 +86,8 @@ class RunningApp:
         for pipe in (self.proc.stdout, self.proc.stderr):
             if pipe is not None:
                 pipe.close()
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(server_address(self.profile))  # a terminated server leaves its socket
 
 
 @pytest.fixture
