@@ -28,10 +28,12 @@ def phone(tmp_path: Path) -> Iterator[PhoneFactory]:
     made: list[EngineProcess] = []
 
     def make(user: str, *, calls: dict[str, Any] | None = None, tone_hz: float | None = None,
-             listen_port: int = 0, **account: Any) -> EngineProcess:
+             listen_port: int = 0, extra_accounts: tuple[dict[str, Any], ...] = (),
+             **account: Any) -> EngineProcess:
         config: dict[str, Any] = {
             "sip": {"listen_host": "127.0.0.1", "listen_port": listen_port, "rtp_port": 0},
-            "accounts": [{"name": "LAN", "address": f"sip:{user}@127.0.0.1", **account}],
+            "accounts": [{"name": "LAN", "address": f"sip:{user}@127.0.0.1", **account},
+                         *extra_accounts],
             "calls": calls or {},
             "recordings_dir": str(tmp_path / user / "recordings"),
             "log_level": "INFO",
@@ -459,3 +461,60 @@ def test_tls_verifies_the_server_certificate(phone: PhoneFactory, tmp_path: Path
         assert reached["code"] == 403, reached
     finally:
         server.close()
+
+
+class FailingRegistrar:
+    """A UDP "registrar" that answers every REGISTER with 503 Service Unavailable."""
+
+    def __init__(self) -> None:
+        import socket
+
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.requests = 0
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                data, peer = self.sock.recvfrom(65536)
+            except OSError:
+                return
+            self.requests += 1
+            lines = data.decode(errors="replace").split("\r\n")
+            keep = [ln for ln in lines[1:] if ln.split(":", 1)[0].strip().lower()
+                    in ("via", "from", "to", "call-id", "cseq")]
+            reply = "\r\n".join(["SIP/2.0 503 Service Unavailable", *keep,
+                                  "Content-Length: 0", "", ""])
+            self.sock.sendto(reply.encode(), peer)
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def test_registration_failures_never_block_the_phone(phone: PhoneFactory) -> None:
+    registrar = FailingRegistrar()
+    try:
+        alice = phone("alice", extra_accounts=(
+            {"name": "nodns", "address": "sip:alice@no-such-host.invalid",
+             "registrar": "sip:no-such-host.invalid", "password": "pw-nodns"},
+            {"name": "down", "address": "sip:alice@127.0.0.1",
+             "registrar": f"sip:127.0.0.1:{registrar.port}", "password": "pw-down"},
+        ))
+        bob = phone("bob")
+        unresolved = alice.wait_event("RegistrationChanged", account="nodns", state="failed")
+        assert "resolve" in unresolved["reason"] and unresolved["next_retry_in"] > 0
+        refused = alice.wait_event("RegistrationChanged", account="down", state="failed")
+        assert refused["code"] == 503 and refused["next_retry_in"] > 0
+        # the phone still works at once: a LAN call goes through
+        started = time.monotonic()
+        a_id = alice.command("dial", target=uri_of("bob", bob), account="LAN")
+        assert time.monotonic() - started < 1.0
+        bob.wait_event("IncomingCall")
+        state_of(alice, a_id, "early")
+        # unregistering stops the retries
+        alice.command("unregister", name="down")
+        alice.wait_event("RegistrationChanged", account="down", state="unregistered")
+    finally:
+        registrar.close()
