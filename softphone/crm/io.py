@@ -14,7 +14,7 @@ import os
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -122,28 +122,25 @@ def read_contacts(path: str | os.PathLike[str], *, format: str | None = None,
                       parsed.warnings, parsed.total_rows, parsed.delimiter, parsed.kept_columns)
 
 
-def _with_progress(records: list[ContactRecord], progress: Progress | None,
-                   every: int) -> Iterator[ContactRecord]:
-    total = len(records)
-    for i, record in enumerate(records, start=1):
-        yield record
-        if progress is not None and (i % every == 0 or i == total):
-            progress(i, total)
-
-
 def import_file(store: Store, path: str | os.PathLike[str], *, format: str | None = None,
                 encoding: str | None = None, progress: Progress | None = None,
-                progress_every: int = 1000, batch_size: int = 2000) -> ImportReport:
+                batch_size: int = 2000) -> ImportReport:
     """Read ``path`` and import it; duplicates are merged by the store, nothing is added twice.
 
-    Raises :class:`ImportFileError` for a file that cannot be read at all (nothing is written
-    then) and the store's errors for database trouble.
+    ``progress(done, total)`` is called with 0 first, then after each batch of ``batch_size``
+    records is written. Raises :class:`ImportFileError` for a file that cannot be read at all
+    (nothing is written then) and the store's errors for database trouble.
     """
     parsed = read_contacts(path, format=format, encoding=encoding)
+    total = len(parsed.records)
+    on_batch = None
     if progress is not None:
-        progress(0, len(parsed.records))
-    result = store.import_contacts(_with_progress(parsed.records, progress, progress_every),
-                                   batch_size=batch_size)
+        progress(0, total)
+
+        def on_batch(done: int) -> None:
+            progress(min(done, total), total)
+
+    result = store.import_contacts(parsed.records, progress=on_batch, batch_size=batch_size)
     result.total_rows = parsed.total_rows
     return ImportReport(parsed, result)
 

@@ -92,11 +92,12 @@ def test_large_import_reports_progress(store: Store, tmp_path: Path) -> None:
     path = tmp_path / "big.csv"
     records_to_csv(records, path)
     seen: list[tuple[int, int]] = []
-    report = import_file(store, path, progress=lambda done, total: seen.append((done, total)))
+    report = import_file(store, path, batch_size=1000,
+                         progress=lambda done, total: seen.append((done, total)))
     assert report.result.created == 5000
     assert seen[0] == (0, 5000) and seen[-1] == (5000, 5000)
     assert [d for d, _ in seen] == sorted(d for d, _ in seen)
-    assert len(seen) >= 5
+    assert [d for d, _ in seen] == [0, 1000, 2000, 3000, 4000, 5000]  # after each batch
 
 
 def _call_with_recording(store: Store, contact_id: int, when: datetime, recording: Path) -> int:
