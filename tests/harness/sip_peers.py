@@ -176,10 +176,13 @@ class Kamailio(_Peer):
 
     name = "kamailio"
 
-    def __init__(self, port: int | None = None, workdir: Path | None = None) -> None:
+    def __init__(self, port: int | None = None, workdir: Path | None = None, *,
+                 tls: bool = False) -> None:
         super().__init__(workdir)
         self.port = port or free_port()
         self.host = "127.0.0.1"
+        #: TLS listener port (needs the kamailio tls module and openssl), else None
+        self.tls_port: int | None = free_port() if tls else None
 
     @property
     def uri(self) -> str:
@@ -189,16 +192,42 @@ class Kamailio(_Peer):
     def aor(self, user: str) -> str:
         return f"sip:{user}@{self.host}:{self.port}"
 
+    @property
+    def tls_uri(self) -> str:
+        """``sip:127.0.0.1:TLSPORT;transport=tls``."""
+        if self.tls_port is None:
+            raise ValueError("this kamailio was started without tls=True")
+        return f"sip:{self.host}:{self.tls_port};transport=tls"
+
+    def _write_tls_files(self) -> Path:
+        key, cert = self.dir / "tls.key", self.dir / "tls.crt"
+        subprocess.run(
+            ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+             "-subj", f"/CN={self.host}", "-keyout", str(key), "-out", str(cert)],
+            check=True, capture_output=True, timeout=60,
+        )
+        tls_cfg = self.dir / "tls.cfg"
+        tls_cfg.write_text(_fill((DATA / "kamailio-tls.cfg").read_text(),
+                                 {"KEY": str(key), "CERT": str(cert)}))
+        return tls_cfg
+
     def _start(self) -> None:
         cfg = self.dir / "kamailio.cfg"
-        template = (DATA / "kamailio.cfg").read_text()
-        cfg.write_text(_fill(template, {"SIP_PORT": str(self.port)}))
+        values = {"SIP_PORT": str(self.port), "TLS_PORT": str(self.tls_port or 0),
+                  "TLS_CFG": ""}
+        defines: list[str] = []
+        if self.tls_port is not None:
+            values["TLS_CFG"] = str(self._write_tls_files())
+            defines = ["-A", "WITH_TLS"]
+        cfg.write_text(_fill((DATA / "kamailio.cfg").read_text(), values))
         self._popen([
             "kamailio", "-DD", "-E", "-f", str(cfg), "-Y", str(self.dir), "-w", str(self.dir),
-            "-P", str(self.dir / "kamailio.pid"), "-m", "32", "-M", "4",
+            "-P", str(self.dir / "kamailio.pid"), "-m", "32", "-M", "4", *defines,
         ])
         try:
             wait_until(self._answers, 10.0, f"kamailio to answer on port {self.port}")
+            if self.tls_port is not None:
+                wait_until(self._tls_listening, 10.0, f"kamailio TLS on port {self.tls_port}")
         except TimeoutError as e:
             raise self._fail(str(e)) from None
 
@@ -206,6 +235,14 @@ class Kamailio(_Peer):
         if not self.running():
             raise self._fail("exited while starting")
         return sip_options_ping(self.host, self.port) is not None
+
+    def _tls_listening(self) -> bool:
+        assert self.tls_port is not None
+        try:
+            socket.create_connection((self.host, self.tls_port), timeout=0.2).close()
+        except OSError:
+            return False
+        return True
 
     def saved(self, user: str) -> bool:
         """A REGISTER of ``user`` was accepted (and its contact saved) at least once."""
