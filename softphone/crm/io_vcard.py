@@ -100,6 +100,8 @@ def _logical_lines(text: str) -> list[tuple[int, str]]:
 
 
 def _split_unquoted(text: str, sep: str) -> list[str]:
+    if '"' not in text:
+        return text.split(sep)
     parts: list[str] = []
     buf: list[str] = []
     quoted = False
@@ -117,14 +119,16 @@ def _split_unquoted(text: str, sep: str) -> list[str]:
 
 
 def _parse_property(line: str, number: int) -> _Property | None:
-    colon = -1
-    quoted = False
-    for i, ch in enumerate(line):
-        if ch == '"':
-            quoted = not quoted
-        elif ch == ":" and not quoted:
-            colon = i
-            break
+    colon = line.find(":")
+    if colon > 0 and '"' in line[:colon]:  # a quoted parameter value may hold a colon
+        colon = -1
+        quoted = False
+        for i, ch in enumerate(line):
+            if ch == '"':
+                quoted = not quoted
+            elif ch == ":" and not quoted:
+                colon = i
+                break
     if colon <= 0:
         return None
     head, raw = line[:colon], line[colon + 1:]
@@ -169,6 +173,8 @@ def _unescape(text: str) -> str:
 
 
 def _split_escaped(text: str, sep: str) -> list[str]:
+    if "\\" not in text:
+        return text.split(sep)
     parts: list[str] = []
     buf: list[str] = []
     i = 0
