@@ -90,12 +90,18 @@ class CallMediaOps:
         self._wire_conference()
 
     def _wire_conference(self) -> None:
-        members: list[Any] = [self.calls[i].media for i in self.conference_ids
+        """Everyone hears everyone: each member's audio to the others (the local microphone
+        reaches every call through the audio backend), and into each member's recording."""
+        members = [self.calls[i] for i in sorted(self.conference_ids)
                    if i in self.calls and self.calls[i].media is not None]
         for a in members:
+            source: Any = a.media
             for b in members:
-                if a is not b:
-                    a.startTransmit(b)
+                if a is b:
+                    continue
+                source.startTransmit(b.media)
+                if b.recorder is not None:
+                    source.startTransmit(b.recorder)
 
     # --- recording -----------------------------------------------------------------------
     def start_recording(self, call_id: int, path: Path) -> None:
@@ -108,6 +114,8 @@ class CallMediaOps:
         record.recorder = recorder
         record.recording_path = path
         wire_recorder(record, self.audio.local_source())
+        if call_id in self.conference_ids:
+            self._wire_conference()
         self.publish(record)
 
     def stop_recording(self, call_id: int) -> None:

@@ -350,6 +350,8 @@ def test_local_conference_mixes_everyone(phone: PhoneFactory) -> None:
     mark = bob.mark()
     bob.command("conference", call_ids=[b_a, _b_c])
     state_of(bob, b_a, "confirmed", since=mark, held=False)
+    # bob's recording of his call with alice holds carol too
+    bob_path = Path(bob.command("start_recording", call_id=b_a))
     # alice now hears carol, through bob's mix
     path = Path(alice.command("start_recording", call_id=a_id))
     wait_until(lambda: path.exists() and path.stat().st_size > 44 + 48_000, 10.0,
@@ -358,6 +360,9 @@ def test_local_conference_mixes_everyone(phone: PhoneFactory) -> None:
     alice.wait_event("RecordingFinished", call_id=a_id)
     assert tone_share(path, 1400) > 0.05, "alice does not hear carol in the conference"
     assert tone_share(path, 600) > 0.05, "alice does not hear bob in the conference"
+    bob.wait_event("RecordingFinished", call_id=b_a)
+    for hz in (1000, 1400, 600):
+        assert tone_share(bob_path, hz) > 0.05, f"{hz} Hz missing from bob's recording"
 
 
 def test_quit_during_call_is_clean(phone: PhoneFactory) -> None:
