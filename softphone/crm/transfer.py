@@ -113,6 +113,8 @@ def copy_database(
                 log.info("copied %d rows of %s", copied, table.name)
             if dst.dialect.name == "postgresql":
                 _reset_sequences(dst, tables)
+            elif dst.dialect.name == "sqlite":
+                _rebuild_fts(dst)
             src_tx.rollback()
         source_counts = count_rows(source, metadata)
         target_counts = count_rows(target, metadata)
@@ -169,3 +171,16 @@ def _reset_sequences(dst: object, tables: list[Table]) -> None:
                  f'+ 1, false)'),
             {"s": sequence},
         )
+
+
+def _rebuild_fts(dst: object) -> None:
+    """Rebuild SQLite full-text indexes over copied tables (external-content FTS5 tables are
+    not necessarily filled by triggers: the store indexes new rows itself)."""
+    from sqlalchemy.engine import Connection
+
+    assert isinstance(dst, Connection)
+    rows = dst.execute(text(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE '%USING fts5%' "
+        "AND sql LIKE '%content=%'")).all()
+    for (name,) in rows:
+        dst.execute(text(f'INSERT INTO "{name}"("{name}") VALUES (\'rebuild\')'))
