@@ -45,10 +45,10 @@ class AppParts:
     own_engine: bool = True
 
 
-def _tr(text: str) -> str:
+def translate(context: str, text: str) -> str:
     from PySide6.QtCore import QCoreApplication
 
-    return QCoreApplication.translate("App", text)
+    return QCoreApplication.translate(context, text)
 
 
 def port_is_free(host: str, port: int) -> bool:
@@ -83,7 +83,8 @@ def choose_sip_settings(sip: SipSettings) -> tuple[SipSettings, str]:
     """The listen settings to use, and a notice when the configured port is taken."""
     if port_is_free(sip.listen_host, sip.listen_port):
         return sip, ""
-    notice = _tr("Port %1 is in use (is another softphone running?): using another port.")
+    notice = translate("App", "Port %1 is in use (is another softphone running?): "
+                              "using another port.")
     return dataclasses.replace(sip, listen_port=0), notice.replace("%1", str(sip.listen_port))
 
 
@@ -105,10 +106,10 @@ def create_engine(settings: Settings, profile: Path, bridge: Any, secrets: Any =
         engine.start(timeout=10.0)
     except Exception as exc:
         log.error("the SIP engine did not start: %s", exc)
-        notices.append(_tr("The phone could not start: %1").replace("%1", str(exc)))
+        notices.append(translate("App", "The phone could not start: %1").replace("%1", str(exc)))
         return None, notices
     if notice:
-        notices[-1] = notices[-1] + " " + _tr("Listening on %1.").replace(
+        notices[-1] = notices[-1] + " " + translate("App", "Listening on %1.").replace(
             "%1", engine.listen_address)
     return engine, notices
 
@@ -196,7 +197,8 @@ def apply_settings(parts: AppParts, settings: Settings, passwords: dict[str, str
             for name, password in passwords.items():
                 parts.secrets.set(name, password)
     except Exception as exc:
-        parts.window.show_message(_tr("Settings not saved: %1").replace("%1", str(exc)))
+        message = translate("App", "Settings not saved: %1")
+        parts.window.show_message(message.replace("%1", str(exc)))
         return
     old = parts.settings
     parts.settings = settings
@@ -213,7 +215,7 @@ def apply_settings(parts: AppParts, settings: Settings, passwords: dict[str, str
             parts.window.show_message(str(exc))
             return
     parts.window.dnd_action.setChecked(settings.calls.dnd)
-    parts.window.show_message(_tr("Settings saved"))
+    parts.window.show_message(translate("App", "Settings saved"))
 
 
 def handle_command(parts: AppParts, command: str, args: list[str]) -> str:
@@ -223,28 +225,31 @@ def handle_command(parts: AppParts, command: str, args: list[str]) -> str:
     window = parts.window
     if command == "dial":
         if not args:
-            raise CommandError(_tr("nothing to dial"))
+            raise CommandError(translate("App", "nothing to dial"))
         call_id = window.dial(args[0])
         if call_id is None:
-            raise CommandError(window.statusBar().currentMessage() or _tr("cannot dial"))
-        return _tr("calling %1").replace("%1", args[0])
+            raise CommandError(window.statusBar().currentMessage()
+                               or translate("App", "cannot dial"))
+        return translate("App", "calling %1").replace("%1", args[0])
     if command == "answer":
         ringing = window.phone.ringing()
         if not ringing:
-            raise CommandError(_tr("no incoming call"))
+            raise CommandError(translate("App", "no incoming call"))
         window.phone.answer(ringing[0].call_id)
-        return _tr("answered")
+        return translate("App", "answered")
     if command == "hangup":
         calls = parts.workflow.calls()
         if not calls:
-            raise CommandError(_tr("no call"))
+            raise CommandError(translate("App", "no call"))
         window.phone.hangup_current() if window.phone.current() else window.phone.hangup(
             calls[-1].call_id)
-        return _tr("hung up")
+        return translate("App", "hung up")
     if command == "dnd":
         on = bool(args) and args[0] == "on"
         window.dnd_action.setChecked(on)
-        return _tr("do not disturb is on") if on else _tr("do not disturb is off")
+        if on:
+            return translate("App", "do not disturb is on")
+        return translate("App", "do not disturb is off")
     if command in ("show", "activate", "raise"):
         window.bring_to_front()
         return ""
@@ -252,7 +257,7 @@ def handle_command(parts: AppParts, command: str, args: list[str]) -> str:
         from softphone.diagnostics import collect_diagnostics
 
         return collect_diagnostics(parts.profile, parts.settings, parts.engine)
-    raise CommandError(_tr("unknown command: %1").replace("%1", command))
+    raise CommandError(translate("App", "unknown command: %1").replace("%1", command))
 
 
 def start_instance_server(parts: AppParts) -> None:
@@ -264,7 +269,8 @@ def start_instance_server(parts: AppParts) -> None:
         parts.ipc = InstanceServer(parts.profile,
                                    lambda c, a: handle_command(parts, c, a))
     except AlreadyRunning:
-        parts.window.show_message(_tr("Another Softphone already runs for this profile."))
+        parts.window.show_message(
+            translate("App", "Another Softphone already runs for this profile."))
     except Exception as exc:
         log.warning("no instance server: %s", exc)
 

@@ -29,26 +29,26 @@ DTMF_KEYS = "123456789*0#"
 
 
 def state_text(call: CallInfo) -> str:
-    from softphone.ui.common import tr
+    from softphone.ui.common import translate
 
     if call.held:
-        return tr("CallPanel", "On hold")
+        return translate("CallPanel", "On hold")
     if call.remote_held:
-        return tr("CallPanel", "Held by the other side")
+        return translate("CallPanel", "Held by the other side")
     return {
-        CallState.CALLING: tr("CallPanel", "Calling…"),
-        CallState.INCOMING: tr("CallPanel", "Ringing (incoming)"),
-        CallState.EARLY: tr("CallPanel", "Ringing…") if call.direction == Direction.OUTGOING
-        else tr("CallPanel", "Ringing (incoming)"),
-        CallState.CONNECTING: tr("CallPanel", "Connecting…"),
-        CallState.CONFIRMED: tr("CallPanel", "Talking"),
-        CallState.DISCONNECTED: tr("CallPanel", "Ended"),
+        CallState.CALLING: translate("CallPanel", "Calling…"),
+        CallState.INCOMING: translate("CallPanel", "Ringing (incoming)"),
+        CallState.EARLY: translate("CallPanel", "Ringing…") if call.direction == Direction.OUTGOING
+        else translate("CallPanel", "Ringing (incoming)"),
+        CallState.CONNECTING: translate("CallPanel", "Connecting…"),
+        CallState.CONFIRMED: translate("CallPanel", "Talking"),
+        CallState.DISCONNECTED: translate("CallPanel", "Ended"),
     }.get(call.state, str(call.state))
 
 
 def context_text(call: CallInfo) -> str:
     """The last call's note, open tasks and deals of the other party, a few lines."""
-    from softphone.ui.common import local_time, tr
+    from softphone.ui.common import local_time, translate
 
     caller = call.caller
     if caller is None:
@@ -57,10 +57,10 @@ def context_text(call: CallInfo) -> str:
     last = caller.last_call
     if last is not None:
         note = last.wrapup.note.splitlines()[0] if last.wrapup and last.wrapup.note else ""
-        lines.append(tr("CallPanel", "Last call %1: %2").replace(
+        lines.append(translate("CallPanel", "Last call %1: %2").replace(
             "%1", local_time(last.started_at)).replace("%2", note or "—"))
-    lines += [tr("CallPanel", "Task: %1").replace("%1", t.title) for t in caller.tasks[:2]]
-    lines += [tr("CallPanel", "Deal: %1 (%2)").replace("%1", d.title).replace("%2", d.stage)
+    lines += [translate("CallPanel", "Task: %1").replace("%1", t.title) for t in caller.tasks[:2]]
+    lines += [translate("CallPanel", "Deal: %1 (%2)").replace("%1", d.title).replace("%2", d.stage)
               for d in caller.deals[:2]]
     return "\n".join(lines)
 

@@ -8,7 +8,7 @@ from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QLabel, QPushButton, QWidget
 
 
-def tr(context: str, text: str) -> str:
+def translate(context: str, text: str) -> str:
     return QCoreApplication.translate(context, text)
 
 
@@ -68,27 +68,27 @@ def local_time(at: datetime | None, with_date: bool = True) -> str:
 
 def outcome_text(outcome: str | None) -> str:
     names = {
-        "answered": tr("Outcome", "answered"),
-        "missed": tr("Outcome", "missed"),
-        "rejected": tr("Outcome", "declined"),
-        "busy": tr("Outcome", "busy"),
-        "no_answer": tr("Outcome", "no answer"),
-        "failed": tr("Outcome", "failed"),
-        "interrupted": tr("Outcome", "interrupted"),
+        "answered": translate("Outcome", "answered"),
+        "missed": translate("Outcome", "missed"),
+        "rejected": translate("Outcome", "declined"),
+        "busy": translate("Outcome", "busy"),
+        "no_answer": translate("Outcome", "no answer"),
+        "failed": translate("Outcome", "failed"),
+        "interrupted": translate("Outcome", "interrupted"),
     }
     return names.get(outcome or "", outcome or "")
 
 
 def matched_by_text(matched_by: str) -> str:
     names = {
-        "e164": tr("Match", "matched by the full number"),
-        "national": tr("Match", "matched by the national number"),
-        "suffix": tr("Match", "matched by the last digits of the number"),
-        "company": tr("Match", "a company number"),
-        "contact": tr("Match", "the contact you called"),
-        "withheld": tr("Match", "the number is withheld"),
-        "short": tr("Match", "a short or service number"),
-        "ignored": tr("Match", "on the ignore list"),
-        "none": tr("Match", "not in your contacts"),
+        "e164": translate("Match", "matched by the full number"),
+        "national": translate("Match", "matched by the national number"),
+        "suffix": translate("Match", "matched by the last digits of the number"),
+        "company": translate("Match", "a company number"),
+        "contact": translate("Match", "the contact you called"),
+        "withheld": translate("Match", "the number is withheld"),
+        "short": translate("Match", "a short or service number"),
+        "ignored": translate("Match", "on the ignore list"),
+        "none": translate("Match", "not in your contacts"),
     }
     return names.get(matched_by, matched_by)

@@ -12,7 +12,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal, Slot
 
 from softphone.sip.events import CallState, Direction
-from softphone.ui.common import tr
+from softphone.ui.common import translate
 from softphone.workflow import CallInfo, CallWorkflow
 
 log = logging.getLogger("softphone.ui")
@@ -33,7 +33,7 @@ class PhoneController(QObject):
     # --- helpers ------------------------------------------------------------------------------
     def _run(self, what: str, fn: Any, *args: Any) -> Any:
         if self.engine is None:
-            self.message.emit(tr("Phone", "The phone is not running."))
+            self.message.emit(translate("Phone", "The phone is not running."))
             return None
         try:
             return fn(*args)
@@ -41,14 +41,14 @@ class PhoneController(QObject):
             self.message.emit(str(exc))
         except Exception as exc:
             log.warning("%s failed: %s", what, exc)
-            self.message.emit(tr("Phone", "%1 failed: %2").replace("%1", what)
+            self.message.emit(translate("Phone", "%1 failed: %2").replace("%1", what)
                               .replace("%2", str(exc)))
         return None
 
     def _hold_others(self, keep: int | None) -> None:
         for c in self.workflow.calls():
             if c.call_id != keep and c.state == CallState.CONFIRMED and not c.held:
-                self._run(tr("Phone", "Hold"), self.engine.hold, c.call_id)
+                self._run(translate("Phone", "Hold"), self.engine.hold, c.call_id)
 
     def current(self) -> CallInfo | None:
         calls = self.workflow.calls()
@@ -73,7 +73,7 @@ class PhoneController(QObject):
         if not target:
             return None
         if self.engine is None:
-            self.message.emit(tr("Phone", "The phone is not running."))
+            self.message.emit(translate("Phone", "The phone is not running."))
             return None
         self._hold_others(None)
         try:
@@ -82,7 +82,7 @@ class PhoneController(QObject):
             self.message.emit(str(exc))
             return None
         except Exception as exc:
-            self.message.emit(tr("Phone", "Cannot call: %1").replace("%1", str(exc)))
+            self.message.emit(translate("Phone", "Cannot call: %1").replace("%1", str(exc)))
             return None
         self._set_current(call_id)
         return call_id
@@ -90,7 +90,7 @@ class PhoneController(QObject):
     @Slot(int)
     def answer(self, call_id: int) -> None:
         self._hold_others(call_id)
-        self._run(tr("Phone", "Answer"), self.workflow.answer, call_id)
+        self._run(translate("Phone", "Answer"), self.workflow.answer, call_id)
         self._set_current(call_id)
 
     def answer_ringing(self) -> None:
@@ -100,7 +100,7 @@ class PhoneController(QObject):
 
     @Slot(int)
     def decline(self, call_id: int) -> None:
-        self._run(tr("Phone", "Decline"), self.workflow.reject, call_id, 486)
+        self._run(translate("Phone", "Decline"), self.workflow.reject, call_id, 486)
 
     def decline_ringing(self) -> None:
         ringing = self.ringing()
@@ -109,7 +109,7 @@ class PhoneController(QObject):
 
     @Slot(int)
     def hangup(self, call_id: int) -> None:
-        self._run(tr("Phone", "Hang up"), self.workflow.hangup, call_id)
+        self._run(translate("Phone", "Hang up"), self.workflow.hangup, call_id)
 
     def hangup_current(self) -> None:
         c = self.current()
@@ -118,44 +118,46 @@ class PhoneController(QObject):
 
     @Slot(int, bool)
     def hold(self, call_id: int, on: bool) -> None:
-        self._run(tr("Phone", "Hold"), self.engine.hold if on else self.engine.resume, call_id)
+        command = self.engine.hold if on else self.engine.resume
+        self._run(translate("Phone", "Hold"), command, call_id)
 
     @Slot(bool)
     def mute(self, on: bool) -> None:
-        self._run(tr("Phone", "Mute"), self.engine.set_mute, on)
+        self._run(translate("Phone", "Mute"), self.engine.set_mute, on)
 
     @Slot(int, str)
     def dtmf(self, call_id: int, digits: str) -> None:
-        self._run(tr("Phone", "Keypad"), self.engine.send_dtmf, call_id, digits)
+        self._run(translate("Phone", "Keypad"), self.engine.send_dtmf, call_id, digits)
 
     @Slot(int, str)
     def transfer(self, call_id: int, target: str) -> None:
-        if self._run(tr("Phone", "Transfer"), self.engine.transfer, call_id, target) is None:
-            self.message.emit(tr("Phone", "Transferring to %1…").replace("%1", target))
+        if self._run(translate("Phone", "Transfer"), self.engine.transfer, call_id, target) is None:
+            self.message.emit(translate("Phone", "Transferring to %1…").replace("%1", target))
 
     @Slot(int, str, int)
     def consult(self, call_id: int, target: str, contact_id: int) -> None:
-        self._run(tr("Phone", "Hold"), self.engine.hold, call_id)
+        self._run(translate("Phone", "Hold"), self.engine.hold, call_id)
         new = self.dial(target, contact_id if contact_id >= 0 else None)
         if new is not None:
             self.consults[new] = call_id
 
     @Slot(int, int)
     def complete_transfer(self, call_id: int, consult_id: int) -> None:
-        self._run(tr("Phone", "Transfer"), self.engine.attended_transfer, call_id, consult_id)
+        self._run(translate("Phone", "Transfer"), self.engine.attended_transfer, call_id,
+                  consult_id)
         self.consults.pop(consult_id, None)
 
     @Slot(list)
     def conference(self, call_ids: list[int]) -> None:
         if len(call_ids) > 1:
-            self._run(tr("Phone", "Conference"), self.engine.conference, call_ids)
+            self._run(translate("Phone", "Conference"), self.engine.conference, call_ids)
 
     @Slot(int, bool)
     def record(self, call_id: int, on: bool) -> None:
         if on:
-            self._run(tr("Phone", "Recording"), self.engine.start_recording, call_id)
+            self._run(translate("Phone", "Recording"), self.engine.start_recording, call_id)
         else:
-            self._run(tr("Phone", "Recording"), self.engine.stop_recording, call_id)
+            self._run(translate("Phone", "Recording"), self.engine.stop_recording, call_id)
 
     @Slot(int)
     def switch_to(self, call_id: int) -> None:
@@ -165,9 +167,9 @@ class PhoneController(QObject):
             return
         self._hold_others(call_id)
         if target.direction == Direction.INCOMING and target.answered_at is None:
-            self._run(tr("Phone", "Answer"), self.workflow.answer, call_id)
+            self._run(translate("Phone", "Answer"), self.workflow.answer, call_id)
         elif target.held:
-            self._run(tr("Phone", "Resume"), self.engine.resume, call_id)
+            self._run(translate("Phone", "Resume"), self.engine.resume, call_id)
         self._set_current(call_id)
 
     def hangup_and_answer(self, call_id: int) -> None:
@@ -175,14 +177,14 @@ class PhoneController(QObject):
         for c in self.workflow.calls():
             if c.call_id != call_id and c.answered_at is not None:
                 self.hangup(c.call_id)
-        self._run(tr("Phone", "Answer"), self.workflow.answer, call_id)
+        self._run(translate("Phone", "Answer"), self.workflow.answer, call_id)
         self._set_current(call_id)
 
     def set_output_device(self, name: str, settings_audio: Any) -> None:
         if self.engine is None:
             return
         audio = self.engine.audio
-        self._run(tr("Phone", "Sound device"), self.engine.run_on_sip_thread,
+        self._run(translate("Phone", "Sound device"), self.engine.run_on_sip_thread,
                   lambda: audio.set_devices(settings_audio.input, name or None,
                                             settings_audio.ringer))
 

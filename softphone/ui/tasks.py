@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -18,7 +18,9 @@ from PySide6.QtWidgets import (
 
 from softphone.ui.common import button, local_time, plain_label
 
-KIND_NAMES = {"call_back": "Call back", "meeting": "Meeting", "todo": "To-do"}
+KIND_NAMES = {"call_back": QT_TRANSLATE_NOOP("TasksView", "Call back"),
+              "meeting": QT_TRANSLATE_NOOP("TasksView", "Meeting"),
+              "todo": QT_TRANSLATE_NOOP("TasksView", "To-do")}
 
 
 def end_of_today() -> datetime:

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from softphone.ui.common import local_time, plain_label, tr
+from softphone.ui.common import local_time, plain_label, translate
 
 
 class TodayPage(QWidget):
@@ -87,12 +87,12 @@ def show_reminder(parent: QWidget, task: Any, on_call: Any) -> QMessageBox:
     box = QMessageBox(parent)
     box.setWindowModality(Qt.WindowModality.NonModal)
     box.setTextFormat(Qt.TextFormat.PlainText)
-    box.setWindowTitle(tr("Reminder", "Task due"))
+    box.setWindowTitle(translate("Reminder", "Task due"))
     box.setText(f"{task.title}\n{task.number or ''}".strip())
     call = None
     if task.number:
-        call = box.addButton(tr("Reminder", "Call now"), QMessageBox.ButtonRole.AcceptRole)
-    box.addButton(tr("Reminder", "Later"), QMessageBox.ButtonRole.RejectRole)
+        call = box.addButton(translate("Reminder", "Call now"), QMessageBox.ButtonRole.AcceptRole)
+    box.addButton(translate("Reminder", "Later"), QMessageBox.ButtonRole.RejectRole)
 
     def done(_result: int) -> None:
         if call is not None and box.clickedButton() is call:

@@ -8,7 +8,7 @@ from PySide6.QtCore import QObject, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QAction, QColor, QIcon, QPainter, QPainterPath, QPixmap
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon, QWidget
 
-from softphone.ui.common import tr
+from softphone.ui.common import translate
 
 STATUS_COLORS = {"ok": "#2e7d32", "dnd": "#c62828", "failed": "#9e9e9e", "ringing": "#f9a825"}
 
@@ -77,11 +77,11 @@ class Tray(QObject):
         super().__init__(parent)
         self.icon = QSystemTrayIcon(status_icon("ok"), parent)
         menu = QMenu(parent)
-        show = menu.addAction(tr("Tray", "Show Softphone"))
+        show = menu.addAction(translate("Tray", "Show Softphone"))
         show.triggered.connect(self.show_requested)
         menu.addAction(dnd_action)
         menu.addSeparator()
-        quit_action = menu.addAction(tr("Tray", "Quit"))
+        quit_action = menu.addAction(translate("Tray", "Quit"))
         quit_action.triggered.connect(self.quit_requested)
         self.menu = menu
         self.icon.setContextMenu(menu)

@@ -257,9 +257,9 @@ class WrapupPanel(QWidget):
         self.closed.emit()
 
 def summary_text(direction: str, number: str, talk_seconds: int | None, outcome: str) -> str:
-    from softphone.ui.common import tr
+    from softphone.ui.common import translate
 
-    way = tr("Wrapup", "Incoming") if direction == "in" else tr("Wrapup", "Outgoing")
+    way = translate("Wrapup", "Incoming") if direction == "in" else translate("Wrapup", "Outgoing")
     parts = [way, number, outcome_text(outcome)]
     if talk_seconds:
         parts.append(duration(talk_seconds))
