@@ -6,10 +6,12 @@ build/installer-test is reused by the next run). Deselect with ``-m "not install
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -18,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from softphone import __version__
+from softphone.ipc import request, server_address
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILD = ROOT / "build" / "installer-test"
@@ -177,3 +180,45 @@ def test_deb_contents_and_desktop_integration(built: Built, tmp_path: Path) -> N
     result = run(root / "opt/softphone/softphone", "--version",
                  env=no_python_env(tmp_path / "p", tmp_path))
     assert result.stdout.strip() == f"softphone {__version__}", result.stderr
+
+
+@pytest.mark.timeout(300)
+def test_frozen_app_dials_a_link_and_takes_the_next_one_over_ipc(
+    built: Built, tmp_path: Path
+) -> None:
+    """The whole frozen app (window offscreen, engine, database, instance server)."""
+    profile = tmp_path / "profile"
+    profile.mkdir()
+    (profile / "softphone.toml").write_text('[sip]\nlisten = "127.0.0.1:0"\n', "utf-8")
+    env = no_python_env(profile, tmp_path)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as callee:
+        callee.bind(("127.0.0.1", 0))
+        callee.settimeout(60)
+        port = callee.getsockname()[1]
+
+        def next_invite(skip: set[str]) -> str:
+            while True:
+                data, _ = callee.recvfrom(65535)
+                m = re.match(rb"INVITE (\S+) SIP/2\.0", data)
+                if m and m.group(1).decode() not in skip:
+                    return m.group(1).decode()
+
+        app = subprocess.Popen([str(built.exe), f"sip:bob@127.0.0.1:{port}"], env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            bob = f"sip:bob@127.0.0.1:{port}"
+            assert next_invite(set()) == bob
+            assert request(profile, "ping") is not None
+            second = run(built.exe, f"callto:carol@127.0.0.1:{port}", env=env)
+            assert second.returncode == 0, second.stderr
+            assert next_invite({bob}) == f"sip:carol@127.0.0.1:{port}"
+            assert app.poll() is None
+        finally:
+            app.terminate()
+            try:
+                app.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                app.kill()
+                app.wait()
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(server_address(profile))
