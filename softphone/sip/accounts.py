@@ -96,7 +96,8 @@ def build_account_config(
         cfg.sipConfig.proxies.append(proxy_uri(settings.outbound_proxy, settings.transport))
     cfg.sipConfig.transportId = transport_id
     if media.bound_address:
-        cfg.mediaConfig.transportConfig.boundAddress = media.bound_address
+        # (IPv6 media is not possible: the wheel's pjsua asserts ipv6_media_use disabled.)
+        cfg.mediaConfig.transportConfig.boundAddress = media.bound_address.strip("[]")
     cfg.mediaConfig.transportConfig.port = media.rtp_port
     # Two dozen calls is plenty; a bounded range keeps the firewall story simple.
     cfg.mediaConfig.transportConfig.portRange = 200

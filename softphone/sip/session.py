@@ -176,15 +176,21 @@ class SipSession(CallOps):
         if kind == "tls":
             tcfg.tlsConfig.verifyServer = verify_server
             tcfg.tlsConfig.method = pj.PJSIP_TLSV1_2_METHOD
+        transport_type = _TRANSPORT_KINDS[kind]
+        if ":" in host:  # an IPv6 listen address needs the IPv6 flavour of each transport
+            transport_type |= pj.PJSIP_TRANSPORT_IPV6
         try:
-            tid = int(self.ep.transportCreate(_TRANSPORT_KINDS[kind], tcfg))
+            tid = int(self.ep.transportCreate(transport_type, tcfg))
         except pj.Error as exc:
             raise SessionError(
                 f"cannot listen for SIP ({kind.upper()}) on {host}:{port}: {pj_error_text(exc)}"
             ) from None
         info = self.ep.transportGetInfo(tid)
-        local = str(info.localName)
-        bound_port = int(local.rsplit(":", 1)[1])
+        bound_host, bound_port_text = str(info.localName).rsplit(":", 1)
+        if ":" in bound_host and not bound_host.startswith("["):
+            bound_host = f"[{bound_host}]"  # an IPv6 address in a URI needs brackets
+        bound_port = int(bound_port_text)
+        local = f"{bound_host}:{bound_port}"
         if kind == "tls":
             self.tls_transports[verify_server] = tid
         else:
