@@ -328,3 +328,30 @@ def test_encoding_and_format_options(capsys: pytest.CaptureFixture[str], profile
     code, _, err = run(capsys, "contacts", "import", str(tmp_path / "missing.csv"),
                        "--profile", p)
     assert code == 1 and "no such file" in err
+
+
+def test_lookup_company_number_and_withheld(capsys: pytest.CaptureFixture[str],
+                                            profile_dir: Path, tmp_path: Path) -> None:
+    p = str(make_profile(profile_dir))
+    office = tmp_path / "office.csv"
+    office.write_text("ФИО;Компания;Телефон;Мобильный\n"
+                      "Анна;ООО Ромашка;8 495 111-22-33;+7 916 100 00 01\n"
+                      "Борис;ООО Ромашка;;+7 916 100 00 02\n", encoding="utf-8")
+    assert run(capsys, "contacts", "import", str(office), "--profile", p)[0] == 0
+    store = Store.open(None, profile_dir, "RU")
+    boris = store.lookup("+79161000002").contact
+    assert boris is not None
+    store.update_contact(boris.id, phones=[("+7 916 100 00 02", "mobile"),
+                                           ("8 495 111-22-33", "work")])
+    store.close()
+    code, out, _ = run(capsys, "contacts", "lookup", "+74951112233", "--json", "--profile", p)
+    assert code == 0
+    assert json.loads(out) == {"contact": None, "matched_by": "company",
+                               "number": "+74951112233"}
+    code, out, _ = run(capsys, "contacts", "lookup", "+74951112233", "--profile", p)
+    assert code == 0
+    assert out.splitlines()[0].startswith("ООО Ромашка")
+    assert "Анна" in out and "Борис" in out
+    code, out, _ = run(capsys, "contacts", "lookup", "anonymous", "--json", "--profile", p)
+    assert code == 1
+    assert json.loads(out) == {"contact": None, "matched_by": "withheld", "number": None}

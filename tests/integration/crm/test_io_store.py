@@ -148,3 +148,23 @@ def test_export_person_and_erase(store: Store, profile_dir: Path, tmp_path: Path
     with pytest.raises(NotFoundError):
         export_person(store, person.id, tmp_path / "gone.json")
     assert not (tmp_path / "gone.json").exists()
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "store.import_contacts merges records by any shared number, so colleagues listed with "
+    "the same office number become one contact and the second name is lost; it should merge "
+    "only when the names agree (or one is missing) and otherwise attach the shared number to "
+    "both (lookup then answers with the company)"))
+def test_colleagues_sharing_an_office_number_stay_two_contacts(store: Store,
+                                                               tmp_path: Path) -> None:
+    path = tmp_path / "office.csv"
+    path.write_text("ФИО;Компания;Телефон;Мобильный\n"
+                    "Анна Смирнова;ООО Ромашка;8 495 111-22-33;+7 916 100 00 01\n"
+                    "Борис Орлов;ООО Ромашка;8 495 111-22-33;+7 916 100 00 02\n"
+                    "Смирнова А.;ООО Ромашка;+7 (495) 111-22-33;+7 916 100 00 01\n",
+                    encoding="utf-8")
+    report = import_file(store, path)
+    assert (report.result.created, report.result.merged) == (2, 1)
+    boris = store.lookup("+79161000002").contact
+    assert boris is not None and boris.name == "Борис Орлов"
+    assert store.lookup("+74951112233").matched_by == "company"
