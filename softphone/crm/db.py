@@ -58,9 +58,11 @@ def _install_sqlite_pragmas(engine: Engine, busy_timeout_ms: int, database: str)
         try:
             cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
             cursor.execute("PRAGMA foreign_keys = ON")
+            cursor.execute("PRAGMA cache_size = -32768")  # 32 MiB per connection
             if not in_memory:
                 cursor.execute("PRAGMA journal_mode = WAL")
                 cursor.execute("PRAGMA synchronous = NORMAL")
+                cursor.execute("PRAGMA mmap_size = 268435456")
         finally:
             cursor.close()
 

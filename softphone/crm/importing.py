@@ -111,14 +111,14 @@ def _import_batch(
         for e164, cid in s.execute(
             select(Phone.e164, Phone.contact_id).where(Phone.e164.in_(chunk))
         ):
-            known.setdefault(e164, cid)
+            known.setdefault(e164 or "", cid)
     for chunk in _chunks(sorted(nationals), 500):
         for national, cid in s.execute(
             select(Phone.national, Phone.contact_id).where(
                 and_(Phone.e164.is_(None), Phone.national.in_(chunk))
             )
         ):
-            known.setdefault(national, cid)
+            known.setdefault(national or "", cid)
 
     groups: list[_Group] = []
     by_key: dict[str, _Group] = {}
@@ -154,7 +154,7 @@ def _import_batch(
             group.do_not_call = group.do_not_call or record.do_not_call
         _add_unique(group.emails, record.emails)
         _add_unique(group.tags, record.tags)
-        have = {n.key for _, _, n in group.phones}
+        have = {n.key for _, _, n in group.phones} if group.phones else set()
         for raw, label, number in phones:
             if number.key not in have:
                 group.phones.append((raw, label, number))
@@ -180,6 +180,7 @@ def _import_batch(
             for g in new
         ]
         ids = _insert_returning_ids(s, Contact, rows)
+        store._index_new_contacts(s, min(ids), max(ids))
         phone_rows = []
         for g, cid in zip(new, ids, strict=True):
             g.existing_id = cid
@@ -187,7 +188,7 @@ def _import_batch(
                 phone_rows.append(_phone_row(cid, i, raw, label, number))
                 known[number.key or ""] = cid
         if phone_rows:
-            s.connection().execute(insert(Phone.__table__), phone_rows)
+            _executemany(s, Phone, phone_rows)
     new_ids = {id(g) for g in new}
     for g in groups:
         if id(g) not in new_ids and g.existing_id is not None:
@@ -281,8 +282,26 @@ def _insert_returning_ids(s: Session, model: Any, rows: list[dict[str, Any]]) ->
     ids = list(range(first, first + len(rows)))
     for row, new_id in zip(rows, ids, strict=True):
         row["id"] = new_id
-    s.connection().execute(insert(model.__table__), rows)
+    _executemany(s, model, rows)
     return ids
+
+
+def _executemany(s: Session, model: Any, rows: list[dict[str, Any]]) -> None:
+    """One DBAPI executemany, values converted by the columns' own SQLAlchemy types."""
+    conn = s.connection()
+    if conn.dialect.name != "sqlite":
+        conn.execute(insert(model), rows)
+        return
+    table = model.__table__
+    names = list(rows[0])
+    processors = [table.c[name].type.bind_processor(conn.dialect) for name in names]
+    sql = (f"INSERT INTO {table.name} ({', '.join(names)}) "
+           f"VALUES ({', '.join('?' for _ in names)})")
+    params = [
+        tuple(p(row[n]) if p else row[n] for n, p in zip(names, processors, strict=True))
+        for row in rows
+    ]
+    conn.exec_driver_sql(sql, params)
 
 
 def _chunks(items: list[str], size: int) -> Iterator[list[str]]:

@@ -251,22 +251,38 @@ class Store(CallLogMixin):
         if not name:
             raise ValueError("a contact needs a name")
         phone_rows = self._phone_rows(phones)
+        emails_list, tags_list = _clean_list(emails), _clean_list(tags)
         now = utcnow()
         with self._session() as s:
+            company_id = self._company_id(s, company)
             contact = Contact(
-                name=name, name_fold=fold(name), company_id=self._company_id(s, company),
-                position=position or None, emails=_clean_list(emails), tags=_clean_list(tags),
-                notes=notes or "", do_not_call=bool(do_not_call), search_fold="",
+                name=name, name_fold=fold(name), company_id=company_id,
+                position=position or None, emails=emails_list, tags=tags_list,
+                notes=notes or "", do_not_call=bool(do_not_call),
+                search_fold=search_text(
+                    name, company if company_id else None, position, emails_list,
+                    [(raw, n.e164, n.national) for raw, _, _, n in phone_rows], tags_list,
+                ),
                 created_at=now, updated_at=now, version=1,
             )
             s.add(contact)
             s.flush()
+            self._index_new_contacts(s, contact.id, contact.id)
             for i, (raw, label, primary, number) in enumerate(phone_rows):
                 s.add(self._phone(contact.id, i, raw, label, primary, number))
             s.flush()
-            self._refresh_search(s, contact)
-            s.flush()
             return contact_view(s, contact)
+
+    def _index_new_contacts(self, s: Session, first_id: int, last_id: int) -> None:
+        """Add new contacts to the SQLite full-text index (see migration 0002)."""
+        if self.dialect == "sqlite":
+            s.execute(
+                text(
+                    "INSERT INTO contact_fts(rowid, search_fold) SELECT id, search_fold "
+                    "FROM contacts WHERE id BETWEEN :a AND :b"
+                ),
+                {"a": first_id, "b": last_id},
+            )
 
     def update_contact(
         self, contact_id: int, *, expected_version: int | None = None, **fields: Any

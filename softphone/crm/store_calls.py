@@ -471,12 +471,13 @@ class CallLogMixin:
         author: str | None = None,
     ) -> WrapupView:
         """Create or replace the call's wrap-up (cheap: called on every keystroke)."""
+        now = utcnow()
         args = {"call_id": call_row_id, "outcome": outcome, "reason": reason or "",
-                "note": note or "", "author": author or self.agent, "updated_at": utcnow()}
+                "note": note or "", "author": author or self.agent, "updated_at": now}
         view = self._write("save_wrapup", args)
         if view is None:
             return WrapupView(call_row_id, outcome, reason or "", note or "",
-                              author or self.agent, args["updated_at"])
+                              author or self.agent, now)
         return view  # type: ignore[no-any-return]
 
     def _do_save_wrapup(

@@ -231,3 +231,13 @@ def test_empty_statistics(store: Store) -> None:
     s = store.statistics(since=T0, until=T0 + timedelta(days=1))
     assert s.calls == 0 and s.missed_rate == 0.0 and s.avg_time_to_callback_seconds is None
     assert s.top_contacts == [] and s.busiest_hours == []
+
+
+def test_statistics_ranges_that_do_not_start_on_a_full_hour(store: Store) -> None:
+    for minute in (5, 25, 35, 55):
+        _call(store, "in", "+74951234567", T0 + timedelta(minutes=minute))
+    _call(store, "in", "+74951234567", T0 + timedelta(hours=1, minutes=5))
+    since = T0 + timedelta(minutes=30)
+    assert store.statistics(since=since, until=since + timedelta(hours=1)).calls == 3
+    assert store.statistics(since=T0, until=since).calls == 2
+    assert store.statistics(since=since, until=since + timedelta(minutes=10)).calls == 1

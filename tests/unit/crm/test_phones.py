@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import phonenumbers
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from softphone.crm.phones import can_match_stranger, normalize, suffix_keys
+from softphone.crm.phones import _parse_fast, can_match_stranger, normalize, suffix_keys
 
 MOSCOW = "+74951234567"
 
@@ -159,3 +160,51 @@ def test_property_up_to_four_digits_are_never_full_numbers(digits: str, sep: str
     number = normalize(sep.join(digits), "RU")
     assert number.kind in ("short", "extension", "invalid")
     assert not can_match_stranger(number)
+
+
+REGIONS = sorted(phonenumbers.SUPPORTED_REGIONS)
+
+
+def _same(a: phonenumbers.PhoneNumber | None, b: phonenumbers.PhoneNumber | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    return (
+        a.country_code == b.country_code
+        and a.national_number == b.national_number
+        and bool(a.italian_leading_zero) == bool(b.italian_leading_zero)
+        and (a.number_of_leading_zeros or 1) == (b.number_of_leading_zeros or 1)
+    )
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.sampled_from(REGIONS), st.text(alphabet="0123456789", min_size=5, max_size=17),
+       st.booleans())
+def test_property_fast_parser_agrees_with_phonenumbers(region: str, digits: str,
+                                                       plus: bool) -> None:
+    fast = _parse_fast(digits, plus, region)
+    if fast is None:
+        return  # the full parser is used
+    try:
+        full = phonenumbers.parse(("+" if plus else "") + digits, region)
+    except phonenumbers.NumberParseException:
+        full = None
+    assert _same(fast, full), (region, digits, plus, fast, full)
+
+
+@pytest.mark.parametrize("region", ["RU", "US", "GB", "DE", "IT", "FR", "BR", "AR", "MX", "IN"])
+def test_fast_parser_agrees_on_realistic_numbers(region: str) -> None:
+    import random
+
+    rnd = random.Random(region)
+    example = phonenumbers.example_number(region)
+    assert example is not None
+    nsn = phonenumbers.national_significant_number(example)
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    trunk = (metadata.national_prefix if metadata else None) or ""
+    for _ in range(300):
+        digits = nsn[:3] + "".join(rnd.choice("0123456789") for _ in nsn[3:])
+        for text, plus in ((digits, False), (trunk + digits, False),
+                           (str(example.country_code) + digits, True)):
+            fast = _parse_fast(text, plus, region)
+            if fast is not None:
+                assert _same(fast, phonenumbers.parse(("+" if plus else "") + text, region))
