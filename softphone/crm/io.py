@@ -79,7 +79,7 @@ class ImportReport:
     @property
     def remarks(self) -> list[SkippedRow]:
         """Remarks about rows that were imported (not about rows skipped after all)."""
-        skipped = {s.source_row for s in self.skipped}
+        skipped = {s.source_row for s in self.skipped if s.source_row}
         return sorted((w for w in self.parsed.warnings if w.source_row not in skipped),
                       key=lambda w: w.source_row)
 

@@ -181,8 +181,60 @@ def map_header(header: list[str]) -> _Columns:
 @dataclass
 class CsvLayout:
     delimiter: str
-    header_row: int  # 1-based
+    header_row: int  # 1-based; 0 (or 1 after "sep=") when there is no header row
     columns: _Columns
+    guessed: bool = False  # no header: the columns were recognised by their content
+
+
+_PHONE_LIKE = re.compile(r"\+?[\d\s()\-.]*\d[\d\s()\-.]*")
+
+
+def _column_kind(values: list[str]) -> str | None:
+    if not values:
+        return None
+    n = len(values)
+    if sum(1 for v in values if _PHONE_LIKE.fullmatch(v) and
+           sum(ch.isdigit() for ch in v) >= 7) >= 0.6 * n:
+        return "phone"
+    if sum(1 for v in values if _EMAIL.fullmatch(v)) >= 0.6 * n:
+        return "email"
+    if sum(1 for v in values if not any(ch.isdigit() for ch in v) and
+           any(ch.isalpha() for ch in v)) >= 0.6 * n:
+        return "text"
+    return None
+
+
+def _guess_headerless(sample: str, start: int,
+                      delimiters: tuple[str, ...]) -> CsvLayout | None:
+    """A file without a header row: find the phone (and e-mail, name) columns by content."""
+    best: tuple[tuple[int, int], CsvLayout] | None = None
+    for delim in delimiters:
+        rows = [r for r in csv.reader(io.StringIO(sample, newline=""), delimiter=delim)
+                if any(c.strip() for c in r)][:50]
+        if not rows:
+            continue
+        width = max(len(r) for r in rows)
+        kinds = [_column_kind([r[i].strip() for r in rows if i < len(r) and r[i].strip()])
+                 for i in range(width)]
+        if "phone" not in kinds:
+            continue
+        header: list[str] = []
+        named = False
+        for i, kind in enumerate(kinds):
+            if kind == "phone":
+                header.append("Phone")
+            elif kind == "email":
+                header.append("E-mail")
+            elif kind == "text" and not named:
+                header.append("Name")
+                named = True
+            else:
+                header.append(f"Column {i + 1}")
+        consistent = sum(1 for r in rows if len(r) == width)
+        score = (kinds.count("phone") + kinds.count("email") + int(named), consistent)
+        if best is None or score > best[0]:
+            best = (score, CsvLayout(delim, start, map_header(header), guessed=True))
+    return best[1] if best else None
 
 
 def _lines(text: str) -> list[str]:
@@ -218,6 +270,9 @@ def sniff(text: str, path: Path) -> CsvLayout:
         first = next((ln for ln in lines[start:] if ln.strip()), "")
         if not first:
             raise ImportFileError(f"{path}: the file is empty")
+        guessed = _guess_headerless(sample, start, forced)
+        if guessed is not None:
+            return guessed
         raise ImportFileError(
             f"{path}: no header row with known columns was found (first line: "
             f"{shorten(first)!r}); the first row must name the columns, e.g. Name;Phone;E-mail "
@@ -257,6 +312,11 @@ def parse_csv(text: str, path: Path) -> CsvParse:
     skipped: list[SkippedRow] = []
     warnings: list[SkippedRow] = []
     lines = _lines(text)
+    if layout.guessed:
+        what = ", ".join(f"{i + 1}: {h.lower()}" for i, h in enumerate(cols.header)
+                         if not h.startswith("Column"))
+        warnings.append(SkippedRow(0, f"no header row; columns recognised by their content "
+                                   f"({what}), the others kept in the notes"))
     for r in range(layout.header_row - 1):
         if lines[r].strip() and not re.fullmatch(r"sep=.\r?\n?", lines[r], re.IGNORECASE):
             skipped.append(SkippedRow(r + 1, "above the header row", shorten(lines[r])))

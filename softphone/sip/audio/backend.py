@@ -20,9 +20,8 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
 from softphone.settings import AudioSettings
+from softphone.sip.audio import callbacks as cb
 from softphone.sip.audio import devices as dev
 from softphone.sip.audio import tones
 from softphone.sip.audio.bridge import FrameQueue, MicPort, SpeakerPort, frame_samples
@@ -37,11 +36,19 @@ RESCAN_SECONDS = 5.0  # how often a missing chosen device is looked for while id
 
 
 class _Path:
-    """One direction of call audio at one device rate: the queue both clocks share."""
+    """One direction of call audio: device rate, bridge-port rate and the queue between.
 
-    def __init__(self, rate: int) -> None:
-        self.rate = rate
-        self.samples = frame_samples(rate)
+    When the device's rate is a multiple of the bridge's clock the port runs at the bridge's
+    clock and the PortAudio callback resamples (numpy, see resample.py); otherwise the port
+    runs at the device's rate and PJSIP's bridge resamples.
+    """
+
+    def __init__(self, device_rate: int, conf_rate: int) -> None:
+        self.device_rate = device_rate
+        multiple = device_rate % conf_rate == 0 and device_rate >= conf_rate
+        self.factor = device_rate // conf_rate if multiple else 1
+        self.rate = conf_rate if multiple else device_rate
+        self.samples = frame_samples(self.rate)
         self.queue = FrameQueue(self.samples * 2)
 
 
@@ -87,10 +94,9 @@ class PortAudioBackend(NullAudioBackend):
         self._spk_peak = 0
         self.callback_errors = 0
         self.device_xruns = 0
-        in_rate = self._rate_of(settings.input, output=False)
-        out_rate = self._rate_of(settings.output, output=True)
-        self._in_path = _Path(in_rate)
-        self._out_path = _Path(out_rate)
+        self._conf_rate = 16000
+        self._in_path = _Path(self._rate_of(settings.input, output=False), self._conf_rate)
+        self._out_path = _Path(self._rate_of(settings.output, output=True), self._conf_rate)
         self._sounds: dict[tuple[str, int], tones.Samples] = {}
         # device thread
         self._streams: dict[str, _Stream] = {}
@@ -131,6 +137,13 @@ class PortAudioBackend(NullAudioBackend):
     # --- engine API (SIP thread) -------------------------------------------------------------
     def start(self, endpoint: Any, emit: EmitFn) -> None:
         self._emit = emit
+        rate = _conf_clock_rate(endpoint)
+        if rate and rate != self._conf_rate:
+            self._conf_rate = rate
+            self._in_path = _Path(self._in_path.device_rate, rate)
+            self._out_path = _Path(self._out_path.device_rate, rate)
+        log.info("audio bridge: PJSIP clock %s Hz (read %s), devices %d/%d Hz", self._conf_rate,
+                 rate, self._in_path.device_rate, self._out_path.device_rate)
         self._build_ports()
         self._thread = threading.Thread(target=self._device_loop, name="softphone-audio",
                                         daemon=True)
@@ -199,7 +212,7 @@ class PortAudioBackend(NullAudioBackend):
     def start_ringing(self, waiting: bool) -> None:
         log.info("start ringing (waiting=%s)", waiting)
         if waiting:
-            self._waiting.play(self._sound("waiting", self._out_path.rate), loop=True)
+            self._waiting.play(self._sound("waiting", self._out_path.device_rate), loop=True)
         else:
             ringer = self._streams.get("ringer")
             rate = ringer.rate if ringer else self._rate_of(self._names["ringer"], output=True)
@@ -218,7 +231,8 @@ class PortAudioBackend(NullAudioBackend):
         if kind not in ("ringback", "busy", "failed"):
             log.warning("unknown tone %r", kind)
             return
-        self._progress.play(self._sound(kind, self._out_path.rate), loop=kind == "ringback")
+        self._progress.play(self._sound(kind, self._out_path.device_rate),
+                            loop=kind == "ringback")
         self._wake.set()
 
     def stop_tone(self) -> None:
@@ -226,7 +240,8 @@ class PortAudioBackend(NullAudioBackend):
         self._wake.set()
 
     def dtmf_feedback(self, digit: str) -> None:
-        self._keys.play(self._sound(f"dtmf:{digit.upper()}", self._out_path.rate), loop=False)
+        self._keys.play(self._sound(f"dtmf:{digit.upper()}", self._out_path.device_rate),
+                        loop=False)
         self._wake.set()
 
     def list_devices(self) -> list[DeviceInfo]:
@@ -254,6 +269,15 @@ class PortAudioBackend(NullAudioBackend):
         """(microphone, speaker) queue depth now: what the bridge adds to latency."""
         return (self._in_path.queue.depth_ms, self._out_path.queue.depth_ms)
 
+    def queue_stats(self) -> dict[str, dict[str, float]]:
+        """Per-direction bridge figures: underruns, overruns, depth (ms)."""
+        out: dict[str, dict[str, float]] = {}
+        for name, path in (("mic", self._in_path), ("speaker", self._out_path)):
+            q = path.queue
+            out[name] = {"underruns": q.underruns, "overruns": q.overruns,
+                         "depth_ms": q.depth_ms}
+        return out
+
     def stream_info(self) -> dict[str, dict[str, Any]]:
         """Open streams by role (device, rate, channels): diagnostics and tests."""
         return {role: {"device": s.name, "rate": s.rate, "channels": s.channels}
@@ -278,78 +302,6 @@ class PortAudioBackend(NullAudioBackend):
                 mic = spk = 0.0
             emit(AudioLevels(at=time.time(), mic=mic, speaker=spk))
         self._levels_live = live
-
-    # --- PortAudio callbacks (PortAudio's threads) -------------------------------------------
-    def _make_input_callback(self, rec: _Stream, path: _Path) -> Any:
-        queue = path.queue
-
-        def callback(indata: Any, frames: int, t: Any, status: Any) -> None:
-            try:
-                rec.beats += 1
-                if status:
-                    self.device_xruns += 1
-                ch = indata[:, 0]
-                if not self._muted:
-                    peak = max(int(ch.max()), -int(ch.min()))
-                    if peak > self._mic_peak:
-                        self._mic_peak = peak
-                queue.put(ch.tobytes())
-            except Exception:
-                self.callback_errors += 1
-
-        return callback
-
-    def _make_output_callback(self, rec: _Stream, path: _Path, frames_: int) -> Any:
-        queue = path.queue
-        mix = np.zeros(frames_, dtype=np.int32)
-        ring_buf = np.zeros(frames_, dtype=np.int32)
-
-        def callback(outdata: Any, frames: int, t: Any, status: Any) -> None:
-            try:
-                rec.beats += 1
-                if status:
-                    self.device_xruns += 1
-                data = queue.get()
-                if data is None:
-                    mix.fill(0)
-                else:
-                    mix[:] = np.frombuffer(data, dtype=np.int16)
-                    peak = max(int(mix.max()), -int(mix.min()))
-                    if peak > self._spk_peak:
-                        self._spk_peak = peak
-                self._progress.mix_into(mix)
-                self._keys.mix_into(mix)
-                self._waiting.mix_into(mix)
-                if self._ring_in_output:
-                    ring_buf.fill(0)
-                    if self._ring.mix_into(ring_buf):
-                        np.add(mix, (ring_buf * self._ring_volume).astype(np.int32), out=mix)
-                np.clip(mix, -32768, 32767, out=mix)
-                outdata[:] = mix[:, None]
-            except Exception:
-                self.callback_errors += 1
-                outdata.fill(0)
-
-        return callback
-
-    def _make_ringer_callback(self, rec: _Stream, frames_: int) -> Any:
-        mix = np.zeros(frames_, dtype=np.int32)
-
-        def callback(outdata: Any, frames: int, t: Any, status: Any) -> None:
-            try:
-                rec.beats += 1
-                mix.fill(0)
-                if self._ring.mix_into(mix):
-                    scaled = mix * self._ring_volume
-                    np.clip(scaled, -32768, 32767, out=scaled)
-                    outdata[:] = scaled.astype(np.int16)[:, None]
-                else:
-                    outdata.fill(0)
-            except Exception:
-                self.callback_errors += 1
-                outdata.fill(0)
-
-        return callback
 
     # --- device thread -----------------------------------------------------------------------
     def _device_loop(self) -> None:
@@ -378,15 +330,30 @@ class PortAudioBackend(NullAudioBackend):
         }
 
     def _reconcile(self) -> None:
-        for role, want in self._wanted().items():
+        want = self._wanted()
+        idx = {role: self._resolve(role) if want[role] else None for role in ROLES}
+        rin, rout = self._streams.get("input"), self._streams.get("output")
+        if want["input"] and want["output"] and idx["input"] is not None \
+                and idx["input"] == idx["output"]:
+            # Call audio on one device: one duplex stream (one callback per period).
+            if rin is not None and rin is rout and rin.device == idx["input"]:
+                pass
+            else:
+                self._close("input")
+                self._close("output")
+                if self._open_duplex(idx["input"]):
+                    rin = rout = self._streams["input"]
+        elif rin is not None and rin is rout:
+            self._close("input")  # the duplex stream no longer fits (closes both)
+        for role in ROLES:
             rec = self._streams.get(role)
-            if not want:
+            if not want[role]:
                 if rec is not None:
                     self._close(role)
                 if role == "ringer" and not self._ringing:
                     self._ring_in_output = False
                 continue
-            index = self._resolve(role)
+            index = idx[role]
             if rec is not None and (index is None or index == rec.device):
                 continue
             if rec is not None:
@@ -406,13 +373,41 @@ class PortAudioBackend(NullAudioBackend):
             index = dev.find_device(self._devices, None, output)
         return index
 
+    def _path_for(self, path: _Path, rate: int) -> _Path:
+        return path if rate == path.device_rate else _Path(rate, self._conf_rate)
+
+    def _open_duplex(self, index: int) -> bool:
+        info = self._devices[index]
+        rate = self._out_path.device_rate
+        ch_in = 1
+        for ch_out in dict.fromkeys((1, min(2, info.max_output_channels))):
+            rec = _Stream("duplex", index, info.name, rate, ch_out, seen_at=time.monotonic())
+            frames = frame_samples(rate)
+            in_path = self._path_for(self._in_path, rate)
+            try:
+                stream = self._sd.Stream(
+                    device=(index, index), samplerate=rate, blocksize=frames,
+                    channels=(ch_in, ch_out), dtype="int16", latency="low",
+                    callback=cb.duplex_callback(self, rec, in_path, self._out_path, frames))
+                rec.stream = stream
+                self._in_path = in_path
+                self._out_path.queue.clear()
+                stream.start()
+            except Exception as exc:
+                log.info("no duplex stream on %s (%s): two streams instead", info.name, exc)
+                continue
+            self._streams["input"] = self._streams["output"] = rec
+            log.info("audio call duplex: %s at %d Hz", info.name, rate)
+            return True
+        return False
+
     def _open(self, role: str, index: int) -> None:
         sd = self._sd
         info = self._devices[index]
         if role == "input":
-            rates = [self._in_path.rate, int(info.default_samplerate)]
+            rates = [self._in_path.device_rate, int(info.default_samplerate)]
         elif role == "output":
-            rates = [self._out_path.rate, int(info.default_samplerate)]
+            rates = [self._out_path.device_rate, int(info.default_samplerate)]
         else:
             rates = [int(info.default_samplerate)]
         max_ch = info.max_input_channels if role == "input" else info.max_output_channels
@@ -421,32 +416,27 @@ class PortAudioBackend(NullAudioBackend):
             for channels in dict.fromkeys((1, min(2, max_ch))):
                 rec = _Stream(role, index, info.name, rate, channels, seen_at=time.monotonic())
                 frames = frame_samples(rate)
+                kw = {"device": index, "samplerate": rate, "blocksize": frames,
+                      "channels": channels, "dtype": "int16"}
                 try:
                     if role == "input":
-                        path = self._in_path if rate == self._in_path.rate else _Path(rate)
-                        stream = sd.InputStream(
-                            device=index, samplerate=rate, blocksize=frames, channels=channels,
-                            dtype="int16", latency="low",
-                            callback=self._make_input_callback(rec, path))
+                        path = self._path_for(self._in_path, rate)
+                        stream = sd.InputStream(latency="low",
+                                                callback=cb.input_callback(self, rec, path), **kw)
                         self._in_path = path
                     elif role == "output":
-                        path = self._out_path if rate == self._out_path.rate else _Path(rate)
+                        path = self._path_for(self._out_path, rate)
                         stream = sd.OutputStream(
-                            device=index, samplerate=rate, blocksize=frames, channels=channels,
-                            dtype="int16", latency="low",
-                            callback=self._make_output_callback(rec, path, frames))
+                            latency="low", callback=cb.output_callback(self, rec, path, frames),
+                            **kw)
                         self._out_path = path
+                        path.queue.clear()
                     else:
                         if self._ring.current is not None:
                             self._ring.play(self._sound("ringtone", rate), loop=True)
-                        stream = sd.OutputStream(
-                            device=index, samplerate=rate, blocksize=frames, channels=channels,
-                            dtype="int16", callback=self._make_ringer_callback(rec, frames))
+                        stream = sd.OutputStream(callback=cb.ringer_callback(self, rec, frames),
+                                                 **kw)
                     rec.stream = stream
-                    if role != "input":
-                        path_q = self._out_path.queue if role == "output" else None
-                        if path_q is not None:
-                            path_q.clear()
                     stream.start()
                 except Exception as exc:
                     last_exc = exc
@@ -463,7 +453,13 @@ class PortAudioBackend(NullAudioBackend):
 
     def _close(self, role: str) -> None:
         rec = self._streams.pop(role, None)
-        if rec is None or rec.stream is None:
+        if rec is None:
+            return
+        if rec.role == "duplex":
+            for other in ("input", "output"):
+                if self._streams.get(other) is rec:
+                    del self._streams[other]
+        if rec.stream is None:
             return
         with contextlib.suppress(Exception):
             rec.stream.abort()
@@ -475,7 +471,7 @@ class PortAudioBackend(NullAudioBackend):
     def _check_health(self) -> None:
         now = time.monotonic()
         lost: list[_Stream] = []
-        for rec in list(self._streams.values()):
+        for rec in {id(r): r for r in self._streams.values()}.values():
             beats = rec.beats
             if beats != rec.seen_beats:
                 rec.seen_beats, rec.seen_at = beats, now
@@ -488,24 +484,28 @@ class PortAudioBackend(NullAudioBackend):
         if not lost:
             return
         # A device failed: close everything, re-read the device list, reopen what is wanted.
+        roles = [r for rec in lost
+                 for r in (("input", "output") if rec.role == "duplex" else (rec.role,))]
+        names = {r: rec.name for rec in lost
+                 for r in (("input", "output") if rec.role == "duplex" else (rec.role,))}
         for rec in lost:
             self._notify("device_lost", f"The sound device {rec.name} stopped working "
                          f"({rec.role}).", rec.name)
         for role in list(self._streams):
             self._close(role)
         self._rescan()
-        for rec in lost:
-            chosen = self._names[rec.role] or rec.name
-            if dev.find_device(self._devices, chosen, rec.role != "input") is None:
-                self._missing[rec.role] = chosen
-                fallback = dev.find_device(self._devices, None, rec.role != "input")
+        for role in roles:
+            chosen = self._names[role] or names[role]
+            if dev.find_device(self._devices, chosen, role != "input") is None:
+                self._missing[role] = chosen
+                fallback = dev.find_device(self._devices, None, role != "input")
                 if fallback is not None:
                     self._notify("fallback", f"The call goes on with "
-                                 f"{self._devices[fallback].name} for the {rec.role}.",
+                                 f"{self._devices[fallback].name} for the {role}.",
                                  self._devices[fallback].name)
                 else:
-                    self._notify("unavailable", "No sound device is left: the call goes on "
-                                 "without sound.", rec.name)
+                    self._notify("unavailable", "No sound device is left for the "
+                                 f"{role}: the call goes on without it.", names[role])
 
     def _rescan(self) -> None:
         try:
@@ -526,3 +526,12 @@ class PortAudioBackend(NullAudioBackend):
             if dev.find_device(self._devices, name, role != "input") is not None:
                 del self._missing[role]
                 self._notify("device_back", f"{name} is back and will be used.", name)
+
+
+def _conf_clock_rate(endpoint: Any) -> int:
+    """The clock rate of PJSIP's conference bridge (16 kHz unless the engine changed it)."""
+    try:
+        media = endpoint.audDevManager().getPlaybackDevMedia()
+        return int(media.getPortInfo().format.clockRate)
+    except Exception:
+        return 0

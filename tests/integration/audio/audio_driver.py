@@ -72,7 +72,7 @@ def _serve(config: dict[str, Any]) -> int:
         b: Any = audio
         out: dict[str, Any] = {"backend": type(b).__name__, "reason": b.unavailable_reason,
                                "counters": list(b.bridge_counters())}
-        for name in ("buffer_depth_ms", "stream_info"):
+        for name in ("buffer_depth_ms", "stream_info", "queue_stats"):
             fn = getattr(b, name, None)
             if fn is not None:
                 out[name] = fn()
