@@ -81,6 +81,11 @@ def wait_until(predicate: Callable[[], bool], timeout: float, what: str) -> None
         tick.wait(0.05)
 
 
+# A tone that is absent has a share near 0.001; mixed through speex and a loaded machine a
+# present one can drop to a few percent: "present" means clearly above the floor.
+PRESENT = 0.01
+
+
 def tone_share(path: Path, hz: float) -> float:
     """Share of the signal's energy within +-5 Hz of ``hz`` (Hann-windowed FFT)."""
     with wave.open(str(path)) as w:
@@ -358,11 +363,11 @@ def test_local_conference_mixes_everyone(phone: PhoneFactory) -> None:
                "1.5 s of recording")
     alice.command("hangup", call_id=a_id)  # hanging up ends the recording too
     alice.wait_event("RecordingFinished", call_id=a_id)
-    assert tone_share(path, 1400) > 0.05, "alice does not hear carol in the conference"
-    assert tone_share(path, 600) > 0.05, "alice does not hear bob in the conference"
+    assert tone_share(path, 1400) > PRESENT, "alice does not hear carol in the conference"
+    assert tone_share(path, 600) > PRESENT, "alice does not hear bob in the conference"
     bob.wait_event("RecordingFinished", call_id=b_a)
     for hz in (1000, 1400, 600):
-        assert tone_share(bob_path, hz) > 0.05, f"{hz} Hz missing from bob's recording"
+        assert tone_share(bob_path, hz) > PRESENT, f"{hz} Hz missing from bob's recording"
 
 
 def test_quit_during_call_is_clean(phone: PhoneFactory) -> None:
