@@ -323,7 +323,8 @@ def _contacts_import(args: argparse.Namespace, store: Store, profile: Path,
     if remarks:
         print(f"  imported with remarks: {len(remarks)}")
         for w in remarks:
-            print(f"    {unit} {w.source_row}: {w.reason}")
+            where = f"{unit} {w.source_row}: " if w.source_row else ""
+            print(f"    {where}{w.reason}")
     if parsed.kept_columns:
         print(f"  columns kept in the notes: {', '.join(parsed.kept_columns)}")
     if not report.usable:

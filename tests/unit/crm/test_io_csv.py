@@ -172,6 +172,7 @@ def test_extra_cells_are_kept(tmp_path: Path) -> None:
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "old Excel"),
         (b"abc\x00\x01\x02\x03def\x00\x00\xff" * 10, "binary"),
         ("Город,Улица\nМосква,Тверская\n".encode(), "no header row with known columns"),
+        ("Город;Код\nМосква;495\n".encode(), "no header row with known columns"),
         (b"Name,Phone,Company\nAnn;+1 212 555 0100;X\nBob;+1 212 555 0101;Y\n",
          "rows seem to use semicolons"),
     ],
@@ -251,3 +252,25 @@ def test_long_multiline_note_with_commas_is_not_mistaken_for_an_unclosed_quote(
     assert [r.name for r in parsed.records] == ["Ann", "Bob"]
     assert parsed.records[0].notes == note
     assert parsed.warnings == []
+
+
+def test_file_without_a_header_row_is_read_by_content(tmp_path: Path) -> None:
+    text = ("Иванов Иван;8 (495) 123-45-67;ivanov@example.ru;Москва\n"
+            "Петрова Анна;+7 916 111-22-33;;Тверь\n"
+            "Сидоров;89031234567;s@example.ru;\n")
+    parsed = read_contacts(write(tmp_path, text))
+    assert [(r.source_row, r.name, r.phones[0][0]) for r in parsed.records] == [
+        (1, "Иванов Иван", "8 (495) 123-45-67"), (2, "Петрова Анна", "+7 916 111-22-33"),
+        (3, "Сидоров", "89031234567")]
+    assert parsed.records[0].emails == ["ivanov@example.ru"]
+    assert parsed.records[0].notes == "Column 4: Москва"
+    assert "no header row" in parsed.warnings[0].reason
+    assert parsed.skipped == []
+
+
+def test_unrecognised_header_above_phone_data_is_reported_as_a_row(tmp_path: Path) -> None:
+    text = "Контактное лицо;Номер\nИванов Иван;8 (495) 123-45-67\nПетрова;89161112233\n"
+    parsed = read_contacts(write(tmp_path, text))
+    assert [r.name for r in parsed.records] == ["Иванов Иван", "Петрова"]
+    assert [(s.source_row, s.reason) for s in parsed.skipped] == [
+        (1, "no phone number or e-mail")]
