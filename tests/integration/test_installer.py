@@ -222,3 +222,16 @@ def test_frozen_app_dials_a_link_and_takes_the_next_one_over_ipc(
                 app.wait()
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(server_address(profile))
+
+
+@pytest.mark.skipif(shutil.which("apt-get") is None, reason="no apt")
+def test_deb_dependencies_resolve_from_the_archive(built: Built) -> None:
+    """apt could install it (simulated: nothing on this machine changes)."""
+    result = subprocess.run(
+        ["apt-get", "-s", "-o", "Debug::NoLocking=1", "install", "--no-install-recommends",
+         str(built.deb)], capture_output=True, text=True, timeout=300,
+    )
+    if result.returncode != 0 and "Unable to locate package" in result.stderr:
+        pytest.skip("apt package lists are not available (run apt-get update)")
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    assert f"Inst softphone ({__version__}-1" in result.stdout
