@@ -100,7 +100,15 @@ def create_engine(settings: Settings, profile: Path, bridge: Any, secrets: Any =
     if notice:
         notices.append(notice)
     audio = create_audio_backend(settings.audio, bridge)
-    engine = Engine(sip, accounts_with_passwords(settings, secrets), settings.calls, bridge,
+    accounts = accounts_with_passwords(settings, secrets)
+    if secrets is not None:
+        try:  # first start: provisioned passwords move from softphone.toml to the keyring
+            from softphone.provisioning import accounts_with_passwords as provisioned
+
+            accounts = provisioned(profile, settings, secrets)
+        except Exception as exc:
+            log.warning("provisioning: %s", exc)
+    engine = Engine(sip, accounts, settings.calls, bridge,
                     audio=audio, recordings_dir=recordings_dir(profile))
     try:
         engine.start(timeout=10.0)
@@ -289,24 +297,15 @@ def shutdown(parts: AppParts) -> None:
 
 
 def install_translation(app: Any, language: str | None) -> None:
+    """English source strings; a .qm for the chosen (or the system) language when there is one."""
     try:
-        from softphone import i18n  # type: ignore[attr-defined]
-
-        installer = getattr(i18n, "install", None) or getattr(i18n, "install_translator", None)
-        if installer is not None:
-            installer(app, language)
-            return
+        from softphone.i18n import install_translators
     except ImportError:
-        pass
-    from PySide6.QtCore import QLocale, QTranslator
-
-    lang = language or QLocale.system().name().split("_")[0]
-    if lang == "en":
         return
-    qm = Path(__file__).resolve().parent.parent / "resources" / "translations"
-    translator = QTranslator(app)
-    if translator.load(str(qm / f"softphone_{lang}.qm")):
-        app.installTranslator(translator)
+    try:
+        install_translators(app, language)
+    except Exception as exc:
+        log.warning("translations not loaded: %s", exc)
 
 
 def run_gui(args: argparse.Namespace, profile: Path, settings: Settings) -> int:

@@ -470,7 +470,8 @@ class CallWorkflow:
             self._emit(WorkflowUpdate("data", rec.info))
 
         self.db.submit(job, done, self._on_db_error)
-        wants_wrapup = answered or info.direction == Direction.OUTGOING
+        # a wrap-up after a conversation, or after an unanswered call-out (call back later)
+        wants_wrapup = answered or outcome in (BUSY, NO_ANSWER)
         self._emit(WorkflowUpdate("ended", info, wrapup=wants_wrapup))
 
     def _log_unrung(self, account: str, remote_uri: str, display_name: str, number: str,

@@ -97,7 +97,7 @@ class CallPanel(QWidget):
             who.addWidget(w)
         top.addLayout(who, 1)
         right = QVBoxLayout()
-        self.timer_label = plain_label("00:00", self, bold=True, size=2.0, name="talkTimer")
+        self.timer_label = plain_label("0:00", self, bold=True, size=2.0, name="talkTimer")
         self.timer_label.setAlignment(Qt.AlignmentFlag.AlignRight)
         self.state_label = plain_label("", self, name="callState")
         self.state_label.setAlignment(Qt.AlignmentFlag.AlignRight)
@@ -268,7 +268,7 @@ class CallPanel(QWidget):
     def _update_timer(self) -> None:
         c = self.current
         if c is None or c.answered_at is None:
-            self.timer_label.setText("00:00")
+            self.timer_label.setText("0:00")
             return
         self.timer_label.setText(duration(self.talk_seconds()))
 

@@ -46,24 +46,30 @@ def button(text: str, parent: QWidget | None = None, *, name: str = "",
 
 
 def duration(seconds: float | int | None) -> str:
+    """A call's length as a clock: ``0:07``, ``12:34``, ``1:02:03``."""
     if seconds is None:
         return ""
-    seconds = int(seconds)
-    h, rest = divmod(seconds, 3600)
-    m, s = divmod(rest, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m:02d}:{s:02d}"
+    from softphone.i18n import format_duration
+
+    return format_duration(seconds)
+
+
+def duration_words(seconds: float | int | None) -> str:
+    """A total for reports: ``45 s``, ``12 min``, ``3 h 05 min``."""
+    from softphone.i18n import format_duration_words
+
+    return format_duration_words(seconds)
 
 
 def local_time(at: datetime | None, with_date: bool = True) -> str:
+    """``14:05`` today, ``Yesterday 18:30``, else the locale's short date and time."""
     if at is None:
         return ""
     if at.tzinfo is None:
         at = at.replace(tzinfo=UTC)
-    local = at.astimezone()
-    today = datetime.now().astimezone().date()
-    if not with_date or local.date() == today:
-        return local.strftime("%H:%M")
-    return local.strftime("%Y-%m-%d %H:%M")
+    from softphone.i18n import format_time, format_when
+
+    return format_when(at) if with_date else format_time(at)
 
 
 def outcome_text(outcome: str | None) -> str:

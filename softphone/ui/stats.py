@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from softphone.ui.common import duration, plain_label
+from softphone.ui.common import duration, duration_words, plain_label
 
 
 class BarChart(QWidget):
@@ -158,7 +158,7 @@ class StatsView(QWidget):
         self.figures["missed_rate"].setText(f"{s.missed_rate * 100:.0f}%")
         self.figures["avg_talk"].setText(duration(s.avg_talk_seconds) or "–")
         cb = s.avg_time_to_callback_seconds
-        self.figures["callback"].setText(duration(cb) if cb is not None else "–")
+        self.figures["callback"].setText(duration_words(cb) if cb is not None else "–")
         self.per_day.set_bars([(start.astimezone().strftime("%m-%d"), calls, str(calls))
                                for start, calls, _a, _m, _t in s.per_bucket])
         self.missed_per_day.set_bars([(start.astimezone().strftime("%m-%d"), missed,
