@@ -70,7 +70,7 @@ class FrameQueue:
             except IndexError:
                 return
             # A consumer that stopped asking (stream closed, port idle) is not an overrun.
-            if self._puts - self._gets_at <= self.max_frames + 2:
+            if self._started and self._puts - self._gets_at <= self.max_frames + 2:
                 self.overruns += 1
 
     def get(self) -> bytes | None:
