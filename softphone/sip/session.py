@@ -45,6 +45,7 @@ log = logging.getLogger("softphone.sip")
 
 POLL_INTERVAL = 0.1
 QUALITY_INTERVAL = 1.0
+PREFERRED_CODECS = {"G722/16000/1": 250, "PCMA/8000/1": 240, "PCMU/8000/1": 240}
 _TRANSPORT_KINDS = {
     "udp": pj.PJSIP_TRANSPORT_UDP,
     "tcp": pj.PJSIP_TRANSPORT_TCP,
@@ -145,6 +146,7 @@ class SipSession(CallOps):
         # Keep RTP flowing in silence: recordings and the far end's jitter buffer want frames.
         cfg.medConfig.noVad = True
         ep.libInit(cfg)
+        self._prefer_codecs()
         udp_port = self._create_transport("udp", self.sip.listen_port)
         try:
             self._create_transport("tcp", udp_port)
@@ -160,6 +162,17 @@ class SipSession(CallOps):
         self.audio.start(ep, self.emit)
         self.audio_started = True
         return self.listen
+
+    def _prefer_codecs(self) -> None:
+        """G.722, then G.711 first: what PBXes and phones speak, cheap, and faithful to
+        tones; PJSIP's own default puts speex first, which few peers offer and which mangles
+        anything but speech (DTMF tones, hold music, mixed conference audio)."""
+        assert self.ep is not None
+        for codec, priority in PREFERRED_CODECS.items():
+            try:
+                self.ep.codecSetPriority(codec, priority)
+            except pj.Error:
+                log.debug("codec %s is not available", codec)
 
     def open_accounts(self) -> None:
         """Create the configured accounts (after EngineStarted, so events come in order)."""

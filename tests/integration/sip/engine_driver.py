@@ -75,6 +75,7 @@ def _tone_backend(hz: float) -> Any:
             desc.freq2 = 0
             desc.on_msec = 30000  # a C short: loops every 30 s
             desc.off_msec = 0
+            desc.volume = 8000  # quiet enough that three mixed tones never clip
             descs = pj.ToneDescVector()
             descs.append(desc)
             tone.play(descs, True)

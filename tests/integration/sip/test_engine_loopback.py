@@ -81,9 +81,9 @@ def wait_until(predicate: Callable[[], bool], timeout: float, what: str) -> None
         tick.wait(0.05)
 
 
-# A tone that is absent has a share near 0.001; mixed through speex and a loaded machine a
-# present one can drop to a few percent: "present" means clearly above the floor.
-PRESENT = 0.01
+# Three equal tones mixed share the energy about equally (~0.33 each through G.722); an
+# absent tone is near 0.001.
+PRESENT = 0.15
 
 
 def tone_share(path: Path, hz: float) -> float:
