@@ -2,271 +2,86 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="ru">
 <context>
-    <name></name>
+    <name>App</name>
     <message>
-        <location filename="../../softphone/ui/call_panel.py" line="+35"/>
-        <source>CallPanel</source>
-        <comment>On hold</comment>
-        <translation type="unfinished"></translation>
+        <location filename="../../softphone/app.py" line="+86"/>
+        <source>Port %1 is in use (is another softphone running?): using another port.</source>
+        <translation>Порт %1 занят (запущен другой софтфон?): используется другой порт.</translation>
     </message>
     <message>
-        <location line="+2"/>
-        <source>CallPanel</source>
-        <comment>Held by the other side</comment>
-        <translation type="unfinished"></translation>
+        <location line="+31"/>
+        <source>The phone could not start: %1</source>
+        <translation>Не удалось запустить телефон: %1</translation>
     </message>
     <message>
-        <location line="+2"/>
-        <source>CallPanel</source>
-        <comment>Calling…</comment>
-        <translation type="unfinished"></translation>
+        <location line="+3"/>
+        <source>Listening on %1.</source>
+        <translation>Ожидание звонков на %1.</translation>
     </message>
     <message>
-        <location line="+1"/>
-        <location line="+2"/>
-        <source>CallPanel</source>
-        <comment>Ringing (incoming)</comment>
-        <translation type="unfinished"></translation>
+        <location line="+88"/>
+        <source>Settings not saved: %1</source>
+        <translation>Настройки не сохранены: %1</translation>
     </message>
     <message>
-        <location line="-1"/>
-        <source>CallPanel</source>
-        <comment>Ringing…</comment>
-        <translation type="unfinished"></translation>
+        <location line="+18"/>
+        <source>Settings saved</source>
+        <translation>Настройки сохранены</translation>
     </message>
     <message>
-        <location line="+2"/>
-        <source>CallPanel</source>
-        <comment>Connecting…</comment>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>CallPanel</source>
-        <comment>Talking</comment>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>CallPanel</source>
-        <comment>Ended</comment>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../softphone/ui/common.py" line="+71"/>
-        <source>Outcome</source>
-        <comment>answered</comment>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Outcome</source>
-        <comment>missed</comment>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Outcome</source>
-        <comment>declined</comment>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Outcome</source>
-        <comment>busy</comment>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Outcome</source>
-        <comment>no answer</comment>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Outcome</source>
-        <comment>failed</comment>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Outcome</source>
-        <comment>interrupted</comment>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+7"/>
-        <source>Match</source>
-        <comment>matched by the full number</comment>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Match</source>
-        <comment>matched by the national number</comment>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Match</source>
-        <comment>matched by the last digits of the number</comment>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Match</source>
-        <comment>a company number</comment>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Match</source>
-        <comment>the contact you called</comment>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Match</source>
-        <comment>the number is withheld</comment>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Match</source>
-        <comment>a short or service number</comment>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Match</source>
-        <comment>on the ignore list</comment>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Match</source>
-        <comment>not in your contacts</comment>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../softphone/ui/phone.py" line="+36"/>
-        <location line="+40"/>
-        <source>Phone</source>
-        <comment>The phone is not running.</comment>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="-32"/>
-        <source>Phone</source>
-        <comment>%1 failed: %2</comment>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+7"/>
-        <location line="+70"/>
-        <location line="+17"/>
-        <source>Phone</source>
-        <comment>Hold</comment>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="-53"/>
-        <source>Phone</source>
-        <comment>Cannot call: %1</comment>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+8"/>
-        <location line="+75"/>
-        <source>Phone</source>
-        <comment>Answer</comment>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="-65"/>
-        <source>Phone</source>
-        <comment>Decline</comment>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+9"/>
-        <source>Phone</source>
-        <comment>Hang up</comment>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+13"/>
-        <source>Phone</source>
-        <comment>Mute</comment>
-        <translation type="unfinished"></translation>
+        <location line="+10"/>
+        <source>nothing to dial</source>
+        <translation>нечего набирать</translation>
     </message>
     <message>
         <location line="+4"/>
-        <source>Phone</source>
-        <comment>Keypad</comment>
-        <translation type="unfinished"></translation>
+        <source>cannot dial</source>
+        <translation>не удалось позвонить</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>calling %1</source>
+        <translation>звоним на %1</translation>
     </message>
     <message>
         <location line="+4"/>
-        <location line="+12"/>
-        <source>Phone</source>
-        <comment>Transfer</comment>
-        <translation type="unfinished"></translation>
+        <source>no incoming call</source>
+        <translation>нет входящего звонка</translation>
     </message>
     <message>
-        <location line="-11"/>
-        <source>Phone</source>
-        <comment>Transferring to %1…</comment>
-        <translation type="unfinished"></translation>
+        <location line="+2"/>
+        <source>answered</source>
+        <translation>отвечено</translation>
     </message>
     <message>
-        <location line="+17"/>
-        <source>Phone</source>
-        <comment>Conference</comment>
-        <translation type="unfinished"></translation>
+        <location line="+4"/>
+        <source>no call</source>
+        <translation>нет звонка</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>hung up</source>
+        <translation>звонок завершён</translation>
     </message>
     <message>
         <location line="+5"/>
-        <location line="+2"/>
-        <source>Phone</source>
-        <comment>Recording</comment>
-        <translation type="unfinished"></translation>
+        <source>do not disturb is on</source>
+        <translation>режим «Не беспокоить» включён</translation>
     </message>
     <message>
-        <location line="+12"/>
-        <source>Phone</source>
-        <comment>Resume</comment>
-        <translation type="unfinished"></translation>
+        <location line="+1"/>
+        <source>do not disturb is off</source>
+        <translation>режим «Не беспокоить» выключен</translation>
     </message>
     <message>
-        <location line="+14"/>
-        <source>Phone</source>
-        <comment>Sound device</comment>
-        <translation type="unfinished"></translation>
+        <location line="+8"/>
+        <source>unknown command: %1</source>
+        <translation>неизвестная команда: %1</translation>
     </message>
     <message>
-        <location filename="../../softphone/ui/tray.py" line="+50"/>
-        <source>Tray</source>
-        <comment>Show Softphone</comment>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+4"/>
-        <source>Tray</source>
-        <comment>Quit</comment>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../softphone/ui/wrapup.py" line="+262"/>
-        <source>Wrapup</source>
-        <comment>Incoming</comment>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+0"/>
-        <source>Wrapup</source>
-        <comment>Outgoing</comment>
-        <translation type="unfinished"></translation>
+        <location line="+13"/>
+        <source>Another Softphone already runs for this profile.</source>
+        <translation>Для этого профиля уже запущен другой Softphone.</translation>
     </message>
 </context>
 <context>
@@ -274,360 +89,431 @@
     <message>
         <location filename="../../softphone/ui/stats.py" line="+59"/>
         <source>No calls yet</source>
-        <translation type="unfinished"></translation>
+        <translation>Звонков пока нет</translation>
     </message>
 </context>
 <context>
     <name>CallPanel</name>
     <message>
-        <location filename="../../softphone/ui/call_panel.py" line="+38"/>
+        <location filename="../../softphone/ui/call_panel.py" line="+35"/>
+        <source>On hold</source>
+        <translation>На удержании</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Held by the other side</source>
+        <translation>Удержание с той стороны</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Calling…</source>
+        <translation>Вызов…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location line="+2"/>
+        <source>Ringing (incoming)</source>
+        <translation>Входящий звонок</translation>
+    </message>
+    <message>
+        <location line="-1"/>
+        <source>Ringing…</source>
+        <translation>Звонит…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Connecting…</source>
+        <translation>Соединение…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Talking</source>
+        <translation>Разговор</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Ended</source>
+        <translation>Завершён</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>Last call %1: %2</source>
+        <translation>Последний звонок %1: %2</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Task: %1</source>
+        <translation>Задача: %1</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Deal: %1 (%2)</source>
+        <translation>Сделка: %1 (%2)</translation>
+    </message>
+    <message>
+        <location line="+41"/>
         <source>REC</source>
-        <translation type="unfinished"></translation>
+        <translation>ЗАП</translation>
     </message>
     <message>
         <location line="+10"/>
         <location line="+1"/>
         <source>Hang up</source>
-        <translation type="unfinished"></translation>
+        <translation>Положить трубку</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>Hold</source>
-        <translation type="unfinished"></translation>
+        <translation>Удержать</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Mute</source>
-        <translation type="unfinished"></translation>
+        <translation>Без звука</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Keypad</source>
-        <translation type="unfinished"></translation>
+        <translation>Клавиатура</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Record</source>
-        <translation type="unfinished"></translation>
+        <translation>Запись</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Merge calls</source>
-        <translation type="unfinished"></translation>
+        <translation>Объединить</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Merge all calls into a conference</source>
-        <translation type="unfinished"></translation>
+        <translation>Объединить все звонки в конференцию</translation>
     </message>
     <message>
         <location line="+20"/>
         <source>Transfer to: name, number or SIP URI</source>
-        <translation type="unfinished"></translation>
+        <translation>Перевести на: имя, номер или SIP-адрес</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Transfer</source>
-        <translation type="unfinished"></translation>
+        <translation>Перевести</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Blind transfer</source>
-        <translation type="unfinished"></translation>
+        <translation>Перевести без консультации</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Consult first</source>
-        <translation type="unfinished"></translation>
+        <translation>С консультацией</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Call the target, then transfer</source>
-        <translation type="unfinished"></translation>
+        <translation>Сначала позвонить адресату, затем перевести</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Complete transfer</source>
-        <translation type="unfinished"></translation>
+        <translation>Завершить перевод</translation>
     </message>
     <message>
         <location line="+25"/>
         <source>Sound</source>
-        <translation type="unfinished"></translation>
+        <translation>Звук</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Microphone</source>
-        <translation type="unfinished"></translation>
+        <translation>Микрофон</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Speaker</source>
-        <translation type="unfinished"></translation>
+        <translation>Динамик</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Quality</source>
-        <translation type="unfinished"></translation>
+        <translation>Качество</translation>
     </message>
     <message>
-        <location line="+51"/>
+        <location line="+52"/>
         <source>%1, loss %2%, jitter %3 ms</source>
-        <translation type="unfinished"></translation>
+        <translation>%1, потери %2%, джиттер %3 мс</translation>
     </message>
     <message>
         <location line="+18"/>
         <source>System default</source>
-        <translation type="unfinished"></translation>
+        <translation>Системное по умолчанию</translation>
     </message>
 </context>
 <context>
     <name>CallerCard</name>
     <message>
-        <location filename="../../softphone/ui/caller_card.py" line="+60"/>
+        <location filename="../../softphone/ui/caller_card.py" line="+62"/>
         <source>&amp;Answer</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Ответить</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Answer (Ctrl+Shift+A)</source>
-        <translation type="unfinished"></translation>
+        <translation>Ответить (Ctrl+Shift+A)</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>&amp;Decline</source>
-        <translation type="unfinished"></translation>
+        <translation>О&amp;тклонить</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Decline (Ctrl+Shift+D)</source>
-        <translation type="unfinished"></translation>
+        <translation>Отклонить (Ctrl+Shift+D)</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+2"/>
+        <source>End current &amp;&amp; answer</source>
+        <translation>Завершить текущий и ответить</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Hang up the current call and take this one</source>
+        <translation>Завершить текущий звонок и принять этот</translation>
+    </message>
+    <message>
+        <location line="+18"/>
         <source>Create contact</source>
-        <translation type="unfinished"></translation>
+        <translation>Создать контакт</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Spam</source>
-        <translation type="unfinished"></translation>
+        <translation>Спам</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Internal</source>
-        <translation type="unfinished"></translation>
+        <translation>Внутренний</translation>
     </message>
     <message>
         <location line="+10"/>
         <source>Name</source>
-        <translation type="unfinished"></translation>
+        <translation>Имя</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Company (optional)</source>
-        <translation type="unfinished"></translation>
+        <translation>Компания (необязательно)</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Also create a deal</source>
-        <translation type="unfinished"></translation>
+        <translation>Создать и сделку</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Deal title</source>
-        <translation type="unfinished"></translation>
+        <translation>Название сделки</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>Save contact</source>
-        <translation type="unfinished"></translation>
+        <translation>Сохранить контакт</translation>
     </message>
     <message>
         <location line="+8"/>
         <source>…or add this number to a contact: search</source>
-        <translation type="unfinished"></translation>
+        <translation>…или добавьте номер к контакту: поиск</translation>
     </message>
     <message>
         <location line="+14"/>
         <source>Call waiting</source>
-        <translation type="unfinished"></translation>
+        <translation>Второй звонок</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Incoming call</source>
-        <translation type="unfinished"></translation>
+        <translation>Входящий звонок</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Hold current &amp;&amp; &amp;answer</source>
+        <translation>Удержать текущий и &amp;ответить</translation>
     </message>
     <message>
         <location line="+6"/>
         <source>Looking up…</source>
-        <translation type="unfinished"></translation>
+        <translation>Поиск…</translation>
     </message>
     <message>
         <location line="+16"/>
         <source>Marked as %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Отмечен как %1</translation>
     </message>
     <message>
         <location line="+6"/>
         <source>People: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Люди: %1</translation>
     </message>
     <message>
         <location line="+7"/>
         <source>Last call: %1, %2</source>
-        <translation type="unfinished"></translation>
+        <translation>Последний звонок: %1, %2</translation>
     </message>
     <message>
         <location line="+4"/>
         <source>First call</source>
-        <translation type="unfinished"></translation>
+        <translation>Первый звонок</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Task: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Задача: %1</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Deal: %1 (%2)</source>
-        <translation type="unfinished"></translation>
+        <translation>Сделка: %1 (%2)</translation>
     </message>
     <message>
         <location line="+36"/>
         <source>Deal with %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Сделка с %1</translation>
     </message>
 </context>
 <context>
     <name>ContactCard</name>
     <message>
-        <location filename="../../softphone/ui/contacts.py" line="+41"/>
+        <location filename="../../softphone/ui/contacts.py" line="+42"/>
         <source>Edit</source>
-        <translation type="unfinished"></translation>
+        <translation>Изменить</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Edit contact</source>
-        <translation type="unfinished"></translation>
+        <translation>Изменить контакт</translation>
     </message>
     <message>
         <location line="+42"/>
         <source>Call %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Позвонить %1</translation>
     </message>
     <message>
         <location line="+10"/>
         <source>Do not call</source>
-        <translation type="unfinished"></translation>
+        <translation>Не звонить</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>Open tasks</source>
-        <translation type="unfinished"></translation>
+        <translation>Открытые задачи</translation>
     </message>
     <message>
         <location line="+4"/>
         <source>Done</source>
-        <translation type="unfinished"></translation>
+        <translation>Готово</translation>
     </message>
     <message>
         <location line="+5"/>
         <location line="+6"/>
         <source>None</source>
-        <translation type="unfinished"></translation>
+        <translation>Нет</translation>
     </message>
     <message>
         <location line="-5"/>
         <source>Deals</source>
-        <translation type="unfinished"></translation>
+        <translation>Сделки</translation>
     </message>
     <message>
         <location line="+6"/>
         <source>Calls</source>
-        <translation type="unfinished"></translation>
+        <translation>Звонки</translation>
     </message>
     <message>
         <location line="+13"/>
         <source>▶ Recording</source>
-        <translation type="unfinished"></translation>
+        <translation>▶ Запись</translation>
     </message>
     <message>
         <location line="+6"/>
         <source>No calls yet</source>
-        <translation type="unfinished"></translation>
+        <translation>Звонков пока нет</translation>
     </message>
 </context>
 <context>
     <name>ContactDialog</name>
     <message>
-        <location line="+139"/>
+        <location line="+145"/>
         <source>New contact</source>
-        <translation type="unfinished"></translation>
+        <translation>Новый контакт</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Edit contact</source>
-        <translation type="unfinished"></translation>
+        <translation>Изменить контакт</translation>
     </message>
     <message>
         <location line="+6"/>
         <source>one per line: number, label</source>
-        <translation type="unfinished"></translation>
+        <translation>по одному в строке: номер, метка</translation>
     </message>
     <message>
         <location line="+6"/>
         <source>Name</source>
-        <translation type="unfinished"></translation>
+        <translation>Имя</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Company</source>
-        <translation type="unfinished"></translation>
+        <translation>Компания</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Position</source>
-        <translation type="unfinished"></translation>
+        <translation>Должность</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Phones</source>
-        <translation type="unfinished"></translation>
+        <translation>Телефоны</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>E-mails</source>
-        <translation type="unfinished"></translation>
+        <translation>Эл. почта</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Tags</source>
-        <translation type="unfinished"></translation>
+        <translation>Метки</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Notes</source>
-        <translation type="unfinished"></translation>
+        <translation>Заметки</translation>
     </message>
 </context>
 <context>
     <name>ContactsView</name>
     <message>
-        <location line="-137"/>
+        <location line="-143"/>
         <source>Search contacts</source>
-        <translation type="unfinished"></translation>
+        <translation>Поиск контактов</translation>
     </message>
     <message>
         <location line="+4"/>
         <location line="+1"/>
         <source>New contact</source>
-        <translation type="unfinished"></translation>
+        <translation>Новый контакт</translation>
     </message>
     <message>
-        <location line="+94"/>
+        <location line="+100"/>
         <source>Contact not saved</source>
-        <translation type="unfinished"></translation>
+        <translation>Контакт не сохранён</translation>
     </message>
 </context>
 <context>
@@ -635,7 +521,7 @@
     <message>
         <location filename="../../softphone/ui/bridge.py" line="+121"/>
         <source>The contact database is not open.</source>
-        <translation type="unfinished"></translation>
+        <translation>База контактов не открыта.</translation>
     </message>
 </context>
 <context>
@@ -643,303 +529,492 @@
     <message>
         <location filename="../../softphone/ui/history.py" line="+45"/>
         <source>All calls</source>
-        <translation type="unfinished"></translation>
+        <translation>Все звонки</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>Missed</source>
-        <translation type="unfinished"></translation>
+        <translation>Пропущенные</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Incoming</source>
-        <translation type="unfinished"></translation>
+        <translation>Входящие</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>Outgoing</source>
-        <translation type="unfinished"></translation>
+        <translation>Исходящие</translation>
     </message>
     <message>
         <location line="+4"/>
         <source>Search name, number, note</source>
-        <translation type="unfinished"></translation>
+        <translation>Поиск по имени, номеру, заметке</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Call back</source>
-        <translation type="unfinished"></translation>
+        <translation>Перезвонить</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Call the selected number</source>
-        <translation type="unfinished"></translation>
+        <translation>Позвонить на выбранный номер</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Edit wrap-up</source>
-        <translation type="unfinished"></translation>
+        <translation>Изменить итог звонка</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Play recording</source>
-        <translation type="unfinished"></translation>
+        <translation>Прослушать запись</translation>
     </message>
     <message>
         <location line="+10"/>
         <source>When</source>
-        <translation type="unfinished"></translation>
+        <translation>Когда</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>Who</source>
-        <translation type="unfinished"></translation>
+        <translation>Кто</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>Number</source>
-        <translation type="unfinished"></translation>
+        <translation>Номер</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>Direction</source>
-        <translation type="unfinished"></translation>
+        <translation>Направление</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Outcome</source>
-        <translation type="unfinished"></translation>
+        <translation>Результат</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>Talk / note</source>
-        <translation type="unfinished"></translation>
+        <translation>Разговор / заметка</translation>
     </message>
     <message>
         <location line="+39"/>
         <source>in</source>
-        <translation type="unfinished"></translation>
+        <translation>вх.</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>out</source>
-        <translation type="unfinished"></translation>
+        <translation>исх.</translation>
     </message>
 </context>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../softphone/ui/main_window.py" line="+54"/>
-        <location line="+218"/>
+        <location filename="../../softphone/ui/main_window.py" line="+56"/>
+        <location line="+246"/>
         <source>Softphone</source>
         <extracomment>the settings dialog was accepted: (settings, passwords)</extracomment>
-        <translation type="unfinished"></translation>
+        <translation>Softphone</translation>
     </message>
     <message>
-        <location line="-195"/>
+        <location line="-223"/>
         <source>Number, SIP address or name — Enter calls</source>
-        <translation type="unfinished"></translation>
+        <translation>Номер, SIP-адрес или имя — Enter для звонка</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Call</source>
-        <translation type="unfinished"></translation>
+        <translation>Позвонить</translation>
     </message>
     <message>
-        <location line="+19"/>
-        <source>Ready. Type a number above, or pick a contact.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+13"/>
+        <location line="+27"/>
         <source>Phone</source>
-        <translation type="unfinished"></translation>
+        <translation>Телефон</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Contacts</source>
-        <translation type="unfinished"></translation>
+        <translation>Контакты</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>History</source>
-        <translation type="unfinished"></translation>
+        <translation>История</translation>
     </message>
     <message>
         <location line="+1"/>
-        <location line="+342"/>
+        <location line="+376"/>
         <source>Missed</source>
-        <translation type="unfinished"></translation>
+        <translation>Пропущенные</translation>
     </message>
     <message>
-        <location line="-341"/>
+        <location line="-375"/>
         <source>Tasks</source>
-        <translation type="unfinished"></translation>
+        <translation>Задачи</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Statistics</source>
-        <translation type="unfinished"></translation>
+        <translation>Статистика</translation>
     </message>
     <message>
-        <location line="+71"/>
+        <location line="+74"/>
         <source>Answer</source>
-        <translation type="unfinished"></translation>
+        <translation>Ответить</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Decline</source>
-        <translation type="unfinished"></translation>
+        <translation>Отклонить</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Focus the dial field</source>
-        <translation type="unfinished"></translation>
+        <translation>Перейти к полю набора</translation>
     </message>
     <message>
         <location line="+1"/>
         <location line="+12"/>
         <source>Settings</source>
-        <translation type="unfinished"></translation>
+        <translation>Настройки</translation>
     </message>
     <message>
         <location line="-11"/>
         <source>Quit</source>
-        <translation type="unfinished"></translation>
+        <translation>Выход</translation>
     </message>
     <message>
         <location line="+4"/>
         <source>Do not disturb</source>
-        <translation type="unfinished"></translation>
+        <translation>Не беспокоить</translation>
     </message>
     <message>
         <location line="+8"/>
         <source>Settings (Ctrl+,)</source>
-        <translation type="unfinished"></translation>
+        <translation>Настройки (Ctrl+,)</translation>
     </message>
     <message>
-        <location line="+36"/>
+        <location line="+67"/>
         <source>Call from %1 forwarded to %2</source>
-        <translation type="unfinished"></translation>
+        <translation>Звонок от %1 переадресован на %2</translation>
     </message>
     <message>
         <location line="+4"/>
         <source>Transfer done</source>
-        <translation type="unfinished"></translation>
+        <translation>Перевод выполнен</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Transfer failed (%1)</source>
-        <translation type="unfinished"></translation>
+        <translation>Перевод не удался (%1)</translation>
     </message>
     <message>
         <location line="+7"/>
         <source>%1: registered</source>
-        <translation type="unfinished"></translation>
+        <translation>%1: зарегистрирован</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>%1: ready (LAN)</source>
-        <translation type="unfinished"></translation>
+        <translation>%1: готов (локальная сеть)</translation>
     </message>
     <message>
         <location line="+4"/>
         <source>%1: failed (%2)</source>
-        <translation type="unfinished"></translation>
+        <translation>%1: ошибка (%2)</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>%1: registering…</source>
-        <translation type="unfinished"></translation>
+        <translation>%1: регистрация…</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>%1: offline</source>
-        <translation type="unfinished"></translation>
+        <translation>%1: не в сети</translation>
     </message>
     <message>
-        <location line="+32"/>
+        <location line="+31"/>
         <source>Missed call</source>
-        <translation type="unfinished"></translation>
+        <translation>Пропущенный звонок</translation>
     </message>
     <message>
-        <location line="+23"/>
+        <location line="+24"/>
         <source>Call waiting</source>
-        <translation type="unfinished"></translation>
+        <translation>Второй звонок</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>Incoming call</source>
-        <translation type="unfinished"></translation>
+        <translation>Входящий звонок</translation>
     </message>
     <message>
         <location line="+101"/>
         <source>Finish the call first.</source>
-        <translation type="unfinished"></translation>
+        <translation>Сначала завершите звонок.</translation>
     </message>
     <message>
         <location line="+36"/>
         <source>Missed (%1)</source>
-        <translation type="unfinished"></translation>
+        <translation>Пропущенные (%1)</translation>
     </message>
     <message>
         <location line="+5"/>
         <source>Task due: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Срок задачи: %1</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Task due: %1 %2</source>
-        <translation type="unfinished"></translation>
+        <translation>Срок задачи: %1 %2</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+10"/>
         <source>Do not disturb is on: calls are declined</source>
-        <translation type="unfinished"></translation>
+        <translation>Режим «Не беспокоить» включён: звонки отклоняются</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Do not disturb is off</source>
-        <translation type="unfinished"></translation>
+        <translation>Режим «Не беспокоить» выключен</translation>
     </message>
     <message>
         <location line="+5"/>
         <source>The recording file is missing: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Файл записи не найден: %1</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Press OK: the account registers at once and the status bar shows the result.</source>
+        <translation>Нажмите OK: учётная запись сразу зарегистрируется, результат будет в строке состояния.</translation>
+    </message>
+</context>
+<context>
+    <name>Match</name>
+    <message>
+        <location filename="../../softphone/ui/common.py" line="+90"/>
+        <source>matched by the full number</source>
+        <translation>совпадение по полному номеру</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>matched by the national number</source>
+        <translation>совпадение по номеру без кода страны</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>matched by the last digits of the number</source>
+        <translation>совпадение по последним цифрам номера</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>a company number</source>
+        <translation>номер компании</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the contact you called</source>
+        <translation>контакт, которому вы звонили</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the number is withheld</source>
+        <translation>номер скрыт</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>a short or service number</source>
+        <translation>короткий или служебный номер</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>on the ignore list</source>
+        <translation>в списке игнорируемых</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>not in your contacts</source>
+        <translation>нет в ваших контактах</translation>
     </message>
 </context>
 <context>
     <name>MissedInbox</name>
     <message>
-        <location filename="../../softphone/ui/history.py" line="+52"/>
+        <location filename="../../softphone/ui/history.py" line="+53"/>
         <source>No missed calls. Nice.</source>
-        <translation type="unfinished"></translation>
+        <translation>Пропущенных звонков нет. Отлично.</translation>
     </message>
     <message>
         <location line="+4"/>
         <source>Who</source>
-        <translation type="unfinished"></translation>
+        <translation>Кто</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>Number</source>
-        <translation type="unfinished"></translation>
+        <translation>Номер</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Calls</source>
-        <translation type="unfinished"></translation>
+        <translation>Звонки</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>Last call</source>
-        <translation type="unfinished"></translation>
+        <translation>Последний звонок</translation>
     </message>
     <message>
         <location line="+5"/>
         <location line="+1"/>
         <source>Call back</source>
-        <translation type="unfinished"></translation>
+        <translation>Перезвонить</translation>
+    </message>
+</context>
+<context>
+    <name>Outcome</name>
+    <message>
+        <location filename="../../softphone/ui/common.py" line="-21"/>
+        <source>answered</source>
+        <translation>отвечен</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>missed</source>
+        <translation>пропущен</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>declined</source>
+        <translation>отклонён</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>busy</source>
+        <translation>занято</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>no answer</source>
+        <translation>нет ответа</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>failed</source>
+        <translation>ошибка</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>interrupted</source>
+        <translation>прерван</translation>
+    </message>
+</context>
+<context>
+    <name>Phone</name>
+    <message>
+        <location filename="../../softphone/ui/phone.py" line="+36"/>
+        <location line="+40"/>
+        <source>The phone is not running.</source>
+        <translation>Телефон не запущен.</translation>
+    </message>
+    <message>
+        <location line="-32"/>
+        <source>%1 failed: %2</source>
+        <translation>%1: ошибка: %2</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <location line="+71"/>
+        <location line="+17"/>
+        <source>Hold</source>
+        <translation>Удержать</translation>
+    </message>
+    <message>
+        <location line="-54"/>
+        <source>Cannot call: %1</source>
+        <translation>Не удалось позвонить: %1</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <location line="+77"/>
+        <location line="+10"/>
+        <source>Answer</source>
+        <translation>Ответить</translation>
+    </message>
+    <message>
+        <location line="-77"/>
+        <source>Decline</source>
+        <translation>Отклонить</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Hang up</source>
+        <translation>Положить трубку</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>Mute</source>
+        <translation>Без звука</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Keypad</source>
+        <translation>Клавиатура</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <location line="+12"/>
+        <source>Transfer</source>
+        <translation>Перевести</translation>
+    </message>
+    <message>
+        <location line="-11"/>
+        <source>Transferring to %1…</source>
+        <translation>Перевод на %1…</translation>
+    </message>
+    <message>
+        <location line="+18"/>
+        <source>Conference</source>
+        <translation>Конференция</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <location line="+2"/>
+        <source>Recording</source>
+        <translation>Запись</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Resume</source>
+        <translation>Продолжить</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>Sound device</source>
+        <translation>Звуковое устройство</translation>
+    </message>
+</context>
+<context>
+    <name>Reminder</name>
+    <message>
+        <location filename="../../softphone/ui/today.py" line="+90"/>
+        <source>Task due</source>
+        <translation>Срок задачи</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Call now</source>
+        <translation>Позвонить сейчас</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Later</source>
+        <translation>Позже</translation>
     </message>
 </context>
 <context>
@@ -948,229 +1023,229 @@
         <location filename="../../softphone/ui/settings_dialog.py" line="+42"/>
         <source>Settings</source>
         <extracomment>new settings, passwords {account name: password or None to delete}</extracomment>
-        <translation type="unfinished"></translation>
+        <translation>Настройки</translation>
     </message>
     <message>
         <location line="+7"/>
         <source>Accounts</source>
-        <translation type="unfinished"></translation>
+        <translation>Учётные записи</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Audio</source>
-        <translation type="unfinished"></translation>
+        <translation>Звук</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>CRM</source>
-        <translation type="unfinished"></translation>
+        <translation>CRM</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Call handling</source>
-        <translation type="unfinished"></translation>
+        <translation>Обработка звонков</translation>
     </message>
     <message>
         <location line="+1"/>
         <location line="+234"/>
         <source>Language</source>
-        <translation type="unfinished"></translation>
+        <translation>Язык</translation>
     </message>
     <message>
         <location line="-217"/>
         <source>Add</source>
-        <translation type="unfinished"></translation>
+        <translation>Добавить</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Remove</source>
-        <translation type="unfinished"></translation>
+        <translation>Удалить</translation>
     </message>
     <message>
         <location line="+10"/>
         <source>sip:pbx.example.com (empty: LAN)</source>
-        <translation type="unfinished"></translation>
+        <translation>sip:pbx.example.com (пусто: локальная сеть)</translation>
     </message>
     <message>
         <location line="+6"/>
         <source>Enabled</source>
-        <translation type="unfinished"></translation>
+        <translation>Включена</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Test</source>
-        <translation type="unfinished"></translation>
+        <translation>Проверить</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>Name</source>
-        <translation type="unfinished"></translation>
+        <translation>Имя</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Address</source>
-        <translation type="unfinished"></translation>
+        <translation>Адрес</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Registrar</source>
-        <translation type="unfinished"></translation>
+        <translation>Сервер регистрации</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>User name</source>
-        <translation type="unfinished"></translation>
+        <translation>Имя пользователя</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Password</source>
-        <translation type="unfinished"></translation>
+        <translation>Пароль</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Transport</source>
-        <translation type="unfinished"></translation>
+        <translation>Транспорт</translation>
     </message>
     <message>
         <location line="+21"/>
         <source>An account needs a name and an address like sip:user@host.</source>
-        <translation type="unfinished"></translation>
+        <translation>Учётной записи нужны имя и адрес вида sip:user@host.</translation>
     </message>
     <message>
         <location line="+48"/>
         <source>Account %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Учётная запись %1</translation>
     </message>
     <message>
         <location line="+19"/>
         <source>Testing… see the status bar.</source>
-        <translation type="unfinished"></translation>
+        <translation>Проверка… смотрите строку состояния.</translation>
     </message>
     <message>
         <location line="+11"/>
         <source>System default</source>
-        <translation type="unfinished"></translation>
+        <translation>Системное по умолчанию</translation>
     </message>
     <message>
         <location line="+16"/>
         <source>Play a test sound</source>
-        <translation type="unfinished"></translation>
+        <translation>Проиграть тестовый звук</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Microphone</source>
-        <translation type="unfinished"></translation>
+        <translation>Микрофон</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Speaker / headset</source>
-        <translation type="unfinished"></translation>
+        <translation>Динамик / гарнитура</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Ringer</source>
-        <translation type="unfinished"></translation>
+        <translation>Звонок</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Ring volume</source>
-        <translation type="unfinished"></translation>
+        <translation>Громкость звонка</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Microphone level</source>
-        <translation type="unfinished"></translation>
+        <translation>Уровень микрофона</translation>
     </message>
     <message>
         <location line="+14"/>
         <source>empty: the profile&apos;s SQLite file</source>
-        <translation type="unfinished"></translation>
+        <translation>пусто: файл SQLite в профиле</translation>
     </message>
     <message>
         <location line="+4"/>
         <source>Database URL</source>
-        <translation type="unfinished"></translation>
+        <translation>URL базы данных</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Default region (for numbers)</source>
-        <translation type="unfinished"></translation>
+        <translation>Регион по умолчанию (для номеров)</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Agent name</source>
-        <translation type="unfinished"></translation>
+        <translation>Имя оператора</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Database changes apply after a restart.</source>
-        <translation type="unfinished"></translation>
+        <translation>Изменения базы данных вступят в силу после перезапуска.</translation>
     </message>
     <message>
         <location line="+7"/>
         <source>Answer calls automatically</source>
-        <translation type="unfinished"></translation>
+        <translation>Отвечать на звонки автоматически</translation>
     </message>
     <message>
         <location line="+4"/>
         <location line="+9"/>
         <source> s</source>
-        <translation type="unfinished"></translation>
+        <translation> с</translation>
     </message>
     <message>
         <location line="-7"/>
         <source>Do not disturb</source>
-        <translation type="unfinished"></translation>
+        <translation>Не беспокоить</translation>
     </message>
     <message>
         <location line="+9"/>
         <source>Record every call</source>
-        <translation type="unfinished"></translation>
+        <translation>Записывать все звонки</translation>
     </message>
     <message>
         <location line="+4"/>
         <source>Auto-answer after</source>
-        <translation type="unfinished"></translation>
+        <translation>Автоответ через</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Forward all calls to</source>
-        <translation type="unfinished"></translation>
+        <translation>Переадресовывать все звонки на</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Forward when busy to</source>
-        <translation type="unfinished"></translation>
+        <translation>Переадресовывать при занятости на</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Forward unanswered to</source>
-        <translation type="unfinished"></translation>
+        <translation>Переадресовывать без ответа на</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>…after</source>
-        <translation type="unfinished"></translation>
+        <translation>…через</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Wrap-up outcomes</source>
-        <translation type="unfinished"></translation>
+        <translation>Итоги звонков</translation>
     </message>
     <message>
         <location line="+7"/>
         <source>System language</source>
-        <translation type="unfinished"></translation>
+        <translation>Язык системы</translation>
     </message>
     <message>
         <location line="+5"/>
         <source>Closing the window keeps the phone running in the tray</source>
-        <translation type="unfinished"></translation>
+        <translation>При закрытии окна телефон продолжает работать в трее</translation>
     </message>
     <message>
         <location line="+5"/>
         <source>A new language applies after a restart.</source>
-        <translation type="unfinished"></translation>
+        <translation>Новый язык применится после перезапуска.</translation>
     </message>
 </context>
 <context>
@@ -1178,222 +1253,296 @@
     <message>
         <location filename="../../softphone/ui/stats.py" line="+54"/>
         <source>Last 7 days</source>
-        <translation type="unfinished"></translation>
+        <translation>Последние 7 дней</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>Last 30 days</source>
-        <translation type="unfinished"></translation>
+        <translation>Последние 30 дней</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Last 90 days</source>
-        <translation type="unfinished"></translation>
+        <translation>Последние 90 дней</translation>
     </message>
     <message>
         <location line="+8"/>
         <source>Calls</source>
-        <translation type="unfinished"></translation>
+        <translation>Звонки</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>Missed</source>
-        <translation type="unfinished"></translation>
+        <translation>Пропущенные</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Average talk</source>
-        <translation type="unfinished"></translation>
+        <translation>Средний разговор</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Time to call back</source>
-        <translation type="unfinished"></translation>
+        <translation>Время до перезвона</translation>
     </message>
     <message>
         <location line="+12"/>
         <source>Calls per day</source>
-        <translation type="unfinished"></translation>
+        <translation>Звонков в день</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Missed per day</source>
-        <translation type="unfinished"></translation>
+        <translation>Пропущенных в день</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Busiest hours</source>
-        <translation type="unfinished"></translation>
+        <translation>Самые загруженные часы</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Most-called contacts</source>
-        <translation type="unfinished"></translation>
+        <translation>Частые контакты</translation>
     </message>
 </context>
 <context>
     <name>TasksView</name>
     <message>
-        <location filename="../../softphone/ui/tasks.py" line="+43"/>
+        <location filename="../../softphone/ui/tasks.py" line="+21"/>
+        <source>Call back</source>
+        <translation>Перезвонить</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Meeting</source>
+        <translation>Встреча</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>To-do</source>
+        <translation>Дело</translation>
+    </message>
+    <message>
+        <location line="+23"/>
         <source>Due today and overdue</source>
         <extracomment>a task fell due: (task) — the main window shows a reminder with &quot;Call now&quot;</extracomment>
-        <translation type="unfinished"></translation>
+        <translation>На сегодня и просроченные</translation>
     </message>
     <message>
         <location line="+4"/>
         <source>Due</source>
-        <translation type="unfinished"></translation>
+        <translation>Срок</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>Kind</source>
-        <translation type="unfinished"></translation>
+        <translation>Тип</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>Task</source>
-        <translation type="unfinished"></translation>
+        <translation>Задача</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Number</source>
-        <translation type="unfinished"></translation>
+        <translation>Номер</translation>
     </message>
     <message>
         <location line="+6"/>
         <source>Call now</source>
-        <translation type="unfinished"></translation>
+        <translation>Позвонить сейчас</translation>
     </message>
     <message>
         <location line="+1"/>
         <location line="+1"/>
         <source>Mark done</source>
-        <translation type="unfinished"></translation>
+        <translation>Отметить выполненной</translation>
+    </message>
+</context>
+<context>
+    <name>TodayPage</name>
+    <message>
+        <location filename="../../softphone/ui/today.py" line="-65"/>
+        <source>Ready. Type a number above (Ctrl+L), or pick a contact.</source>
+        <translation>Готово. Наберите номер вверху (Ctrl+L) или выберите контакт.</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Missed calls to return</source>
+        <translation>Пропущенные, на которые нужно перезвонить</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Due today</source>
+        <translation>На сегодня</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Double-click a line to call.</source>
+        <translation>Дважды щёлкните строку, чтобы позвонить.</translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <source>None</source>
+        <translation>Нет</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Nothing due</source>
+        <translation>Задач на сегодня нет</translation>
+    </message>
+</context>
+<context>
+    <name>Tray</name>
+    <message>
+        <location filename="../../softphone/ui/tray.py" line="+80"/>
+        <source>Show Softphone</source>
+        <translation>Показать Softphone</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Quit</source>
+        <translation>Выход</translation>
+    </message>
+</context>
+<context>
+    <name>Wrapup</name>
+    <message>
+        <location filename="../../softphone/ui/wrapup.py" line="+262"/>
+        <source>Incoming</source>
+        <translation>Входящий</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Outgoing</source>
+        <translation>Исходящий</translation>
     </message>
 </context>
 <context>
     <name>WrapupPanel</name>
     <message>
-        <location filename="../../softphone/ui/wrapup.py" line="-211"/>
+        <location line="-211"/>
         <source>Outcome</source>
         <extracomment>outcome (&quot;&quot; for none), reason, note kind (call_back|meeting|todo), title, due (aware UTC datetime)</extracomment>
-        <translation type="unfinished"></translation>
+        <translation>Результат</translation>
     </message>
     <message>
         <location line="+21"/>
         <source>Reason (optional)</source>
-        <translation type="unfinished"></translation>
+        <translation>Причина (необязательно)</translation>
     </message>
     <message>
         <location line="+4"/>
         <source>Note: what was said, what was promised</source>
-        <translation type="unfinished"></translation>
+        <translation>Заметка: о чём говорили, что обещали</translation>
     </message>
     <message>
         <location line="+5"/>
         <source>Next step</source>
-        <translation type="unfinished"></translation>
+        <translation>Следующий шаг</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Call back tomorrow</source>
-        <translation type="unfinished"></translation>
+        <translation>Перезвонить завтра</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>In 3 days</source>
-        <translation type="unfinished"></translation>
+        <translation>Через 3 дня</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>In a week</source>
-        <translation type="unfinished"></translation>
+        <translation>Через неделю</translation>
     </message>
     <message>
         <location line="+10"/>
         <location line="+129"/>
         <source>Meeting</source>
-        <translation type="unfinished"></translation>
+        <translation>Встреча</translation>
     </message>
     <message>
         <location line="-127"/>
         <source>To-do…</source>
-        <translation type="unfinished"></translation>
+        <translation>Дело…</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Add to-do</source>
-        <translation type="unfinished"></translation>
+        <translation>Добавить дело</translation>
     </message>
     <message>
         <location line="+16"/>
         <source>Name for a new contact</source>
-        <translation type="unfinished"></translation>
+        <translation>Имя нового контакта</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Deal (optional)</source>
-        <translation type="unfinished"></translation>
+        <translation>Сделка (необязательно)</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Create contact</source>
-        <translation type="unfinished"></translation>
+        <translation>Создать контакт</translation>
     </message>
     <message>
         <location line="+9"/>
         <source>Done</source>
-        <translation type="unfinished"></translation>
+        <translation>Готово</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Save and close</source>
-        <translation type="unfinished"></translation>
+        <translation>Сохранить и закрыть</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Skip</source>
-        <translation type="unfinished"></translation>
+        <translation>Пропустить</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Close without a wrap-up</source>
-        <translation type="unfinished"></translation>
+        <translation>Закрыть без итога</translation>
     </message>
     <message>
         <location line="+60"/>
         <source>Saved</source>
-        <translation type="unfinished"></translation>
+        <translation>Сохранено</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>Not saved!</source>
-        <translation type="unfinished"></translation>
+        <translation>Не сохранено!</translation>
     </message>
     <message>
         <location line="+8"/>
         <source>Saving…</source>
-        <translation type="unfinished"></translation>
+        <translation>Сохранение…</translation>
     </message>
     <message>
         <location line="+19"/>
         <source>Call back</source>
-        <translation type="unfinished"></translation>
+        <translation>Перезвонить</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Call back on %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Перезвонить %1</translation>
     </message>
     <message>
         <location line="+8"/>
         <source>Meeting on %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Встреча %1</translation>
     </message>
     <message>
         <location line="+11"/>
         <source>To-do: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Дело: %1</translation>
     </message>
 </context>
 <context>
