@@ -1,12 +1,16 @@
 """Bulk contact import: thousands of rows per transaction, merged by normalized number.
 
-A record whose number (E.164, else national digits) already belongs to a contact - stored
-before, or an earlier record of the same import - is folded into that contact (new phones,
-emails and tags added; empty company/position/notes filled) instead of being added twice.
+A record whose number (E.164, else national digits) already belongs to a contact *with a name
+that agrees* (same words, any order, initials allowed) - stored before, or an earlier record of
+the same import - is folded into that contact (new phones, emails and tags added; empty
+company/position/notes filled) instead of being added twice. Colleagues listed with a shared
+office number stay separate people who both have that number (lookup answers with the
+company).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
@@ -40,6 +44,35 @@ class _Group:
     existing_id: int | None = None
 
 
+_WORD = re.compile(r"\w+")
+
+
+def names_agree(a: str, b: str) -> bool:
+    """Could ``a`` and ``b`` name the same person? "Анна Смирнова" ~ "Смирнова А." ~ "Анна";
+    "Анна Смирнова" !~ "Борис Орлов". Word order, case and initials do not matter; every word
+    of the shorter name must match (or be the initial of) a different word of the longer."""
+    wa, wb = _WORD.findall(fold(a)), _WORD.findall(fold(b))
+    if not wa or not wb:
+        return True
+    short, long_ = (wa, wb) if len(wa) <= len(wb) else (wb, wa)
+    free = list(long_)
+    full_match = False
+    for word in sorted(short, key=len, reverse=True):
+        hit = next((w for w in free if w == word), None)
+        if hit is not None:
+            full_match = full_match or len(word) > 1
+        else:
+            hit = next((w for w in free if _initial_of(word, w) or _initial_of(w, word)), None)
+            if hit is None:
+                return False
+        free.remove(hit)
+    return full_match
+
+
+def _initial_of(initial: str, word: str) -> bool:
+    return len(initial) == 1 and word.startswith(initial)
+
+
 def _batches(records: Iterable[ContactRecord], size: int) -> Iterator[list[ContactRecord]]:
     it = iter(records)
     while batch := list(islice(it, size)):
@@ -65,7 +98,8 @@ def import_contacts(
     batch_size: int = 2000,
 ) -> ImportResult:
     result = ImportResult()
-    known: dict[str, int] = {}  # number key -> contact id (stored or created by this import)
+    # number key -> (contact id, name) of everyone having it (stored or made by this import)
+    known: dict[str, list[tuple[int, str]]] = {}
     companies: dict[str, int] = {}
     for batch in _batches(records, max(1, batch_size)):
         with store._session() as s:
@@ -80,7 +114,7 @@ def _import_batch(
     s: Session,
     batch: list[ContactRecord],
     result: ImportResult,
-    known: dict[str, int],
+    known: dict[str, list[tuple[int, str]]],
     companies: dict[str, int],
 ) -> None:
     parsed: list[tuple[ContactRecord, list[tuple[str, str, NormalizedNumber]]]] = []
@@ -103,44 +137,51 @@ def _import_batch(
             continue
         parsed.append((record, phones))
 
-    # numbers already stored (not yet seen by this import)
+    # numbers already stored (not yet seen by this import): who has them
     e164s = {n.e164 for _, ph in parsed for _, _, n in ph if n.e164 and n.e164 not in known}
     nationals = {n.national for _, ph in parsed for _, _, n in ph
                  if not n.e164 and n.national and n.national not in known}
+    for key in e164s | nationals:
+        known[key] = []
     for chunk in _chunks(sorted(e164s), 500):
-        for e164, cid in s.execute(
-            select(Phone.e164, Phone.contact_id).where(Phone.e164.in_(chunk))
+        for e164, cid, name in s.execute(
+            select(Phone.e164, Phone.contact_id, Contact.name)
+            .join(Contact, Contact.id == Phone.contact_id)
+            .where(Phone.e164.in_(chunk))
         ):
-            known.setdefault(e164 or "", cid)
+            known[e164 or ""].append((cid, name))
     for chunk in _chunks(sorted(nationals), 500):
-        for national, cid in s.execute(
-            select(Phone.national, Phone.contact_id).where(
-                and_(Phone.e164.is_(None), Phone.national.in_(chunk))
-            )
+        for national, cid, name in s.execute(
+            select(Phone.national, Phone.contact_id, Contact.name)
+            .join(Contact, Contact.id == Phone.contact_id)
+            .where(and_(Phone.e164.is_(None), Phone.national.in_(chunk)))
         ):
-            known.setdefault(national or "", cid)
+            known[national or ""].append((cid, name))
 
     groups: list[_Group] = []
-    by_key: dict[str, _Group] = {}
+    by_key: dict[str, list[_Group]] = {}
     by_existing: dict[int, _Group] = {}
     for record, phones in parsed:
+        name = record.name.strip()
         group: _Group | None = None
         for _, _, number in phones:
             key = number.key or ""
-            if key in by_key:
-                group = by_key[key]
+            group = next((g for g in by_key.get(key, ()) if names_agree(g.name, name)), None)
+            if group is not None:
                 break
-            if key in known:
-                cid = known[key]
-                group = by_existing.get(cid)
-                if group is None:
-                    group = _Group(name="", company=None, position=None, notes="",
-                                   do_not_call=False, existing_id=cid)
-                    by_existing[cid] = group
-                    groups.append(group)
+            for cid, stored_name in known.get(key, ()):
+                if names_agree(stored_name, name):
+                    group = by_existing.get(cid)
+                    if group is None:
+                        group = _Group(name=stored_name, company=None, position=None,
+                                       notes="", do_not_call=False, existing_id=cid)
+                        by_existing[cid] = group
+                        groups.append(group)
+                    break
+            if group is not None:
                 break
-        if group is None:
-            group = _Group(name=record.name.strip(), company=record.company or None,
+        if group is None:  # nobody with this number and this name: a new contact
+            group = _Group(name=name, company=record.company or None,
                            position=record.position or None, notes=record.notes or "",
                            do_not_call=record.do_not_call)
             groups.append(group)
@@ -159,7 +200,9 @@ def _import_batch(
             if number.key not in have:
                 group.phones.append((raw, label, number))
                 have.add(number.key)
-            by_key[number.key or ""] = group
+            bucket = by_key.setdefault(number.key or "", [])
+            if group not in bucket:
+                bucket.append(group)
 
     now = utcnow()
     new = [g for g in groups if g.existing_id is None]
@@ -186,7 +229,7 @@ def _import_batch(
             g.existing_id = cid
             for i, (raw, label, number) in enumerate(g.phones):
                 phone_rows.append(_phone_row(cid, i, raw, label, number))
-                known[number.key or ""] = cid
+                known.setdefault(number.key or "", []).append((cid, g.name))
         if phone_rows:
             _executemany(s, Phone, phone_rows)
     new_ids = {id(g) for g in new}
@@ -194,7 +237,9 @@ def _import_batch(
         if id(g) not in new_ids and g.existing_id is not None:
             _merge_into(store, s, g, companies, now)
             for _, _, number in g.phones:
-                known[number.key or ""] = g.existing_id
+                entries = known.setdefault(number.key or "", [])
+                if all(cid != g.existing_id for cid, _ in entries):
+                    entries.append((g.existing_id, g.name))
 
 
 def _phone_row(cid: int, position: int, raw: str, label: str, n: NormalizedNumber) -> dict:

@@ -150,11 +150,6 @@ def test_export_person_and_erase(store: Store, profile_dir: Path, tmp_path: Path
     assert not (tmp_path / "gone.json").exists()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "store.import_contacts merges records by any shared number, so colleagues listed with "
-    "the same office number become one contact and the second name is lost; it should merge "
-    "only when the names agree (or one is missing) and otherwise attach the shared number to "
-    "both (lookup then answers with the company)"))
 def test_colleagues_sharing_an_office_number_stay_two_contacts(store: Store,
                                                                tmp_path: Path) -> None:
     path = tmp_path / "office.csv"

@@ -217,7 +217,7 @@ def test_disk_full_is_a_clear_error_and_the_call_log_is_kept(
             store.create_contact(f"Filler {i}", notes="x" * 2000, phones=[f"+7495{i:07d}"])
     assert "full" in err.value.message
     rows = []
-    for i in range(500):  # the call log fills the last free pages, then is journaled
+    for _ in range(500):  # the call log fills the last free pages, then is journaled
         rows.append(store.call_started(direction="in", account="a", number="+74951234567",
                                        display_name="y" * 1000, started_at=T0))
         if rows[-1] < 0:

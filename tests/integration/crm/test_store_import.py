@@ -10,12 +10,12 @@ def test_import_creates_merges_and_skips_with_reasons(store: Store) -> None:
     existing = store.create_contact("Иван Петров", phones=["+74951234567"], tags=["old"])
     progress: list[int] = []
     records = [
-        ContactRecord("Ivan P.", company="Ромашка", phones=[("8 (495) 123-45-67", "work")],
+        ContactRecord("Петров Иван", company="Ромашка", phones=[("8 (495) 123-45-67", "work")],
                       emails=["ivan@r.ru"], tags=["csv"], source_row=2),
         ContactRecord("Анна", company="Ромашка", position="CFO",
                       phones=[("+7 916 000 11 22", "mobile"), ("8 495 000 11 22", "work")],
                       source_row=3),
-        ContactRecord("Anna (dup)", phones=[("89160001122", "mobile")], emails=["a@r.ru"],
+        ContactRecord("анна", phones=[("89160001122", "mobile")], emails=["a@r.ru"],
                       notes="second row", source_row=4),
         ContactRecord("", phones=[("+7 916 999 99 99", "mobile")], source_row=5),
         ContactRecord("No Phone", source_row=6),
@@ -68,3 +68,31 @@ def test_imported_contacts_are_found_by_search_and_iterated(store: Store) -> Non
     assert [c.name for c in store.search("ЁЛКА")] == ["Ольга Кузнецова"]
     assert [c.name for c in store.search("oleg@")] == ["Oleg"]
     assert sorted(c.name for c in store.iter_contacts()) == ["Oleg", "Ольга Кузнецова"]
+
+
+def test_colleagues_sharing_an_office_number_stay_two_people(store: Store) -> None:
+    records = [
+        ContactRecord("Анна Смирнова", company="ООО Ромашка",
+                      phones=[("8 495 111-22-33", "work"), ("+7 916 100 00 01", "mobile")]),
+        ContactRecord("Борис Орлов", company="ООО Ромашка",
+                      phones=[("8 495 111-22-33", "work"), ("+7 916 100 00 02", "mobile")]),
+        ContactRecord("Смирнова А.", company="ООО Ромашка",
+                      phones=[("+7 (495) 111-22-33", "work"), ("+7 916 100 00 01", "mobile")],
+                      emails=["anna@romashka.ru"]),
+    ]
+    result = store.import_contacts(records)
+    assert (result.created, result.merged) == (2, 1)
+    anna = store.lookup("+79161000001").contact
+    boris = store.lookup("+79161000002").contact
+    assert anna is not None and anna.name == "Анна Смирнова"
+    assert anna.emails == ("anna@romashka.ru",)
+    assert boris is not None and boris.name == "Борис Орлов"
+    office = store.lookup("84951112233")
+    assert office.matched_by == "company" and office.company is not None
+    assert {p.name for p in office.people} == {"Анна Смирнова", "Борис Орлов"}
+    # the next import of the same people merges into each of them, not into the first
+    again = store.import_contacts([
+        ContactRecord("Орлов Борис", phones=[("8 495 111 22 33", "work")], tags=["vip"])])
+    assert (again.created, again.merged) == (0, 1)
+    assert store.get_contact(boris.id).tags == ("vip",)  # type: ignore[union-attr]
+    assert store.get_contact(anna.id).tags == ()  # type: ignore[union-attr]

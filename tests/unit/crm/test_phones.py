@@ -208,3 +208,23 @@ def test_fast_parser_agrees_on_realistic_numbers(region: str) -> None:
             fast = _parse_fast(text, plus, region)
             if fast is not None:
                 assert _same(fast, phonenumbers.parse(("+" if plus else "") + text, region))
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        ("Анна Смирнова", "Смирнова А.", True),
+        ("Анна Смирнова", "анна", True),
+        ("Иван Петров", "Петров Иван", True),
+        ("Ivan P.", "Ivan Petrov", True),
+        ("Анна Смирнова", "Борис Орлов", False),
+        ("Анна Смирнова", "Анна Орлова", False),
+        ("A.", "Anna", False),
+        ("Пётр", "Пётр", True),
+    ],
+)
+def test_names_agree(a: str, b: str, same: bool) -> None:
+    from softphone.crm.importing import names_agree
+
+    assert names_agree(a, b) is same
+    assert names_agree(b, a) is same
