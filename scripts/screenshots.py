@@ -113,12 +113,15 @@ def main() -> int:
     app = QApplication(sys.argv[:1])
     app.setApplicationDisplayName("Softphone")
     from softphone.app import create_parts
-    from softphone.settings import CrmSettings, Settings
+    from softphone.settings import AccountSettings, CrmSettings, Settings
     from softphone.sip import events as ev
 
     profile = Path(tempfile.mkdtemp(prefix="softphone-shots-"))
     seed(profile)
-    settings = Settings(crm=CrmSettings(default_region="US", agent="agent"))
+    settings = Settings(crm=CrmSettings(default_region="US", agent="agent"),
+                        accounts=(AccountSettings(name="Office",
+                                                  address="sip:1001@pbx.example.com",
+                                                  registrar="sip:pbx.example.com"),))
     parts = create_parts(profile, settings, use_secrets=False, start_engine=False,
                          bridge=_bridge())
     window = parts.window

@@ -73,7 +73,14 @@ class SettingsDialog(QDialog):
         row.addWidget(self.remove_account_button)
         left.addLayout(row)
         lay.addLayout(left, 1)
-        form = QFormLayout()
+        right = QVBoxLayout()
+        self.no_account_label = plain_label(
+            self.tr("No account: the phone calls other phones on the local network directly. "
+                    "Add an account to use a PBX or a SIP provider."), w)
+        right.addWidget(self.no_account_label)
+        self.account_form = QWidget(w)
+        form = QFormLayout(self.account_form)
+        form.setContentsMargins(0, 0, 0, 0)
         self.acc_name = QLineEdit(w)
         self.acc_address = QLineEdit(w)
         self.acc_address.setPlaceholderText("sip:1001@pbx.example.com")
@@ -98,7 +105,9 @@ class SettingsDialog(QDialog):
         form.addRow(self.acc_enabled)
         form.addRow(self.test_account_button)
         form.addRow(self.account_error)
-        lay.addLayout(form, 2)
+        right.addWidget(self.account_form)
+        right.addStretch(1)
+        lay.addLayout(right, 2)
         for a in self.accounts:
             self.account_list.addItem(a.name)
         self.account_list.currentRowChanged.connect(self._on_account_selected)
@@ -108,7 +117,14 @@ class SettingsDialog(QDialog):
         self._current_account = -1
         if self.accounts:
             self.account_list.setCurrentRow(0)
+        self._update_account_form()
         return w
+
+    def _update_account_form(self) -> None:
+        has = 0 <= self._current_account < len(self.accounts)
+        self.account_form.setEnabled(has)
+        self.no_account_label.setVisible(not self.accounts)
+        self.remove_account_button.setEnabled(has)
 
     def _form_account(self) -> AccountSettings | None:
         name = self.acc_name.text().strip()
@@ -147,6 +163,7 @@ class SettingsDialog(QDialog):
     def _on_account_selected(self, row: int) -> None:
         self._store_current_account()
         self._current_account = row
+        self._update_account_form()
         if not 0 <= row < len(self.accounts):
             return
         a = self.accounts[row]
@@ -175,6 +192,7 @@ class SettingsDialog(QDialog):
             del self.accounts[row]
             self._current_account = -1
             self.account_list.takeItem(row)
+            self._update_account_form()
 
     @Slot()
     def _on_test_account_clicked(self) -> None:
