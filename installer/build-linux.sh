@@ -72,7 +72,7 @@ License: GPL-2.0-or-later
 EOF
 chmod -R u+rwX,go+rX,go-w "$pkg"
 
-depends="$(python3 installer/linux/deb_depends.py "$bundle")"
+depends="$("$python" installer/linux/deb_depends.py "$bundle")"
 installed_kb="$(du -sk --exclude=DEBIAN "$pkg" | cut -f1)"
 cat > "$pkg/DEBIAN/control" <<EOF
 Package: softphone

@@ -13,6 +13,7 @@ import importlib
 import logging
 import platform
 import queue
+import re
 import sys
 import tempfile
 import time
@@ -24,7 +25,13 @@ from typing import Any
 from softphone import __version__
 from softphone.logs import LOG_FILE, redact
 from softphone.profile import database_file, logs_dir
-from softphone.settings import AccountSettings, CallSettings, Settings, default_lan_account
+from softphone.settings import (
+    AccountSettings,
+    CallSettings,
+    Settings,
+    default_lan_account,
+    settings_path,
+)
 
 log = logging.getLogger("softphone.diagnostics")
 
@@ -180,11 +187,23 @@ def last_log_lines(profile: Path, count: int = LOG_LINES) -> list[str]:
 
 
 def _scrub(text: str, settings: Settings) -> str:
-    text = redact(text)
+    # Exact passwords first (a password with spaces would defeat the patterns), then patterns.
     for account in settings.accounts:
         if account.password and len(account.password) >= 3:
             text = text.replace(account.password, "***")
-    return text
+    return redact(text)
+
+
+def settings_file_lines(profile: Path) -> list[str]:
+    """The profile's softphone.toml without password values (comments kept)."""
+    try:
+        text = settings_path(profile).read_text("utf-8", errors="replace")
+    except FileNotFoundError:
+        return ["(no softphone.toml: defaults)"]
+    except OSError as exc:
+        return [f"(cannot read softphone.toml: {exc.strerror})"]
+    return [re.sub(r"^(\s*\"?password\"?\s*=).*$", r'\1 "***"', line, flags=re.I)
+            for line in text.splitlines()]
 
 
 def collect_diagnostics(profile: Path, settings: Settings, engine: Any | None = None) -> str:
@@ -210,6 +229,7 @@ def collect_diagnostics(profile: Path, settings: Settings, engine: Any | None = 
     a = settings.audio
     out.append(f"chosen: input={a.input or 'default'}, output={a.output or 'default'}, "
                f"ringer={a.ringer or 'default'}")
+    out += ["", f"== {settings_path(profile).name}", *settings_file_lines(profile)]
     out += ["", "== Accounts"]
     out += [_account_line(acc) for acc in settings.accounts] or ["none configured (LAN calls)"]
     if engine is not None:

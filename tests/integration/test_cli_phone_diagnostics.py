@@ -13,6 +13,7 @@ from softphone.profile import logs_dir
 from softphone.settings import load_settings
 
 SECRET = "Pa55-w0rd-xyzzy"
+SPACED = "correct horse battery"
 
 SETTINGS = f"""
 [crm]
@@ -23,6 +24,12 @@ name = "Office"
 address = "sip:alice@pbx.example.com"
 registrar = "sip:pbx.example.com"
 password = "{SECRET}"
+
+[[accounts]]
+name = "Branch"
+address = "sip:bob@branch.example.com"
+registrar = "sip:branch.example.com"
+password = "{SPACED}"  # branch office
 """
 
 
@@ -74,6 +81,12 @@ def test_diagnostics_show_versions_accounts_and_logs_without_secrets(profile_dir
     assert "a careless line with *** in it" in text
     assert SECRET not in text
     assert "0123456789abcdef" not in text
+    for word in SPACED.split():
+        assert word not in text
+    # the settings file is shown, minus the password values
+    assert '== softphone.toml' in text
+    assert 'default_region = "RU"' in text
+    assert 'password = "***"' in text
 
 
 def test_diagnostics_keep_only_the_last_200_log_lines(profile_dir: Path) -> None:
