@@ -64,7 +64,6 @@ class Engine:
         self._call_ids = itertools.count(1)
         self._registrations: dict[str, ev.RegistrationChanged] = {}
         self._call_states: dict[int, ev.CallStateChanged] = {}
-        self._qualities: dict[int, ev.CallQuality] = {}
         self._thread: threading.Thread | None = None
         self._session: Any | None = None
         self._stop_requested = threading.Event()
@@ -150,6 +149,13 @@ class Engine:
             except Exception:
                 log.exception("SIP shutdown failed")
             self._session = None
+            while True:  # drop queued work (and the session it refers to) on this thread
+                try:
+                    self._commands.get_nowait()
+                except queue.Empty:
+                    break
+            with self._lock:
+                self._call_states.clear()
             self._publish(ev.EngineStopped(at=time.time()))
 
     @staticmethod
@@ -192,7 +198,6 @@ class Engine:
             elif isinstance(event, ev.CallStateChanged):
                 if event.state is ev.CallState.DISCONNECTED:
                     self._call_states.pop(event.call_id, None)
-                    self._qualities.pop(event.call_id, None)
                 else:
                     self._call_states[event.call_id] = event
         try:
