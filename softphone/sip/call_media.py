@@ -42,6 +42,21 @@ def default_recordings_dir() -> Path:
     return Path(tempfile.gettempdir()) / "softphone-recordings"
 
 
+def recording_path(folder: Path, call_id: int, direction: str = "", number: str = "") -> Path:
+    """``20250101-093000-in-+74951234567-3.wav``: sorts by time, says who; never an existing
+    file (another run of the app may have used the same call id in the same second)."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    who = re.sub(r"[^A-Za-z0-9+_-]", "_", number or "unknown")[:40]
+    parts = [stamp, direction, who, str(call_id)]
+    base = "-".join(p for p in parts if p)
+    path = folder / f"{base}.wav"
+    n = 2
+    while path.exists():
+        path = folder / f"{base}-{n}.wav"
+        n += 1
+    return path
+
+
 class CallError(Exception):
     """A call command that cannot be carried out (no such call, wrong state)."""
 
@@ -158,10 +173,8 @@ class CallMediaOps:
         self.finalizing = pending
 
     def default_recording_path(self, record: CallRecord) -> Path:
-        folder = self.recordings_dir or default_recordings_dir()
-        stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(record.created))
-        who = re.sub(r"[^A-Za-z0-9+_-]", "_", record.number or "unknown")[:40]
-        return folder / f"{stamp}-{record.direction.value}-{who}-{record.call_id}.wav"
+        return recording_path(self.recordings_dir or default_recordings_dir(), record.call_id,
+                              record.direction.value, record.number)
 
     # --- figures -------------------------------------------------------------------------
     def refresh_quality(self) -> None:

@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 
 from softphone.settings import AccountSettings, CallSettings, SipSettings, default_lan_account
 from softphone.sip import events as ev
-from softphone.sip.call_media import CallError, default_recordings_dir
+from softphone.sip.call_media import CallError, default_recordings_dir, recording_path
 from softphone.sip.media_api import NullAudioBackend
 from softphone.sip.uris import InvalidTarget, account_domain, target_to_uri
 
@@ -349,9 +349,12 @@ class Engine:
     def start_recording(self, call_id: int, path: Path | None = None) -> Path:
         """Record the call (both sides) to a WAV; returns the file it goes to."""
         if path is None:
-            folder = self._recordings_dir or default_recordings_dir()
-            stamp = time.strftime("%Y%m%d-%H%M%S")
-            path = folder / f"{stamp}-call{call_id}.wav"
+            with self._lock:
+                call = self._call_states.get(call_id)
+            path = recording_path(
+                self._recordings_dir or default_recordings_dir(), call_id,
+                call.direction.value if call else "", call.number if call else "",
+            )
         target = Path(path)
         self._submit("start_recording", lambda s: s.start_recording(call_id, target), call_id)
         return target

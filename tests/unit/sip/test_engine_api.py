@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from softphone.settings import AccountSettings, CallSettings, SipSettings
+from softphone.sip.call_media import recording_path
 from softphone.sip.engine import Engine, EngineError, InvalidTarget
 from softphone.sip.events import SipEvent
 from softphone.sip.media_api import NullAudioBackend
@@ -62,3 +65,12 @@ def test_defaults() -> None:
 def test_duplicate_account_names_are_refused() -> None:
     with pytest.raises(ValueError, match="unique"):
         Engine(SipSettings(), [ACCOUNTS[0], ACCOUNTS[0]], CallSettings(), lambda e: None)
+
+
+def test_recording_paths_say_when_and_who_and_never_collide(tmp_path: Path) -> None:
+    first = recording_path(tmp_path, 3, "in", "+7 (495) 123")
+    assert first.suffix == ".wav" and "-in-+7__495__123-3" in first.name
+    first.write_bytes(b"")
+    second = recording_path(tmp_path, 3, "in", "+7 (495) 123")
+    assert second != first and second.name.endswith("-3-2.wav")
+    assert recording_path(tmp_path, 4).name.endswith("-unknown-4.wav")
