@@ -15,6 +15,10 @@ Where the server listens (:func:`server_address`):
   crash is detected (nobody accepts on it) and removed before listening.
 * Windows: the named pipe ``\\\\.\\pipe\\softphone-<hash>``.
 
+On macOS a clicked ``tel:``/``sip:``/``callto:`` link does not start a second process: the
+system sends the running app an "open URL" event (``QEvent.FileOpen``). The instance server
+filters those events on the application and turns them into the same ``dial`` command.
+
 Protocol: the client sends one JSON line ``{"command": str, "args": [str, ...]}`` and reads one
 JSON line ``{"ok": bool, "message": str}``; then both sides close.
 """
@@ -265,6 +269,7 @@ class InstanceServer:
             self._server.deleteLater()
             raise IpcError(f"cannot listen on {self.address}: {error}")
         self._server.newConnection.connect(self._on_new_connection)
+        self._url_filter = _install_url_filter(self._on_url_opened)
         log.info("instance server listening on %s", self.address)
 
     @property
@@ -272,6 +277,13 @@ class InstanceServer:
         return self._server.isListening()
 
     def close(self) -> None:
+        if self._url_filter is not None:
+            from PySide6.QtCore import QCoreApplication
+
+            app = QCoreApplication.instance()
+            if app is not None:
+                app.removeEventFilter(self._url_filter)
+            self._url_filter = None
         if self._server.isListening():
             self._server.close()
             log.info("instance server closed")
@@ -331,8 +343,50 @@ class InstanceServer:
             log.exception("command %r failed", command)
             return Reply(False, f"internal error while handling {command!r}: {exc}")
 
+    def _on_url_opened(self, url: str) -> None:
+        """A link opened through the desktop (macOS "open URL" event): dial it."""
+        from softphone.commands.phone import BadTarget, decode_dial_target
+
+        try:
+            target = decode_dial_target(url)
+        except BadTarget as exc:
+            log.warning("ignored link %r: %s", url, exc)
+            return
+        log.info("link opened: %s", url)
+        try:
+            self._on_command("dial", [target])
+        except CommandError as exc:
+            log.warning("link %r not dialled: %s", url, exc)
+        except Exception:
+            log.exception("dialling link %r failed", url)
+
     def _reply(self, client: Any, reply: Reply) -> None:
         data = json.dumps({"ok": reply.ok, "message": reply.message}) + "\n"
         client.write(data.encode("utf-8"))
         client.flush()
         client.disconnectFromServer()
+
+
+URL_SCHEMES = ("tel", "sip", "sips", "callto")
+
+
+def _install_url_filter(on_url: Callable[[str], None]) -> Any | None:
+    """Watch the application for ``QEvent.FileOpen`` with a phone link; returns the filter."""
+    from PySide6.QtCore import QCoreApplication, QEvent, QObject
+
+    app = QCoreApplication.instance()
+    if app is None:
+        return None
+
+    class UrlOpenFilter(QObject):
+        def eventFilter(self, watched: Any, event: Any) -> bool:
+            if event.type() == QEvent.Type.FileOpen:
+                url = event.url()
+                if url.scheme().lower() in URL_SCHEMES:
+                    on_url(url.toString())
+                    return True
+            return False
+
+    url_filter = UrlOpenFilter()
+    app.installEventFilter(url_filter)
+    return url_filter

@@ -194,3 +194,29 @@ def test_an_instance_that_does_not_answer_times_out(profile_dir: Path) -> None:
     finally:
         hung.close()
         os.unlink(server_address(profile_dir))
+
+
+@pytest.mark.parametrize(
+    ("url", "dialled"),
+    [("tel:+7-495-123-45-67", "+74951234567"), ("callto:+74951234567", "+74951234567"),
+     ("callto://alice@example.com", "alice@example.com"),
+     ("sip:alice@example.com?Subject=x", "sip:alice@example.com")],
+)
+def test_macos_open_url_event_dials(server: Any, qapp: Any, url: str, dialled: str) -> None:
+    """What macOS sends the running app for a clicked link (QFileOpenEvent)."""
+    from PySide6.QtCore import QCoreApplication, QUrl
+    from PySide6.QtGui import QFileOpenEvent
+
+    _srv, phone = server
+    QCoreApplication.sendEvent(qapp, QFileOpenEvent(QUrl(url)))
+    assert phone.received == [("dial", [dialled])]
+
+
+def test_open_file_events_that_are_not_links_are_left_alone(server: Any, qapp: Any) -> None:
+    from PySide6.QtCore import QCoreApplication, QUrl
+    from PySide6.QtGui import QFileOpenEvent
+
+    _srv, phone = server
+    QCoreApplication.sendEvent(qapp, QFileOpenEvent(QUrl.fromLocalFile("/tmp/contacts.vcf")))
+    QCoreApplication.sendEvent(qapp, QFileOpenEvent(QUrl("tel:not-a-number")))
+    assert phone.received == []
