@@ -108,3 +108,4 @@ def test_we_cancel_while_it_rings(make_engine: EngineFactory,
     assert ev["local_hangup"] is True
     assert ev["code"] == 487, ev
     callee.wait_event("CALL_CLOSED", 10.0)
+
