@@ -440,7 +440,11 @@ class Baresip(_Peer):
                 self._events_cv.wait(min(left, 0.1))
 
     def decoded_dumps(self) -> list[Path]:
-        """The WAV files of audio it received (``dump-*-dec.wav``), oldest first."""
+        """The WAV files of audio it received (``dump-*-dec.wav``), oldest first.
+
+        baresip names them by the second a stream starts and starts one on every media
+        update: a re-INVITE in the same second as the call started overwrites the dump.
+        """
         return sorted(self.dump_dir.glob("dump-*-dec.wav"))
 
     def _ask_to_quit(self) -> None:

@@ -47,6 +47,9 @@ def test_audio_both_ways_with_baresip(make_engine: EngineFactory,
     eng.command("hangup", call_id=call_id)
     eng.wait_state(call_id, "disconnected")
     bob.wait_event("CALL_CLOSED", 10.0)
+    quality = eng.wait_event("CallQuality", 5.0, call_id=call_id)
+    assert "PCMU" in quality["codec"].upper(), quality  # baresip offers PCMU first
+    assert quality["rx_loss_percent"] == 0.0, quality
 
     # The recording mixes both directions: each tone must hold a large share of it.
     share_theirs = _tone_share(path, THEIR_TONE)
