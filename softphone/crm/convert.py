@@ -59,23 +59,25 @@ def search_text(
     return " ".join(p for p in parts if p)
 
 
-def phone_view(p: Phone) -> PhoneView:
-    return PhoneView(raw=p.raw, e164=p.e164, label=p.label, primary=p.is_primary,
-                     national=p.national)
+def _phones_of(session: Session, ids: list[int]) -> dict[int, list[PhoneView]]:
+    phones: dict[int, list[PhoneView]] = defaultdict(list)
+    for chunk_start in range(0, len(ids), 500):
+        chunk = ids[chunk_start : chunk_start + 500]
+        for cid, raw, e164, label, primary, national in session.execute(
+            select(Phone.contact_id, Phone.raw, Phone.e164, Phone.label, Phone.is_primary,
+                   Phone.national)
+            .where(Phone.contact_id.in_(chunk))
+            .order_by(Phone.position, Phone.id)
+        ):
+            phones[cid].append(PhoneView(raw, e164, label, bool(primary), national))
+    return phones
 
 
 def contact_views(session: Session, contacts: Sequence[Contact]) -> list[ContactView]:
     """Views of ``contacts`` (order kept) with phones and company loaded in two queries."""
     if not contacts:
         return []
-    ids = [c.id for c in contacts]
-    phones: dict[int, list[Phone]] = defaultdict(list)
-    for chunk_start in range(0, len(ids), 500):
-        chunk = ids[chunk_start : chunk_start + 500]
-        for p in session.scalars(
-            select(Phone).where(Phone.contact_id.in_(chunk)).order_by(Phone.position, Phone.id)
-        ):
-            phones[p.contact_id].append(p)
+    phones = _phones_of(session, [c.id for c in contacts])
     company_ids = {c.company_id for c in contacts if c.company_id is not None}
     companies: dict[int, str] = {}
     if company_ids:
@@ -91,7 +93,7 @@ def contact_views(session: Session, contacts: Sequence[Contact]) -> list[Contact
             company=companies.get(c.company_id) if c.company_id else None,
             company_id=c.company_id,
             position=c.position,
-            phones=tuple(phone_view(p) for p in phones.get(c.id, [])),
+            phones=tuple(phones.get(c.id, ())),
             emails=tuple(c.emails or ()),
             tags=tuple(c.tags or ()),
             notes=c.notes or "",
@@ -102,6 +104,43 @@ def contact_views(session: Session, contacts: Sequence[Contact]) -> list[Contact
         )
         for c in contacts
     ]
+
+
+_CONTACT_COLUMNS = (
+    Contact.id, Contact.name, Company.name, Contact.company_id, Contact.position,
+    Contact.emails, Contact.tags, Contact.notes, Contact.do_not_call, Contact.created_at,
+    Contact.updated_at, Contact.version,
+)
+
+
+def contact_views_by_id(session: Session, ids: Sequence[int]) -> list[ContactView]:
+    """Views of the contacts with ``ids`` (order kept, missing ones left out), without ORM
+    objects: two queries (the hot path of caller lookup and search-as-you-type)."""
+    if not ids:
+        return []
+    rows = {
+        row[0]: row
+        for row in session.execute(
+            select(*_CONTACT_COLUMNS)
+            .outerjoin(Company, Company.id == Contact.company_id)
+            .where(Contact.id.in_(list(ids)))
+        )
+    }
+    phones = _phones_of(session, list(rows))
+    out = []
+    for cid in ids:
+        row = rows.get(cid)
+        if row is None:
+            continue
+        (_, name, company, company_id, position, emails, tags, notes, dnc, created, updated,
+         version) = row
+        out.append(ContactView(
+            id=cid, name=name, company=company, company_id=company_id, position=position,
+            phones=tuple(phones.get(cid, ())), emails=tuple(emails or ()),
+            tags=tuple(tags or ()), notes=notes or "", do_not_call=bool(dnc),
+            created_at=created, updated_at=updated, version=version,
+        ))
+    return out
 
 
 def contact_view(session: Session, contact: Contact) -> ContactView:

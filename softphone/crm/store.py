@@ -26,6 +26,7 @@ from softphone.crm.convert import (
     company_view,
     contact_view,
     contact_views,
+    contact_views_by_id,
     deal_view,
     fold,
     search_text,
@@ -481,8 +482,7 @@ class Store(CallLogMixin):
                         ids.append(cid)
                         if len(ids) >= limit:
                             break
-            contacts = {c.id: c for c in s.scalars(select(Contact).where(Contact.id.in_(ids)))}
-            return contact_views(s, [contacts[i] for i in ids if i in contacts])
+            return contact_views_by_id(s, ids)
 
     def _prefix(self, column: Any, prefix: str) -> list[Any]:
         if self.dialect == "sqlite":
@@ -576,13 +576,12 @@ class Store(CallLogMixin):
         return ids
 
     def _answer(self, s: Session, ids: list[int], tier: str, number: NormalizedNumber) -> Match:
-        people = contact_views(s, list(s.scalars(select(Contact).where(Contact.id.in_(ids)))))
+        people = contact_views_by_id(s, ids)
         people.sort(key=lambda c: fold(c.name))
         company = None
         company_ids = {c.company_id for c in people}
-        if len(company_ids) == 1 and None not in company_ids:
-            found = s.get(Company, people[0].company_id)
-            company = company_view(found) if found else None
+        if len(company_ids) == 1 and people[0].company_id is not None:
+            company = CompanyView(people[0].company_id, people[0].company or "")
         if len(people) == 1:
             return Match(people[0], company, people, tier, number.e164)
         if company is not None:
