@@ -7,6 +7,7 @@ bridge is connected to that window for the test and disconnected after it.
 from __future__ import annotations
 
 import shutil
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -72,6 +73,27 @@ def settings() -> Settings:
     return Settings(crm=CrmSettings(default_region="RU", agent="tester"))
 
 
+class ThreadGuard:
+    """Wraps the store: every call must come from the DB worker thread, never the UI."""
+
+    def __init__(self, store: Any, worker: int | None) -> None:
+        self._store = store
+        self._worker = worker
+        self.violations: list[str] = []
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._store, name)
+        if not callable(value):
+            return value
+
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            if threading.get_ident() != self._worker:
+                self.violations.append(f"{name} on {threading.current_thread().name}")
+            return value(*args, **kwargs)
+
+        return guarded
+
+
 @pytest.fixture
 def app(qtbot: Any, engine: Any, sip_bridge: Any, profile_dir: Path,
         settings: Settings) -> Iterator[Any]:
@@ -84,6 +106,9 @@ def app(qtbot: Any, engine: Any, sip_bridge: Any, profile_dir: Path,
     qtbot.addWidget(parts.window)
     parts.window.show()
     qtbot.waitUntil(lambda: parts.db.store is not None, timeout=10_000)
+    guard = ThreadGuard(parts.db.store, parts.db.thread_ident)
+    assert parts.db.thread_ident != threading.get_ident()
+    parts.db.store = guard
     yield parts
     engine.hangup_all()
     qtbot.waitUntil(lambda: not engine.active_calls(), timeout=10_000)
@@ -91,6 +116,7 @@ def app(qtbot: Any, engine: Any, sip_bridge: Any, profile_dir: Path,
         card.close()
     parts.window.quitting = True
     shutdown(parts)
+    assert not guard.violations, f"store used off the DB worker: {guard.violations[:5]}"
 
 
 def db_call(qtbot: Any, parts: Any, job: Callable[[Any], Any], timeout: int = 5000) -> Any:
