@@ -31,6 +31,7 @@ from softphone.sip.media_api import DeviceInfo, EmitFn, NullAudioBackend
 log = logging.getLogger("softphone.sip.audio")
 
 ROLES = ("input", "output", "ringer")
+JACK_HOST_API = "JACK Audio Connection Kit"
 STALL_SECONDS = 1.0  # a running stream whose callback stopped for this long is lost
 RESCAN_SECONDS = 5.0  # how often a missing chosen device is looked for while idle
 
@@ -106,6 +107,8 @@ class PortAudioBackend(NullAudioBackend):
         self._wake = threading.Event()
         self._stopping = False
         self._thread: threading.Thread | None = None
+        self._dead = False  # PortAudio's host went away for good (see _host_died)
+        self._graveyard: list[Any] = []
 
     # --- helpers -----------------------------------------------------------------------------
     def _rate_of(self, name: str | None, output: bool) -> int:
@@ -280,7 +283,8 @@ class PortAudioBackend(NullAudioBackend):
 
     def stream_info(self) -> dict[str, dict[str, Any]]:
         """Open streams by role (device, rate, channels): diagnostics and tests."""
-        return {role: {"device": s.name, "rate": s.rate, "channels": s.channels}
+        return {role: {"device": s.name, "rate": s.rate, "channels": s.channels,
+                       "stream": s.role}
                 for role, s in list(self._streams.items())}
 
     def poll(self) -> None:
@@ -311,8 +315,12 @@ class PortAudioBackend(NullAudioBackend):
                 self._wake.clear()
                 if self._stopping:
                     break
+                if self._dead:
+                    continue
                 try:
                     self._check_health()
+                    if self._dead:
+                        continue
                     self._reconcile()
                     self._look_for_missing()
                 except Exception:
@@ -483,6 +491,8 @@ class PortAudioBackend(NullAudioBackend):
                 lost.append(rec)
         if not lost:
             return
+        if any(self._host_died(rec) for rec in lost):
+            return
         # A device failed: close everything, re-read the device list, reopen what is wanted.
         roles = [r for rec in lost
                  for r in (("input", "output") if rec.role == "duplex" else (rec.role,))]
@@ -506,6 +516,30 @@ class PortAudioBackend(NullAudioBackend):
                 else:
                     self._notify("unavailable", "No sound device is left for the "
                                  f"{role}: the call goes on without it.", names[role])
+
+    def _host_died(self, rec: _Stream) -> bool:
+        """The JACK server went away: PortAudio (19.6) then spins forever in Pa_AbortStream,
+        Pa_CloseStream and Pa_Terminate. Leave PortAudio alone until the app restarts."""
+        if rec.device >= len(self._devices) \
+                or self._devices[rec.device].host_api != JACK_HOST_API:
+            return False
+        with contextlib.suppress(Exception):
+            if rec.stream.active:
+                return False  # only stalled: the server is alive
+        for role in [r for r, s in self._streams.items() if s is rec]:
+            del self._streams[role]
+        self._graveyard.append(rec.stream)  # never closed (it would hang), never collected
+        self._dead = True
+        # sounddevice's exit handler would call Pa_Terminate (and hang): nothing to terminate.
+        self._sd._initialized = 0
+        for other in {id(r): r for r in self._streams.values()}.values():
+            self._graveyard.append(other.stream)
+        self._streams.clear()
+        self._notify("device_lost", f"The JACK sound server stopped ({rec.name}).", rec.name)
+        self._notify("unavailable", "The JACK sound server stopped: the call goes on without "
+                     "sound. Start JACK again and restart the softphone to get sound back.",
+                     rec.name)
+        return True
 
     def _rescan(self) -> None:
         try:
