@@ -43,7 +43,7 @@ class FakeStream:
 class FakeSd:
     """Just enough of ``sounddevice`` for the backend's device thread."""
 
-    class default:  # noqa: N801 (mirrors sounddevice.default)
+    class default:
         hostapi = 0
 
     def __init__(self, devices: list[dict[str, Any]]) -> None:
@@ -65,13 +65,13 @@ class FakeSd:
         self.listed = list(self.plugged)
         self.rescans += 1
 
-    def InputStream(self, **kw: Any) -> FakeStream:  # noqa: N802
+    def InputStream(self, **kw: Any) -> FakeStream:
         return FakeStream(self, **kw)
 
-    def OutputStream(self, **kw: Any) -> FakeStream:  # noqa: N802
+    def OutputStream(self, **kw: Any) -> FakeStream:
         return FakeStream(self, **kw)
 
-    def Stream(self, **kw: Any) -> FakeStream:  # noqa: N802
+    def Stream(self, **kw: Any) -> FakeStream:
         return FakeStream(self, **kw)
 
 
@@ -161,5 +161,5 @@ def test_a_ringer_that_cannot_open_rings_in_the_call_output() -> None:
     assert b._ring_in_output
     sd.OutputStream = lambda **kw: FakeStream(sd, **kw)  # type: ignore[method-assign]
     b._reconcile()
-    (stream,) = live(sd)
+    (_stream,) = live(sd)
     assert b.stream_info()["output"]["stream"] == "output"
