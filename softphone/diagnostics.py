@@ -61,6 +61,10 @@ def versions() -> dict[str, str]:
         from PySide6 import QtCore
 
         out["Qt"] = f"{QtCore.qVersion()} (PySide6 {PySide6.__version__})"
+        app = QtCore.QCoreApplication.instance()
+        platform_name = getattr(app, "platformName", None)
+        if callable(platform_name):  # a QGuiApplication: which windowing system it uses
+            out["Qt"] += f", platform {platform_name()}"
     except ImportError as exc:
         out["Qt"] = f"unavailable: {exc}"
     out["PJSIP"] = _pjsip_version()

@@ -11,6 +11,7 @@ import importlib.util
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -182,46 +183,93 @@ def test_deb_contents_and_desktop_integration(built: Built, tmp_path: Path) -> N
     assert result.stdout.strip() == f"softphone {__version__}", result.stderr
 
 
+class Callee:
+    """A UDP socket on 127.0.0.1 that receives INVITEs and never answers."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.settimeout(60)
+        self.port = self.sock.getsockname()[1]
+        self.seen: set[str] = set()
+
+    def uri(self, user: str) -> str:
+        return f"sip:{user}@127.0.0.1:{self.port}"
+
+    def next_invite(self) -> str:
+        """The request URI of the next new INVITE (retransmissions skipped)."""
+        while True:
+            data, _ = self.sock.recvfrom(65535)
+            m = re.match(rb"INVITE (\S+) SIP/2\.0", data)
+            if m and m.group(1).decode() not in self.seen:
+                self.seen.add(m.group(1).decode())
+                return m.group(1).decode()
+
+
+def lan_profile(tmp_path: Path) -> Path:
+    profile = tmp_path / "profile"
+    profile.mkdir()
+    (profile / "softphone.toml").write_text('[sip]\nlisten = "127.0.0.1:0"\n', "utf-8")
+    return profile
+
+
+def stop_group(proc: subprocess.Popen[bytes], profile: Path) -> None:
+    """Stop a process started in its own session, with everything it started."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(server_address(profile))  # a terminated app cannot remove its socket
+
+
 @pytest.mark.timeout(300)
 def test_frozen_app_dials_a_link_and_takes_the_next_one_over_ipc(
     built: Built, tmp_path: Path
 ) -> None:
     """The whole frozen app (window offscreen, engine, database, instance server)."""
-    profile = tmp_path / "profile"
-    profile.mkdir()
-    (profile / "softphone.toml").write_text('[sip]\nlisten = "127.0.0.1:0"\n', "utf-8")
+    profile = lan_profile(tmp_path)
     env = no_python_env(profile, tmp_path)
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as callee:
-        callee.bind(("127.0.0.1", 0))
-        callee.settimeout(60)
-        port = callee.getsockname()[1]
+    callee = Callee()
+    app = subprocess.Popen([str(built.exe), callee.uri("bob")], env=env,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                           start_new_session=True)
+    try:
+        assert callee.next_invite() == callee.uri("bob")
+        assert request(profile, "ping") is not None
+        second = run(built.exe, f"callto:carol@127.0.0.1:{callee.port}", env=env)
+        assert second.returncode == 0, second.stderr
+        assert callee.next_invite() == callee.uri("carol")
+        assert app.poll() is None
+    finally:
+        stop_group(app, profile)
+        callee.sock.close()
 
-        def next_invite(skip: set[str]) -> str:
-            while True:
-                data, _ = callee.recvfrom(65535)
-                m = re.match(rb"INVITE (\S+) SIP/2\.0", data)
-                if m and m.group(1).decode() not in skip:
-                    return m.group(1).decode()
 
-        app = subprocess.Popen([str(built.exe), f"sip:bob@127.0.0.1:{port}"], env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            bob = f"sip:bob@127.0.0.1:{port}"
-            assert next_invite(set()) == bob
-            assert request(profile, "ping") is not None
-            second = run(built.exe, f"callto:carol@127.0.0.1:{port}", env=env)
-            assert second.returncode == 0, second.stderr
-            assert next_invite({bob}) == f"sip:carol@127.0.0.1:{port}"
-            assert app.poll() is None
-        finally:
-            app.terminate()
-            try:
-                app.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                app.kill()
-                app.wait()
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(server_address(profile))
+@pytest.mark.timeout(300)
+@pytest.mark.skipif(shutil.which("xvfb-run") is None, reason="xvfb-run is not installed")
+def test_frozen_app_runs_on_an_x_server(built: Built, tmp_path: Path) -> None:
+    """The xcb platform plugin with the system's X libraries (what a desktop uses)."""
+    profile = lan_profile(tmp_path)
+    env = no_python_env(profile, tmp_path)
+    del env["QT_QPA_PLATFORM"]
+    callee = Callee()
+    app = subprocess.Popen(["xvfb-run", "-a", str(built.exe), callee.uri("bob")], env=env,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                           start_new_session=True)
+    try:
+        assert callee.next_invite() == callee.uri("bob")
+        reply = request(profile, "diagnostics", timeout=30)
+        assert reply is not None and reply.ok
+        assert "platform xcb" in reply.message
+        assert "LAN: state=lan" in reply.message
+    finally:
+        stop_group(app, profile)
+        callee.sock.close()
 
 
 @pytest.mark.skipif(shutil.which("apt-get") is None, reason="no apt")
