@@ -103,6 +103,7 @@ class PortAudioBackend(NullAudioBackend):
         self._streams: dict[str, _Stream] = {}
         self._missing: dict[str, str] = {}  # role -> chosen device name that is gone
         self._last_rescan = 0.0
+        self._rescan_requested = False
         self._notices: deque[AudioDeviceNotice] = deque()
         self._wake = threading.Event()
         self._stopping = False
@@ -213,7 +214,7 @@ class PortAudioBackend(NullAudioBackend):
             self._mic_port.muted = muted
 
     def start_ringing(self, waiting: bool) -> None:
-        log.info("start ringing (waiting=%s)", waiting)
+        log.debug("start ringing (waiting=%s)", waiting)
         if waiting:
             self._waiting.play(self._sound("waiting", self._out_path.device_rate), loop=True)
         else:
@@ -224,7 +225,7 @@ class PortAudioBackend(NullAudioBackend):
         self._wake.set()
 
     def stop_ringing(self) -> None:
-        log.info("stop ringing")
+        log.debug("stop ringing")
         self._ringing = False
         self._ring.stop()
         self._waiting.stop()
@@ -248,6 +249,14 @@ class PortAudioBackend(NullAudioBackend):
         self._wake.set()
 
     def list_devices(self) -> list[DeviceInfo]:
+        """The devices PortAudio saw at its last scan; asks for a fresh scan when idle.
+
+        PortAudio only re-reads its device list on re-initialisation, which needs every stream
+        closed: the scan happens on the device thread as soon as no stream is open, so a
+        settings dialog that asks again a moment later sees a headset plugged in meanwhile.
+        """
+        self._rescan_requested = True
+        self._wake.set()
         return list(self._devices)
 
     def set_devices(self, input: str | None, output: str | None, ringer: str | None) -> None:
@@ -551,9 +560,12 @@ class PortAudioBackend(NullAudioBackend):
         self._last_rescan = time.monotonic()
 
     def _look_for_missing(self) -> None:
-        if not self._missing or self._streams:
+        if self._streams:
             return
-        if time.monotonic() - self._last_rescan < RESCAN_SECONDS:
+        since = time.monotonic() - self._last_rescan
+        if self._rescan_requested and since >= 1.0:
+            self._rescan_requested = False
+        elif not self._missing or since < RESCAN_SECONDS:
             return
         self._rescan()
         for role, name in list(self._missing.items()):

@@ -188,6 +188,12 @@ def frame_samples(rate: int) -> int:
 class MicPort(pj.AudioMediaPort):  # type: ignore[misc]
     """Source in the conference bridge: the user's microphone (``local_source``)."""
 
+    # Class-level defaults: while the object is being destroyed its __dict__ is gone before
+    # the C++ port leaves the bridge, and the clock thread may still call in.
+    queue: FrameQueue | None = None
+    muted = False
+    errors = 0
+
     def __init__(self, name: str, rate: int, queue: FrameQueue) -> None:
         super().__init__()
         self.rate = rate
@@ -198,9 +204,12 @@ class MicPort(pj.AudioMediaPort):  # type: ignore[misc]
 
     def onFrameRequested(self, frame: Any) -> None:  # PJSIP clock thread
         try:
-            data = self.queue.get()
+            q = self.queue
+            if q is None:
+                return
+            data = q.get()
             if data is None or self.muted:
-                data = self.queue.silence
+                data = q.silence
             write_frame(frame, data)
         except Exception:
             self.errors += 1
@@ -212,6 +221,9 @@ class MicPort(pj.AudioMediaPort):  # type: ignore[misc]
 class SpeakerPort(pj.AudioMediaPort):  # type: ignore[misc]
     """Sink in the conference bridge: what the calls say, for the call output device."""
 
+    queue: FrameQueue | None = None  # see MicPort
+    errors = 0
+
     def __init__(self, name: str, rate: int, queue: FrameQueue) -> None:
         super().__init__()
         self.rate = rate
@@ -222,6 +234,8 @@ class SpeakerPort(pj.AudioMediaPort):  # type: ignore[misc]
     def onFrameReceived(self, frame: Any) -> None:  # PJSIP clock thread
         try:
             q = self.queue
+            if q is None:
+                return
             if frame.type == pj.PJMEDIA_FRAME_TYPE_AUDIO:
                 data = read_frame(frame)
                 q.put(data if len(data) == q.frame_bytes else q.silence)

@@ -163,3 +163,19 @@ def test_a_ringer_that_cannot_open_rings_in_the_call_output() -> None:
     b._reconcile()
     (_stream,) = live(sd)
     assert b.stream_info()["output"]["stream"] == "output"
+
+
+def test_listing_devices_rescans_when_idle() -> None:
+    sd = FakeSd([BUILTIN])
+    b = make(sd)
+    assert [d.name for d in b.list_devices()] == [BUILTIN["name"]]
+    sd.plugged = [BUILTIN, HEADSET]
+    b._look_for_missing()
+    assert [d.name for d in b.list_devices()] == [BUILTIN["name"], HEADSET["name"]]
+    b._in_call = True  # never while a stream is open
+    b._reconcile()
+    sd.plugged = [BUILTIN]
+    b._last_rescan = 0.0
+    b.list_devices()
+    b._look_for_missing()
+    assert len(b.list_devices()) == 2
