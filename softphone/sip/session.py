@@ -14,6 +14,7 @@ import heapq
 import itertools
 import logging
 import os
+import ssl
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -189,6 +190,11 @@ class SipSession(CallOps):
         if kind == "tls":
             tcfg.tlsConfig.verifyServer = verify_server
             tcfg.tlsConfig.method = pj.PJSIP_TLSV1_2_METHOD
+            # The wheel bundles its own OpenSSL, whose default CA paths are the build
+            # machine's: point it at this system's trust store (SSL_CERT_FILE honoured).
+            cafile = ssl.get_default_verify_paths().cafile
+            if cafile and os.path.exists(cafile):
+                tcfg.tlsConfig.CaListFile = cafile
         transport_type = _TRANSPORT_KINDS[kind]
         if ":" in host:  # an IPv6 listen address needs the IPv6 flavour of each transport
             transport_type |= pj.PJSIP_TRANSPORT_IPV6

@@ -200,8 +200,10 @@ class DriverError(Exception):
 class EngineProcess:
     """A phone in a subprocess. ``events`` holds every event received so far, in order."""
 
-    def __init__(self, config: dict[str, Any], *, stderr_path: Path | None = None) -> None:
+    def __init__(self, config: dict[str, Any], *, stderr_path: Path | None = None,
+                 env: dict[str, str] | None = None) -> None:
         self.config = config
+        self.extra_env = env or {}
         self.events: list[dict[str, Any]] = []
         self._replies: dict[int, dict[str, Any]] = {}
         self._cond = threading.Condition()
@@ -215,6 +217,7 @@ class EngineProcess:
     def start(self, timeout: float = 15.0) -> EngineProcess:
         env = dict(os.environ)
         env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+        env.update(self.extra_env)
         self._stderr_file = open(self._stderr_path, "w") if self._stderr_path else None  # noqa: SIM115
         self.proc = subprocess.Popen(
             [sys.executable, str(Path(__file__).resolve()), json.dumps(self.config)],

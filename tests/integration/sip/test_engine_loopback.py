@@ -29,7 +29,7 @@ def phone(tmp_path: Path) -> Iterator[PhoneFactory]:
 
     def make(user: str, *, calls: dict[str, Any] | None = None, tone_hz: float | None = None,
              listen_port: int = 0, extra_accounts: tuple[dict[str, Any], ...] = (),
-             **account: Any) -> EngineProcess:
+             env: dict[str, str] | None = None, **account: Any) -> EngineProcess:
         config: dict[str, Any] = {
             "sip": {"listen_host": "127.0.0.1", "listen_port": listen_port, "rtp_port": 0},
             "accounts": [{"name": "LAN", "address": f"sip:{user}@127.0.0.1", **account},
@@ -41,7 +41,7 @@ def phone(tmp_path: Path) -> Iterator[PhoneFactory]:
         if tone_hz:
             config["tone_hz"] = tone_hz
         (tmp_path / user).mkdir(exist_ok=True)
-        proc = EngineProcess(config, stderr_path=tmp_path / user / "stderr.log")
+        proc = EngineProcess(config, stderr_path=tmp_path / user / "stderr.log", env=env)
         made.append(proc)
         return proc.start()
 
@@ -400,8 +400,8 @@ def test_port_in_use_fails_to_start(phone: PhoneFactory) -> None:
 
 
 class TlsRegistrar:
-    """A TLS server with a self-signed certificate that answers every REGISTER with 403:
-    reaching it proves the TLS handshake was accepted."""
+    """A TLS server whose certificate (for 127.0.0.1) is signed by a throw-away CA; it
+    answers every REGISTER with 403, so reaching it proves the handshake was accepted."""
 
     def __init__(self, workdir: Path) -> None:
         import shutil
@@ -411,12 +411,23 @@ class TlsRegistrar:
 
         if shutil.which("openssl") is None:
             pytest.skip("openssl is not installed")
+        self.ca = workdir / "ca.pem"
         cert, key = workdir / "cert.pem", workdir / "key.pem"
-        subprocess.run(
-            ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key),
-             "-out", str(cert), "-days", "1", "-subj", "/CN=127.0.0.1"],
-            check=True, capture_output=True, timeout=60,
-        )
+        ext = workdir / "ext.cnf"
+        ext.write_text("subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n"
+                       "extendedKeyUsage=serverAuth\n")
+
+        def openssl(*args: str) -> None:
+            subprocess.run(["openssl", *args], check=True, capture_output=True, timeout=60)
+
+        openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
+                str(workdir / "ca.key"), "-out", str(self.ca), "-days", "1",
+                "-subj", "/CN=softphone test CA")
+        openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out",
+                str(workdir / "srv.csr"), "-subj", "/CN=127.0.0.1")
+        openssl("x509", "-req", "-in", str(workdir / "srv.csr"), "-CA", str(self.ca),
+                "-CAkey", str(workdir / "ca.key"), "-CAcreateserial", "-out", str(cert),
+                "-days", "1", "-extfile", str(ext))
         self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         self.context.load_cert_chain(cert, key)
         self.sock = socket.create_server(("127.0.0.1", 0))
@@ -461,14 +472,19 @@ def test_tls_verifies_the_server_certificate(phone: PhoneFactory, tmp_path: Path
     server = TlsRegistrar(tmp_path)
     try:
         registrar = f"sip:127.0.0.1:{server.port}"
+        # a CA this machine does not trust: refused
         strict = phone("alice", registrar=registrar, transport="tls", password="pw-strict")
         refused = strict.wait_event("RegistrationChanged", state="failed")
         assert "certificate" in refused["reason"].lower()
         assert refused["next_retry_in"] > 0
+        # the same server once its CA is in the trust store: the REGISTER gets through
+        trusting = phone("carol", registrar=registrar, transport="tls", password="pw-trust",
+                         env={"SSL_CERT_FILE": str(server.ca)})
+        assert trusting.wait_event("RegistrationChanged", state="failed")["code"] == 403
+        # verification off: the untrusted server is accepted
         lenient = phone("bob", registrar=registrar, transport="tls", tls_verify=False,
                         password="pw-lenient")
-        reached = lenient.wait_event("RegistrationChanged", state="failed")
-        assert reached["code"] == 403, reached
+        assert lenient.wait_event("RegistrationChanged", state="failed")["code"] == 403
     finally:
         server.close()
 
