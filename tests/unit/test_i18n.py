@@ -88,3 +88,49 @@ def test_dates_follow_the_locale() -> None:
 )
 def test_durations_read_like_a_clock(seconds: Any, clock: str) -> None:
     assert i18n.format_duration(seconds) == clock
+
+
+def _messages() -> list[tuple[str, str, str]]:
+    import xml.etree.ElementTree as ET
+
+    out = []
+    for ts in sorted(i18n.TRANSLATIONS_DIR.glob("softphone_*.ts")):
+        for context in ET.parse(ts).getroot().iter("context"):
+            for message in context.findall("message"):
+                translation = message.find("translation")
+                if translation is None or translation.get("type") in ("vanished", "obsolete"):
+                    continue
+                out.append((context.findtext("name") or "", message.findtext("source") or "",
+                            translation.text or ""))
+    return out
+
+
+def test_translations_keep_placeholders_and_keyboard_accelerators() -> None:
+    import re
+
+    checked = 0
+    for context, source, translation in _messages():
+        if not translation:
+            continue  # not translated yet: the English text shows
+        checked += 1
+        where = f"{context}: {source!r} -> {translation!r}"
+        assert sorted(re.findall(r"%\d", source)) == sorted(re.findall(r"%\d", translation)), where
+        assert (source.replace("&&", "").count("&") > 0) == \
+            (translation.replace("&&", "").count("&") > 0), where
+    assert checked > 100
+
+
+def test_compiled_catalogues_match_their_sources(tmp_path: Any) -> None:
+    """A .ts edited without running update_translations.py --compile is caught here."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    lrelease = Path(sys.executable).parent / "pyside6-lrelease"
+    if not lrelease.exists():
+        pytest.skip("pyside6-lrelease is not installed")
+    for ts in sorted(i18n.TRANSLATIONS_DIR.glob("softphone_*.ts")):
+        fresh = tmp_path / ts.with_suffix(".qm").name
+        subprocess.run([str(lrelease), "-silent", str(ts), "-qm", str(fresh)], check=True)
+        assert fresh.read_bytes() == ts.with_suffix(".qm").read_bytes(), (
+            f"{ts.name} changed: run resources/translations/update_translations.py --compile")
