@@ -14,7 +14,8 @@ bounded depth. It starts playing once ``target`` frames are queued (prefill), co
 *underrun* and prefills again when it runs dry, drops the oldest frame (an *overrun*) when it is
 above ``max_frames``, and when the producer's clock is faster than the consumer's (drift), drops
 one frame whenever the queue never fell to ``target`` during a whole window: latency stays
-bounded over a call of any length.
+bounded over a call of any length. Each underrun raises the prefill by a frame (at most two
+more), thirty quiet seconds lower it again.
 """
 
 from __future__ import annotations
@@ -39,6 +40,11 @@ class FrameQueue:
         self.frame_bytes = frame_bytes
         self.silence = bytes(frame_bytes)
         self.target = target
+        # Adaptive prefill: each underrun adds a frame of cushion (up to two more); thirty
+        # quiet seconds take one back. Jittery machines trade 20-40 ms for fewer dropouts.
+        self.base_target = target
+        self.max_target = max(target, min(max_frames - 2, target + 2))
+        self._quiet_windows = 0
         self.max_frames = max_frames
         self.window = window
         self.underruns = 0
@@ -94,6 +100,9 @@ class FrameQueue:
         if n == 0:
             if self._started:
                 self.underruns += 1
+                self._quiet_windows = 0
+                if self.target < self.max_target:
+                    self.target += 1
             self._priming = True
             return None
         self._started = True
@@ -110,6 +119,11 @@ class FrameQueue:
                     pass
             self._win_min = 1 << 30
             self._win_n = 0
+            self._quiet_windows += 1
+            if self._quiet_windows * self.window * FRAME_MS >= 30_000 \
+                    and self.target > self.base_target:
+                self.target -= 1
+                self._quiet_windows = 0
         try:
             return q.popleft()
         except IndexError:

@@ -25,18 +25,34 @@ def test_prefill_then_in_order() -> None:
     assert (q.underruns, q.overruns) == (0, 0)
 
 
-def test_underrun_is_counted_and_prefills_again() -> None:
+def test_underrun_is_counted_and_prefills_with_one_more_frame() -> None:
     q = FrameQueue(16, target=2, max_frames=6)
     for i in range(2):
         q.put(frame(i))
     assert q.get() == frame(0) and q.get() == frame(1)
     assert q.get() is None
-    assert q.underruns == 1
+    assert q.underruns == 1 and q.target == 3  # one more frame of cushion
     q.put(frame(2))
+    q.put(frame(3))
     assert q.get() is None  # prefilling: not another underrun
     assert q.underruns == 1
-    q.put(frame(3))
+    q.put(frame(4))
     assert q.get() == frame(2)
+
+
+def test_cushion_grows_at_most_two_frames_and_shrinks_when_quiet() -> None:
+    q = FrameQueue(16, target=2, max_frames=6, window=10)
+    for _ in range(5):  # five dry spells
+        for i in range(q.target):
+            q.put(frame(i))
+        while q.get() is not None:
+            pass
+    assert q.underruns == 5 and q.target == 4
+    q.put(frame(0))
+    for i in range(30_000 // FRAME_MS + 20):  # steady flow for 30 s
+        q.put(frame(i))
+        q.get()
+    assert q.target == 3
 
 
 def test_overrun_drops_the_oldest() -> None:
