@@ -35,6 +35,10 @@ _DTMF_RE = re.compile(r"^[0-9*#A-Da-d]+$")
 _EVENT_WAIT_MS = 10  # libHandleEvents timeout: how long a queued command may wait
 
 
+_endpoint_lock = threading.Lock()
+_endpoint_owner: Engine | None = None  # the Engine whose SIP thread owns the one Endpoint
+
+
 class EngineError(Exception):
     """The engine cannot start, is not running, or a command is not possible."""
 
@@ -88,8 +92,14 @@ class Engine:
 
     def start(self, timeout: float = 10.0) -> None:
         """Start the SIP thread and bind transports; raises EngineError when that fails."""
+        global _endpoint_owner
         if self._thread is not None:
             raise EngineError("the engine was already started")
+        with _endpoint_lock:
+            # A second pjsua2 Endpoint in one process aborts it: refuse instead.
+            if _endpoint_owner is not None:
+                raise EngineError("another SIP engine is already running in this process")
+            _endpoint_owner = self
         self._thread = threading.Thread(target=self._run, name="sip", daemon=True)
         self._thread.start()
         if not self._started.wait(timeout):
@@ -126,6 +136,7 @@ class Engine:
                 session.close(1.0)
             except Exception:
                 log.exception("cleanup after a failed start")
+            self._release_endpoint()
             self._started.set()
             return
         self._session = session
@@ -156,7 +167,14 @@ class Engine:
                     break
             with self._lock:
                 self._call_states.clear()
+            self._release_endpoint()
             self._publish(ev.EngineStopped(at=time.time()))
+
+    def _release_endpoint(self) -> None:
+        global _endpoint_owner
+        with _endpoint_lock:
+            if _endpoint_owner is self:
+                _endpoint_owner = None
 
     @staticmethod
     def _pj_version(session: Any) -> str:

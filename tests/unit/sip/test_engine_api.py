@@ -74,3 +74,14 @@ def test_recording_paths_say_when_and_who_and_never_collide(tmp_path: Path) -> N
     second = recording_path(tmp_path, 3, "in", "+7 (495) 123")
     assert second != first and second.name.endswith("-3-2.wav")
     assert recording_path(tmp_path, 4).name.endswith("-unknown-4.wav")
+
+
+def test_a_second_engine_in_one_process_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    import softphone.sip.engine as engine_module
+
+    # Another Engine owns the process's one Endpoint: starting must refuse, not abort.
+    monkeypatch.setattr(engine_module, "_endpoint_owner", make_engine())
+    engine = make_engine()
+    with pytest.raises(EngineError, match="already running"):
+        engine.start()
+    engine.stop()
