@@ -133,3 +133,28 @@ def test_attended_transfer(kamailio: Kamailio, make_engine: EngineFactory) -> No
 
     alice.command("hangup", call_id=new_a["call_id"])
     carol.wait_state(new_c["call_id"], "disconnected", since=mc)
+
+
+def test_fixed_password_registers_and_unregister_removes_binding(
+        kamailio: Kamailio, make_engine: EngineFactory) -> None:
+    bob = make_engine("bob", accounts=[kamailio_account(kamailio, "bob", "wrong")])
+    bob.wait_event("RegistrationChanged", 10.0, account="bob", state="failed")
+    assert not kamailio.saved("bob")
+
+    mark = bob.mark()
+    bob.command("set_accounts", accounts=[kamailio_account(kamailio, "bob")])
+    ev = bob.wait_event("RegistrationChanged", 10.0, since=mark, account="bob",
+                        state="registered")
+    assert ev["code"] == 200 and kamailio.saved("bob")
+
+    alice = _registered(make_engine, kamailio, "alice")
+    a_id, b_id = _connect(alice, bob, kamailio.aor("bob"))
+    bob.command("hangup", call_id=b_id)
+    alice.wait_state(a_id, "disconnected")
+
+    mark = bob.mark()
+    bob.command("unregister", name="bob")
+    bob.wait_event("RegistrationChanged", 10.0, since=mark, account="bob",
+                   state="unregistered")
+    call_id = alice.command("dial", target=kamailio.aor("bob"))
+    assert alice.wait_state(call_id, "disconnected")["code"] == 404  # no binding any more
