@@ -138,27 +138,33 @@ def icns(pngs: dict[bytes, bytes]) -> bytes:
     return b"icns" + struct.pack(">I", 8 + len(body)) + body
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Draw softphone's icons.")
+    parser.add_argument("--out", default=str(HERE), help="where to write (default: here)")
+    out = Path(parser.parse_args(argv).out)
+    out.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtGui import QGuiApplication
 
     app = QGuiApplication.instance() or QGuiApplication(sys.argv[:1])  # noqa: F841
     svg = app_svg()
-    (HERE / "softphone.svg").write_text(svg, encoding="utf-8")
+    (out / "softphone.svg").write_text(svg, encoding="utf-8")
     rendered: dict[int, bytes] = {}
     for size in sorted(set(APP_SIZES) | set(ICO_SIZES)):
         rendered[size] = render(svg, size)
         if size in APP_SIZES:
-            (HERE / f"softphone-{size}.png").write_bytes(rendered[size])
-    (HERE / "softphone.ico").write_bytes(ico({s: rendered[s] for s in ICO_SIZES}))
-    (HERE / "softphone.icns").write_bytes(
+            (out / f"softphone-{size}.png").write_bytes(rendered[size])
+    (out / "softphone.ico").write_bytes(ico({s: rendered[s] for s in ICO_SIZES}))
+    (out / "softphone.icns").write_bytes(
         icns({kind: rendered.get(size) or render(svg, size) for kind, size in ICNS_TYPES})
     )
     for state, tray in tray_svgs().items():
-        (HERE / f"tray-{state}.svg").write_text(tray, encoding="utf-8")
+        (out / f"tray-{state}.svg").write_text(tray, encoding="utf-8")
         for size in TRAY_SIZES:
-            (HERE / f"tray-{state}-{size}.png").write_bytes(render(tray, size))
-    print(f"icons written to {HERE}")
+            (out / f"tray-{state}-{size}.png").write_bytes(render(tray, size))
+    print(f"icons written to {out}")
     return 0
 
 
