@@ -31,7 +31,8 @@ FORMATS = ["8 ({a}) {b}-{c}-{d}", "+7 {a} {b} {c} {d}", "8{a}{b}{c}{d}", "+7 ({a
 
 
 def make_csv(path: Path, rows: int, seed: int = 7) -> None:
-    """Excel-style semicolon CSV; about 2% of the rows repeat an earlier number."""
+    """Excel-style semicolon CSV; about 2% of the rows repeat an earlier person (same name,
+    the number in another format), which the import merges."""
     rnd = random.Random(seed)
     with path.open("w", encoding="utf-8", newline="") as out:
         out.write("ФИО;Компания;Должность;Телефон;Мобильный;E-mail;Категории;Примечание\r\n")
@@ -41,7 +42,7 @@ def make_csv(path: Path, rows: int, seed: int = 7) -> None:
             number = f"{n:07d}"
             fmt = rnd.choice(FORMATS).format(a=area, b=number[:3], c=number[3:5], d=number[5:])
             mobile = f"+7 916 {n:07d}" if n % 3 == 0 else ""
-            name = f"{rnd.choice(LAST)} {rnd.choice(FIRST)} {i}"
+            name = f"{LAST[n % len(LAST)]} {FIRST[n // 7 % len(FIRST)]} {n}"  # a repeat: same
             email = f"user{i}@example.com" if n % 2 else ""
             note = '"звонить после 14:00; спросить про ""договор"""' if n % 5 == 0 else ""
             out.write(f"{name};{rnd.choice(COMPANIES)};;{fmt};{mobile};{email};клиенты;"
