@@ -40,18 +40,32 @@ def _pbx_account(host: str) -> dict[str, Any]:
 
 
 def _commands_stay_fast(eng: EngineProcess, peer: Baresip) -> None:
-    """While the pbx account is stuck, every command returns at once and LAN calls work."""
-    timings: dict[str, float] = {}
-    _, timings["registration"] = eng.timed("registration", name="pbx")
-    _, timings["active_calls"] = eng.timed("active_calls")
-    _, timings["set_mute"] = eng.timed("set_mute", muted=False)
-    call_id, timings["dial"] = eng.timed("dial", target=peer.uri, account="LAN")
-    slow = {k: round(v * 1000, 1) for k, v in timings.items() if v >= FAST}
-    assert not slow, f"commands took >= 50 ms (ms): {slow}"
-    eng.wait_state(call_id, "confirmed")
-    _, took = eng.timed("hangup", call_id=call_id)
-    assert took < FAST, f"hangup took {took * 1000:.1f} ms"
-    eng.wait_state(call_id, "disconnected")
+    """While the pbx account is stuck, every command returns at once and LAN calls work.
+
+    Each command is timed 3 times: the fastest must take < 50 ms (a command that waited on the
+    network would take seconds every time) and none may take a second (load on a shared
+    machine can delay one round trip, never all three).
+    """
+    timings: dict[str, list[float]] = {}
+
+    def timed(cmd: str, **args: Any) -> Any:
+        result, took = eng.timed(cmd, **args)
+        timings.setdefault(cmd, []).append(took)
+        return result
+
+    call_ids = []
+    for _ in range(3):
+        timed("registration", name="pbx")
+        timed("active_calls")
+        timed("set_mute", muted=False)
+        call_ids.append(timed("dial", target=peer.uri, account="LAN"))
+    for call_id in call_ids:
+        eng.wait_state(call_id, "confirmed")
+        timed("hangup", call_id=call_id)
+        eng.wait_state(call_id, "disconnected")
+    slow = {name: [round(t * 1000, 1) for t in times] for name, times in timings.items()
+            if min(times) >= FAST or max(times) >= 1.0}
+    assert not slow, f"commands too slow (ms): {slow}"
 
 
 def test_registrar_not_answering(blackhole: socket.socket, make_engine: EngineFactory,
