@@ -116,6 +116,7 @@ class SipSession(CallOps):
         self.accounts: dict[str, AccountState] = {}
         self.calls: dict[int, CallRecord] = {}
         self.graveyard: list[Any] = []  # pjsua2 objects to drop outside their own callback
+        self.retired_accounts: list[EngineAccount] = []  # removed, alive until shutdown
         self.conference_ids: set[int] = set()
         self.finalizing: list[tuple[int, Path, float]] = []
         self.muted = False
@@ -264,6 +265,7 @@ class SipSession(CallOps):
                 with contextlib.suppress(pj.Error):
                     state.account.shutdown()
                 state.account = None
+        self.retired_accounts.clear()
         gc.collect()
         try:
             ep.libDestroy(pj.PJSUA_DESTROY_NO_RX_MSG)
@@ -345,7 +347,8 @@ class SipSession(CallOps):
         if account is not None:
             with contextlib.suppress(pj.Error):
                 account.shutdown()
-            self.graveyard.append(account)
+            # Calls made on it keep a C++ reference to it: keep the object until shutdown.
+            self.retired_accounts.append(account)
         self.accounts.pop(state.name, None)
 
     def set_accounts(self, accounts: Sequence[AccountSettings]) -> None:

@@ -165,6 +165,23 @@ def test_mute_and_record_all(phone: PhoneFactory, tmp_path: Path) -> None:
     assert finished["path"] == path
 
 
+def test_accounts_change_live_during_a_call(phone: PhoneFactory) -> None:
+    alice, bob = phone("alice"), phone("bob")
+    a_id, b_id = connect(alice, bob, "bob")
+    mark = alice.mark()
+    alice.command("set_accounts", accounts=[{"name": "desk", "address": "sip:alicia@127.0.0.1"}])
+    assert alice.wait_event("RegistrationChanged", since=mark, account="desk")["state"] == "lan"
+    gone = alice.wait_event("RegistrationChanged", since=mark, account="LAN")
+    assert gone["state"] == "unregistered"
+    # the call made on the old account goes on and ends normally
+    alice.command("hangup", call_id=a_id)
+    assert state_of(bob, b_id, "disconnected")["code"] == 200
+    # new calls use the new identity
+    mark = bob.mark()
+    alice.command("dial", target=uri_of("bob", bob))
+    assert bob.wait_event("IncomingCall", since=mark)["number"] == "alicia"
+
+
 def test_dtmf_over_sip_info(phone: PhoneFactory) -> None:
     alice, bob = phone("alice", dtmf_method="info"), phone("bob")
     a_id, b_id = connect(alice, bob, "bob")
