@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from softphone.crm.models import Call, Company, Contact, Deal, Phone, Task, Wrapup
@@ -59,7 +59,7 @@ def search_text(
     return " ".join(p for p in parts if p)
 
 
-def _phones_of(session: Session, ids: list[int]) -> dict[int, list[PhoneView]]:
+def _phones_of(session: Session | Connection, ids: list[int]) -> dict[int, list[PhoneView]]:
     phones: dict[int, list[PhoneView]] = defaultdict(list)
     for chunk_start in range(0, len(ids), 500):
         chunk = ids[chunk_start : chunk_start + 500]
@@ -113,7 +113,7 @@ _CONTACT_COLUMNS = (
 )
 
 
-def contact_views_by_id(session: Session, ids: Sequence[int]) -> list[ContactView]:
+def contact_views_by_id(session: Session | Connection, ids: Sequence[int]) -> list[ContactView]:
     """Views of the contacts with ``ids`` (order kept, missing ones left out), without ORM
     objects: two queries (the hot path of caller lookup and search-as-you-type)."""
     if not ids:

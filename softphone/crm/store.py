@@ -36,25 +36,24 @@ from softphone.crm.convert import (
 from softphone.crm.db import DEFAULT_BUSY_TIMEOUT_MS, database_url, make_engine, migrate
 from softphone.crm.errors import ConflictError, NotFoundError, StoreError, classify
 from softphone.crm.journal import JOURNAL_NAME, PendingJournal
+from softphone.crm.matching import find_caller
 from softphone.crm.models import (
     Call,
     Company,
     Contact,
     Deal,
-    IgnoredNumber,
     MissedEntry,
     Phone,
     Task,
 )
 from softphone.crm.phones import (
-    can_match_stranger,
     is_usable,
     normalize,
     reverse_digits,
-    suffix_keys,
 )
 from softphone.crm.records import ContactRecord, ImportResult
 from softphone.crm.store_calls import CallLogMixin
+from softphone.crm.store_records import RecordsMixin
 from softphone.crm.views import (
     CompanyView,
     ContactView,
@@ -72,7 +71,7 @@ _DIGIT_QUERY = re.compile(r"^\+?[\d\s\-.()/]+$")
 _MAX_CHAR = "\U0010ffff"
 
 
-class Store(CallLogMixin):
+class Store(CallLogMixin, RecordsMixin):
     """The mini-CRM. Create with :meth:`open`; close with :meth:`close`."""
 
     def __init__(
@@ -519,76 +518,12 @@ class Store(CallLogMixin):
         """Who is calling? Tiers: exact E.164, national number, unique suffix (>= 7 digits).
 
         Withheld callers, short service numbers and internal extensions never match a
-        stranger (an extension stored exactly as such does match)."""
+        stranger (an extension stored exactly as such does match). See ``matching``."""
         number = self.normalize(number_or_uri)
         if number.kind == "withheld":
             return Match(None, matched_by="withheld")
-        with self._session() as s:
-            if number.key:
-                kind = s.scalar(
-                    select(IgnoredNumber.kind).where(IgnoredNumber.number_key == number.key)
-                )
-                if kind:
-                    return Match(None, matched_by="ignored", number=number.e164, ignored=kind)
-            if number.national is None:
-                return Match(None, matched_by="none")
-            if not can_match_stranger(number):
-                ids = self._phone_contacts(
-                    s, Phone.national == number.national, Phone.e164.is_(None)
-                )
-                if ids:
-                    return self._answer(s, ids, "national", number)
-                return Match(None, matched_by="short")
-            if number.e164:
-                ids = self._phone_contacts(s, Phone.e164 == number.e164)
-                if ids:
-                    return self._answer(s, ids, "e164", number)
-            national = [Phone.national == number.national]
-            if number.e164:
-                national.append(Phone.e164.is_(None))
-            ids = self._phone_contacts(s, *national)
-            if ids:
-                return self._answer(s, ids, "national", number)
-            ids = self._suffix_contacts(s, number)
-            if ids:
-                return self._answer(s, ids, "suffix", number)
-            return Match(None, matched_by="none", number=number.e164)
-
-    def _phone_contacts(self, s: Session, *conditions: Any, limit: int = 50) -> list[int]:
-        ids: list[int] = []
-        for cid in s.scalars(select(Phone.contact_id).where(*conditions).limit(limit)):
-            if cid not in ids:
-                ids.append(cid)
-        return ids
-
-    def _suffix_contacts(self, s: Session, number: NormalizedNumber) -> list[int]:
-        national = number.national or ""
-        if len(national) < 7:
-            return []
-        rev = national[::-1]
-        extra = [Phone.e164.is_(None)] if number.e164 else []
-        ids = self._phone_contacts(s, *self._prefix(Phone.rev, rev), *extra, limit=20)
-        keys = suffix_keys(national)
-        if keys:
-            for cid in self._phone_contacts(s, Phone.rev.in_(keys), *extra, limit=20):
-                if cid not in ids:
-                    ids.append(cid)
-        return ids
-
-    def _answer(self, s: Session, ids: list[int], tier: str, number: NormalizedNumber) -> Match:
-        people = contact_views_by_id(s, ids)
-        people.sort(key=lambda c: fold(c.name))
-        company = None
-        company_ids = {c.company_id for c in people}
-        if len(company_ids) == 1 and people[0].company_id is not None:
-            company = CompanyView(people[0].company_id, people[0].company or "")
-        if len(people) == 1:
-            return Match(people[0], company, people, tier, number.e164)
-        if company is not None:
-            return Match(None, company, people, "company", number.e164)
-        if tier == "suffix":  # a suffix must be unique to count
-            return Match(None, matched_by="none", number=number.e164)
-        return Match(None, None, people, tier, number.e164)
+        with self._guard(), self.engine.connect() as conn:
+            return find_caller(conn, number)
 
     # ------------------------------------------------------------------ import / export
 

@@ -17,17 +17,14 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from datetime import datetime
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from softphone.crm.convert import (
     as_utc,
     call_views,
-    deal_view,
-    task_view,
     utcnow,
     wrapup_view,
 )
@@ -41,26 +38,19 @@ from softphone.crm.journal import PendingJournal
 from softphone.crm.models import (
     Call,
     Contact,
-    Deal,
     IgnoredNumber,
     MissedEntry,
-    Task,
     Wrapup,
 )
 from softphone.crm.views import (
     CALL_OUTCOMES,
-    IGNORE_KINDS,
     MISSED_OUTCOMES,
-    TASK_KINDS,
     CallView,
     ContactView,
-    DealView,
-    IgnoredView,
     Match,
     MissedView,
     NormalizedNumber,
     Stats,
-    TaskView,
     WrapupView,
 )
 
@@ -505,139 +495,6 @@ class CallLogMixin:
                 return None
             wrapup = s.get(Wrapup, real_id)
             return wrapup_view(wrapup) if wrapup else None
-
-    # ------------------------------------------------------------------ tasks
-
-    def add_task(
-        self,
-        *,
-        kind: str,
-        title: str,
-        due_at: datetime | None,
-        contact_id: int | None = None,
-        call_id: int | None = None,
-        number: str | None = None,
-    ) -> TaskView:
-        if kind not in TASK_KINDS:
-            raise ValueError(f"task kind must be one of {TASK_KINDS}")
-        with self._session() as s:
-            if call_id is not None and call_id < 0:
-                call_id = self._resolve(s, call_id).id
-            task = Task(kind=kind, title=title.strip() or kind.replace("_", " "),
-                        due_at=as_utc(due_at) if due_at else None, done=False,
-                        contact_id=contact_id, call_id=call_id, number=number,
-                        created_at=utcnow())
-            s.add(task)
-            s.flush()
-            return task_view(task)
-
-    def complete_task(self, task_id: int, done: bool = True) -> TaskView:
-        with self._session() as s:
-            task = s.get(Task, task_id)
-            if task is None:
-                raise NotFoundError(f"task {task_id} does not exist")
-            task.done = done
-            task.done_at = utcnow() if done else None
-            s.flush()
-            return task_view(task)
-
-    def open_tasks(
-        self, contact_id: int | None = None, due_before: datetime | None = None
-    ) -> list[TaskView]:
-        conditions: list[Any] = [Task.done.is_(False)]
-        if contact_id is not None:
-            conditions.append(Task.contact_id == contact_id)
-        if due_before is not None:
-            conditions.append(and_(Task.due_at.is_not(None), Task.due_at < as_utc(due_before)))
-        with self._session() as s:
-            rows = s.scalars(
-                select(Task).where(*conditions)
-                .order_by(Task.due_at.is_(None), Task.due_at, Task.id)
-            )
-            return [task_view(t) for t in rows]
-
-    # ------------------------------------------------------------------ deals
-
-    def add_deal(
-        self,
-        *,
-        title: str,
-        stage: str = "new",
-        amount: Decimal | float | int | str | None = None,
-        contact_id: int | None = None,
-        company_id: int | None = None,
-    ) -> DealView:
-        if contact_id is None and company_id is None:
-            raise ValueError("a deal belongs to a contact or a company")
-        now = utcnow()
-        with self._session() as s:
-            deal = Deal(title=title.strip(), stage=stage or "new",
-                        amount=Decimal(str(amount)) if amount is not None else None,
-                        contact_id=contact_id, company_id=company_id,
-                        created_at=now, updated_at=now)
-            s.add(deal)
-            s.flush()
-            return deal_view(deal)
-
-    def update_deal(self, deal_id: int, **fields: Any) -> DealView:
-        allowed = {"title", "stage", "amount", "contact_id", "company_id"}
-        if set(fields) - allowed:
-            raise TypeError(f"unknown deal fields: {sorted(set(fields) - allowed)}")
-        with self._session() as s:
-            deal = s.get(Deal, deal_id)
-            if deal is None:
-                raise NotFoundError(f"deal {deal_id} does not exist")
-            for key, value in fields.items():
-                if key == "amount" and value is not None:
-                    value = Decimal(str(value))
-                setattr(deal, key, value)
-            deal.updated_at = utcnow()
-            s.flush()
-            return deal_view(deal)
-
-    def deals(self, contact_id: int | None = None, company_id: int | None = None) -> list[DealView]:
-        conditions: list[Any] = []
-        if contact_id is not None:
-            conditions.append(Deal.contact_id == contact_id)
-        if company_id is not None:
-            conditions.append(Deal.company_id == company_id)
-        with self._session() as s:
-            return [deal_view(d) for d in s.scalars(
-                select(Deal).where(*conditions).order_by(Deal.id))]
-
-    # ------------------------------------------------------------------ ignore list
-
-    def ignore_number(self, raw: str, kind: str) -> IgnoredView:
-        """Never match (and never put in the missed-call inbox) this number."""
-        if kind not in IGNORE_KINDS:
-            raise ValueError(f"ignore kind must be one of {IGNORE_KINDS}")
-        key = self.normalize(raw).key
-        if not key:
-            raise ValueError(f"not a phone number: {raw!r}")
-        with self._session() as s:
-            row = s.scalar(select(IgnoredNumber).where(IgnoredNumber.number_key == key))
-            if row is None:
-                row = IgnoredNumber(number_key=key, raw=raw.strip(), kind=kind,
-                                    created_at=utcnow())
-                s.add(row)
-            else:
-                row.kind = kind
-            s.flush()
-            return IgnoredView(row.number_key, row.raw, row.kind, row.created_at)
-
-    def unignore_number(self, raw: str) -> bool:
-        key = self.normalize(raw).key or raw
-        with self._session() as s:
-            row = s.scalar(select(IgnoredNumber).where(IgnoredNumber.number_key == key))
-            if row is None:
-                return False
-            s.delete(row)
-            return True
-
-    def ignored_numbers(self) -> list[IgnoredView]:
-        with self._session() as s:
-            return [IgnoredView(r.number_key, r.raw, r.kind, r.created_at)
-                    for r in s.scalars(select(IgnoredNumber).order_by(IgnoredNumber.id))]
 
     # ------------------------------------------------------------------ statistics
 
