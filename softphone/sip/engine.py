@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
+from softphone.logs import register_secret
 from softphone.settings import AccountSettings, CallSettings, SipSettings, default_lan_account
 from softphone.sip import events as ev
 from softphone.sip.call_media import CallError, default_recordings_dir, recording_path
@@ -271,6 +272,8 @@ class Engine:
         names = [a.name for a in accounts]
         if len(set(names)) != len(names):
             raise ValueError("account names must be unique")
+        for account in accounts:
+            register_secret(account.password)  # masked in every log line from now on
 
     def _account(self, name: str | None) -> AccountSettings:
         with self._lock:
