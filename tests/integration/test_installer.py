@@ -7,6 +7,7 @@ build/installer-test is reused by the next run). Deselect with ``-m "not install
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import importlib.util
 import os
 import re
@@ -16,6 +17,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -48,8 +50,16 @@ class Built:
 
 
 @pytest.fixture(scope="module")
-def built() -> Built:
+def built() -> Iterator[Built]:
+    """Build once per module. Another test session in the same checkout waits for the lock
+    (it would otherwise rebuild the bundle under this one's feet)."""
     BUILD.mkdir(parents=True, exist_ok=True)
+    with (BUILD / ".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield _build()
+
+
+def _build() -> Built:
     env = dict(os.environ, BUILD_DIR=str(BUILD), DEB_COMPRESSION="zstd",
                PYTHON=sys.executable)
     started = time.monotonic()
