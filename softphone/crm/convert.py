@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 
 from softphone.crm.models import Call, Company, Contact, Deal, Phone, Task, Wrapup
@@ -59,15 +59,28 @@ def search_text(
     return " ".join(p for p in parts if p)
 
 
+_C, _CO, _P = Contact.__table__.c, Company.__table__.c, Phone.__table__.c
+_CONTACTS_BY_ID = (
+    select(
+        _C.id, _C.name, _CO.name, _C.company_id, _C.position, _C.emails, _C.tags, _C.notes,
+        _C.do_not_call, _C.created_at, _C.updated_at, _C.version,
+    )
+    .select_from(Contact.__table__.outerjoin(Company.__table__, _CO.id == _C.company_id))
+    .where(_C.id.in_(bindparam("ids", expanding=True)))
+)
+_PHONES_OF = (
+    select(_P.contact_id, _P.raw, _P.e164, _P.label, _P.is_primary, _P.national)
+    .where(_P.contact_id.in_(bindparam("ids", expanding=True)))
+    .order_by(_P.position, _P.id)
+)
+
+
 def _phones_of(session: Session | Connection, ids: list[int]) -> dict[int, list[PhoneView]]:
     phones: dict[int, list[PhoneView]] = defaultdict(list)
     for chunk_start in range(0, len(ids), 500):
         chunk = ids[chunk_start : chunk_start + 500]
         for cid, raw, e164, label, primary, national in session.execute(
-            select(Phone.contact_id, Phone.raw, Phone.e164, Phone.label, Phone.is_primary,
-                   Phone.national)
-            .where(Phone.contact_id.in_(chunk))
-            .order_by(Phone.position, Phone.id)
+            _PHONES_OF, {"ids": chunk}
         ):
             phones[cid].append(PhoneView(raw, e164, label, bool(primary), national))
     return phones
@@ -106,13 +119,6 @@ def contact_views(session: Session, contacts: Sequence[Contact]) -> list[Contact
     ]
 
 
-_CONTACT_COLUMNS = (
-    Contact.id, Contact.name, Company.name, Contact.company_id, Contact.position,
-    Contact.emails, Contact.tags, Contact.notes, Contact.do_not_call, Contact.created_at,
-    Contact.updated_at, Contact.version,
-)
-
-
 def contact_views_by_id(session: Session | Connection, ids: Sequence[int]) -> list[ContactView]:
     """Views of the contacts with ``ids`` (order kept, missing ones left out), without ORM
     objects: two queries (the hot path of caller lookup and search-as-you-type)."""
@@ -120,11 +126,7 @@ def contact_views_by_id(session: Session | Connection, ids: Sequence[int]) -> li
         return []
     rows = {
         row[0]: row
-        for row in session.execute(
-            select(*_CONTACT_COLUMNS)
-            .outerjoin(Company, Company.id == Contact.company_id)
-            .where(Contact.id.in_(list(ids)))
-        )
+        for row in session.execute(_CONTACTS_BY_ID, {"ids": list(ids)})
     }
     phones = _phones_of(session, list(rows))
     out = []

@@ -17,30 +17,34 @@ from softphone.crm.models import IgnoredNumber, Phone
 from softphone.crm.phones import can_match_stranger, suffix_keys
 from softphone.crm.views import CompanyView, Match, NormalizedNumber
 
-_IGNORED = select(IgnoredNumber.kind).where(IgnoredNumber.number_key == bindparam("key"))
-_BY_E164 = select(Phone.contact_id).where(Phone.e164 == bindparam("e164")).limit(50)
+# plain table columns: no ORM annotations to adapt on every execution
+_P = Phone.__table__.c
+_I = IgnoredNumber.__table__.c
+
+_IGNORED = select(_I.kind).where(_I.number_key == bindparam("key"))
+_BY_E164 = select(_P.contact_id).where(_P.e164 == bindparam("e164")).limit(50)
 _BY_NATIONAL_NO_COUNTRY = (
-    select(Phone.contact_id)
-    .where(Phone.national == bindparam("national"), Phone.e164.is_(None))
+    select(_P.contact_id)
+    .where(_P.national == bindparam("national"), _P.e164.is_(None))
     .limit(50)
 )
-_BY_NATIONAL = select(Phone.contact_id).where(Phone.national == bindparam("national")).limit(50)
+_BY_NATIONAL = select(_P.contact_id).where(_P.national == bindparam("national")).limit(50)
 # stored number ends with the incoming digits (reversed: starts with them)
 _REV_RANGE = (
-    select(Phone.contact_id)
-    .where(Phone.rev >= bindparam("rev_lo"), Phone.rev < bindparam("rev_hi"))
+    select(_P.contact_id)
+    .where(_P.rev >= bindparam("rev_lo"), _P.rev < bindparam("rev_hi"))
     .limit(20)
 )
-_REV_RANGE_NO_COUNTRY = _REV_RANGE.where(Phone.e164.is_(None))
-_REV_LIKE = select(Phone.contact_id).where(Phone.rev.like(bindparam("rev_like"))).limit(20)
-_REV_LIKE_NO_COUNTRY = _REV_LIKE.where(Phone.e164.is_(None))
+_REV_RANGE_NO_COUNTRY = _REV_RANGE.where(_P.e164.is_(None))
+_REV_LIKE = select(_P.contact_id).where(_P.rev.like(bindparam("rev_like"))).limit(20)
+_REV_LIKE_NO_COUNTRY = _REV_LIKE.where(_P.e164.is_(None))
 # stored number is a suffix of the incoming digits
 _REV_IN = (
-    select(Phone.contact_id)
-    .where(Phone.rev.in_(bindparam("revs", expanding=True)))
+    select(_P.contact_id)
+    .where(_P.rev.in_(bindparam("revs", expanding=True)))
     .limit(20)
 )
-_REV_IN_NO_COUNTRY = _REV_IN.where(Phone.e164.is_(None))
+_REV_IN_NO_COUNTRY = _REV_IN.where(_P.e164.is_(None))
 
 
 def _ids(conn: Connection, statement: Any, **params: Any) -> list[int]:
