@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import logging
+import os
 import platform
 import queue
 import re
@@ -146,6 +147,25 @@ def audio_devices() -> tuple[list[str], str]:
     return lines, "" if lines else "no sound devices found (calls will connect without sound)"
 
 
+def password_store(profile: Path) -> str:
+    """Where account passwords go: the OS keyring (which backend) or the fallback file."""
+    from softphone.secrets import FALLBACK_FILE
+
+    fallback = f"file {profile / FALLBACK_FILE} (mode 0600)"
+    if os.environ.get("SOFTPHONE_KEYRING", "auto") == "file":
+        return f"{fallback}, chosen by SOFTPHONE_KEYRING=file"
+    try:
+        import keyring
+        from keyring.backends import fail
+
+        backend = keyring.get_keyring()
+    except Exception as exc:
+        return f"{fallback}: the keyring library failed: {exc}"
+    if isinstance(backend, fail.Keyring) or backend.priority <= 0:
+        return f"{fallback}: no OS keyring (install gnome-keyring or KWallet)"
+    return f"OS keyring ({type(backend).__module__}.{type(backend).__name__})"
+
+
 # ---------------------------------------------------------------------------------------------
 # Diagnostics text
 
@@ -218,6 +238,7 @@ def collect_diagnostics(profile: Path, settings: Settings, engine: Any | None = 
     out += ["", "== Profile", f"directory: {profile}"]
     db = settings.crm.database_url or f"sqlite:///{database_file(profile)}"
     out.append(f"database: {db}")
+    out.append(f"passwords: {password_store(profile)}")
     out.append(f"SIP listen: {settings.sip.listen}, RTP from port {settings.sip.rtp_port}")
     if engine is not None:
         running = getattr(engine, "running", None)
@@ -255,6 +276,7 @@ def run_selftest(profile: Path, settings: Settings) -> list[Check]:
         _guard("SIP engine", lambda: _check_engine(profile, settings)),
         _guard("database", lambda: _check_store(profile, settings)),
         _guard("sound devices", _check_audio),
+        _guard("passwords", lambda: (True, password_store(profile))),
         _guard("Qt", _check_qt),
     ]
 
