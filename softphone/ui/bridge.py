@@ -16,7 +16,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QObject, Qt, Signal, Slot
 
 from softphone.sip.events import SipEvent
 
@@ -43,7 +43,8 @@ class DbWorker(QObject):
         super().__init__(parent)
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="db")
         self.store: Any = None
-        self._finished.connect(self._on_job_finished)
+        # always queued: a result never re-enters the code that submitted the job
+        self._finished.connect(self._on_job_finished, Qt.ConnectionType.QueuedConnection)
         self._closed = False
         self.thread_ident: int | None = None
 

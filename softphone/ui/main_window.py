@@ -327,6 +327,9 @@ class MainWindow(QMainWindow):
             self._refresh_call_panel()
             self._show_phone_page()
         elif update.kind == "data":
+            if call is not None and call.row_id is not None and \
+                    self.wrapup.call_id == call.call_id and self.wrapup.row_id is None:
+                self.wrapup.row_id = call.row_id  # the row outlives the call's record
             self.refresh_data()
         elif update.kind == "error":
             self.show_message(update.message)
@@ -411,8 +414,8 @@ class MainWindow(QMainWindow):
         self.workflow.add_number_to_contact(call_id, contact_id)
 
     def _wrapup_target(self) -> dict[str, Any]:
-        w = self.wrapup
-        return {"row_id": w.row_id} if w.row_id is not None else {"call_id": w.call_id}
+        w = self.wrapup  # the call (its contact) while known, and the CRM row
+        return {"row_id": w.row_id, "call_id": w.call_id}
 
     @Slot(str, str, str)
     def _on_wrapup_changed(self, outcome: str, reason: str, note: str) -> None:

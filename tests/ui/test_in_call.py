@@ -30,6 +30,7 @@ def test_keypad_hold_and_recording(qtbot: Any, app: Any, make_baresip: Any,
     panel = window.call_panel
     qtbot.waitUntil(lambda: panel.hold_button.isEnabled(), timeout=2000)
 
+    peer.wait_event("CALL_RTPESTAB", timeout=10)  # our RTP arrives: RFC 4733 digits can too
     panel.setFocus()
     before = len(peer.events)
     qtbot.keyClick(panel, Qt.Key.Key_5)
@@ -40,6 +41,11 @@ def test_keypad_hold_and_recording(qtbot: Any, app: Any, make_baresip: Any,
     qtbot.waitUntil(lambda: panel.record_indicator.isVisible(), timeout=5000)
     path = window.workflow.calls()[0].recording_path
     assert path
+
+    qtbot.mouseClick(panel.mute_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.workflow.calls()[0].muted, timeout=5000)
+    qtbot.mouseClick(panel.mute_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not window.workflow.calls()[0].muted, timeout=5000)
 
     qtbot.mouseClick(panel.hold_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: panel.state_label.text() == "On hold", timeout=5000)
