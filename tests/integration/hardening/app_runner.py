@@ -38,6 +38,7 @@ class StallMeter:
 
         self.max_ms = 0.0
         self.ticks = 0
+        self.stalls: list[tuple[float, float]] = []  # (wall time at the end, ms) of gaps > 40
         self._last = time.perf_counter()
         self.timer = QTimer()
         self.timer.setTimerType(Qt.TimerType.PreciseTimer)
@@ -51,11 +52,14 @@ class StallMeter:
         self._last = now
         self.ticks += 1
         self.max_ms = max(self.max_ms, gap)
+        if gap > 40.0:
+            self.stalls.append((time.time(), gap))
 
     def reset(self) -> None:
         self._last = time.perf_counter()
         self.max_ms = 0.0
         self.ticks = 0
+        self.stalls = []
 
 
 def main(profile: Path) -> int:

@@ -78,7 +78,11 @@ class AppProcess:
             cwd=ROOT, env=app_env(), bufsize=1)
         err.close()
         threading.Thread(target=self._read, daemon=True, name=f"{self.name}-reader").start()
-        if not self._ready.wait(timeout):
+        deadline = time.monotonic() + timeout
+        while not self._ready.wait(0.2):
+            if not self.running() or time.monotonic() > deadline:
+                break
+        if not self._ready.is_set():
             self.kill()
             raise RunnerError(f"{self.name} did not start:\n{self.stderr_tail()}")
         return self
@@ -93,7 +97,7 @@ class AppProcess:
             if "ready" in msg:
                 self.ready = msg
                 self._ready.set()
-            elif "reply" in msg:
+            elif msg.get("reply") is not None:
                 with self._cond:
                     self._replies[int(msg["reply"])] = msg
                     self._cond.notify_all()
@@ -155,6 +159,10 @@ class AppProcess:
 
     def stall_ms(self) -> float:
         return float(self.run("result = meter.max_ms"))
+
+    def stalls(self) -> list[tuple[float, float]]:
+        """(wall time, ms) of every event-loop gap over 40 ms since the last reset."""
+        return [(float(t), float(ms)) for t, ms in self.run("result = meter.stalls")]
 
     def kill9(self) -> None:
         if self.running():
@@ -244,3 +252,41 @@ def wait_for(predicate: Callable[[], Any], timeout: float, what: str,
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout} s waiting for {what}")
         pause.wait(step)
+
+
+class LoadMeter:
+    """The same 10 ms tick in a thread of the test process: how much the machine itself (2
+    cores shared with other test sessions) delays a ready thread. An app stall that this
+    meter saw at the same moment is the machine's, not the app's."""
+
+    def __init__(self) -> None:
+        self.stalls: list[tuple[float, float]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True, name="load-meter")
+        self._thread.start()
+
+    def _run(self) -> None:
+        last = time.perf_counter()
+        while not self._stop.wait(0.01):
+            now = time.perf_counter()
+            gap = (now - last) * 1000.0 - 10.0
+            last = now
+            if gap > 40.0:
+                self.stalls.append((time.time(), gap))
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(2.0)
+
+    def explains(self, at: float, ms: float) -> bool:
+        """The machine stalled too (at least half as long) around wall time ``at``."""
+        window = ms / 1000.0 + 0.3
+        return any(abs(t - at) <= window and m >= ms / 2 for t, m in self.stalls)
+
+
+def stall_report(app_stalls: list[tuple[float, float]], load: LoadMeter
+                 ) -> tuple[float, float, int]:
+    """(max stall, max stall the machine does not explain, stalls over 40 ms)."""
+    worst = max((ms for _t, ms in app_stalls), default=0.0)
+    own = max((ms for t, ms in app_stalls if not load.explains(t, ms)), default=0.0)
+    return worst, own, len(app_stalls)
