@@ -38,7 +38,9 @@ def make_engine(tmp_path: Path) -> Iterator[EngineFactory]:
              start: bool = True, **kw: Any) -> EngineProcess:
         proc = EngineProcess(tmp_path, accounts=accounts or [lan_account()], name=name, **kw)
         made.append(proc)
-        return proc.start() if start else proc
+        if start:
+            proc.start()
+        return proc
 
     yield make
     for proc in reversed(made):
