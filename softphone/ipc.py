@@ -46,6 +46,8 @@ log = logging.getLogger("softphone.ipc")
 MAX_REQUEST = 64 * 1024
 #: Longest reply line the client reads (diagnostics can be long).
 MAX_REPLY = 4 * 1024 * 1024
+#: Seconds the server waits for a connected client's request line.
+CLIENT_TIMEOUT = 10.0
 
 CommandHandler = Callable[[str, list[str]], str]
 
@@ -294,11 +296,15 @@ class InstanceServer:
     # --- connections -------------------------------------------------------------------------
 
     def _on_new_connection(self) -> None:
+        from PySide6.QtCore import QTimer
+
         while self._server.hasPendingConnections():
             client = self._server.nextPendingConnection()
             if client is None:
                 break
             self._clients[client] = bytearray()
+            # A client that connects and never sends its line is dropped.
+            QTimer.singleShot(int(CLIENT_TIMEOUT * 1000), client, client.abort)
             client.readyRead.connect(lambda c=client: self._on_ready_read(c))
             client.disconnected.connect(lambda c=client: self._on_client_gone(c))
             # Data may already be waiting when the connection is handed out.
@@ -316,10 +322,11 @@ class InstanceServer:
         buf += bytes(client.readAll().data())
         if b"\n" not in buf:
             if len(buf) > MAX_REQUEST:
+                del self._clients[client]
                 self._reply(client, Reply(False, "request too long"))
             return
         line = bytes(buf.split(b"\n", 1)[0])
-        self._clients[client] = bytearray()  # one request per connection; ignore the rest
+        del self._clients[client]  # one request per connection; anything after it is ignored
         self._reply(client, self._handle_line(line))
 
     def _handle_line(self, line: bytes) -> Reply:

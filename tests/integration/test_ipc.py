@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import stat
@@ -220,3 +221,39 @@ def test_open_file_events_that_are_not_links_are_left_alone(server: Any, qapp: A
     QCoreApplication.sendEvent(qapp, QFileOpenEvent(QUrl.fromLocalFile("/tmp/contacts.vcf")))
     QCoreApplication.sendEvent(qapp, QFileOpenEvent(QUrl("tel:not-a-number")))
     assert phone.received == []
+
+
+def test_a_silent_client_is_dropped(
+    qtbot: Any, qapp: Any, profile_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import softphone.ipc
+
+    monkeypatch.setattr(softphone.ipc, "CLIENT_TIMEOUT", 0.2)
+    phone = Phone()
+    srv = InstanceServer(profile_dir, phone.on_command)
+
+    def silent() -> bytes:
+        with socket.socket(socket.AF_UNIX) as s:
+            s.settimeout(10)
+            s.connect(server_address(profile_dir))
+            return s.recv(100)  # b"" once the server hangs up
+
+    try:
+        assert ask(qtbot, silent) == b""
+        # and the server still serves others
+        assert ask(qtbot, lambda: request(profile_dir, "dial", ["7"])) == Reply(True, "dialling 7")
+    finally:
+        srv.close()
+
+
+def test_an_oversized_request_is_refused(qtbot: Any, server: Any, profile_dir: Path) -> None:
+    def flood() -> bytes:
+        with socket.socket(socket.AF_UNIX) as s:
+            s.settimeout(10)
+            s.connect(server_address(profile_dir))
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                s.sendall(b"x" * (200 * 1024))  # the server may hang up before the end
+            return s.makefile("rb").readline()
+
+    assert b"request too long" in ask(qtbot, flood)
+    assert server[1].received == []
