@@ -42,8 +42,9 @@ def make_engine(tmp_path: Path) -> Iterator[Callable[..., EngineProcess]]:
     made: list[EngineProcess] = []
 
     def make(name: str = "engine", *, accounts: list[dict[str, Any]] | None = None,
-             **kw: Any) -> EngineProcess:
+             env: dict[str, str] | None = None, **kw: Any) -> EngineProcess:
         proc = EngineProcess(tmp_path, accounts=accounts or [lan_account()], name=name, **kw)
+        proc.extra_env = dict(env or {})
         made.append(proc)
         return proc.start()
 
