@@ -21,7 +21,6 @@ from tests.integration.sip.engine_driver import EngineProcess as DriverProcess
 __all__ = ["DriverError", "EngineFactory", "EngineProcess", "kamailio_account", "lan_account"]
 
 
-
 def kamailio_account(k: Kamailio, user: str, password: str = PASSWORD,
                      **extra: Any) -> dict[str, Any]:
     """AccountSettings fields for ``user`` registering with ``k`` (digest auth)."""
