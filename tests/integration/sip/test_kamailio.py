@@ -158,3 +158,20 @@ def test_fixed_password_registers_and_unregister_removes_binding(
                    state="unregistered")
     call_id = alice.command("dial", target=kamailio.aor("bob"))
     assert alice.wait_state(call_id, "disconnected")["code"] == 404  # no binding any more
+
+
+def test_caller_id_from_p_asserted_identity(kamailio: Kamailio, make_engine: EngineFactory,
+                                            make_baresip: Callable[..., Baresip]) -> None:
+    """kamailio adds ``P-Asserted-Identity: "Acme Ltd" <tel:+74951234567>`` to calls from
+    user "trunk": the number shown is the asserted one, not the From user."""
+    alice = _registered(make_engine, kamailio, "alice")
+    trunk = make_baresip("trunk", register_with=kamailio, auto_answer=False)
+    mark = alice.mark()
+    trunk.dial(kamailio.aor("alice"))
+    incoming = alice.wait_event("IncomingCall", 10.0, since=mark)
+    assert incoming["number"] == "+74951234567", incoming
+    assert incoming["display_name"] == "Acme Ltd", incoming
+    alice.command("reject", call_id=incoming["call_id"], code=486)
+    trunk.wait_event("CALL_CLOSED", 10.0)
+    ev = alice.wait_state(incoming["call_id"], "disconnected")
+    assert ev["code"] == 486, ev
