@@ -15,6 +15,8 @@ import getpass
 import logging
 import socket
 import sys
+import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +28,7 @@ from softphone.settings import (
     default_lan_account,
     save_settings,
 )
+from softphone.sip.events import EngineError
 
 log = logging.getLogger("softphone.app")
 
@@ -88,9 +91,13 @@ def choose_sip_settings(sip: SipSettings) -> tuple[SipSettings, str]:
     return dataclasses.replace(sip, listen_port=0), notice.replace("%1", str(sip.listen_port))
 
 
-def create_engine(settings: Settings, profile: Path, bridge: Any, secrets: Any = None
-                  ) -> tuple[Any, list[str]]:
-    """Audio backend + SIP engine, started. Returns (engine or None, notices)."""
+def create_engine(settings: Settings, profile: Path, bridge: Any, secrets: Any = None,
+                  background: bool = True) -> tuple[Any, list[str]]:
+    """Audio backend + SIP engine. Returns (engine or None, notices).
+
+    ``background``: the engine starts on a helper thread and reports through ``bridge``
+    (EngineStarted, or an EngineError when it cannot start); else it is started here.
+    """
     from softphone.profile import recordings_dir
     from softphone.sip.audio import create_audio_backend
     from softphone.sip.engine import Engine
@@ -110,16 +117,28 @@ def create_engine(settings: Settings, profile: Path, bridge: Any, secrets: Any =
             log.warning("provisioning: %s", exc)
     engine = Engine(sip, accounts, settings.calls, bridge,
                     audio=audio, recordings_dir=recordings_dir(profile))
-    try:
-        engine.start(timeout=10.0)
-    except Exception as exc:
-        log.error("the SIP engine did not start: %s", exc)
-        notices.append(translate("App", "The phone could not start: %1").replace("%1", str(exc)))
-        return None, notices
-    if notice:
-        notices[-1] = notices[-1] + " " + translate("App", "Listening on %1.").replace(
-            "%1", engine.listen_address)
+    if not background:
+        try:
+            engine.start(timeout=10.0)
+        except Exception as exc:
+            log.error("the SIP engine did not start: %s", exc)
+            notices.append(_start_failed(exc))
+            return None, notices
+        return engine, notices
+
+    def start() -> None:  # binding sockets and loading codecs never stall the window
+        try:
+            engine.start(timeout=10.0)
+        except Exception as exc:
+            log.error("the SIP engine did not start: %s", exc)
+            bridge(EngineError(at=time.time(), message=_start_failed(exc), command="start"))
+
+    threading.Thread(target=start, name="engine-start", daemon=True).start()
     return engine, notices
+
+
+def _start_failed(exc: BaseException) -> str:
+    return translate("App", "The phone could not start: %1").replace("%1", str(exc))
 
 
 def create_parts(profile: Path, settings: Settings, *, engine: Any = None, bridge: Any = None,
@@ -164,6 +183,7 @@ def create_parts(profile: Path, settings: Settings, *, engine: Any = None, bridg
 
     window = MainWindow(settings=settings, db=db, workflow=workflow, engine=engine,
                         profile=profile, passwords=passwords)
+    window.port_notice = next((n for n in notices if str(settings.sip.listen_port) in n), "")
     bridge.sip_event.connect(window.on_sip_event)
     db.store_failed.connect(window.show_message)
     db.store_opened.connect(lambda _s: window.refresh_data())
@@ -258,6 +278,11 @@ def handle_command(parts: AppParts, command: str, args: list[str]) -> str:
         if on:
             return translate("App", "do not disturb is on")
         return translate("App", "do not disturb is off")
+    if command == "status":
+        listen = parts.engine.listen_address if parts.engine is not None else ""
+        return "\n".join(x for x in (f"listen: {listen}", window.listen_label.text(),
+                                      window.account_label.text(),
+                                      window.statusBar().currentMessage()) if x)
     if command in ("show", "activate", "raise"):
         window.bring_to_front()
         return ""

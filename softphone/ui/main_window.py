@@ -69,7 +69,7 @@ class MainWindow(QMainWindow):
         self._pending_wrapup: CallInfo | None = None
         self._registration: dict[str, ev.RegistrationChanged] = {}
         self.quitting = False
-        self.stall_notes: list[str] = []
+        self.port_notice = ""  # the configured port was taken: shown once the engine runs
 
         central = QWidget(self)
         lay = QVBoxLayout(central)
@@ -171,6 +171,11 @@ class MainWindow(QMainWindow):
         self.account_label.setTextFormat(QLabel().textFormat().PlainText)
         self.dnd_button = QToolButton(self)
         self.dnd_button.setObjectName("dndButton")
+        self.listen_label = QLabel(self)
+        self.listen_label.setObjectName("listenNotice")
+        self.listen_label.setStyleSheet("color:#c62828")
+        self.listen_label.hide()
+        bar.addWidget(self.listen_label)
         bar.addPermanentWidget(self.account_label)
         bar.addPermanentWidget(self.dnd_button)
 
@@ -257,7 +262,12 @@ class MainWindow(QMainWindow):
     # --- SIP events not handled by the workflow ----------------------------------------------
     def on_sip_event(self, event: ev.SipEvent) -> None:
         self.workflow.on_sip_event(event)
-        if isinstance(event, ev.RegistrationChanged):
+        if isinstance(event, ev.EngineStarted) and self.port_notice:
+            # stays in the status bar: calls to the usual port will not reach this phone
+            self.listen_label.setText(self.port_notice + " " + self.tr(
+                "Listening on %1.").replace("%1", event.listen))
+            self.listen_label.show()
+        elif isinstance(event, ev.RegistrationChanged):
             self._registration[event.account] = event
             self._show_account_status()
         elif isinstance(event, ev.AudioLevels):
