@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
@@ -35,7 +36,12 @@ def as_utc(value: datetime) -> datetime:
 
 def fold(text: str | None) -> str:
     """Unicode casefold (SQLite's lower() only knows ASCII): "Иван" -> "иван"."""
-    return " ".join((text or "").casefold().split())
+    return _fold(text) if text else ""
+
+
+@lru_cache(maxsize=16384)
+def _fold(text: str) -> str:
+    return " ".join(text.casefold().split())
 
 
 def search_text(

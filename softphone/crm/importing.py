@@ -11,10 +11,11 @@ company).
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import and_, func, insert, select, text
 from sqlalchemy.orm import Session
@@ -44,6 +45,7 @@ class _Group:
     existing_id: int | None = None
 
 
+_T = TypeVar("_T")
 _WORD = re.compile(r"\w+")
 
 
@@ -233,13 +235,14 @@ def _import_batch(
         if phone_rows:
             _executemany(s, Phone, phone_rows)
     new_ids = {id(g) for g in new}
-    for g in groups:
-        if id(g) not in new_ids and g.existing_id is not None:
-            _merge_into(store, s, g, companies, now)
+    merges = [g for g in groups if id(g) not in new_ids and g.existing_id is not None]
+    if merges:
+        _merge_batch(s, merges, companies, now)
+        for g in merges:
             for _, _, number in g.phones:
                 entries = known.setdefault(number.key or "", [])
                 if all(cid != g.existing_id for cid, _ in entries):
-                    entries.append((g.existing_id, g.name))
+                    entries.append((g.existing_id or 0, g.name))
 
 
 def _phone_row(cid: int, position: int, raw: str, label: str, n: NormalizedNumber) -> dict:
@@ -248,48 +251,80 @@ def _phone_row(cid: int, position: int, raw: str, label: str, n: NormalizedNumbe
             "is_primary": position == 0, "position": position}
 
 
-def _merge_into(store: Store, s: Session, g: _Group, companies: dict[str, int], now: Any) -> None:
-    contact = s.get(Contact, g.existing_id)
-    if contact is None:
-        return
-    existing = list(s.scalars(select(Phone).where(Phone.contact_id == contact.id)))
-    have = {p.e164 or p.national for p in existing}
-    position = max((p.position for p in existing), default=-1) + 1
-    changed = False
-    for raw, label, number in g.phones:
-        if number.key not in have:
-            row = _phone_row(contact.id, position, raw, label, number)
-            row["is_primary"] = not existing and position == 0
-            s.add(Phone(**row))
-            have.add(number.key)
-            position += 1
+def _merge_batch(
+    s: Session, merges: list[_Group], companies: dict[str, int], now: Any
+) -> None:
+    """Fold each group into its stored contact: three queries and one flush for the batch."""
+    ids = [g.existing_id for g in merges if g.existing_id is not None]
+    contacts: dict[int, Contact] = {}
+    stored: dict[int, list[tuple[str, str | None, str | None, int]]] = defaultdict(list)
+    for chunk in _chunks(ids, 500):
+        contacts.update((c.id, c) for c in s.scalars(select(Contact).where(Contact.id.in_(chunk))))
+        for cid, raw, e164, national, position in s.execute(
+            select(Phone.contact_id, Phone.raw, Phone.e164, Phone.national, Phone.position)
+            .where(Phone.contact_id.in_(chunk))
+        ):
+            stored[cid].append((raw, e164, national, position))
+    _ensure_companies(s, {g.company.strip() for g in merges if g.company and g.company.strip()},
+                      companies)
+    company_ids = {c.company_id for c in contacts.values() if c.company_id}
+    company_ids |= {companies[fold(g.company)] for g in merges
+                    if g.company and fold(g.company) in companies}
+    company_names: dict[int, str] = {}
+    for chunk in _chunks(sorted(company_ids), 500):
+        company_names.update(
+            s.execute(select(Company.id, Company.name).where(Company.id.in_(chunk))).all()
+        )
+    new_phones: list[dict[str, Any]] = []
+    for g in merges:
+        contact = contacts.get(g.existing_id or 0)
+        if contact is None:
+            continue
+        phones = stored[contact.id]
+        had_phones = bool(phones)
+        have = {e164 or national for _, e164, national, _ in phones}
+        position = max((p[3] for p in phones), default=-1) + 1
+        changed = False
+        for raw, label, number in g.phones:
+            if number.key not in have:
+                row = _phone_row(contact.id, position, raw, label, number)
+                row["is_primary"] = not had_phones and position == 0
+                new_phones.append(row)
+                phones.append((raw, number.e164, number.national, position))
+                have.add(number.key)
+                position += 1
+                changed = True
+        emails = list(contact.emails or [])
+        tags = list(contact.tags or [])
+        _add_unique(emails, g.emails)
+        _add_unique(tags, g.tags)
+        if emails != (contact.emails or []) or tags != (contact.tags or []):
+            contact.emails, contact.tags = emails, tags
             changed = True
-    emails = list(contact.emails or [])
-    tags = list(contact.tags or [])
-    _add_unique(emails, g.emails)
-    _add_unique(tags, g.tags)
-    if emails != (contact.emails or []) or tags != (contact.tags or []):
-        contact.emails, contact.tags = emails, tags
-        changed = True
-    if g.company and contact.company_id is None:
-        _ensure_companies(s, {g.company.strip()}, companies)
-        contact.company_id = companies.get(fold(g.company))
-        changed = True
-    if g.position and not contact.position:
-        contact.position = g.position
-        changed = True
-    if g.notes and g.notes not in (contact.notes or ""):
-        contact.notes = ((contact.notes or "") + "\n" + g.notes).strip()
-        changed = True
-    if g.do_not_call and not contact.do_not_call:
-        contact.do_not_call = True
-        changed = True
-    if changed:
-        contact.updated_at = now
-        contact.version += 1
-        s.flush()
-        store._refresh_search(s, contact)
-        s.flush()
+        if g.company and contact.company_id is None:
+            contact.company_id = companies.get(fold(g.company))
+            changed = True
+        if g.position and not contact.position:
+            contact.position = g.position
+            changed = True
+        if g.notes and g.notes not in (contact.notes or ""):
+            contact.notes = ((contact.notes or "") + "\n" + g.notes).strip()
+            changed = True
+        if g.do_not_call and not contact.do_not_call:
+            contact.do_not_call = True
+            changed = True
+        if changed:
+            contact.updated_at = now
+            contact.version += 1
+            contact.search_fold = search_text(
+                contact.name,
+                company_names.get(contact.company_id) if contact.company_id else None,
+                contact.position, contact.emails or [],
+                [(raw, e164, national) for raw, e164, national, _ in phones], contact.tags or [],
+            )
+    if new_phones:
+        _executemany(s, Phone, new_phones)
+    s.flush()
 
 
 def _ensure_companies(s: Session, names: set[str], cache: dict[str, int]) -> None:
@@ -342,14 +377,14 @@ def _executemany(s: Session, model: Any, rows: list[dict[str, Any]]) -> None:
     processors = [table.c[name].type.bind_processor(conn.dialect) for name in names]
     sql = (f"INSERT INTO {table.name} ({', '.join(names)}) "
            f"VALUES ({', '.join('?' for _ in names)})")
-    params = [
-        tuple(p(row[n]) if p else row[n] for n, p in zip(names, processors, strict=True))
-        for row in rows
-    ]
-    conn.exec_driver_sql(sql, params)
+    columns = [[row[n] for row in rows] for n in names]
+    for i, processor in enumerate(processors):
+        if processor is not None:
+            columns[i] = [processor(v) for v in columns[i]]
+    conn.exec_driver_sql(sql, list(zip(*columns, strict=True)))
 
 
-def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+def _chunks(items: list[_T], size: int) -> Iterator[list[_T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
