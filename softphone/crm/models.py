@@ -15,11 +15,13 @@ from sqlalchemy import (
     Boolean,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     Numeric,
     String,
     Text,
     TypeDecorator,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -96,6 +98,17 @@ class Phone(Base):
 
 class Call(Base):
     __tablename__ = "calls"
+    __table_args__ = (
+        # revision 0002: month statistics as one covering-index range scan; open calls
+        Index(
+            "ix_calls_stats", "start_hour", "direction", "outcome", "talk_seconds",
+            "ring_seconds", "contact_id", "account", "agent", "started_at",
+        ),
+        Index(
+            "ix_calls_open", "agent",
+            sqlite_where=text("outcome IS NULL"), postgresql_where=text("outcome IS NULL"),
+        ),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     direction: Mapped[str] = mapped_column(String(3))
     account: Mapped[str] = mapped_column(String(200), default="")
