@@ -40,6 +40,13 @@ def make_engine(url: str, *, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS) -> 
         }
     else:
         kwargs["pool_pre_ping"] = True
+        if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() == "psycopg":
+            # a row or table locked by someone else: a clear error after the same wait as
+            # SQLite's busy timeout instead of a worker blocked for ever
+            kwargs["connect_args"] = {
+                "options": f"-c lock_timeout={int(busy_timeout_ms)}",
+                "connect_timeout": 10,
+            }
     engine = create_engine(url, **kwargs)
     if parsed.get_backend_name() == "sqlite":
         _install_sqlite_pragmas(engine, busy_timeout_ms, parsed.database or "")

@@ -100,7 +100,9 @@ class PostgresServer:
         return self.admin_url(name)
 
     def drop_database(self, url: str) -> None:
-        name = url.rsplit("/", 1)[1].split("?", 1)[0]
+        from sqlalchemy.engine import make_url
+
+        name = make_url(url).database
         with contextlib.suppress(Exception):
             self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
