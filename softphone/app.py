@@ -91,13 +91,9 @@ def choose_sip_settings(sip: SipSettings) -> tuple[SipSettings, str]:
     return dataclasses.replace(sip, listen_port=0), notice.replace("%1", str(sip.listen_port))
 
 
-def create_engine(settings: Settings, profile: Path, bridge: Any, secrets: Any = None,
-                  background: bool = True) -> tuple[Any, list[str]]:
-    """Audio backend + SIP engine. Returns (engine or None, notices).
-
-    ``background``: the engine starts on a helper thread and reports through ``bridge``
-    (EngineStarted, or an EngineError when it cannot start); else it is started here.
-    """
+def create_engine(settings: Settings, profile: Path, bridge: Any, secrets: Any = None
+                  ) -> tuple[Any, list[str]]:
+    """Audio backend + SIP engine, not started yet. Returns (engine, notices)."""
     from softphone.profile import recordings_dir
     from softphone.sip.audio import create_audio_backend
     from softphone.sip.engine import Engine
@@ -117,24 +113,23 @@ def create_engine(settings: Settings, profile: Path, bridge: Any, secrets: Any =
             log.warning("provisioning: %s", exc)
     engine = Engine(sip, accounts, settings.calls, bridge,
                     audio=audio, recordings_dir=recordings_dir(profile))
-    if not background:
-        try:
-            engine.start(timeout=10.0)
-        except Exception as exc:
-            log.error("the SIP engine did not start: %s", exc)
-            notices.append(_start_failed(exc))
-            return None, notices
-        return engine, notices
+    return engine, notices
 
-    def start() -> None:  # binding sockets and loading codecs never stall the window
+
+def start_engine_in_background(engine: Any, bridge: Any) -> threading.Thread:
+    """Start the engine on a helper thread: binding sockets and loading codecs never stall
+    the window. It reports through ``bridge`` (EngineStarted, or an EngineError)."""
+
+    def start() -> None:
         try:
             engine.start(timeout=10.0)
         except Exception as exc:
             log.error("the SIP engine did not start: %s", exc)
             bridge(EngineError(at=time.time(), message=_start_failed(exc), command="start"))
 
-    threading.Thread(target=start, name="engine-start", daemon=True).start()
-    return engine, notices
+    thread = threading.Thread(target=start, name="engine-start", daemon=True)
+    thread.start()
+    return thread
 
 
 def _start_failed(exc: BaseException) -> str:
@@ -174,6 +169,8 @@ def create_parts(profile: Path, settings: Settings, *, engine: Any = None, bridg
         bridge = SipBridge()
     if engine is None and start_engine:
         engine, notices = create_engine(settings, profile, bridge, secrets)
+    else:
+        own_engine = False
     workflow = CallWorkflow(db, lambda _u: None, engine=engine, agent=agent)
 
     def passwords() -> dict[str, str | None]:
@@ -198,6 +195,8 @@ def create_parts(profile: Path, settings: Settings, *, engine: Any = None, bridg
                 window.on_sip_event(state)
     for notice in notices:
         window.show_message(notice)
+    if own_engine and engine is not None:  # after the window listens: no event is missed
+        start_engine_in_background(engine, bridge)
     return parts
 
 

@@ -124,7 +124,8 @@ class MainWindow(QMainWindow):
             self.tray.message_clicked.connect(self.bring_to_front)
         self.devices: list[Any] = []
         self._devices_listed.connect(self._on_devices_listed)
-        self.list_devices()
+        if engine is not None and getattr(engine, "running", False):
+            self.list_devices()
         self.resize(960, 640)
         self.setTabOrder(self.dial_field, self.call_button)
         self.setTabOrder(self.call_button, self.tabs)
@@ -262,6 +263,8 @@ class MainWindow(QMainWindow):
     # --- SIP events not handled by the workflow ----------------------------------------------
     def on_sip_event(self, event: ev.SipEvent) -> None:
         self.workflow.on_sip_event(event)
+        if isinstance(event, ev.EngineStarted):
+            self.list_devices()
         if isinstance(event, ev.EngineStarted) and self.port_notice:
             # stays in the status bar: calls to the usual port will not reach this phone
             self.listen_label.setText(self.port_notice + " " + self.tr(
