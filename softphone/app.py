@@ -253,8 +253,7 @@ def handle_command(parts: AppParts, command: str, args: list[str]) -> str:
     if command == "dial":
         if not args:
             raise CommandError(translate("App", "nothing to dial"))
-        call_id = window.dial(args[0])
-        if call_id is None:
+        if not window.dial_when_ready(args[0]):
             raise CommandError(window.statusBar().currentMessage()
                                or translate("App", "cannot dial"))
         return translate("App", "calling %1").replace("%1", args[0])
@@ -350,7 +349,7 @@ def run_gui(args: argparse.Namespace, profile: Path, settings: Settings) -> int:
     start_instance_server(parts)
     target = getattr(args, "dial_target", None)
     if target:
-        window.dial(target)
+        window.dial_when_ready(target)
     try:
         return int(app.exec())
     finally:

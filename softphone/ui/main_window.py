@@ -69,6 +69,7 @@ class MainWindow(QMainWindow):
         self._pending_wrapup: CallInfo | None = None
         self._registration: dict[str, ev.RegistrationChanged] = {}
         self.quitting = False
+        self.pending_dial = ""
         self.port_notice = ""  # the configured port was taken: shown once the engine runs
 
         central = QWidget(self)
@@ -265,6 +266,9 @@ class MainWindow(QMainWindow):
         self.workflow.on_sip_event(event)
         if isinstance(event, ev.EngineStarted):
             self.list_devices()
+            if self.pending_dial:
+                target, self.pending_dial = self.pending_dial, ""
+                self.dial(target)
         if isinstance(event, ev.EngineStarted) and self.port_notice:
             # stays in the status bar: calls to the usual port will not reach this phone
             self.listen_label.setText(self.port_notice + " " + self.tr(
@@ -489,6 +493,15 @@ class MainWindow(QMainWindow):
     def dial(self, target: str) -> int | None:
         """Dial from outside (command line, a clicked link)."""
         return self.phone.dial(target)
+
+    def dial_when_ready(self, target: str) -> bool:
+        """Dial now, or as soon as the engine has started (a link that started the app)."""
+        if self.engine is not None and not getattr(self.engine, "running", True):
+            self.pending_dial = target
+            self.show_message(self.tr("Calling %1 as soon as the phone is ready…")
+                              .replace("%1", target))
+            return True
+        return self.dial(target) is not None
 
     def _focus_dial_field(self) -> None:
         self.dial_field.setFocus()

@@ -48,3 +48,33 @@ def test_busy_port_falls_back_and_the_status_bar_says_so(tmp_path: Path) -> None
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait(5)
+
+
+def test_a_clicked_link_starts_the_app_and_dials(tmp_path: Path) -> None:
+    import shutil
+
+    from tests.harness.sip_peers import Baresip
+
+    if shutil.which("baresip") is None:
+        pytest.skip("baresip is not installed")
+    profile = tmp_path / "profile"
+    profile.mkdir()
+    (profile / "softphone.toml").write_text('[sip]\nlisten = "127.0.0.1:0"\n')
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", SOFTPHONE_KEYRING="file")
+    with Baresip(user="linked", auto_answer=True, workdir=tmp_path / "peer") as peer:
+        proc = subprocess.Popen([sys.executable, "-m", "softphone", "--profile", str(profile),
+                                 peer.uri], env=env, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        try:
+            peer.wait_event("CALL_ESTABLISHED", timeout=30)
+            reply = wait_until(lambda: request(profile, "hangup", [], timeout=2.0), 10.0,
+                               "the app to take a command")
+            assert reply.ok, reply.message
+            peer.wait_event("CALL_CLOSED", timeout=10)
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(5)
