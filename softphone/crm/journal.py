@@ -60,26 +60,38 @@ class PendingJournal:
         self.path = path
         self.rejected_path = path.with_name(path.name + ".rejected")
         self._lock = threading.Lock()
+        # Lines the file could not take (disk full): kept here, in order after the file's,
+        # until a later append or replace can write them out.
+        self._memory: list[str] = []
 
     def append(self, op: str, args: dict[str, Any]) -> None:
         line = json.dumps({"op": op, "args": _encode(args)}, ensure_ascii=False) + "\n"
         with self._lock:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            new = not self.path.exists()
-            with open(self.path, "a", encoding="utf-8") as f:
-                f.write(line)
-                f.flush()
-                os.fsync(f.fileno())
-            if new:
-                _fsync_dir(self.path.parent)
+            try:
+                self._write_lines([*self._memory, line])
+                self._memory = []
+            except OSError as exc:
+                self._memory.append(line)
+                log.warning("call log write kept in memory (cannot write %s: %s): %s",
+                            self.path.name, exc, op)
+                return
         log.warning("call log write kept in %s for retry: %s", self.path.name, op)
+
+    def _write_lines(self, lines: list[str]) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        new = not self.path.exists()
+        with open(self.path, "a", encoding="utf-8") as f:
+            f.write("".join(lines))
+            f.flush()
+            os.fsync(f.fileno())
+        if new:
+            _fsync_dir(self.path.parent)
 
     def entries(self) -> list[tuple[str, dict[str, Any]]]:
         with self._lock:
-            if not self.path.exists():
-                return []
+            text = self.path.read_text(encoding="utf-8") if self.path.exists() else ""
             out = []
-            for number, line in enumerate(self.path.read_text(encoding="utf-8").splitlines()):
+            for number, line in enumerate([*text.splitlines(), *self._memory]):
                 if not line.strip():
                     continue
                 try:
@@ -94,6 +106,8 @@ class PendingJournal:
         return len(self.entries())
 
     def __bool__(self) -> bool:
+        if self._memory:
+            return True
         try:
             return self.path.stat().st_size > 0
         except FileNotFoundError:
@@ -102,18 +116,26 @@ class PendingJournal:
     def replace(self, remaining: list[tuple[str, dict[str, Any]]]) -> None:
         """Atomically keep only ``remaining`` (the entries not yet written)."""
         with self._lock:
+            self._memory = []
             if not remaining:
                 self.path.unlink(missing_ok=True)
                 _fsync_dir(self.path.parent)
                 return
+            lines = [json.dumps({"op": op, "args": _encode(args)}, ensure_ascii=False) + "\n"
+                     for op, args in remaining]
             tmp = self.path.with_name(self.path.name + ".tmp")
-            with open(tmp, "w", encoding="utf-8") as f:
-                for op, args in remaining:
-                    f.write(json.dumps({"op": op, "args": _encode(args)}, ensure_ascii=False))
-                    f.write("\n")
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, self.path)
+            try:
+                with open(tmp, "w", encoding="utf-8") as f:
+                    f.write("".join(lines))
+                    f.flush()
+                    os.fsync(f.fileno())
+                os.replace(tmp, self.path)
+            except OSError as exc:  # disk full: keep them in memory, never twice
+                log.warning("cannot rewrite %s (%s): pending entries kept in memory",
+                            self.path.name, exc)
+                tmp.unlink(missing_ok=True)
+                self.path.unlink(missing_ok=True)
+                self._memory = lines
             _fsync_dir(self.path.parent)
 
     def reject(self, op: str, args: dict[str, Any], reason: str) -> None:
