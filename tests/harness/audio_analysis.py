@@ -128,3 +128,4 @@ def wav_finalized(path: Path | str) -> bool:
         return False
     riff = int.from_bytes(head[4:8], "little")
     return riff == size - 8 and riff > 36
+
