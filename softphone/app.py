@@ -160,9 +160,13 @@ def create_parts(profile: Path, settings: Settings, *, engine: Any = None, bridg
     def open_store() -> Any:
         from softphone.crm.store import Store
 
-        return Store.open(crm.database_url, profile, crm.default_region, agent)
+        store = Store.open(crm.database_url, profile, crm.default_region, agent)
+        # Call-log writes kept for later (locked, disk full): tell the user (queued to the UI).
+        store.on_pending = lambda err: db.store_failed.emit(getattr(err, "message", str(err)))
+        return store
 
     db.open(open_store)
+    retry_pending_writes(db)
     notices: list[str] = []
     own_engine = engine is None
     if bridge is None:
@@ -198,6 +202,22 @@ def create_parts(profile: Path, settings: Settings, *, engine: Any = None, bridg
     if own_engine and engine is not None:  # after the window listens: no event is missed
         start_engine_in_background(engine, bridge)
     return parts
+
+
+def retry_pending_writes(db: Any, interval_ms: int = 5000) -> Any:
+    """Write out journaled call-log entries once the database takes writes again (on the DB
+    worker, every ``interval_ms`` while any are pending), not only at the next call."""
+    from PySide6.QtCore import QTimer
+
+    def flush(store: Any) -> int:
+        return int(store.flush_pending()) if store.journal else 0
+
+    timer = QTimer(db)
+    timer.setInterval(interval_ms)
+    timer.timeout.connect(lambda: db.store is not None and db.submit(
+        flush, None, lambda exc: log.warning("pending call-log writes: %s", exc)))
+    timer.start()
+    return timer
 
 
 def _safe_get(secrets: Any, name: str) -> str | None:
