@@ -25,7 +25,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
@@ -47,10 +46,19 @@ def _wait(predicate: Callable[[], Any], timeout: float, what: str) -> Any:
 
 
 class JackServer:
-    """A JACK dummy server (48 kHz, 20 ms periods) with a unique name; killed on exit."""
+    """A JACK dummy server (48 kHz, 20 ms periods) under a name no live server uses.
+
+    JACK keeps up to 8 servers in a registry in /dev/shm and only reclaims the entry of a dead
+    server when a server *of the same name* starts again, so names come from a small pool
+    (``sp-jack-0`` .. ``sp-jack-7``): a name in use by a live server is skipped, a stale one is
+    reused. Without ``name`` the first free pool name is taken.
+    """
+
+    POOL = tuple(f"sp-jack-{i}" for i in range(8))
 
     def __init__(self, name: str | None = None, workdir: Path | None = None) -> None:
-        self.name = name or f"sp-test-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+        self.fixed_name = name
+        self.name = name or self.POOL[0]
         self.dir = Path(workdir or tempfile.mkdtemp(prefix="jack-"))
         self.dir.mkdir(parents=True, exist_ok=True)
         self.proc: subprocess.Popen[bytes] | None = None
@@ -66,6 +74,16 @@ class JackServer:
                               timeout=timeout, check=False)
 
     def start(self, timeout: float = 10.0) -> Self:
+        names = [self.fixed_name] if self.fixed_name else list(self.POOL)
+        errors = []
+        for name in names:
+            self.name = name
+            if self._try_start(timeout):
+                return self
+            errors.append(f"{name}: {self.log()[-300:]}")
+        raise RuntimeError("no JACK server could start:\n" + "\n".join(errors))
+
+    def _try_start(self, timeout: float) -> bool:
         log = open(self.dir / "jackd.log", "wb")  # noqa: SIM115 (closed with the process)
         self.proc = subprocess.Popen(
             ["jackd", "--no-realtime", "-n", self.name, "-d", "dummy", "-r", str(RATE),
@@ -76,12 +94,13 @@ class JackServer:
             _wait(lambda: self.proc is not None and (self.proc.poll() is not None
                                                     or "system:playback_1" in self.ports()),
                   timeout, f"jackd {self.name}")
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"jackd exited: {self.log()[-2000:]}")
         except BaseException:
             self.stop()
             raise
-        return self
+        if self.proc.poll() is None:
+            return True
+        self.proc = None
+        return False
 
     def log(self) -> str:
         try:

@@ -34,6 +34,7 @@ ROLES = ("input", "output", "ringer")
 JACK_HOST_API = "JACK Audio Connection Kit"
 STALL_SECONDS = 1.0  # a running stream whose callback stopped for this long is lost
 RESCAN_SECONDS = 5.0  # how often a missing chosen device is looked for while idle
+OUTPUT_LINGER_SECONDS = 1.0  # a tone-only output stream stays open this long after a tone
 
 
 class _Path:
@@ -104,6 +105,7 @@ class PortAudioBackend(NullAudioBackend):
         self._missing: dict[str, str] = {}  # role -> chosen device name that is gone
         self._last_rescan = 0.0
         self._rescan_requested = False
+        self._unwanted_since: dict[str, float] = {}
         self._notices: deque[AudioDeviceNotice] = deque()
         self._wake = threading.Event()
         self._stopping = False
@@ -362,14 +364,22 @@ class PortAudioBackend(NullAudioBackend):
                     rin = rout = self._streams["input"]
         elif rin is not None and rin is rout:
             self._close("input")  # the duplex stream no longer fits (closes both)
+        now = time.monotonic()
         for role in ROLES:
             rec = self._streams.get(role)
             if not want[role]:
+                if rec is not None and rec.role == "output":
+                    # Tones come in bursts (busy after ringback, key after key): linger a
+                    # moment instead of closing and reopening the device between them.
+                    since = self._unwanted_since.setdefault(role, now)
+                    if now - since < OUTPUT_LINGER_SECONDS:
+                        continue
                 if rec is not None:
                     self._close(role)
                 if role == "ringer" and not self._ringing:
                     self._ring_in_output = False
                 continue
+            self._unwanted_since.pop(role, None)
             index = idx[role]
             if rec is not None and (index is None or index == rec.device):
                 continue

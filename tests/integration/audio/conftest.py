@@ -73,3 +73,11 @@ def make_baresip(tmp_path: Path) -> Iterator[Callable[..., Baresip]]:
     yield make
     for peer in reversed(made):
         peer.stop()
+
+
+def wait_call_stream(eng: AudioEngineProcess, timeout: float = 10.0) -> None:
+    """Wait until the call's duplex stream runs (it replaces a ringback-only output stream)."""
+    from tests.harness.sip_peers import wait_until
+
+    wait_until(lambda: eng.cmd("audio_stats")["stream_info"].get("input", {}).get("stream")
+               == "duplex", timeout, "the call's duplex stream")

@@ -17,7 +17,7 @@ from tests.harness.audio_analysis import dominant_frequency, loudest_window, nea
 from tests.harness.jack import RATE, JackHarness, JackServer, band_level
 from tests.harness.sip_peers import Baresip, wait_until
 from tests.integration.audio.audio_driver import AudioEngineProcess
-from tests.integration.audio.conftest import AudioEngineFactory
+from tests.integration.audio.conftest import AudioEngineFactory, wait_call_stream
 
 pytestmark = pytest.mark.integration
 
@@ -33,6 +33,7 @@ def _call_up(eng: AudioEngineProcess, peer: Baresip) -> int:
     call_id = int(eng.cmd("dial", target=peer.uri))
     eng.wait_state(call_id, "confirmed")
     eng.wait_event("CallMediaChanged", 10.0, call_id=call_id, active=True)
+    wait_call_stream(eng)
     return call_id
 
 

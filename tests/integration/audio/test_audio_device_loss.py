@@ -14,8 +14,8 @@ from collections.abc import Callable
 import pytest
 
 from tests.harness.jack import JackServer
-from tests.harness.sip_peers import Baresip, wait_until
-from tests.integration.audio.conftest import AudioEngineFactory
+from tests.harness.sip_peers import Baresip
+from tests.integration.audio.conftest import AudioEngineFactory, wait_call_stream
 
 pytestmark = pytest.mark.integration
 
@@ -27,8 +27,7 @@ def test_sound_server_dies_mid_call(jack: JackServer, make_audio_engine: AudioEn
     call_id = int(eng.cmd("dial", target=bob.uri))
     eng.wait_state(call_id, "confirmed")
     eng.wait_event("CallMediaChanged", 10.0, call_id=call_id, active=True)
-    wait_until(lambda: eng.cmd("audio_stats")["stream_info"].get("input", {}).get("stream")
-               == "duplex", 10.0, "the call's duplex stream")
+    wait_call_stream(eng)
 
     mark = eng.mark()
     jack.stop()  # every JACK port vanishes: the device is gone

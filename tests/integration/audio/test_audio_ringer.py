@@ -16,7 +16,7 @@ from softphone.sip.audio.tones import RING_NOTES_HZ, WAITING_HZ
 from tests.harness.audio_analysis import rms
 from tests.harness.jack import RATE, JackHarness, JackServer, band_level
 from tests.harness.sip_peers import Baresip
-from tests.integration.audio.conftest import AudioEngineFactory
+from tests.integration.audio.conftest import AudioEngineFactory, wait_call_stream
 
 pytestmark = pytest.mark.integration
 
@@ -55,7 +55,7 @@ def test_ringer_rings_alone_without_a_call_and_beeps_in_a_call(
     call_id = int(eng.cmd("dial", target=bob.uri))
     eng.wait_state(call_id, "confirmed")
     eng.wait_event("CallMediaChanged", 10.0, call_id=call_id, active=True)
-    jack.wait_ports("softphone:in_")
+    wait_call_stream(eng)
     call_out = jack.wait_ports("softphone:out_", exclude={ringer_port})
     before = _out_ports(jack)
     assert len(call_out) == 1, f"one call output port expected, have {before}"
