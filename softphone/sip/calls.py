@@ -137,19 +137,25 @@ class CallRecord:
         )
 
 
-def audio_media_status(call: EngineCall) -> tuple[Any | None, int, int]:
-    """(audio media or None, pjsua media status, media index) of a call's first audio stream."""
+def audio_stream(call: EngineCall) -> tuple[int, int, int]:
+    """(pjsua media status, media index, conference slot) of a call's first audio stream."""
     ci = call.getInfo()  # keep ci alive while reading ci.media (see recipes)
     media_list = ci.media
     for mi in media_list:
         if mi.type == pj.PJMEDIA_TYPE_AUDIO:
-            status = int(mi.status)
-            index = int(mi.index)
-            media = None
-            if status in (pj.PJSUA_CALL_MEDIA_ACTIVE, pj.PJSUA_CALL_MEDIA_REMOTE_HOLD):
-                media = call.getAudioMedia(index)
-            return media, status, index
-    return None, pj.PJSUA_CALL_MEDIA_NONE, -1
+            return int(mi.status), int(mi.index), int(mi.audioConfSlot)
+    return pj.PJSUA_CALL_MEDIA_NONE, -1, -1
+
+
+def audio_media_status(call: EngineCall) -> tuple[Any | None, int, int]:
+    """(audio media or None, pjsua media status, media index) of a call's first audio stream."""
+    status, index, slot = audio_stream(call)
+    media = None
+    # Only ask for the media when it has a conference slot: asking otherwise makes pjsua2
+    # log an error (a stream that is being torn down still says "active").
+    if slot >= 0 and status in (pj.PJSUA_CALL_MEDIA_ACTIVE, pj.PJSUA_CALL_MEDIA_REMOTE_HOLD):
+        media = call.getAudioMedia(index)
+    return media, status, index
 
 
 def read_quality(record: CallRecord, bridge: tuple[int, int]) -> CallQuality | None:
@@ -157,7 +163,7 @@ def read_quality(record: CallRecord, bridge: tuple[int, int]) -> CallQuality | N
     call = record.call
     if call is None:
         return None
-    _media, status, index = audio_media_status(call)
+    status, index, _slot = audio_stream(call)
     if index < 0 or status == pj.PJSUA_CALL_MEDIA_NONE:
         return None
     stat = call.getStreamStat(index)
