@@ -68,6 +68,7 @@ def make_app(tmp_path: Path) -> Iterator[Callable[..., AppProcess]]:
         if write:
             write_profile(profile, settings, passwords)
         app = AppProcess(profile, name=f"app{len(made)}")
+        app.stderr_path = tmp_path / f"{app.name}.stderr"
         made.append(app)
         return app.start()
 
