@@ -212,10 +212,13 @@ def retry_pending_writes(db: Any, interval_ms: int = 5000) -> Any:
     def flush(store: Any) -> int:
         return int(store.flush_pending()) if store.journal else 0
 
+    def tick() -> None:
+        if db.store is not None:
+            db.submit(flush, None, lambda exc: log.warning("pending call-log writes: %s", exc))
+
     timer = QTimer(db)
     timer.setInterval(interval_ms)
-    timer.timeout.connect(lambda: db.store is not None and db.submit(
-        flush, None, lambda exc: log.warning("pending call-log writes: %s", exc)))
+    timer.timeout.connect(tick)
     timer.start()
     return timer
 
