@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from softphone.sip.events import CallState, Direction
-from softphone.ui.common import button, duration, plain_label
+from softphone.ui.common import button, duration, paint_button, plain_label
 from softphone.ui.levels import LevelMeter
 from softphone.ui.pickers import ContactSearchField, SearchFn
 from softphone.workflow import CallInfo
@@ -113,8 +113,7 @@ class CallPanel(QWidget):
         controls = QGridLayout()
         self.hangup_button = button(self.tr("Hang up"), self, name="hangup",
                                     shortcut="Ctrl+Shift+H", tooltip=self.tr("Hang up"))
-        self.hangup_button.setStyleSheet("background:#c62828;color:white;font-weight:bold;"
-                                         "padding:6px")
+        paint_button(self.hangup_button, "#c62828")
         self.hold_button = self._toggle(self.tr("Hold"), "hold", "Ctrl+Shift+L")
         self.mute_button = self._toggle(self.tr("Mute"), "mute", "Ctrl+Shift+M")
         self.keypad_button = self._toggle(self.tr("Keypad"), "keypad", "Ctrl+Shift+K")

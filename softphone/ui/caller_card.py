@@ -21,7 +21,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from softphone.ui.common import button, local_time, matched_by_text, outcome_text, plain_label
+from softphone.ui.common import (
+    button,
+    local_time,
+    matched_by_text,
+    outcome_text,
+    paint_button,
+    plain_label,
+)
 from softphone.ui.pickers import ContactSearchField, SearchFn
 from softphone.workflow import CallInfo
 
@@ -42,7 +49,7 @@ class CallerCard(QFrame):
         self.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating, True)
         self.setFrameShape(QFrame.Shape.Box)
         self.setLineWidth(2)
-        self.setMinimumWidth(360)
+        self.setMinimumWidth(self.fontMetrics().horizontalAdvance("M") * 30)
         self.call = call
         lay = QVBoxLayout(self)
         self.heading = plain_label("", self, name="heading")
@@ -61,12 +68,11 @@ class CallerCard(QFrame):
         buttons = QHBoxLayout()
         self.answer_button = button(self.tr("&Answer"), self, name="answer",
                                     tooltip=self.tr("Answer (Ctrl+Shift+A)"))
-        self.answer_button.setStyleSheet("background:#2e7d32;color:white;font-weight:bold;"
-                                         "padding:6px 18px")
+        paint_button(self.answer_button, "#2e7d32")
         self.decline_button = button(self.tr("&Decline"), self, name="decline",
                                      tooltip=self.tr("Decline (Ctrl+Shift+D)"))
-        self.decline_button.setStyleSheet("background:#c62828;color:white;padding:6px 18px")
-        self.swap_button = button(self.tr("End current && answer"), self, name="swap",
+        paint_button(self.decline_button, "#c62828", bold=False)
+        self.swap_button = button(self.tr("End && answer"), self, name="swap",
                                   tooltip=self.tr("Hang up the current call and take this one"))
         buttons.addWidget(self.answer_button)
         buttons.addWidget(self.swap_button)
@@ -131,7 +137,9 @@ class CallerCard(QFrame):
                              self.tr("Incoming call"))
         self.swap_button.setVisible(call.waiting)
         if call.waiting:
-            self.answer_button.setText(self.tr("Hold current && &answer"))
+            self.answer_button.setText(self.tr("Hold && &answer"))
+            self.answer_button.setToolTip(self.tr("Hold the current call and answer this one "
+                                                  "(Ctrl+Shift+A)"))
         self.name_label.setText(call.title)
         number = call.number or call.remote_uri
         self.number_label.setText(number if number != call.title else call.remote_uri)

@@ -45,6 +45,18 @@ def button(text: str, parent: QWidget | None = None, *, name: str = "",
     return btn
 
 
+def paint_button(btn: QPushButton, background: str, bold: bool = True) -> None:
+    """A coloured action button (answer, hang up). The font is set on the widget, not in the
+    style sheet, so the size hint counts the bold text at every scale."""
+    btn.setStyleSheet(f"QPushButton {{ background: {background}; color: white; "
+                      f"border: 1px solid {background}; border-radius: 3px; "
+                      f"padding: 4px 12px; }} QPushButton:disabled {{ background: #9e9e9e; "
+                      f"border-color: #9e9e9e; }}")
+    font = btn.font()
+    font.setBold(bold)
+    btn.setFont(font)
+
+
 def duration(seconds: float | int | None) -> str:
     """A call's length as a clock: ``0:07``, ``12:34``, ``1:02:03``."""
     if seconds is None:

@@ -27,7 +27,7 @@ from softphone.sip import events as ev
 from softphone.sip.events import CallState, Direction
 from softphone.ui.call_panel import CallPanel
 from softphone.ui.caller_card import CallerCard
-from softphone.ui.common import button
+from softphone.ui.common import button, paint_button
 from softphone.ui.contacts import ContactsView
 from softphone.ui.history import HistoryView, MissedInbox
 from softphone.ui.phone import PhoneController
@@ -79,8 +79,7 @@ class MainWindow(QMainWindow):
         self.dial_field.setObjectName("dialField")
         self.dial_field.setPlaceholderText(self.tr("Number, SIP address or name — Enter calls"))
         self.call_button = button(self.tr("Call"), central, name="dialButton")
-        self.call_button.setStyleSheet("background:#2e7d32;color:white;font-weight:bold;"
-                                       "padding:4px 16px")
+        paint_button(self.call_button, "#2e7d32")
         top.addWidget(self.dial_field, 1)
         top.addWidget(self.call_button)
         lay.addLayout(top)
@@ -369,12 +368,12 @@ class MainWindow(QMainWindow):
                          call.title)
         else:
             card.set_call(call)
-        card.adjustSize()
+        card.resize(card.sizeHint())  # adjustSize() caps the size at a share of the screen
 
     def _place_card(self, card: CallerCard) -> None:
         screen = self.screen() or QGuiApplication.primaryScreen()
         area = screen.availableGeometry()
-        card.adjustSize()
+        card.resize(card.sizeHint())  # adjustSize() caps the size at a share of the screen
         offset = (len(self.cards) - 1) * 40
         card.move(area.right() - card.width() - 24 - offset, area.top() + 24 + offset)
 
