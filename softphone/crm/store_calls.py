@@ -86,6 +86,9 @@ class CallLogMixin:
     on_pending: Callable[[StoreError], None] | None = None
     last_error: StoreError | None = None
     _interrupted_before_id: int | None = None
+    #: After a failed replay, call-log writes skip the retry for this many seconds.
+    retry_interval = 10.0
+    _retry_at = 0.0
     _interrupted_done = True
     _write_lock = threading.RLock()
 
@@ -93,7 +96,7 @@ class CallLogMixin:
 
     def _write(self, op: str, args: dict[str, Any]) -> Any:
         with self._write_lock:
-            if self.journal:
+            if self.journal and time.monotonic() >= self._retry_at:
                 self.flush_pending()
             if not self._interrupted_done:
                 self._close_interrupted_calls()
@@ -107,8 +110,14 @@ class CallLogMixin:
             self.journal.append(op, args)
             return None
 
-    def _kept(self, err: StoreError) -> None:
+    def _failed(self, err: StoreError) -> None:
+        """A replay failed: later writes go straight to the journal for a while instead of
+        each waiting for the lock again (an explicit ``flush_pending()`` always tries)."""
         self.last_error = err
+        self._retry_at = time.monotonic() + self.retry_interval
+
+    def _kept(self, err: StoreError) -> None:
+        self._failed(err)
         log.warning("call log write deferred: %s", err.detail or err)
         if self.on_pending is not None:
             try:
@@ -135,13 +144,13 @@ class CallLogMixin:
                     self.journal.reject(op, args, str(err))
                 except StoreError as err:
                     self.journal.replace(entries[index:])
-                    self.last_error = err
+                    self._failed(err)
                     return written
                 except Exception as err:  # a bug: keep the entry aside, go on
                     known = classify(err)
                     if known is not None:
                         self.journal.replace(entries[index:])
-                        self.last_error = known
+                        self._failed(known)
                         return written
                     log.exception("pending call-log entry failed")
                     self.journal.reject(op, args, repr(err))

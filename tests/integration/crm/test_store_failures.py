@@ -101,6 +101,7 @@ def test_journal_is_retried_automatically_by_the_next_write(
     sqlite_store: Store, profile_dir: Path
 ) -> None:
     store = sqlite_store
+    store.retry_interval = 0  # default: retried by writes made 10 s after the failure
     with exclusive_lock(database_file(profile_dir)):
         first = store.call_started(direction="in", account="a", number="+74951234567",
                                    started_at=T0)
