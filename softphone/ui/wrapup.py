@@ -54,7 +54,8 @@ class WrapupPanel(QWidget):
         self.outcome_group.setExclusive(True)
         self.outcome_buttons: dict[str, QPushButton] = {}
         for i, outcome in enumerate(outcomes):
-            b = QPushButton(outcome, self)
+            b = QPushButton(outcome.replace("&", "&&"), self)  # text, not a mnemonic
+            b.setProperty("outcome", outcome)
             b.setCheckable(True)
             b.setObjectName(f"outcome_{i}")
             if i < 9:
@@ -80,9 +81,9 @@ class WrapupPanel(QWidget):
 
         lay.addWidget(plain_label(self.tr("Next step"), self, bold=True))
         nexts = QHBoxLayout()
-        self.callback_1d = button(self.tr("Call back tomorrow"), self, name="callback1d")
-        self.callback_3d = button(self.tr("In 3 days"), self, name="callback3d")
-        self.callback_1w = button(self.tr("In a week"), self, name="callback1w")
+        self.callback_1d = button(self.tr("Call back &tomorrow"), self, name="callback1d")
+        self.callback_3d = button(self.tr("In 3 &days"), self, name="callback3d")
+        self.callback_1w = button(self.tr("In a &week"), self, name="callback1w")
         for b, days in ((self.callback_1d, 1), (self.callback_3d, 3), (self.callback_1w, 7)):
             b.clicked.connect(lambda _=False, d=days: self._on_callback_clicked(d))
             nexts.addWidget(b)
@@ -92,10 +93,10 @@ class WrapupPanel(QWidget):
         self.meeting_time = QDateTimeEdit(self)
         self.meeting_time.setCalendarPopup(True)
         self.meeting_time.setDisplayFormat("yyyy-MM-dd HH:mm")
-        self.meeting_button = button(self.tr("Meeting"), self, name="meeting")
+        self.meeting_button = button(self.tr("&Meeting"), self, name="meeting")
         self.todo_edit = QLineEdit(self)
         self.todo_edit.setPlaceholderText(self.tr("To-do…"))
-        self.todo_button = button(self.tr("Add to-do"), self, name="todo")
+        self.todo_button = button(self.tr("Add t&o-do"), self, name="todo")
         meeting.addWidget(self.meeting_time)
         meeting.addWidget(self.meeting_button)
         meeting.addWidget(self.todo_edit, 1)
@@ -125,7 +126,7 @@ class WrapupPanel(QWidget):
         self.saved_label = plain_label("", self, name="savedState")
         self.done_button = button(self.tr("Done"), self, name="wrapupDone",
                                   shortcut="Ctrl+Return", tooltip=self.tr("Save and close"))
-        self.skip_button = button(self.tr("Skip"), self, name="wrapupSkip",
+        self.skip_button = button(self.tr("Skip"), self, name="wrapupSkip", shortcut="Esc",
                                   tooltip=self.tr("Close without a wrap-up"))
         bottom.addWidget(self.saved_label, 1)
         bottom.addWidget(self.skip_button)
@@ -177,7 +178,7 @@ class WrapupPanel(QWidget):
 
     def outcome(self) -> str:
         b = self.outcome_group.checkedButton()
-        return b.text().replace("&", "") if b is not None else ""
+        return str(b.property("outcome")) if b is not None else ""
 
     def flush(self) -> None:
         """Save now if something is waiting to be saved."""
