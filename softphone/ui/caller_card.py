@@ -50,10 +50,14 @@ class CallerCard(QFrame):
         self.setFrameShape(QFrame.Shape.Box)
         self.setLineWidth(2)
         self.setMinimumWidth(self.fontMetrics().horizontalAdvance("M") * 30)
+        # A caller's name can be one 10,000-character word: never wider than this.
+        self.setMaximumWidth(self.fontMetrics().horizontalAdvance("M") * 60)
         self.call = call
         lay = QVBoxLayout(self)
         self.heading = plain_label("", self, name="heading")
         self.name_label = plain_label("", self, bold=True, size=1.5, name="name")
+        # ... nor taller than three lines (a wrapped 10,000-character name hid the buttons).
+        self.name_label.setMaximumHeight(self.name_label.fontMetrics().lineSpacing() * 3 + 4)
         self.number_label = plain_label("", self, name="number")
         self.company_label = plain_label("", self, name="company")
         self.why_label = plain_label("", self, name="why")

@@ -47,10 +47,13 @@ for call_id, card in window.cards.items():
         "links": any(l.openExternalLinks() for l in labels),
         "rich": [l.objectName() for l in labels if l.textFormat() != Qt.TextFormat.PlainText],
         "width": card.frameGeometry().width(),
+        "height": card.frameGeometry().height(),
         "inside": area.contains(card.frameGeometry()),
         "screen_width": area.width(),
         "window": list(window.geometry().getRect()),
         "visible": card.isVisible(),
+        "buttons": all(b.isVisible() and card.rect().contains(b.geometry())
+                       for b in (card.answer_button, card.decline_button)),
     })
 """
 
@@ -96,13 +99,14 @@ def _check_card(app: AppProcess, raw: str, window_rect: list[int], label: str) -
                      f"the caller card ({label})")
     card = cards[-1]
     print(f"{label}: card shows {len(card['name'])} chars, plain text: {card['plain']}, "
-          f"width {card['width']} of {card['screen_width']} px, inside the screen: "
-          f"{card['inside']}, main window {card['window']} (was {window_rect})")
+          f"{card['width']} x {card['height']} px (screen {card['screen_width']} wide), "
+          f"inside the screen: {card['inside']}, main window {card['window']} (was {window_rect})")
     assert card["name"] == raw
     assert card["plain"], card["rich"]
     assert not card["links"]
     assert card["width"] <= card["screen_width"]
     assert card["inside"]
+    assert card["buttons"], "answer/decline not visible inside the card"
     assert card["window"] == window_rect
 
 
