@@ -124,3 +124,43 @@ def test_card_shows_with_the_window_hidden_and_keyboard_answers(qtbot: Any, app:
     qtbot.waitUntil(lambda: window.call_panel.state_label.text() == "Talking", timeout=5000)
     peer.hangup()
     qtbot.waitUntil(lambda: not window.workflow.calls(), timeout=5000)
+
+
+def test_unknown_caller_number_added_to_an_existing_contact_then_spam(qtbot: Any, app: Any,
+                                                                      engine: Any,
+                                                                      make_baresip: Any
+                                                                      ) -> None:
+    existing = db_call(qtbot, app, lambda s: s.create_contact(
+        "Vera Kuznetsova", company="Nord", phones=[("+7 812 000-00-01", "office")]))
+    peer = make_baresip(user="+79110000002", auto_answer=False)
+    peer.dial(engine_uri(engine))
+    qtbot.waitUntil(lambda: _card(app) is not None and _card(app).unknown_box.isVisible(),
+                    timeout=10_000)
+    card = _card(app)
+    qtbot.keyClicks(card.existing, "Vera")
+    qtbot.waitUntil(lambda: any("Vera Kuznetsova" in s for s in card.existing.suggestions()),
+                    timeout=3000)
+    choice = next(s for s in card.existing.suggestions() if "Vera Kuznetsova" in s)
+    card.existing.completer().activated[str].emit(choice)
+    qtbot.waitUntil(lambda: card.name_label.text() == "Vera Kuznetsova", timeout=5000)
+    contact = db_call(qtbot, app, lambda s: s.get_contact(existing.id))
+    assert "+79110000002" in [p.e164 for p in contact.phones]
+    row = db_call(qtbot, app, lambda s: s.list_calls())[0]
+    assert row.contact_id == existing.id
+    qtbot.mouseClick(card.decline_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not app.window.workflow.calls(), timeout=5000)
+
+    other = make_baresip(user="+79110000003", auto_answer=False)
+    other.dial(engine_uri(engine))
+    qtbot.waitUntil(lambda: _card(app) is not None and _card(app).unknown_box.isVisible(),
+                    timeout=10_000)
+    qtbot.mouseClick(_card(app).spam_button, Qt.MouseButton.LeftButton)
+
+    def marked() -> bool:
+        return any(i.kind == "spam" for i in db_call(qtbot, app, lambda s: s.ignored_numbers()))
+
+    qtbot.waitUntil(marked, timeout=5000)
+    match = db_call(qtbot, app, lambda s: s.lookup("+79110000003"))
+    assert match.ignored == "spam"
+    other.hangup()
+    qtbot.waitUntil(lambda: not app.window.workflow.calls(), timeout=5000)
