@@ -4,10 +4,13 @@
     .venv/bin/python bench/bench_audio.py --minutes 1
 
 The engine (with the real audio backend) calls baresip (auto-answer, 440 Hz sine, no player);
-the harness JACK client plays 1 kHz into the app's microphone port and listens to its speaker
-port. Printed: bridge underruns per minute after the first second, buffer depth (ms) at the
-start and at the end of the call, CPU seconds per call-minute of the engine process, and the
-same CPU figure for baresip in the same run:
+``jack_simple_client`` (a C JACK client: a sine tone) feeds the app's microphone port, and at
+the end the Python harness client listens to the speaker port for a second (a Python client in
+the graph for the whole call would add its own JACK xruns to the figures).
+
+Printed: bridge underruns per minute after the first second, buffer depth (ms) at the start
+and at the end of the call, CPU seconds per call-minute of the engine process, and the same
+CPU figure for baresip in the same run:
 
 * ``baresip (callee)``: the baresip we call (RTP + codec + sine, no sound device);
 * ``baresip (JACK)``: a second baresip in a parallel call that does what we do, real JACK
@@ -22,6 +25,7 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -38,6 +42,19 @@ from tests.harness.sip_peers import Baresip  # noqa: E402
 from tests.integration.audio.audio_driver import AudioEngineProcess, lan_account  # noqa: E402
 
 TICK = os.sysconf("SC_CLK_TCK")
+
+
+def thread_cpu(pid: int) -> dict[str, float]:
+    """CPU seconds per thread (by name, summed over threads of the same name)."""
+    out: dict[str, float] = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            comm = (task / "comm").read_text().strip()
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        out[comm] = out.get(comm, 0.0) + (int(fields[11]) + int(fields[12])) / TICK
+    return out
 
 
 def cpu_seconds(pid: int) -> float:
@@ -80,51 +97,66 @@ def run(minutes: float, workdir: Path, engine_env: dict[str, str] | None = None
     seconds = minutes * 60.0
     with JackServer(workdir=workdir / "jack") as jack:
         os.environ.update(jack.env())  # the JACK baresip finds the server through these
-        with JackHarness(jack, inputs=1, tone_hz=1000.0) as harness, \
-                Baresip(user="bob", tone_hz=440, workdir=workdir / "bob") as bob, \
-                Baresip(user="carol", tone_hz=300, workdir=workdir / "carol") as carol, \
-                JackBaresip(user="dave", workdir=workdir / "dave") as dave:
-            eng = AudioEngineProcess(workdir, env=jack.env(engine_env),
-                                     accounts=[lan_account("alice")],
-                                     name="alice")
-            try:
-                eng.start()
-                call_id = int(eng.cmd("dial", target=bob.uri))
-                eng.wait_state(call_id, "confirmed")
-                eng.wait_event("CallMediaChanged", 10.0, call_id=call_id, active=True)
-                audio = engine_env is None
-                if audio:
-                    mic = jack.wait_ports("softphone:in_")[0]
-                    spk = jack.wait_ports("softphone:out_")[0]
-                    jack.connect(harness.out_port, mic)
-                    jack.connect(spk, harness.in_ports[0])
-                dave.dial(carol.uri)
-                dave.wait_event("CALL_ESTABLISHED", 10.0)
-                t0 = time.monotonic()
-                _wait(lambda: time.monotonic() - t0 >= 1.0, 5.0, "first second")
-                first = eng.cmd("audio_stats")
-                assert eng.proc is not None and bob.proc is not None and dave.proc is not None
-                cpu0 = {"eng": cpu_seconds(eng.proc.pid), "bob": cpu_seconds(bob.proc.pid),
-                        "dave": cpu_seconds(dave.proc.pid)}
-                t1 = time.monotonic()
-                depths: list[tuple[float, float, float]] = []
-                next_sample = t1
-                while time.monotonic() - t1 < seconds - 1.0:
-                    next_sample += 1.0
-                    threading.Event().wait(max(0.0, next_sample - time.monotonic()))
-                    s = eng.cmd("audio_stats")
-                    mic_ms, spk_ms = s.get("buffer_depth_ms", (0.0, 0.0))
-                    depths.append((time.monotonic() - t0, mic_ms, spk_ms))
-                last = eng.cmd("audio_stats")
-                span = time.monotonic() - t1
-                cpu1 = {"eng": cpu_seconds(eng.proc.pid), "bob": cpu_seconds(bob.proc.pid),
-                        "dave": cpu_seconds(dave.proc.pid)}
-                heard = harness.snap(1.0)[:, 0]
-                eng.cmd("hangup", call_id=call_id)
-                eng.wait_state(call_id, "disconnected")
-            finally:
-                eng.close()
-        jack_log = jack.log()
+        tone = subprocess.Popen(["jack_simple_client", "bench-tone"], env=jack.env(),
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                start_new_session=True)
+        try:
+            return _call(jack, tone, seconds, workdir, engine_env)
+        finally:
+            tone.kill()
+            tone.wait(5.0)
+
+
+def _call(jack: JackServer, tone: subprocess.Popen[bytes], seconds: float, workdir: Path,
+          engine_env: dict[str, str] | None) -> dict[str, Any]:
+    with Baresip(user="bob", tone_hz=440, workdir=workdir / "bob") as bob, \
+            Baresip(user="carol", tone_hz=300, workdir=workdir / "carol") as carol, \
+            JackBaresip(user="dave", workdir=workdir / "dave") as dave:
+        eng = AudioEngineProcess(workdir, env=jack.env(engine_env),
+                                 accounts=[lan_account("alice")],
+                                 name="alice")
+        try:
+            eng.start()
+            call_id = int(eng.cmd("dial", target=bob.uri))
+            eng.wait_state(call_id, "confirmed")
+            eng.wait_event("CallMediaChanged", 10.0, call_id=call_id, active=True)
+            audio = engine_env is None
+            if audio:
+                mic = jack.wait_ports("softphone:in_")[0]
+                jack.connect(jack.wait_ports("bench-tone:")[0], mic)
+            dave.dial(carol.uri)
+            dave.wait_event("CALL_ESTABLISHED", 10.0)
+            t0 = time.monotonic()
+            _wait(lambda: time.monotonic() - t0 >= 1.0, 5.0, "first second")
+            first = eng.cmd("audio_stats")
+            assert eng.proc is not None and bob.proc is not None and dave.proc is not None
+            cpu0 = {"eng": cpu_seconds(eng.proc.pid), "bob": cpu_seconds(bob.proc.pid),
+                    "dave": cpu_seconds(dave.proc.pid)}
+            threads0 = thread_cpu(eng.proc.pid)
+            t1 = time.monotonic()
+            depths: list[tuple[float, float, float]] = []
+            next_sample = t1
+            while time.monotonic() - t1 < seconds - 1.0:
+                next_sample += 1.0
+                threading.Event().wait(max(0.0, next_sample - time.monotonic()))
+                s = eng.cmd("audio_stats")
+                mic_ms, spk_ms = s.get("buffer_depth_ms", (0.0, 0.0))
+                depths.append((time.monotonic() - t0, mic_ms, spk_ms))
+            last = eng.cmd("audio_stats")
+            span = time.monotonic() - t1
+            cpu1 = {"eng": cpu_seconds(eng.proc.pid), "bob": cpu_seconds(bob.proc.pid),
+                    "dave": cpu_seconds(dave.proc.pid)}
+            threads1 = thread_cpu(eng.proc.pid)
+            heard: Any = None
+            if audio:
+                with JackHarness(jack, inputs=1) as harness:
+                    jack.connect(jack.wait_ports("softphone:out_")[0], harness.in_ports[0])
+                    heard = harness.snap(1.0)[:, 0]
+            eng.cmd("hangup", call_id=call_id)
+            eng.wait_state(call_id, "disconnected")
+        finally:
+            eng.close()
+    jack_log = jack.log()
     xrun_lines = [line for line in jack_log.splitlines() if "xrun" in line.lower()]
     call_min = span / 60.0
     cpu = {k: (cpu1[k] - cpu0[k]) / call_min for k in cpu0}
@@ -146,6 +178,7 @@ def run(minutes: float, workdir: Path, engine_env: dict[str, str] | None = None
         "depth_end_ms": end_depth,
         "cpu_per_call_min": cpu,
         "jack_xruns": xrun_lines,
+        "threads": {k: (threads1.get(k, 0.0) - v) / call_min for k, v in threads0.items()},
         "queues": last.get("queue_stats", {}),
     }
 
@@ -176,10 +209,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"CPU ratio vs {label:24s}{ratio:.2f} x (target <= 3)")
     ok = (r["underruns_per_min"] <= 1.0 and abs(r["depth_end_ms"] - r["depth_start_ms"]) <= 20
           and cpu["eng"] <= 3 * cpu["dave"])
+    threads = ", ".join(f"{k} {v:.2f}" for k, v in sorted(r["threads"].items(),
+                                                           key=lambda kv: -kv[1]) if v > 0.005)
+    print(f"softphone threads (s/min)    {threads}")
     print(f"queues at the end            {r['queues']}")
-    print(f"JACK server xrun reports     {len(r['jack_xruns'])}")
-    for line in r["jack_xruns"][:10]:
-        print("   ", line)
+    ours = sum("client = softphone " in line for line in r["jack_xruns"])
+    print(f"JACK server xrun reports     {len(r['jack_xruns'])} ({ours} name the softphone; "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
     print("targets met" if ok else "targets NOT met")
     return 0
 

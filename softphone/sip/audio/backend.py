@@ -320,6 +320,7 @@ class PortAudioBackend(NullAudioBackend):
 
     # --- device thread -----------------------------------------------------------------------
     def _device_loop(self) -> None:
+        cb.name_thread(b"sp-audio-dev")
         try:
             while not self._stopping:
                 self._wake.wait(0.2)

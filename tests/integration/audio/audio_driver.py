@@ -90,6 +90,9 @@ def _serve(config: dict[str, Any]) -> int:
         ).result(5.0),
     }
     engine.start(timeout=10.0)
+    from softphone.sip.audio.callbacks import name_thread
+
+    engine.run_on_sip_thread(lambda: name_thread(b"sp-sip")).result(5.0)  # for per-thread CPU
     try:
         for line in sys.stdin:
             if not line.strip():
