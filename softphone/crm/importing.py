@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import suppress
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -103,11 +104,29 @@ def import_contacts(
     # number key -> (contact id, name) of everyone having it (stored or made by this import)
     known: dict[str, list[tuple[int, str]]] = {}
     companies: dict[str, int] = {}
-    for batch in _batches(records, max(1, batch_size)):
-        with store._session() as s:
-            _import_batch(store, s, batch, result, known, companies)
-        if progress is not None:
-            progress(result.total_rows)
+    sqlite = store.dialect == "sqlite"
+    with store.engine.connect() as conn:
+        if sqlite:
+            # let the write-ahead log grow during the import: one checkpoint at the end
+            # instead of one every few batches rewriting the same index pages again
+            conn.exec_driver_sql("PRAGMA wal_autocheckpoint = 100000")
+            conn.commit()
+        try:
+            for batch in _batches(records, max(1, batch_size)):
+                with (
+                    store._guard(),
+                    Session(bind=conn, expire_on_commit=False) as s,
+                    s.begin(),
+                ):
+                    _import_batch(store, s, batch, result, known, companies)
+                if progress is not None:
+                    progress(result.total_rows)
+        finally:
+            if sqlite:
+                with suppress(Exception):  # never hide the error that got us here
+                    conn.rollback()
+                    conn.exec_driver_sql("PRAGMA wal_autocheckpoint = 1000")
+                    conn.commit()
     return result
 
 
@@ -195,8 +214,10 @@ def _import_batch(
             if record.notes and record.notes not in group.notes:
                 group.notes = (group.notes + "\n" + record.notes).strip()
             group.do_not_call = group.do_not_call or record.do_not_call
-        _add_unique(group.emails, record.emails)
-        _add_unique(group.tags, record.tags)
+        if record.emails:
+            _add_unique(group.emails, record.emails)
+        if record.tags:
+            _add_unique(group.tags, record.tags)
         have = {n.key for _, _, n in group.phones} if group.phones else set()
         for raw, label, number in phones:
             if number.key not in have:
