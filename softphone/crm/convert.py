@@ -35,13 +35,14 @@ def as_utc(value: datetime) -> datetime:
 
 
 def fold(text: str | None) -> str:
-    """Unicode casefold (SQLite's lower() only knows ASCII): "Иван" -> "иван"."""
+    """Unicode casefold (SQLite's lower() only knows ASCII): "Иван" -> "иван"; "ё" is
+    folded to "е" as Russian writers use them interchangeably ("Фёдоров" / "Федоров")."""
     return _fold(text) if text else ""
 
 
 @lru_cache(maxsize=16384)
 def _fold(text: str) -> str:
-    return " ".join(text.casefold().split())
+    return " ".join(text.casefold().replace("ё", "е").split())
 
 
 def search_text(

@@ -90,8 +90,13 @@ def test_cyrillic_search_is_case_insensitive(store: Store) -> None:
     assert [c.name for c in store.search("ромаш")] == ["Иван Петров"]
     assert store.search("Ив")[0].name == "Иван Петров"
     assert [c.name for c in store.search("john@exa")] == ["John Smith"]
-    assert [c.name for c in store.search("иван пет")] == ["Иван Петров"]
+    # every word must match; "ё" is "е": "Пётр Иванов" has "иван" and "пет" too
+    assert [c.name for c in store.search("иван пет")] == ["Иван Петров", "Пётр Иванов"]
+    assert [c.name for c in store.search("иван петро")] == ["Иван Петров"]
     assert store.search("zzz") == []
+    fedorov = store.create_contact("Алексей Фёдоров", phones=["+74951234570"])
+    assert [c.id for c in store.search("федоров")] == [fedorov.id]
+    assert [c.id for c in store.search("ФЁДОР")] == [fedorov.id]
     assert store.search("") == []
 
 
