@@ -28,11 +28,16 @@ class FloodReport:
     errors: int = 0
     seconds: float = 0.0
     kinds: Counter[str] = field(default_factory=Counter)
+    last_error: str = ""
 
     def line(self) -> str:
         rate = self.sent / self.seconds if self.seconds else 0.0
         return (f"{self.sent} messages, {self.bytes / 1e6:.1f} MB in {self.seconds:.2f} s "
-                f"({rate:.0f}/s), {self.errors} send errors; kinds: {dict(self.kinds)}")
+                f"({rate:.0f}/s), {self.errors} send errors{self._error()}; kinds: "
+                f"{dict(self.kinds)}")
+
+    def _error(self) -> str:
+        return f" (last: {self.last_error})" if self.last_error else ""
 
 
 def _check_loopback(host: str) -> None:
@@ -195,10 +200,13 @@ def flood_tcp(host: str, port: int, count: int = 500, max_seconds: float = 30.0,
     done = False
     while not done and time.perf_counter() - t0 < max_seconds:
         try:
-            sock = socket.create_connection((host, port), timeout=2.0)
-        except OSError:
+            sock = socket.create_connection((host, port), timeout=5.0)
+        except OSError as exc:
             report.errors += 1
-            break
+            report.last_error = f"connect: {exc!r}"
+            if report.errors >= 3:
+                break
+            continue
         with sock:
             for _ in range(per_connection):
                 item = next(messages, None)
@@ -211,8 +219,9 @@ def flood_tcp(host: str, port: int, count: int = 500, max_seconds: float = 30.0,
                     report.sent += 1
                     report.bytes += len(data)
                     report.kinds[kind] += 1
-                except OSError:
+                except OSError as exc:  # the phone may drop a connection that sends junk
                     report.errors += 1
+                    report.last_error = f"send: {exc!r}"
                     break
     report.seconds = time.perf_counter() - t0
     return report

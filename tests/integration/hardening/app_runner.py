@@ -63,6 +63,10 @@ class StallMeter:
 
 
 def main(profile: Path) -> int:
+    import faulthandler
+    import signal
+
+    faulthandler.register(signal.SIGUSR1, all_threads=True)  # the test asks when it hangs
     sys.path.insert(0, str(ROOT))
     from PySide6.QtCore import QObject, Signal
     from PySide6.QtWidgets import QApplication

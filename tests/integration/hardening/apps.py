@@ -83,8 +83,12 @@ class AppProcess:
             if not self.running() or time.monotonic() > deadline:
                 break
         if not self._ready.is_set():
+            if self.running():
+                assert self.proc is not None
+                self.proc.send_signal(signal.SIGUSR1)  # faulthandler: every thread's stack
+                threading.Event().wait(1.0)  # time to write the stacks
             self.kill()
-            raise RunnerError(f"{self.name} did not start:\n{self.stderr_tail()}")
+            raise RunnerError(f"{self.name} did not start:\n{self.stderr_tail(120)}")
         return self
 
     def _read(self) -> None:
