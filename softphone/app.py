@@ -17,6 +17,7 @@ import socket
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -138,10 +139,13 @@ def _start_failed(exc: BaseException) -> str:
 
 def create_parts(profile: Path, settings: Settings, *, engine: Any = None, bridge: Any = None,
                  secrets: Any = None, use_secrets: bool = True,
-                 start_engine: bool = True) -> AppParts:
+                 start_engine: bool = True,
+                 later: list[Callable[[], Any]] | None = None) -> AppParts:
     """Everything but the event loop. Pass ``engine`` and ``bridge`` to share a running engine
     (tests: one Endpoint per process); otherwise one is created and started here, unless
-    ``start_engine`` is false (screenshots: the window without a phone)."""
+    ``start_engine`` is false (screenshots: the window without a phone). With ``later``,
+    opening the store and starting the engine are appended there for the caller to run once
+    the window shows (start-up: they compete with the window for the GIL)."""
     from softphone.ui.bridge import DbWorker, SipBridge
     from softphone.ui.main_window import MainWindow
     from softphone.workflow import CallWorkflow
@@ -157,7 +161,10 @@ def create_parts(profile: Path, settings: Settings, *, engine: Any = None, bridg
     db = DbWorker()
     crm = settings.crm
 
+    shown = threading.Event()  # jobs queue behind the opening store, as before
+
     def open_store() -> Any:
+        shown.wait(10.0)
         from softphone.crm.store import Store
 
         store = Store.open(crm.database_url, profile, crm.default_region, agent)
@@ -166,6 +173,8 @@ def create_parts(profile: Path, settings: Settings, *, engine: Any = None, bridg
         return store
 
     db.open(open_store)
+    deferred: list[Callable[[], Any]] = [] if later is None else later
+    deferred.append(shown.set)
     retry_pending_writes(db)
     notices: list[str] = []
     own_engine = engine is None
@@ -200,7 +209,10 @@ def create_parts(profile: Path, settings: Settings, *, engine: Any = None, bridg
     for notice in notices:
         window.show_message(notice)
     if own_engine and engine is not None:  # after the window listens: no event is missed
-        start_engine_in_background(engine, bridge)
+        deferred.append(lambda: start_engine_in_background(engine, bridge))
+    if later is None:
+        for job in deferred:
+            job()
     return parts
 
 
@@ -362,11 +374,18 @@ def run_gui(args: argparse.Namespace, profile: Path, settings: Settings) -> int:
     app.setApplicationDisplayName("Softphone")
     app.setQuitOnLastWindowClosed(False)
     install_translation(app, settings.ui.language)
-    parts = create_parts(profile, settings)
+    # The SIP thread must not wait 5 ms (the default) for the GIL held by the UI or the DB
+    # worker: that wait is most of the app's INVITE -> 200 OK time (bench_setup_time.py).
+    sys.setswitchinterval(0.0005)
+    later: list[Callable[[], Any]] = []
+    parts = create_parts(profile, settings, later=later)
     window = parts.window
     window.quit_requested.connect(app.quit)
     if not (settings.ui.start_minimized and window.tray is not None):
         window.show()
+        app.processEvents()  # the window maps before the store and the engine load
+    for job in later:
+        job()
     if window.tray is None:
         app.setQuitOnLastWindowClosed(True)
     start_instance_server(parts)
