@@ -180,9 +180,10 @@ def create_parts(profile: Path, settings: Settings, *, engine: Any = None, bridg
     own_engine = engine is None
     if bridge is None:
         bridge = SipBridge()
-    if engine is None and start_engine:
+    engine_later = engine is None and start_engine and later is not None
+    if engine is None and start_engine and not engine_later:
         engine, notices = create_engine(settings, profile, bridge, secrets)
-    else:
+    elif not engine_later:
         own_engine = False
     workflow = CallWorkflow(db, lambda _u: None, engine=engine, agent=agent)
 
@@ -210,10 +211,25 @@ def create_parts(profile: Path, settings: Settings, *, engine: Any = None, bridg
         window.show_message(notice)
     if own_engine and engine is not None:  # after the window listens: no event is missed
         deferred.append(lambda: start_engine_in_background(engine, bridge))
+    if engine_later:  # its imports and PortAudio probing wait until the window shows
+        deferred.append(lambda: attach_engine(
+            parts, *create_engine(settings, profile, bridge, secrets)))
     if later is None:
         for job in deferred:
             job()
     return parts
+
+
+def attach_engine(parts: AppParts, engine: Any, notices: list[str]) -> None:
+    """Hand an engine made after the window showed to everything that uses it; start it."""
+    window = parts.window
+    parts.engine = window.engine = window.phone.engine = parts.workflow.engine = engine
+    parts.notices.extend(notices)
+    window.port_notice = next(
+        (n for n in notices if str(parts.settings.sip.listen_port) in n), "")
+    for notice in notices:
+        window.show_message(notice)
+    start_engine_in_background(engine, parts.bridge)
 
 
 def retry_pending_writes(db: Any, interval_ms: int = 5000) -> Any:
