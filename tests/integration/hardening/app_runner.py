@@ -18,6 +18,7 @@ engine registered with kamailio while the pytest process keeps the UI tests' ses
 from __future__ import annotations
 
 import json
+import os
 import sys
 import threading
 import time
@@ -67,6 +68,11 @@ def main(profile: Path) -> int:
     import signal
 
     faulthandler.register(signal.SIGUSR1, all_threads=True)  # the test asks when it hangs
+    # The channel gets stdout to itself: anything else writing to fd 1 (a library, a print)
+    # goes to stderr instead of corrupting a reply line.
+    channel_out = os.fdopen(os.dup(1), "w", buffering=1)
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
     sys.path.insert(0, str(ROOT))
     from PySide6.QtCore import QObject, Signal
     from PySide6.QtWidgets import QApplication
@@ -87,8 +93,8 @@ def main(profile: Path) -> int:
 
     def write(obj: dict[str, Any]) -> None:
         with out_lock:
-            sys.stdout.write(json.dumps(obj, default=str) + "\n")
-            sys.stdout.flush()
+            channel_out.write(json.dumps(obj, default=str) + "\n")
+            channel_out.flush()
 
     class Channel(QObject):
         line = Signal(str)

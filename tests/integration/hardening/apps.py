@@ -95,7 +95,7 @@ class AppProcess:
         assert self.proc is not None and self.proc.stdout is not None
         for line in self.proc.stdout:
             try:
-                msg = json.loads(line)
+                msg = json.loads(line[line.find("{"):])
             except ValueError:
                 continue
             if "ready" in msg:
