@@ -145,7 +145,11 @@ class PendingJournal:
     def _reject_text(self, line: str, reason: str) -> None:
         log.error("pending call-log entry cannot be written (%s); kept in %s", reason,
                   self.rejected_path.name)
-        with open(self.rejected_path, "a", encoding="utf-8") as f:
-            f.write(line.rstrip("\n") + "\n")
-            f.flush()
-            os.fsync(f.fileno())
+        try:
+            with open(self.rejected_path, "a", encoding="utf-8") as f:
+                f.write(line.rstrip("\n") + "\n")
+                f.flush()
+                os.fsync(f.fileno())
+        except OSError as exc:  # disk full: the log is the last place left for it
+            log.error("cannot write %s (%s); the entry was: %s", self.rejected_path.name, exc,
+                      line.rstrip("\n"))
