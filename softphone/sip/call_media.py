@@ -11,6 +11,7 @@ import re
 import tempfile
 import time
 import wave
+from collections import deque
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -73,6 +74,8 @@ class CallMediaOps:
     graveyard: list[Any]
     conference_ids: set[int]
     finalizing: list[tuple[int, Path, float]]
+    repeat_caller_logged: dict[str, float]
+    recent_refusals: deque[float]
     call_settings: CallSettings
     recordings_dir: Path | None
     muted: bool

@@ -39,6 +39,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("softphone.sip")
 
+# Longest an incoming call may ring: proxies give up after 3 minutes (RFC 3261 timer C).
+RING_TIMEOUT = 180.0
+MAX_RINGING_PER_CALLER = 2
+REFUSALS_PER_SECOND = 5
+REFUSAL_LINGER = 0.3
+
 
 class CallOps(CallMediaOps):
     """Call set-up, commands and call callbacks."""
@@ -151,6 +157,8 @@ class CallOps(CallMediaOps):
             sip_call_id=str(ci.callIdString), state=CallState.INCOMING,
         )
         self.calls[call_id] = record
+        if self._refuse_repeat_caller(record, call):
+            return
         busy = bool(self._others_up(record))
         decision = decide_incoming(self.call_settings, busy=busy)
         if decision.action is IncomingAction.REJECT:
@@ -161,9 +169,7 @@ class CallOps(CallMediaOps):
                 display_name=record.display_name, number=record.number, code=decision.code,
                 rule=decision.rule,
             ))
-            op = pj.CallOpParam()
-            op.statusCode = decision.code
-            call.answer(op)
+            self._answer_later(record, decision.code)
             return
         if decision.action is IncomingAction.FORWARD and decision.target:
             record.silent = True
@@ -181,12 +187,75 @@ class CallOps(CallMediaOps):
         call.answer(ringing)
         self.audio.start_ringing(busy)
         self.ringing = True
+        # A caller that never cancels (a dead peer, a flood) must not ring for ever.
+        self.schedule(RING_TIMEOUT, lambda: self._ring_timed_out(record))
         if decision.auto_answer_after is not None:
             self.schedule(decision.auto_answer_after, lambda: self._auto_answer(record))
         if decision.no_answer_after is not None and decision.no_answer_target:
             target = decision.no_answer_target
             self.schedule(decision.no_answer_after,
                           lambda: self._forward_if_unanswered(record, target))
+
+    def _refuse_repeat_caller(self, record: CallRecord, call: EngineCall) -> bool:
+        """One caller ringing us many times at once is a broken peer or a flood, never a
+        person: beyond MAX_RINGING_PER_CALLER the extra INVITEs get 486 without a trace in
+        the call list (an INVITE flood would otherwise fill every call slot for ever)."""
+        ringing = sum(1 for r in self.calls.values()
+                      if r is not record and r.ringing_in and not r.silent
+                      and r.remote_uri == record.remote_uri)
+        if ringing < MAX_RINGING_PER_CALLER:
+            return False
+        record.silent = True
+        record.local_hangup = True
+        now = time.monotonic()
+        if now - self.repeat_caller_logged.get(record.remote_uri, -3600.0) > 60.0:
+            self.repeat_caller_logged[record.remote_uri] = now
+            log.warning("%s already rings %d times: refusing more calls from it (486)",
+                        record.remote_uri, ringing)
+        self._answer_later(record, 486)
+        return True
+
+    def _answer_later(self, record: CallRecord, code: int,
+                      headers: tuple[tuple[str, str], ...] = ()) -> None:
+        """Send a final response to a new incoming call on the next loop turn: a final answer
+        from inside onIncomingCall can leave pjsua freeing the INVITE twice (an abort seen
+        under an INVITE flood)."""
+
+        def send() -> None:
+            if record.call is None or record.ended:
+                return
+            op = pj.CallOpParam()
+            op.statusCode = code
+            for name, value in headers:
+                header = pj.SipHeader()
+                header.hName = name
+                header.hValue = value
+                op.txOption.headers.append(header)
+            try:
+                record.call.answer(op)
+            except pj.Error as exc:
+                log.info("final answer %s to call %s failed: %s", code, record.call_id,
+                         exc.reason)
+
+        # Every refused call frees its RTP sockets only ~0.5 s later (PJSIP's safe socket
+        # unregistration): refusing thousands a second (an INVITE flood) runs PJSIP out of
+        # socket handles, which aborts the process. Past a few a second, refusals linger a
+        # moment: the lingering calls hold every slot, so pjsua turns the flood away cheaply
+        # (no sockets), and the slots are free again just after the flood ends.
+        now = time.monotonic()
+        recent = self.recent_refusals
+        while recent and now - recent[0] > 1.0:
+            recent.popleft()
+        recent.append(now)
+        self.schedule(0.0 if len(recent) <= REFUSALS_PER_SECOND else REFUSAL_LINGER, send)
+
+    def _ring_timed_out(self, record: CallRecord) -> None:
+        if record.ringing_in and not record.ended and record.call is not None:
+            log.info("call %s rang for %.0f s without an answer: ending it (480)",
+                     record.call_id, RING_TIMEOUT)
+            op = pj.CallOpParam()
+            op.statusCode = 480
+            record.call.hangup(op)
 
     def _auto_answer(self, record: CallRecord) -> None:
         if record.ringing_in and not record.ended and record.call is not None:
@@ -207,19 +276,12 @@ class CallOps(CallMediaOps):
             self.emit(ev.EngineError(at=time.time(), message=f"Cannot forward the call: {exc}",
                                      command="forward", call_id=record.call_id))
             return False
-        assert record.call is not None
-        op = pj.CallOpParam()
-        op.statusCode = 302
-        contact = pj.SipHeader()
-        contact.hName = "Contact"
-        contact.hValue = f"<{uri}>"
-        op.txOption.headers.append(contact)
         record.local_hangup = True
         self.emit(ev.CallForwarded(
             at=time.time(), account=record.account, remote_uri=record.remote_uri,
             display_name=record.display_name, number=record.number, target=uri, rule=rule,
         ))
-        record.call.answer(op)
+        self._answer_later(record, 302, (("Contact", f"<{uri}>"),))
         return True
 
     # --- commands on a call --------------------------------------------------------------
@@ -359,10 +421,11 @@ class CallOps(CallMediaOps):
             self.conference_ids.clear()
         self.publish(record)
         self.calls.pop(record.call_id, None)
-        if record.call is not None:
-            # Dropped on the next loop turn, outside the pjsua2 callback that reported it.
-            self.graveyard.append(record.call)
-            record.call = None
+        # Drop the Call now: the last reference goes when this callback returns, before
+        # pjsua can give the call's slot to a new call (the pjsua2 "delete this in
+        # onCallState" rule). A Call destroyed later would hang up whatever call then owns
+        # its old slot id.
+        record.call = None
 
     def on_call_media_state(self, call: EngineCall) -> None:
         record = self.calls.get(call.engine_id)

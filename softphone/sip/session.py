@@ -17,6 +17,7 @@ import os
 import ssl
 import sys
 import time
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,7 @@ log = logging.getLogger("softphone.sip")
 
 POLL_INTERVAL = 0.1
 QUALITY_INTERVAL = 1.0
+MAX_CALLS = 8
 PREFERRED_CODECS = {"G722/16000/1": 250, "PCMA/8000/1": 240, "PCMU/8000/1": 240}
 _TRANSPORT_KINDS = {
     "udp": pj.PJSIP_TRANSPORT_UDP,
@@ -119,6 +121,8 @@ class SipSession(CallOps):
         self.retired_accounts: list[EngineAccount] = []  # removed, alive until shutdown
         self.conference_ids: set[int] = set()
         self.finalizing: list[tuple[int, Path, float]] = []
+        self.repeat_caller_logged: dict[str, float] = {}
+        self.recent_refusals: deque[float] = deque()
         self.muted = False
         self.ringing = False
         self._timers: list[tuple[float, int, Callable[[], None]]] = []
@@ -138,7 +142,8 @@ class SipSession(CallOps):
         cfg = pj.EpConfig()
         cfg.uaConfig.threadCnt = 0
         cfg.uaConfig.mainThreadOnly = True
-        cfg.uaConfig.maxCalls = 16
+        # Few calls at once (a desktop phone), which also bounds PJSIP's socket use.
+        cfg.uaConfig.maxCalls = MAX_CALLS
         cfg.uaConfig.userAgent = self.sip.user_agent
         self.log_writer = PythonLogWriter()
         cfg.logConfig.writer = self.log_writer

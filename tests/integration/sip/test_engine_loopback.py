@@ -228,6 +228,18 @@ def test_malformed_target_is_refused_and_nothing_is_sent(phone: PhoneFactory) ->
     assert len(bob.find_events("IncomingCall")) == 1
 
 
+def test_one_caller_cannot_ring_more_than_twice_at_once(phone: PhoneFactory) -> None:
+    alice, bob = phone("alice"), phone("bob")
+    first = alice.command("dial", target=uri_of("bob", bob))
+    state_of(alice, first, "early")
+    second = alice.command("dial", target=uri_of("bob", bob))
+    state_of(alice, second, "early")
+    third = alice.command("dial", target=uri_of("bob", bob))
+    assert state_of(alice, third, "disconnected")["code"] == 486
+    assert len(bob.find_events("IncomingCall")) == 2
+    assert bob.find_events("CallRejectedByRule") == []  # not a rule the user set: no trace
+
+
 def test_do_not_disturb_answers_busy(phone: PhoneFactory) -> None:
     alice, bob = phone("alice"), phone("bob", calls={"dnd": True})
     a_id = alice.command("dial", target=uri_of("bob", bob))
