@@ -10,6 +10,7 @@ company).
 
 from __future__ import annotations
 
+import json
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -130,6 +131,17 @@ def import_contacts(
     return result
 
 
+_KNOWN_E164_SQLITE = (
+    "SELECT p.e164, p.contact_id, c.name FROM json_each(?) AS j CROSS "
+    "JOIN phones AS p ON p.e164 = j.value JOIN contacts AS c ON c.id = p.contact_id"
+)
+_KNOWN_NATIONAL_SQLITE = (
+    "SELECT p.national, p.contact_id, c.name FROM json_each(?) AS j CROSS "
+    "JOIN phones AS p ON p.national = j.value AND p.e164 IS NULL "
+    "JOIN contacts AS c ON c.id = p.contact_id"
+)
+
+
 def _import_batch(
     store: Store,
     s: Session,
@@ -164,20 +176,27 @@ def _import_batch(
                  if not n.e164 and n.national and n.national not in known}
     for key in e164s | nationals:
         known[key] = []
-    for chunk in _chunks(sorted(e164s), 500):
-        for e164, cid, name in s.execute(
-            select(Phone.e164, Phone.contact_id, Contact.name)
-            .join(Contact, Contact.id == Phone.contact_id)
-            .where(Phone.e164.in_(chunk))
-        ):
-            known[e164 or ""].append((cid, name))
-    for chunk in _chunks(sorted(nationals), 500):
-        for national, cid, name in s.execute(
-            select(Phone.national, Phone.contact_id, Contact.name)
-            .join(Contact, Contact.id == Phone.contact_id)
-            .where(and_(Phone.e164.is_(None), Phone.national.in_(chunk)))
-        ):
-            known[national or ""].append((cid, name))
+    if store.dialect == "sqlite":  # one statement per batch, the keys as one JSON array
+        conn = s.connection()
+        for sql, keys in ((_KNOWN_E164_SQLITE, e164s), (_KNOWN_NATIONAL_SQLITE, nationals)):
+            if keys:
+                for key, cid, name in conn.exec_driver_sql(sql, (json.dumps(sorted(keys)),)):
+                    known[key].append((cid, name))
+    else:
+        for chunk in _chunks(sorted(e164s), 500):
+            for e164, cid, name in s.execute(
+                select(Phone.e164, Phone.contact_id, Contact.name)
+                .join(Contact, Contact.id == Phone.contact_id)
+                .where(Phone.e164.in_(chunk))
+            ):
+                known[e164 or ""].append((cid, name))
+        for chunk in _chunks(sorted(nationals), 500):
+            for national, cid, name in s.execute(
+                select(Phone.national, Phone.contact_id, Contact.name)
+                .join(Contact, Contact.id == Phone.contact_id)
+                .where(and_(Phone.e164.is_(None), Phone.national.in_(chunk)))
+            ):
+                known[national or ""].append((cid, name))
 
     groups: list[_Group] = []
     by_key: dict[str, list[_Group]] = {}
