@@ -3,6 +3,7 @@
 # and a virtual environment in .venv with the pinned Python dependencies.
 #   scripts/bootstrap.sh app    -> what the app needs to run
 #   scripts/bootstrap.sh test   -> also the real peers and servers the test suite drives
+#   scripts/bootstrap.sh bench  -> test, plus the peers and tools the benchmarks measure beside
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$here"
@@ -13,9 +14,14 @@ app_packages=(python3 python3-venv libportaudio2 libegl1 libgl1 libxkbcommon0 li
   libxcb-xinerama0 libxcb-randr0 libxcb-render-util0 libxcb-image0)
 test_packages=(kamailio kamailio-tls-modules openssl baresip-core linphone-cli jackd2 sox postgresql xvfb xauth iproute2
   desktop-file-utils)
+# bench: the desktop peers timed beside softphone, an X observer's tools, a D-Bus session
+bench_packages=(linphone-desktop twinkle xdotool x11-utils tcpdump dbus-daemon)
 
 packages=("${app_packages[@]}")
-[ "$profile" = test ] && packages+=("${test_packages[@]}")
+case "$profile" in
+  test) packages+=("${test_packages[@]}") ;;
+  bench) packages+=("${test_packages[@]}" "${bench_packages[@]}") ;;
+esac
 
 missing=()
 for p in "${packages[@]}"; do
@@ -42,7 +48,7 @@ fi
 stamp=".venv/.installed-$(sha1sum pyproject.toml | cut -c1-12)-$profile"
 if [ ! -f "$stamp" ]; then
   .venv/bin/python -m pip install -q --upgrade pip
-  if [ "$profile" = test ]; then extra="[test]"; else extra=""; fi
+  case "$profile" in test) extra="[test]" ;; bench) extra="[test,bench]" ;; *) extra="" ;; esac
   .venv/bin/python -m pip install -q -e ".$extra"
   touch "$stamp"
 fi
