@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from softphone.crm.convert import fold, search_text, utcnow
 from softphone.crm.models import Company, Contact, Phone
-from softphone.crm.phones import is_usable, reverse_digits
+from softphone.crm.phones import is_usable, normalize, reverse_digits
 from softphone.crm.records import ContactRecord, ImportResult, SkippedRow
 from softphone.crm.views import NormalizedNumber
 
@@ -150,7 +150,8 @@ def _import_batch(
     known: dict[str, list[tuple[int, str]]],
     companies: dict[str, int],
 ) -> None:
-    parsed: list[tuple[ContactRecord, list[tuple[str, str, NormalizedNumber]]]] = []
+    parsed: list[tuple[ContactRecord, list[tuple[str, str, NormalizedNumber]], list[str]]] = []
+    region = store.default_region
     for record in batch:
         result.total_rows += 1
         name = (record.name or "").strip()
@@ -159,28 +160,31 @@ def _import_batch(
                                              _short(", ".join(p[0] for p in record.phones))))
             continue
         phones = []
+        keys = []
         for raw, label in record.phones:
-            number = store.normalize(raw or "")
-            if is_usable(number) and number.key:
+            number = normalize(raw or "", region)
+            key = number.key
+            if key and is_usable(number):
                 phones.append(((raw or "").strip(), label or "work", number))
+                keys.append(key)
         if not phones:
             text = ", ".join(p[0] for p in record.phones) or name
             reason = "no usable phone number" if record.phones else "no phone number"
             result.skipped.append(SkippedRow(record.source_row, reason, _short(text)))
             continue
-        parsed.append((record, phones))
+        parsed.append((record, phones, keys))
 
     # numbers already stored (not yet seen by this import): who has them
-    e164s = {n.e164 for _, ph in parsed for _, _, n in ph if n.e164 and n.e164 not in known}
-    nationals = {n.national for _, ph in parsed for _, _, n in ph
+    e164s = {n.e164 for _, ph, _ in parsed for _, _, n in ph if n.e164 and n.e164 not in known}
+    nationals = {n.national for _, ph, _ in parsed for _, _, n in ph
                  if not n.e164 and n.national and n.national not in known}
     for key in e164s | nationals:
         known[key] = []
     if store.dialect == "sqlite":  # one statement per batch, the keys as one JSON array
         conn = s.connection()
-        for sql, keys in ((_KNOWN_E164_SQLITE, e164s), (_KNOWN_NATIONAL_SQLITE, nationals)):
-            if keys:
-                for key, cid, name in conn.exec_driver_sql(sql, (json.dumps(sorted(keys)),)):
+        for sql, wanted in ((_KNOWN_E164_SQLITE, e164s), (_KNOWN_NATIONAL_SQLITE, nationals)):
+            if wanted:
+                for key, cid, name in conn.exec_driver_sql(sql, (json.dumps(sorted(wanted)),)):
                     known[key].append((cid, name))
     else:
         for chunk in _chunks(sorted(e164s), 500):
@@ -201,12 +205,14 @@ def _import_batch(
     groups: list[_Group] = []
     by_key: dict[str, list[_Group]] = {}
     by_existing: dict[int, _Group] = {}
-    for record, phones in parsed:
+    for record, phones, keys in parsed:
         name = record.name.strip()
         group: _Group | None = None
-        for _, _, number in phones:
-            key = number.key or ""
-            group = next((g for g in by_key.get(key, ()) if names_agree(g.name, name)), None)
+        for key in keys:
+            for candidate in by_key.get(key, ()):
+                if names_agree(candidate.name, name):
+                    group = candidate
+                    break
             if group is not None:
                 break
             for cid, stored_name in known.get(key, ()):
@@ -226,6 +232,7 @@ def _import_batch(
                            do_not_call=record.do_not_call)
             groups.append(group)
             result.created += 1
+            have: set[str] = set()
         else:
             result.merged += 1
             group.company = group.company or record.company or None
@@ -233,17 +240,19 @@ def _import_batch(
             if record.notes and record.notes not in group.notes:
                 group.notes = (group.notes + "\n" + record.notes).strip()
             group.do_not_call = group.do_not_call or record.do_not_call
+            have = {n.key or "" for _, _, n in group.phones}
         if record.emails:
             _add_unique(group.emails, record.emails)
         if record.tags:
             _add_unique(group.tags, record.tags)
-        have = {n.key for _, _, n in group.phones} if group.phones else set()
-        for raw, label, number in phones:
-            if number.key not in have:
-                group.phones.append((raw, label, number))
-                have.add(number.key)
-            bucket = by_key.setdefault(number.key or "", [])
-            if group not in bucket:
+        for item, key in zip(phones, keys, strict=True):
+            if key not in have:
+                group.phones.append(item)
+                have.add(key)
+            bucket = by_key.get(key)
+            if bucket is None:
+                by_key[key] = [group]
+            elif group not in bucket:
                 bucket.append(group)
 
     now = utcnow()
