@@ -45,6 +45,7 @@ class AppParts:
     window: Any
     secrets: Any = None
     ipc: Any = None
+    office: Any = None  # ui.colleagues.OfficeLink: colleagues on the LAN, shared-CRM feed
     notices: list[str] = field(default_factory=list)
     own_engine: bool = True
 
@@ -202,6 +203,7 @@ def create_parts(profile: Path, settings: Settings, *, engine: Any = None, bridg
                      workflow=workflow, window=window, secrets=secrets, notices=notices,
                      own_engine=own_engine)
     window.settings_changed.connect(lambda s, p: apply_settings(parts, s, p))
+    parts.office = create_office_link(parts, agent)
     if engine is not None:
         for name in [a.name for a in accounts_with_passwords(settings, None)]:
             state = engine.registration(name)
@@ -218,6 +220,28 @@ def create_parts(profile: Path, settings: Settings, *, engine: Any = None, bridg
         for job in deferred:
             job()
     return parts
+
+
+def create_office_link(parts: AppParts, agent: str | None) -> Any:
+    """The office features (colleagues' presence for a LAN account, the change feed of a
+    shared database): started once the engine listens and the store is open."""
+    from softphone.ui.colleagues import OfficeLink
+
+    def make_office(listen: str, on_colleagues: Any, on_change: Any) -> Any:
+        from softphone.office.service import Office
+
+        return Office(parts.settings, listen=listen, agent=agent,
+                      on_colleagues=on_colleagues, on_change=on_change)
+
+    link = OfficeLink(make_office, parts.window)
+    parts.bridge.sip_event.connect(link.on_sip_event)
+    parts.db.store_opened.connect(link.store_opened)
+    parts.window.attach_office(link)
+    if parts.db.store is not None:
+        link.store_opened()
+    if parts.engine is not None and getattr(parts.engine, "running", False):
+        link.engine_listening(parts.engine.listen_address)
+    return link
 
 
 def attach_engine(parts: AppParts, engine: Any, notices: list[str]) -> None:
@@ -335,6 +359,12 @@ def handle_command(parts: AppParts, command: str, args: list[str]) -> str:
     if command in ("show", "activate", "raise"):
         window.bring_to_front()
         return ""
+    if command == "colleagues":
+        import json
+
+        office = parts.office
+        return json.dumps([dataclasses.asdict(c) for c in
+                           (office.colleagues if office is not None else [])])
     if command == "diagnostics":
         from softphone.diagnostics import collect_diagnostics
 
@@ -365,6 +395,10 @@ def shutdown(parts: AppParts) -> None:
     parts.window.wrapup.flush()
     with contextlib.suppress(RuntimeError, TypeError):
         parts.bridge.sip_event.disconnect(parts.window.on_sip_event)
+    if parts.office is not None:  # goodbye to colleagues while the engine still runs
+        with contextlib.suppress(RuntimeError, TypeError):
+            parts.bridge.sip_event.disconnect(parts.office.on_sip_event)
+        parts.office.stop()
     if parts.own_engine and parts.engine is not None:
         parts.engine.stop(10.0)
     parts.db.close()

@@ -144,6 +144,7 @@ class ContactsView(QWidget):
         self.setObjectName("contactsView")
         self.db = db
         self.contacts: list[Any] = []
+        self.save_failed_box: Any = None
         lay = QHBoxLayout(self)
         split = QSplitter(self)
         left = QWidget(split)
@@ -251,12 +252,33 @@ class ContactsView(QWidget):
             self.refresh()
             self.changed.emit()
 
-        self.db.submit(job, done, self._on_save_failed)
+        self.db.submit(job, done, lambda exc: self._on_save_failed(
+            exc, contact.id if contact is not None else None))
 
-    def _on_save_failed(self, exc: Exception) -> None:
+    def _on_save_failed(self, exc: Exception, contact_id: int | None = None) -> None:
+        """Not saved: say why without blocking the window (calls keep coming); after a
+        conflict (someone else saved the contact meanwhile) show their version."""
         from PySide6.QtWidgets import QMessageBox
 
-        QMessageBox.warning(self, self.tr("Contact not saved"), str(exc))
+        from softphone.crm.errors import ConflictError
+
+        text = str(exc)
+        if isinstance(exc, ConflictError):
+            text = self.tr("This contact was changed by someone else meanwhile. Your changes "
+                           "were not saved: the contact now shows their version; edit it "
+                           "again to apply yours.")
+        box = QMessageBox(QMessageBox.Icon.Warning, self.tr("Contact not saved"), text,
+                          QMessageBox.StandardButton.Ok, self)
+        box.setObjectName("contactSaveFailed")
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.setWindowModality(Qt.WindowModality.NonModal)
+        box.show()
+        self.save_failed_box = box
+        if isinstance(exc, ConflictError):
+            if contact_id is not None:
+                self.open_contact(contact_id)
+            self.refresh()
 
 
 def parse_phones(text: str) -> list[tuple[str, str]]:

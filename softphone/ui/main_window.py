@@ -27,6 +27,7 @@ from softphone.sip import events as ev
 from softphone.sip.events import CallState, Direction
 from softphone.ui.call_panel import CallPanel
 from softphone.ui.caller_card import CallerCard
+from softphone.ui.colleagues import ColleaguesView
 from softphone.ui.common import button, paint_button
 from softphone.ui.contacts import ContactsView
 from softphone.ui.history import HistoryView, MissedInbox
@@ -70,6 +71,7 @@ class MainWindow(QMainWindow):
         self._registration: dict[str, ev.RegistrationChanged] = {}
         self.quitting = False
         self.pending_dial = ""
+        self.office: Any = None  # OfficeLink, when the composition root made one
         self.port_notice = ""  # the configured port was taken: shown once the engine runs
 
         central = QWidget(self)
@@ -104,12 +106,14 @@ class MainWindow(QMainWindow):
         self.missed = MissedInbox(db, self)
         self.tasks = TasksView(db, self)
         self.stats = StatsView(db, self)
+        self.colleagues = ColleaguesView(self)
         for widget, title in ((self.phone_page, self.tr("Phone")),
                               (self.contacts, self.tr("Contacts")),
                               (self.history, self.tr("History")),
                               (self.missed, self.tr("Missed")),
                               (self.tasks, self.tr("Tasks")),
-                              (self.stats, self.tr("Statistics"))):
+                              (self.stats, self.tr("Statistics")),
+                              (self.colleagues, self.tr("Colleagues"))):
             self.tabs.addTab(widget, title)
         self.tabs.currentChanged.connect(self._on_tab_changed)
 
@@ -163,6 +167,8 @@ class MainWindow(QMainWindow):
         self.idle_page.call_requested.connect(self._on_call_requested)
         self.tasks.reminder_due.connect(self._on_task_reminder)
         self.contacts.changed.connect(self.refresh_data)
+        self.colleagues.call_requested.connect(self._on_colleague_call_requested)
+        self.colleagues.transfer_requested.connect(self._on_colleague_transfer_requested)
         self.tasks.changed.connect(self.refresh_data)
 
     def _build_status_bar(self) -> None:
@@ -253,6 +259,45 @@ class MainWindow(QMainWindow):
             self.stats.refresh()
         elif current is self.contacts:
             self.contacts.refresh()
+
+    # --- the office: colleagues on the LAN, changes made on other desks ----------------------
+    def attach_office(self, link: Any) -> None:
+        """Show ``link``'s colleagues, reload on its CRM changes, tell it about DND."""
+        self.office = link
+        link.colleagues_changed.connect(self.colleagues.set_colleagues)
+        link.tables_changed.connect(self.on_crm_tables_changed)
+        self.dnd_action.toggled.connect(link.set_dnd)
+        link.set_dnd(self.dnd_action.isChecked())
+
+    @Slot(set)
+    def on_crm_tables_changed(self, tables: set[str]) -> None:
+        """Another desk (or this one) changed the shared CRM: reload what shows it."""
+        everything = "*" in tables
+        if everything or tables & {"calls", "wrapups", "missed_inbox", "ignored_numbers",
+                                   "contacts"}:
+            self.missed.refresh()
+        if everything or "tasks" in tables:
+            self.tasks.refresh()
+        current = self.tabs.currentWidget()
+        if current is self.contacts:
+            self.contacts.refresh()
+        elif current is self.history and (everything or tables & {
+                "calls", "wrapups", "contacts", "companies"}):
+            self.history.refresh()
+        elif current is self.stats and (everything or tables & {"calls", "contacts"}):
+            self.stats.refresh()
+
+    @Slot(str)
+    def _on_colleague_call_requested(self, uri: str) -> None:
+        self.phone.dial(uri)
+
+    @Slot(str)
+    def _on_colleague_transfer_requested(self, uri: str) -> None:
+        current = self.phone.current()
+        if current is None:
+            self.show_message(self.tr("No call to transfer."))
+            return
+        self.phone.transfer(current.call_id, uri)
 
     @Slot(int)
     def _on_tab_changed(self, _index: int) -> None:
@@ -394,6 +439,7 @@ class MainWindow(QMainWindow):
         calls = [c for c in self.workflow.calls() if not (
             c.direction == Direction.INCOMING and c.answered_at is None)]
         self.call_panel.set_calls(calls, current.call_id if current else None)
+        self.colleagues.set_in_call(current is not None and current.state == CallState.CONFIRMED)
 
     def _show_phone_page(self) -> None:
         active = [c for c in self.workflow.calls() if not (

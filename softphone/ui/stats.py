@@ -115,6 +115,12 @@ class StatsView(QWidget):
             self.period.addItem(text, days)
         self.period.currentIndexChanged.connect(lambda _i: self.refresh())
         bar.addWidget(self.period)
+        # Per agent (a shared database holds every desk's calls): the agents of the call log.
+        self.agent_combo = QComboBox(self)
+        self.agent_combo.setObjectName("statsAgent")
+        self.agent_combo.addItem(self.tr("All agents"), None)
+        self.agent_combo.currentIndexChanged.connect(lambda _i: self.refresh())
+        bar.addWidget(self.agent_combo)
         bar.addStretch(1)
         outer.addLayout(bar)
         self.figures: dict[str, Any] = {}
@@ -150,8 +156,35 @@ class StatsView(QWidget):
         until = datetime.now(UTC)
         since = (datetime.now().astimezone().replace(hour=0, minute=0, second=0, microsecond=0)
                  - timedelta(days=days - 1)).astimezone(UTC)
-        self.db.submit(lambda store: store.statistics(since=since, until=until, bucket="day"),
-                       self.show_stats, lambda _e: None)
+        agent = self.agent_combo.currentData()
+
+        def job(store: Any) -> tuple[Any, list[str]]:
+            stats = store.statistics(since=since, until=until, bucket="day", agent=agent)
+            agents = {c.agent for c in store.list_calls(since=since, until=until, limit=5000)}
+            return stats, sorted((a for a in agents if a), key=str.casefold)
+
+        self.db.submit(job, self._on_stats, lambda _e: None)
+
+    def _on_stats(self, result: tuple[Any, list[str]]) -> None:
+        stats, agents = result
+        self.set_agents(agents)
+        self.show_stats(stats)
+
+    def set_agents(self, agents: list[str]) -> None:
+        """Offer ``agents`` (plus the chosen one, kept even if it has no calls now)."""
+        chosen = self.agent_combo.currentData()
+        wanted = sorted(set(agents) | ({chosen} if chosen else set()), key=str.casefold)
+        have = [self.agent_combo.itemData(i) for i in range(1, self.agent_combo.count())]
+        if have == wanted:
+            return
+        self.agent_combo.blockSignals(True)
+        while self.agent_combo.count() > 1:
+            self.agent_combo.removeItem(1)
+        for name in wanted:
+            self.agent_combo.addItem(name, name)  # plain text: remote data
+        self.agent_combo.setCurrentIndex(max(0, self.agent_combo.findData(chosen))
+                                         if chosen else 0)
+        self.agent_combo.blockSignals(False)
 
     def show_stats(self, s: Any) -> None:
         self.figures["calls"].setText(str(s.calls))

@@ -1,0 +1,242 @@
+"""The office in the window: colleagues found on the LAN (call, transfer to them) and the
+shared CRM's change feed turned into reloads of the open views.
+
+* :class:`OfficeLink` is the Qt side of :class:`softphone.office.service.Office`. It creates the
+  office once the SIP engine listens (presence announces the address the engine bound) and the
+  store is open (the change feed installs its triggers on existing tables), queues the office's
+  background-thread callbacks into Qt signals, and collects CRM changes for ~250 ms before it
+  says which tables changed (``tables_changed``), so a burst of writes costs one reload.
+* :class:`ColleaguesView` lists the colleagues (name, extension, address, state with a coloured
+  dot) with Call and Transfer buttons; a double click calls.
+
+Everything a colleague announces is remote data: it is shown as plain text only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from softphone.ui.common import button, paint_button, plain_label
+
+log = logging.getLogger("softphone.ui")
+
+STATE_NAMES = {"available": QT_TRANSLATE_NOOP("ColleaguesView", "available"),
+               "in_call": QT_TRANSLATE_NOOP("ColleaguesView", "in a call"),
+               "dnd": QT_TRANSLATE_NOOP("ColleaguesView", "do not disturb")}
+STATE_COLORS = {"available": "#2e7d32", "in_call": "#c62828", "dnd": "#ef6c00"}
+COLLECT_MS = 250  # CRM changes are collected this long before the views reload
+
+
+def state_icon(state: str, size: int = 12) -> QIcon:
+    """A coloured dot: green available, red in a call, orange do-not-disturb."""
+    pixmap = QPixmap(size, size)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    p = QPainter(pixmap)
+    p.setRenderHint(QPainter.RenderHint.Antialiasing)
+    p.setPen(Qt.PenStyle.NoPen)
+    p.setBrush(QColor(STATE_COLORS.get(state, "#9e9e9e")))
+    p.drawEllipse(1, 1, size - 2, size - 2)
+    p.end()
+    return QIcon(pixmap)
+
+
+class OfficeLink(QObject):
+    """Creates, feeds and stops the :class:`Office`; its callbacks arrive as queued signals.
+
+    Args:
+        make_office: ``make_office(listen, on_colleagues, on_change)`` returns a started-to-be
+            Office for the engine's listen address (the composition root knows the settings).
+    """
+
+    colleagues_changed = Signal(list)  # list[Colleague], on the main thread
+    crm_changed = Signal(object)  # Change (emitted on the feed thread, queued)
+    #: after ~250 ms of quiet: the set of tables that changed ("*": reload everything)
+    tables_changed = Signal(set)
+
+    def __init__(self, make_office: Callable[..., Any], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._make_office = make_office
+        self.office: Any = None
+        self.listen = ""
+        self.store_ready = False
+        self.stopped = False
+        self.colleagues: list[Any] = []
+        self._dnd: bool | None = None
+        self._pending: set[str] = set()
+        self._collect = QTimer(self, singleShot=True, interval=COLLECT_MS)
+        self._collect.timeout.connect(self._on_collect_timeout)
+        self.crm_changed.connect(self._on_crm_changed)
+        self.colleagues_changed.connect(self._on_colleagues_changed)
+
+    # --- start when both the engine and the store are there -----------------------------------
+    def engine_listening(self, listen: str) -> None:
+        self.listen = listen
+        self._start_if_ready()
+
+    def store_opened(self, _store: Any = None) -> None:
+        self.store_ready = True
+        self._start_if_ready()
+
+    def _start_if_ready(self) -> None:
+        if self.office is not None or self.stopped or not self.listen or not self.store_ready:
+            return
+        try:
+            self.office = self._make_office(self.listen, self.colleagues_changed.emit,
+                                            self.crm_changed.emit)
+            if self._dnd is not None:
+                self.office.activity.dnd = self._dnd
+            self.office.start()
+        except Exception as exc:
+            log.warning("office features not started: %s", exc)
+            self.office = None
+
+    # --- from the window ----------------------------------------------------------------------
+    def on_sip_event(self, event: Any) -> None:
+        if type(event).__name__ == "EngineStarted":
+            self.engine_listening(str(getattr(event, "listen", "")))
+        elif self.office is not None:
+            self.office.on_sip_event(event)
+
+    @Slot(bool)
+    def set_dnd(self, on: bool) -> None:
+        self._dnd = on
+        if self.office is not None:
+            self.office.set_dnd(on)
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self.stopped = True
+        self._collect.stop()
+        office, self.office = self.office, None
+        if office is not None:
+            with contextlib.suppress(Exception):
+                office.stop(timeout)
+
+    # --- queued from the office's threads -----------------------------------------------------
+    @Slot(list)
+    def _on_colleagues_changed(self, colleagues: list[Any]) -> None:
+        self.colleagues = list(colleagues)
+
+    @Slot(object)
+    def _on_crm_changed(self, change: Any) -> None:
+        self._pending.add(str(getattr(change, "table", "*")))
+        if not self._collect.isActive():
+            self._collect.start()
+
+    @Slot()
+    def _on_collect_timeout(self) -> None:
+        tables, self._pending = self._pending, set()
+        if tables and not self.stopped:
+            self.tables_changed.emit(tables)
+
+
+class ColleaguesView(QWidget):
+    """Colleagues on the LAN with their state; Call, and Transfer while we are in a call."""
+
+    call_requested = Signal(str)  # the colleague's SIP URI
+    transfer_requested = Signal(str)  # blind-transfer the current call to this URI
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("colleaguesView")
+        self.colleagues: list[Any] = []
+        self.in_call = False
+        lay = QVBoxLayout(self)
+        self.empty_label = plain_label(self.tr(
+            "No colleagues found on the network yet. Colleagues appear here when their "
+            "softphone runs with a LAN account on the same network."), self,
+            name="colleaguesEmpty")
+        lay.addWidget(self.empty_label)
+        self.table = QTableWidget(0, 4, self)
+        self.table.setObjectName("colleaguesTable")
+        self.table.setHorizontalHeaderLabels([self.tr("Name"), self.tr("Extension"),
+                                              self.tr("Address"), self.tr("State")])
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        lay.addWidget(self.table, 1)
+        row = QHBoxLayout()
+        self.call_button = button(self.tr("Call"), self, name="colleagueCall",
+                                  tooltip=self.tr("Call the selected colleague"))
+        paint_button(self.call_button, "#2e7d32")
+        self.transfer_button = button(self.tr("Transfer"), self, name="colleagueTransfer",
+                                      tooltip=self.tr("Transfer the current call to the "
+                                                      "selected colleague"))
+        row.addStretch(1)
+        row.addWidget(self.call_button)
+        row.addWidget(self.transfer_button)
+        lay.addLayout(row)
+        self.call_button.clicked.connect(self._on_call_clicked)
+        self.transfer_button.clicked.connect(self._on_transfer_clicked)
+        self.table.itemActivated.connect(lambda _i: self._on_call_clicked())
+        self.table.itemDoubleClicked.connect(lambda _i: self._on_call_clicked())
+        self.table.itemSelectionChanged.connect(self._update_buttons)
+        self.set_colleagues([])
+
+    @Slot(list)
+    def set_colleagues(self, colleagues: list[Any]) -> None:
+        chosen = self.selected()
+        chosen_id = chosen.id if chosen is not None else None
+        self.colleagues = list(colleagues)
+        self.table.setRowCount(len(self.colleagues))
+        for i, c in enumerate(self.colleagues):
+            state = self.tr(STATE_NAMES.get(c.state, "available"))
+            cells = (c.name, c.extension, c.address, state)
+            for col, text in enumerate(cells):
+                item = QTableWidgetItem(text)  # plain text: remote data
+                item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
+                if col == 0:
+                    item.setIcon(state_icon(c.state))
+                if col == 3:
+                    item.setForeground(QColor(STATE_COLORS.get(c.state, "#9e9e9e")))
+                self.table.setItem(i, col, item)
+            if c.id == chosen_id:
+                self.table.selectRow(i)
+        if self.colleagues and self.table.currentRow() < 0:
+            self.table.selectRow(0)
+        self.table.resizeColumnsToContents()
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.empty_label.setVisible(not self.colleagues)
+        self.table.setVisible(bool(self.colleagues))
+        self._update_buttons()
+
+    def set_in_call(self, in_call: bool) -> None:
+        self.in_call = in_call
+        self._update_buttons()
+
+    def selected(self) -> Any | None:
+        row = self.table.currentRow()
+        return self.colleagues[row] if 0 <= row < len(self.colleagues) else None
+
+    def _update_buttons(self) -> None:
+        chosen = self.selected() is not None
+        self.call_button.setEnabled(chosen)
+        self.transfer_button.setEnabled(chosen and self.in_call)
+
+    @Slot()
+    def _on_call_clicked(self) -> None:
+        c = self.selected()
+        if c is not None:
+            self.call_requested.emit(c.uri)
+
+    @Slot()
+    def _on_transfer_clicked(self) -> None:
+        c = self.selected()
+        if c is not None and self.in_call:
+            self.transfer_requested.emit(c.uri)
