@@ -120,7 +120,7 @@ def _call(jack: JackServer, tone: subprocess.Popen[bytes], seconds: float, workd
             call_id = int(eng.cmd("dial", target=bob.uri))
             eng.wait_state(call_id, "confirmed")
             eng.wait_event("CallMediaChanged", 10.0, call_id=call_id, active=True)
-            audio = engine_env is None
+            audio = "SOFTPHONE_NO_PORTAUDIO" not in (engine_env or {})
             if audio:
                 mic = jack.wait_ports("softphone:in_")[0]
                 jack.connect(jack.wait_ports("bench-tone:")[0], mic)
@@ -188,8 +188,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--minutes", type=float, default=10.0)
     ap.add_argument("--no-audio", action="store_true",
                     help="baseline: the same call with the silent backend (no PortAudio)")
+    ap.add_argument("--event-wait-ms", type=int, default=0,
+                    help="what-if: the engine's libHandleEvents timeout (default: its own)")
     args = ap.parse_args(argv)
     env = dict(os.environ, SOFTPHONE_NO_PORTAUDIO="1") if args.no_audio else None
+    if args.event_wait_ms:
+        env = dict(env or os.environ, SOFTPHONE_BENCH_EVENT_WAIT_MS=str(args.event_wait_ms))
     with tempfile.TemporaryDirectory(prefix="bench-audio-") as tmp:
         r = run(args.minutes, Path(tmp), env)
     cpu = r["cpu_per_call_min"]

@@ -21,6 +21,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +62,11 @@ def _serve(config: dict[str, Any]) -> int:
     calls = dict(config.get("calls", {}))
     if "outcomes" in calls:
         calls["outcomes"] = tuple(calls["outcomes"])
+    wait_ms = os.environ.get("SOFTPHONE_BENCH_EVENT_WAIT_MS")  # bench_audio --event-wait-ms
+    if wait_ms:
+        import softphone.sip.engine as engine_mod
+
+        engine_mod._EVENT_WAIT_MS = int(wait_ms)  # type: ignore[attr-defined]
     audio = create_audio_backend(AudioSettings(**config.get("audio", {})))
     recordings = config.get("recordings_dir")
     engine = Engine(SipSettings(**config.get("sip", {})),
@@ -82,7 +88,7 @@ def _serve(config: dict[str, Any]) -> int:
         out["cpu"] = t.user + t.system
         return out
 
-    queries = {
+    queries: dict[str, Callable[..., Any]] = {
         "audio_stats": lambda: engine.run_on_sip_thread(stats).result(5.0),
         "list_devices": lambda: engine.run_on_sip_thread(audio.list_devices).result(5.0),
         "set_devices": lambda **kw: engine.run_on_sip_thread(
