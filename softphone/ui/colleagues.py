@@ -184,8 +184,8 @@ class ColleaguesView(QWidget):
         lay.addLayout(row)
         self.call_button.clicked.connect(self._on_call_clicked)
         self.transfer_button.clicked.connect(self._on_transfer_clicked)
+        # a double click (or Enter) activates: one call, not two
         self.table.itemActivated.connect(lambda _i: self._on_call_clicked())
-        self.table.itemDoubleClicked.connect(lambda _i: self._on_call_clicked())
         self.table.itemSelectionChanged.connect(self._update_buttons)
         self.set_colleagues([])
 
