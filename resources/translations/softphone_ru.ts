@@ -4,22 +4,21 @@
 <context>
     <name>App</name>
     <message>
-        <location filename="../../softphone/app.py" line="+86"/>
+        <location filename="../../softphone/app.py" line="+91"/>
         <source>Port %1 is in use (is another softphone running?): using another port.</source>
         <translation>Порт %1 занят (запущен другой софтфон?): используется другой порт.</translation>
     </message>
     <message>
-        <location line="+31"/>
+        <location line="+47"/>
         <source>The phone could not start: %1</source>
         <translation>Не удалось запустить телефон: %1</translation>
     </message>
     <message>
-        <location line="+3"/>
         <source>Listening on %1.</source>
-        <translation>Ожидание звонков на %1.</translation>
+        <translation type="vanished">Ожидание звонков на %1.</translation>
     </message>
     <message>
-        <location line="+88"/>
+        <location line="+164"/>
         <source>Settings not saved: %1</source>
         <translation>Настройки не сохранены: %1</translation>
     </message>
@@ -34,7 +33,7 @@
         <translation>нечего набирать</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+3"/>
         <source>cannot dial</source>
         <translation>не удалось позвонить</translation>
     </message>
@@ -74,7 +73,7 @@
         <translation>режим «Не беспокоить» выключен</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+19"/>
         <source>unknown command: %1</source>
         <translation>неизвестная команда: %1</translation>
     </message>
@@ -162,7 +161,7 @@
         <translation>Положить трубку</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+2"/>
         <source>Hold</source>
         <translation>Удержать</translation>
     </message>
@@ -255,7 +254,7 @@
 <context>
     <name>CallerCard</name>
     <message>
-        <location filename="../../softphone/ui/caller_card.py" line="+62"/>
+        <location filename="../../softphone/ui/caller_card.py" line="+73"/>
         <source>&amp;Answer</source>
         <translation>&amp;Ответить</translation>
     </message>
@@ -265,7 +264,7 @@
         <translation>Ответить (Ctrl+Shift+A)</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+2"/>
         <source>&amp;Decline</source>
         <translation>О&amp;тклонить</translation>
     </message>
@@ -275,9 +274,13 @@
         <translation>Отклонить (Ctrl+Shift+D)</translation>
     </message>
     <message>
-        <location line="+2"/>
         <source>End current &amp;&amp; answer</source>
-        <translation>Завершить текущий и ответить</translation>
+        <translation type="vanished">Завершить текущий и ответить</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>End &amp;&amp; answer</source>
+        <translation>Завершить и ответить</translation>
     </message>
     <message>
         <location line="+1"/>
@@ -341,11 +344,20 @@
     </message>
     <message>
         <location line="+3"/>
-        <source>Hold current &amp;&amp; &amp;answer</source>
-        <translation>Удержать текущий и &amp;ответить</translation>
+        <source>Hold &amp;&amp; &amp;answer</source>
+        <translation>Удержать и &amp;ответить</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+1"/>
+        <source>Hold the current call and answer this one (Ctrl+Shift+A)</source>
+        <translation>Поставить текущий звонок на удержание и ответить на этот (Ctrl+Shift+A)</translation>
+    </message>
+    <message>
+        <source>Hold current &amp;&amp; &amp;answer</source>
+        <translation type="vanished">Удержать текущий и &amp;ответить</translation>
+    </message>
+    <message>
+        <location line="+7"/>
         <source>Looking up…</source>
         <translation>Поиск…</translation>
     </message>
@@ -383,6 +395,70 @@
         <location line="+36"/>
         <source>Deal with %1</source>
         <translation>Сделка с %1</translation>
+    </message>
+</context>
+<context>
+    <name>ColleaguesView</name>
+    <message>
+        <location filename="../../softphone/ui/colleagues.py" line="+38"/>
+        <source>available</source>
+        <translation>свободен</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>in a call</source>
+        <translation>разговаривает</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>do not disturb</source>
+        <translation>не беспокоить</translation>
+    </message>
+    <message>
+        <location line="+120"/>
+        <source>No colleagues found on the network yet. Colleagues appear here when their softphone runs with a LAN account on the same network.</source>
+        <extracomment>after ~250 ms of quiet: the set of tables that changed (&quot;*&quot;: reload everything)</extracomment>
+        <translation>Коллеги в сети пока не найдены. Они появятся здесь, когда их софтфон запущен с локальной (LAN) учётной записью в той же сети.</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Name</source>
+        <translation>Имя</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Extension</source>
+        <translation>Номер</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Address</source>
+        <translation>Адрес</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>State</source>
+        <translation>Статус</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Call</source>
+        <translation>Позвонить</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Call the selected colleague</source>
+        <translation>Позвонить выбранному коллеге</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Transfer</source>
+        <translation>Перевести</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Transfer the current call to the selected colleague</source>
+        <translation>Перевести текущий звонок выбранному коллеге</translation>
     </message>
 </context>
 <context>
@@ -447,7 +523,7 @@
 <context>
     <name>ContactDialog</name>
     <message>
-        <location line="+145"/>
+        <location line="+167"/>
         <source>New contact</source>
         <translation>Новый контакт</translation>
     </message>
@@ -500,7 +576,7 @@
 <context>
     <name>ContactsView</name>
     <message>
-        <location line="-143"/>
+        <location line="-164"/>
         <source>Search contacts</source>
         <translation>Поиск контактов</translation>
     </message>
@@ -511,7 +587,12 @@
         <translation>Новый контакт</translation>
     </message>
     <message>
-        <location line="+100"/>
+        <location line="+107"/>
+        <source>This contact was changed by someone else meanwhile. Your changes were not saved: the contact now shows their version; edit it again to apply yours.</source>
+        <translation>Тем временем этот контакт изменил кто-то другой. Ваши изменения не сохранены: сейчас показана его версия контакта; откройте редактирование снова, чтобы внести свои.</translation>
+    </message>
+    <message>
+        <location line="+3"/>
         <source>Contact not saved</source>
         <translation>Контакт не сохранён</translation>
     </message>
@@ -519,7 +600,7 @@
 <context>
     <name>DbWorker</name>
     <message>
-        <location filename="../../softphone/ui/bridge.py" line="+121"/>
+        <location filename="../../softphone/ui/bridge.py" line="+122"/>
         <source>The contact database is not open.</source>
         <translation>База контактов не открыта.</translation>
     </message>
@@ -615,14 +696,14 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../softphone/ui/main_window.py" line="+56"/>
-        <location line="+246"/>
+        <location filename="../../softphone/ui/main_window.py" line="+57"/>
+        <location line="+306"/>
         <source>Softphone</source>
         <extracomment>the settings dialog was accepted: (settings, passwords)</extracomment>
         <translation>Softphone</translation>
     </message>
     <message>
-        <location line="-223"/>
+        <location line="-281"/>
         <source>Number, SIP address or name — Enter calls</source>
         <translation>Номер, SIP-адрес или имя — Enter для звонка</translation>
     </message>
@@ -648,12 +729,12 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+376"/>
+        <location line="+447"/>
         <source>Missed</source>
         <translation>Пропущенные</translation>
     </message>
     <message>
-        <location line="-375"/>
+        <location line="-446"/>
         <source>Tasks</source>
         <translation>Задачи</translation>
     </message>
@@ -663,7 +744,12 @@
         <translation>Статистика</translation>
     </message>
     <message>
-        <location line="+74"/>
+        <location line="+1"/>
+        <source>Colleagues</source>
+        <translation>Коллеги</translation>
+    </message>
+    <message>
+        <location line="+82"/>
         <source>Answer</source>
         <translation>Ответить</translation>
     </message>
@@ -699,7 +785,17 @@
         <translation>Настройки (Ctrl+,)</translation>
     </message>
     <message>
-        <location line="+67"/>
+        <location line="+82"/>
+        <source>No call to transfer.</source>
+        <translation>Нет звонка для перевода.</translation>
+    </message>
+    <message>
+        <location line="+21"/>
+        <source>Listening on %1.</source>
+        <translation>Ожидание звонков на %1.</translation>
+    </message>
+    <message>
+        <location line="+13"/>
         <source>Call from %1 forwarded to %2</source>
         <translation>Звонок от %1 переадресован на %2</translation>
     </message>
@@ -744,7 +840,7 @@
         <translation>Пропущенный звонок</translation>
     </message>
     <message>
-        <location line="+24"/>
+        <location line="+27"/>
         <source>Call waiting</source>
         <translation>Второй звонок</translation>
     </message>
@@ -754,12 +850,17 @@
         <translation>Входящий звонок</translation>
     </message>
     <message>
-        <location line="+101"/>
+        <location line="+102"/>
         <source>Finish the call first.</source>
         <translation>Сначала завершите звонок.</translation>
     </message>
     <message>
-        <location line="+36"/>
+        <location line="+32"/>
+        <source>Calling %1 as soon as the phone is ready…</source>
+        <translation>Звонок на %1 начнётся, как только телефон будет готов…</translation>
+    </message>
+    <message>
+        <location line="+13"/>
         <source>Missed (%1)</source>
         <translation>Пропущенные (%1)</translation>
     </message>
@@ -797,7 +898,7 @@
 <context>
     <name>Match</name>
     <message>
-        <location filename="../../softphone/ui/common.py" line="+90"/>
+        <location filename="../../softphone/ui/common.py" line="+102"/>
         <source>matched by the full number</source>
         <translation>совпадение по полному номеру</translation>
     </message>
@@ -1047,12 +1148,12 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+234"/>
+        <location line="+252"/>
         <source>Language</source>
         <translation>Язык</translation>
     </message>
     <message>
-        <location line="-217"/>
+        <location line="-235"/>
         <source>Add</source>
         <translation>Добавить</translation>
     </message>
@@ -1060,6 +1161,11 @@
         <location line="+1"/>
         <source>Remove</source>
         <translation>Удалить</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>No account: the phone calls other phones on the local network directly. Add an account to use a PBX or a SIP provider.</source>
+        <translation>Нет учётной записи: телефон звонит другим телефонам в локальной сети напрямую. Добавьте учётную запись, чтобы работать через АТС или SIP-провайдера.</translation>
     </message>
     <message>
         <location line="+10"/>
@@ -1107,17 +1213,17 @@
         <translation>Транспорт</translation>
     </message>
     <message>
-        <location line="+21"/>
+        <location line="+30"/>
         <source>An account needs a name and an address like sip:user@host.</source>
         <translation>Учётной записи нужны имя и адрес вида sip:user@host.</translation>
     </message>
     <message>
-        <location line="+48"/>
+        <location line="+49"/>
         <source>Account %1</source>
         <translation>Учётная запись %1</translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+20"/>
         <source>Testing… see the status bar.</source>
         <translation>Проверка… смотрите строку состояния.</translation>
     </message>
@@ -1266,7 +1372,12 @@
         <translation>Последние 90 дней</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+7"/>
+        <source>All agents</source>
+        <translation>Все сотрудники</translation>
+    </message>
+    <message>
+        <location line="+7"/>
         <source>Calls</source>
         <translation>Звонки</translation>
     </message>
@@ -1410,7 +1521,7 @@
 <context>
     <name>Wrapup</name>
     <message>
-        <location filename="../../softphone/ui/wrapup.py" line="+262"/>
+        <location filename="../../softphone/ui/wrapup.py" line="+263"/>
         <source>Incoming</source>
         <translation>Входящий</translation>
     </message>
@@ -1423,13 +1534,13 @@
 <context>
     <name>WrapupPanel</name>
     <message>
-        <location line="-211"/>
+        <location line="-212"/>
         <source>Outcome</source>
         <extracomment>outcome (&quot;&quot; for none), reason, note kind (call_back|meeting|todo), title, due (aware UTC datetime)</extracomment>
         <translation>Результат</translation>
     </message>
     <message>
-        <location line="+21"/>
+        <location line="+22"/>
         <source>Reason (optional)</source>
         <translation>Причина (необязательно)</translation>
     </message>
@@ -1444,23 +1555,19 @@
         <translation>Следующий шаг</translation>
     </message>
     <message>
-        <location line="+2"/>
         <source>Call back tomorrow</source>
-        <translation>Перезвонить завтра</translation>
+        <translation type="vanished">Перезвонить завтра</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>In 3 days</source>
-        <translation>Через 3 дня</translation>
+        <translation type="vanished">Через 3 дня</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>In a week</source>
-        <translation>Через неделю</translation>
+        <translation type="vanished">Через неделю</translation>
     </message>
     <message>
-        <location line="+10"/>
-        <location line="+129"/>
+        <location line="+143"/>
         <source>Meeting</source>
         <translation>Встреча</translation>
     </message>
@@ -1470,9 +1577,33 @@
         <translation>Дело…</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Add to-do</source>
-        <translation>Добавить дело</translation>
+        <translation type="vanished">Добавить дело</translation>
+    </message>
+    <message>
+        <location line="-14"/>
+        <source>Call back &amp;tomorrow</source>
+        <translation>Перезвонить &amp;завтра</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>In 3 &amp;days</source>
+        <translation>Через 3 &amp;дня</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>In a &amp;week</source>
+        <translation>Через &amp;неделю</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>&amp;Meeting</source>
+        <translation>&amp;Встреча</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Add t&amp;o-do</source>
+        <translation>Добавить &amp;задачу</translation>
     </message>
     <message>
         <location line="+16"/>
