@@ -438,6 +438,29 @@ def cheap_pyside_import_hook() -> None:
     feature._mod_uses_pyside = uses_pyside
 
 
+def quit_on_signals(app: Any) -> None:
+    """SIGTERM / SIGINT (logout, ``kill``, Ctrl+C) quit through the event loop, so that
+    shutdown runs: colleagues get a goodbye, calls are hung up, the store is closed. The C
+    handler writes to a socket the event loop watches; Python then runs ``app.quit``."""
+    import signal
+
+    from PySide6.QtCore import QSocketNotifier
+
+    try:
+        reader, writer = socket.socketpair()
+        reader.setblocking(False)
+        writer.setblocking(False)
+        signal.set_wakeup_fd(writer.fileno())
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda _sig, _frame: app.quit())
+    except (ValueError, OSError) as exc:  # not the main thread, or no socketpair
+        log.debug("no signal handling: %s", exc)
+        return
+    notifier = QSocketNotifier(reader.fileno(), QSocketNotifier.Type.Read, app)
+    notifier.activated.connect(lambda *_: reader.recv(64))
+    app._quit_signal_sockets = (reader, writer, notifier)  # kept for the app's lifetime
+
+
 def run_gui(args: argparse.Namespace, profile: Path, settings: Settings) -> int:
     from PySide6.QtWidgets import QApplication
 
@@ -462,6 +485,7 @@ def run_gui(args: argparse.Namespace, profile: Path, settings: Settings) -> int:
     if window.tray is None:
         app.setQuitOnLastWindowClosed(True)
     start_instance_server(parts)
+    quit_on_signals(app)
     target = getattr(args, "dial_target", None)
     if target:
         window.dial_when_ready(target)
