@@ -547,8 +547,8 @@ def _previous_call(store: Any, caller: CallerInfo, number: str, row_id: int | No
     contact = caller.contact
     if contact is not None:
         rows = store.list_calls(contact_id=contact.id, limit=3)
-    elif number:
-        rows = store.list_calls(query=number, limit=3)
+    elif number:  # by the indexed number key: a search would scan every call (1.4 s at 500k)
+        rows = store.list_calls(number=number, limit=3)
     else:
         return None
     for row in rows:

@@ -333,9 +333,16 @@ class CallLogMixin:
         limit: int = 200,
         until: datetime | None = None,
         account: str | None = None,
+        number: str | None = None,
     ) -> list[CallView]:
-        """Newest first."""
+        """Newest first. ``number``: calls with that number, whatever its spelling (the
+        indexed key; ``query`` is a search and scans the calls)."""
         conditions: list[Any] = []
+        if number:
+            nn = self.normalize(number)
+            if nn.kind in ("withheld", "invalid"):
+                return []
+            conditions.append(Call.number_key == nn.key)
         if since is not None:
             conditions.append(Call.started_at >= as_utc(since))
         if until is not None:
