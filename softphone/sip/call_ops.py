@@ -182,6 +182,11 @@ class CallOps(CallMediaOps):
             sip_call_id=record.sip_call_id, waiting=busy,
         ))
         self.publish(record)
+        if decision.auto_answer_after == 0:
+            # Answered at once: 200 without a 180 first or a wait for the loop's next turn (and
+            # before the UI, woken by the event above, can hold the GIL): bench_setup_time.py.
+            self._auto_answer(record)
+            return
         ringing = pj.CallOpParam()
         ringing.statusCode = 180
         call.answer(ringing)
