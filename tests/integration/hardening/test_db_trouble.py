@@ -183,9 +183,11 @@ def test_disk_full_in_mid_call(make_app: Callable[..., AppProcess],
     during_call = _app_call_confirmed(app)
     _hang_up(peer, second)
     pending = app.run(PENDING)
+    in_memory = app.run("result = len(getattr(parts.db.store.journal, '_memory', []))")
     messages = _messages(app, 5.0)
     print(f"disk full: second call confirmed in the app: {during_call}; writes kept pending: "
-          f"{pending}; the user was told: {messages}")
+          f"{pending} ({in_memory} only in memory: the journal file cannot grow either); "
+          f"the user was told: {messages}")
     filler.unlink()
     freed_at = time.monotonic()
     # One more call after the space is back (the next write also writes out the journal).
