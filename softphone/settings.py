@@ -108,6 +108,12 @@ class UiSettings:
 
 
 @dataclass(frozen=True)
+class OfficeSettings:
+    #: announce ourselves to colleagues on the LAN and list theirs (LAN accounts only)
+    presence: bool = True
+
+
+@dataclass(frozen=True)
 class Settings:
     sip: SipSettings = field(default_factory=SipSettings)
     accounts: tuple[AccountSettings, ...] = ()
@@ -115,6 +121,7 @@ class Settings:
     audio: AudioSettings = field(default_factory=AudioSettings)
     crm: CrmSettings = field(default_factory=CrmSettings)
     ui: UiSettings = field(default_factory=UiSettings)
+    office: OfficeSettings = field(default_factory=OfficeSettings)
 
 
 def default_lan_account() -> AccountSettings:
@@ -246,6 +253,9 @@ def parse_settings(text: str, path: Path) -> Settings:
     audio = _parse_audio(_table(top, "audio"), path, text)
     crm = _parse_crm(_table(top, "crm"), path, text)
     ui = _parse_ui(_table(top, "ui"), path, text)
+    office_reader = _Reader(path, text, _table(top, "office"), "office")
+    office = OfficeSettings(presence=office_reader.get("presence", bool, True))
+    office_reader.check_unknown()
     raw_accounts = top.get("accounts", list, [])
     accounts: list[AccountSettings] = []
     names: set[str] = set()
@@ -262,7 +272,8 @@ def parse_settings(text: str, path: Path) -> Settings:
         names.add(account.name)
         accounts.append(account)
     top.check_unknown()
-    return Settings(sip=sip, accounts=tuple(accounts), calls=calls, audio=audio, crm=crm, ui=ui)
+    return Settings(sip=sip, accounts=tuple(accounts), calls=calls, audio=audio, crm=crm, ui=ui,
+                    office=office)
 
 
 def _table(top: _Reader, name: str) -> dict[str, Any]:
@@ -440,6 +451,7 @@ def save_settings(profile: Path, settings: Settings) -> None:
         ("audio", dataclasses.asdict(settings.audio), dataclasses.asdict(AudioSettings())),
         ("crm", dataclasses.asdict(settings.crm), dataclasses.asdict(CrmSettings())),
         ("ui", dataclasses.asdict(settings.ui), dataclasses.asdict(UiSettings())),
+        ("office", dataclasses.asdict(settings.office), dataclasses.asdict(OfficeSettings())),
     ):
         if name not in doc:
             doc[name] = tomlkit.table()

@@ -514,7 +514,8 @@ def presence_from_settings(
     name: str | None = None,
     state: str = "available",
 ) -> Presence | None:
-    """A :class:`Presence` for the first enabled LAN account, or ``None`` if there is none.
+    """A :class:`Presence` for the first enabled LAN account, or ``None`` if there is none
+    (or ``[office] presence = false``).
 
     ``listen_host``/``listen_port`` are what the SIP engine actually bound (its
     ``listen_address`` after start). ``name`` defaults to the CRM agent name, else the
@@ -522,6 +523,8 @@ def presence_from_settings(
     """
     from softphone.settings import default_lan_account
 
+    if not settings.office.presence:
+        return None
     accounts = settings.accounts or (default_lan_account(),)
     account = next((a for a in accounts if a.enabled and a.is_lan), None)
     if account is None:

@@ -87,6 +87,7 @@ def test_lan_account_and_username_default(profile_dir: Path) -> None:
         ('[calls]\nauto_anwser = true\n', "calls.auto_anwser", 2),
         ('[audio]\nring_volume = 3\n', "audio.ring_volume", 2),
         ('[crm]\ndefault_region = "Russia"\n', "crm.default_region", 2),
+        ('[office]\npresence = "yes"\n', "office.presence", 2),
     ],
 )
 def test_wrong_value_names_key_and_line(profile_dir: Path, text: str, key: str, line: int) -> None:
@@ -170,3 +171,9 @@ def test_no_account_means_a_lan_account(profile_dir: Path) -> None:
 
     (acc,) = accounts_with_passwords(profile_dir, load_settings(profile_dir))
     assert acc.is_lan
+
+
+def test_office_presence_defaults_on_and_can_be_turned_off(profile_dir: Path) -> None:
+    assert load_settings(profile_dir).office.presence
+    write(profile_dir, "[office]\npresence = false\n")
+    assert not load_settings(profile_dir).office.presence
