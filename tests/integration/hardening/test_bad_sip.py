@@ -12,8 +12,11 @@ from collections.abc import Callable
 
 import pytest
 
+from softphone.settings import AccountSettings, CrmSettings, Settings, SipSettings
+from tests.harness.ports import free_port
 from tests.harness.sip_flood import flood_tcp, flood_udp
-from tests.harness.sip_peers import Kamailio
+from tests.harness.sip_peers import PASSWORD, Kamailio
+from tests.integration.hardening.apps import AppProcess, LoadMeter, stall_report
 from tests.integration.sip.engine_proc import EngineProcess, kamailio_account
 
 
@@ -78,3 +81,47 @@ def test_after_an_invite_flood_a_real_call_rings_without_user_action(
         kamailio: Kamailio, make_engine: Callable[..., EngineProcess]) -> None:
     alice, bob, _ghosts = _flood(kamailio, make_engine)
     _call_from_bob(kamailio, alice, bob)
+
+
+def test_hostile_sip_flood_at_the_app_window_stays_responsive(
+        kamailio: Kamailio, make_app: Callable[..., AppProcess],
+        make_engine: Callable[..., EngineProcess]) -> None:
+    """The same flood at the whole app (window, workflow, store): the event loop keeps up,
+    the flood's ghost calls are declined from their cards, then a real call is answered."""
+    k = kamailio
+    app = make_app(Settings(
+        sip=SipSettings(listen_host="127.0.0.1", listen_port=0, rtp_port=free_port()),
+        accounts=(AccountSettings(name="office", address=k.aor("agent"), registrar=k.uri,
+                                  username="agent"),),
+        crm=CrmSettings(default_region="RU", agent="tester")), passwords={"office": PASSWORD})
+    bob = make_engine("bob", accounts=[kamailio_account(k, "bob")])
+    bob.wait_event("RegistrationChanged", 10.0, account="bob", state="registered")
+    app.wait("r = engine.registration('office'); result = r is not None and "
+             "r.state == 'registered' and parts.db.store is not None", 20.0, "app ready")
+    host, port = app.run("result = engine.listen_address").rsplit(":", 1)
+    load = LoadMeter()
+    app.stall_reset()
+    udp = flood_udp(host, int(port), count=10_000, max_seconds=90.0)
+    tcp = flood_tcp(host, int(port), count=600, max_seconds=30.0)
+    ghosts = app.wait("result = len(window.cards)", 10.0, "the flood's caller cards")
+    worst, own, n = stall_report(app.stalls(), load)
+    load.stop()
+    print(f"\nUDP flood at the app: {udp.line()}\nTCP flood at the app: {tcp.line()}")
+    print(f"caller cards the flood raised: {ghosts}; max event-loop stall during the flood "
+          f"{worst:.1f} ms ({own:.1f} ms not explained by machine load; {n} gaps > 40 ms)")
+    # The user declines them from the cards; the app is still registered and takes a call.
+    app.run("for call_id in list(window.cards):\n    window.phone.decline(call_id)")
+    app.wait("result = not window.cards and not engine.active_calls()", 15.0,
+             "the ghost calls declined")
+    mark = bob.mark()
+    out_id = bob.command("dial", target=k.aor("agent"))
+    bob_card = app.wait("result = [i for i, c in window.cards.items() "
+                        "if 'bob' in c.call.remote_uri]", 15.0, "the card of bob's call")
+    app.run(f"window.phone.answer({bob_card[0]})")
+    bob.wait_state(out_id, "confirmed", 10.0, since=mark)
+    state = app.run("result = str(engine.registration('office').state)")
+    print(f"after declining: registration {state}; bob's call rang and was answered")
+    bob.command("hangup", call_id=out_id)
+    bob.wait_state(out_id, "disconnected", 10.0, since=mark)
+    assert state == "registered"
+    assert own < 100.0
