@@ -12,6 +12,7 @@ from typing import Any
 import pjsua2 as pj
 
 from softphone.logs import redact
+from softphone.sip.uris import valid_text
 
 PJSIP_LOGGER = "pjsip"
 log = logging.getLogger(PJSIP_LOGGER)
@@ -40,7 +41,7 @@ def pj_level_for(logger: logging.Logger) -> int:
 
 def clean_line(message: str) -> str:
     """One PJSIP log entry as it may be written anywhere: trailing newline gone, redacted."""
-    return redact(message.rstrip("\r\n"))
+    return redact(valid_text(message.rstrip("\r\n")))
 
 
 class PythonLogWriter(pj.LogWriter):

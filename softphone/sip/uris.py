@@ -232,6 +232,21 @@ def number_from_uri(uri: str) -> str:
     return compact if compact is not None else user
 
 
+def valid_text(text: str) -> str:
+    """``text`` with the bytes that were not UTF-8 (SWIG hands them over as lone surrogates)
+    turned into U+FFFD: such a string cannot be logged, stored in the database or shown."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        pass
+    try:
+        raw = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        raw = text.encode("utf-8", "replace")
+    return raw.decode("utf-8", "replace")
+
+
 @dataclass(frozen=True)
 class CallerIdentity:
     display_name: str
@@ -247,7 +262,7 @@ def caller_identity(message: str) -> CallerIdentity:
     Remote-Party-ID, then the From URI's user part; the display name from From, else from the
     identity header.
     """
-    headers = parse_headers(message)
+    headers = parse_headers(valid_text(message))
     from_display, from_uri = parse_name_addr(headers.get("from", [""])[0])
     for name in ("p-asserted-identity", "remote-party-id"):
         values = [v for raw in headers.get(name, []) for v in split_header_values(raw)]
