@@ -142,6 +142,18 @@ def _kinds(host: str, port: int, src_port: int, rng: random.Random
     ]
 
 
+def send_invite(host: str, port: int, display_name: str, to_user: str = "agent",
+                n: int = 1) -> None:
+    """One well-formed INVITE whose From display name is ``display_name`` (lone surrogates
+    ``\\udc80``-``\\udcff`` become the raw, invalid-UTF-8 bytes they stand for)."""
+    _check_loopback(host)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        src = sock.getsockname()[1]
+        sock.sendto(_invite(host, port, n, src, body=_sdp(1), to_user=to_user,
+                            from_name=display_name), (host, port))
+
+
 def hostile_messages(host: str, port: int, count: int, src_port: int = 5999,
                      seed: int = 8) -> Iterator[tuple[str, bytes]]:
     """``count`` hostile messages for ``host:port``, kinds in rotation (deterministic)."""

@@ -16,6 +16,7 @@ import pytest
 
 from softphone.settings import AccountSettings, CrmSettings, Settings, SipSettings
 from tests.harness.ports import free_port
+from tests.harness.sip_flood import send_invite
 from tests.harness.sip_peers import Baresip
 from tests.integration.hardening.apps import AppProcess, wait_for
 from tests.integration.hardening.conftest import need
@@ -130,6 +131,14 @@ def test_hostile_names_from_real_callers_and_a_direct_feed(
         app.wait("result = not window.cards", 10.0, "the card to close")
         expected.append(raw)
         peer.stop()
+    # A caller (a raw INVITE on the wire) whose display name is not valid UTF-8: shown and
+    # logged with U+FFFD where the bad bytes were.
+    send_invite("127.0.0.1", port, "Bad \udcff\udcfe UTF-8 \udcc3( caller")
+    _check_card(app, "Bad \ufffd\ufffd UTF-8 \ufffd( caller", window_rect,
+                "over SIP, invalid UTF-8")
+    app.run("window.phone.decline(next(iter(window.cards)))")
+    app.wait("result = not window.cards", 10.0, "the card to close")
+    expected.append("Bad \ufffd\ufffd UTF-8 \ufffd( caller")
     # What SIP cannot carry (NUL, bare CR/LF) or what no phone would send: fed to the window's
     # SIP-event slot exactly as the engine's bridge delivers it.
     for n, (label, raw) in enumerate(HOSTILE_FED.items()):
