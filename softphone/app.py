@@ -317,6 +317,9 @@ def apply_settings(parts: AppParts, settings: Settings, passwords: dict[str, str
             parts.window.show_message(str(exc))
             return
     parts.window.dnd_action.setChecked(settings.calls.dnd)
+    if parts.office is not None and (settings.accounts, settings.office, settings.crm) != (
+            old.accounts, old.office, old.crm):
+        parts.office.restart()  # presence for the new account / feed of the new database
     parts.window.show_message(translate("App", "Settings saved"))
 
 

@@ -23,7 +23,7 @@
         <translation>Настройки не сохранены: %1</translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="+21"/>
         <source>Settings saved</source>
         <translation>Настройки сохранены</translation>
     </message>
@@ -400,7 +400,7 @@
 <context>
     <name>ColleaguesView</name>
     <message>
-        <location filename="../../softphone/ui/colleagues.py" line="+38"/>
+        <location filename="../../softphone/ui/colleagues.py" line="+39"/>
         <source>available</source>
         <translation>свободен</translation>
     </message>
@@ -415,9 +415,9 @@
         <translation>не беспокоить</translation>
     </message>
     <message>
-        <location line="+120"/>
+        <location line="+144"/>
         <source>No colleagues found on the network yet. Colleagues appear here when their softphone runs with a LAN account on the same network.</source>
-        <extracomment>after ~250 ms of quiet: the set of tables that changed (&quot;*&quot;: reload everything)</extracomment>
+        <extracomment>~250 ms after the first of a burst: the set of tables that changed (&quot;*&quot;: everything) why no colleagues can be listed: &quot;off&quot; (settings), &quot;no_lan&quot; (no LAN account), &quot;error&quot; (the detail says why); &quot;&quot; once presence runs</extracomment>
         <translation>Коллеги в сети пока не найдены. Они появятся здесь, когда их софтфон запущен с локальной (LAN) учётной записью в той же сети.</translation>
     </message>
     <message>
@@ -459,6 +459,21 @@
         <location line="+1"/>
         <source>Transfer the current call to the selected colleague</source>
         <translation>Перевести текущий звонок выбранному коллеге</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>Colleagues are not listed: presence is turned off in the settings ([office] presence).</source>
+        <translation>Коллеги не показываются: присутствие выключено в настройках ([office] presence).</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Colleagues are listed for a LAN account (calls without a server); this phone has none.</source>
+        <translation>Коллеги показываются для локальной (LAN) учётной записи (звонки без сервера); у этого телефона её нет.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Colleagues cannot be found: %1</source>
+        <translation>Не удаётся найти коллег: %1</translation>
     </message>
 </context>
 <context>
@@ -697,13 +712,13 @@
     <name>MainWindow</name>
     <message>
         <location filename="../../softphone/ui/main_window.py" line="+57"/>
-        <location line="+306"/>
+        <location line="+310"/>
         <source>Softphone</source>
         <extracomment>the settings dialog was accepted: (settings, passwords)</extracomment>
         <translation>Softphone</translation>
     </message>
     <message>
-        <location line="-281"/>
+        <location line="-285"/>
         <source>Number, SIP address or name — Enter calls</source>
         <translation>Номер, SIP-адрес или имя — Enter для звонка</translation>
     </message>
@@ -729,12 +744,12 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+447"/>
+        <location line="+451"/>
         <source>Missed</source>
         <translation>Пропущенные</translation>
     </message>
     <message>
-        <location line="-446"/>
+        <location line="-450"/>
         <source>Tasks</source>
         <translation>Задачи</translation>
     </message>
@@ -785,7 +800,7 @@
         <translation>Настройки (Ctrl+,)</translation>
     </message>
     <message>
-        <location line="+82"/>
+        <location line="+86"/>
         <source>No call to transfer.</source>
         <translation>Нет звонка для перевода.</translation>
     </message>

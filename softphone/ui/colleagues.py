@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -65,8 +66,11 @@ class OfficeLink(QObject):
 
     colleagues_changed = Signal(list)  # list[Colleague], on the main thread
     crm_changed = Signal(object)  # Change (emitted on the feed thread, queued)
-    #: after ~250 ms of quiet: the set of tables that changed ("*": reload everything)
+    #: ~250 ms after the first of a burst: the set of tables that changed ("*": everything)
     tables_changed = Signal(set)
+    #: why no colleagues can be listed: "off" (settings), "no_lan" (no LAN account),
+    #: "error" (the detail says why); "" once presence runs
+    presence_status = Signal(str, str)
 
     def __init__(self, make_office: Callable[..., Any], parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -104,6 +108,27 @@ class OfficeLink(QObject):
         except Exception as exc:
             log.warning("office features not started: %s", exc)
             self.office = None
+            self.presence_status.emit("error", str(exc))
+            return
+        office = self.office
+        if office.presence is not None:
+            self.presence_status.emit("", "")
+        elif office.problems:
+            self.presence_status.emit("error", "; ".join(office.problems))
+        elif not office.settings.office.presence:
+            self.presence_status.emit("off", "")
+        else:
+            self.presence_status.emit("no_lan", "")
+
+    def restart(self) -> None:
+        """The settings changed (accounts, database, presence): a new office. The old one
+        says goodbye on a helper thread (that takes up to a second)."""
+        office, self.office = self.office, None
+        if office is not None:
+            threading.Thread(target=office.stop, name="office-stop", daemon=True).start()
+        self.colleagues = []
+        self.colleagues_changed.emit([])
+        self._start_if_ready()
 
     # --- from the window ----------------------------------------------------------------------
     def on_sip_event(self, event: Any) -> None:
@@ -156,10 +181,10 @@ class ColleaguesView(QWidget):
         self.colleagues: list[Any] = []
         self.in_call = False
         lay = QVBoxLayout(self)
-        self.empty_label = plain_label(self.tr(
+        self.default_note = self.tr(
             "No colleagues found on the network yet. Colleagues appear here when their "
-            "softphone runs with a LAN account on the same network."), self,
-            name="colleaguesEmpty")
+            "softphone runs with a LAN account on the same network.")
+        self.empty_label = plain_label(self.default_note, self, name="colleaguesEmpty")
         lay.addWidget(self.empty_label)
         self.table = QTableWidget(0, 4, self)
         self.table.setObjectName("colleaguesTable")
@@ -188,6 +213,18 @@ class ColleaguesView(QWidget):
         self.table.itemActivated.connect(lambda _i: self._on_call_clicked())
         self.table.itemSelectionChanged.connect(self._update_buttons)
         self.set_colleagues([])
+
+    @Slot(str, str)
+    def set_presence_status(self, kind: str, detail: str) -> None:
+        """Say why nobody can be listed (shown while the list is empty)."""
+        texts = {
+            "off": self.tr("Colleagues are not listed: presence is turned off in the settings "
+                           "([office] presence)."),
+            "no_lan": self.tr("Colleagues are listed for a LAN account (calls without a "
+                              "server); this phone has none."),
+            "error": self.tr("Colleagues cannot be found: %1").replace("%1", detail),
+        }
+        self.empty_label.setText(texts.get(kind, self.default_note))
 
     @Slot(list)
     def set_colleagues(self, colleagues: list[Any]) -> None:

@@ -265,6 +265,7 @@ class MainWindow(QMainWindow):
         """Show ``link``'s colleagues, reload on its CRM changes, tell it about DND."""
         self.office = link
         link.colleagues_changed.connect(self.colleagues.set_colleagues)
+        link.presence_status.connect(self.colleagues.set_presence_status)
         link.tables_changed.connect(self.on_crm_tables_changed)
         self.dnd_action.toggled.connect(link.set_dnd)
         link.set_dnd(self.dnd_action.isChecked())
@@ -280,7 +281,10 @@ class MainWindow(QMainWindow):
             self.tasks.refresh()
         current = self.tabs.currentWidget()
         if current is self.contacts:
-            self.contacts.refresh()
+            if everything or tables & {"contacts", "companies"}:
+                self.contacts.refresh()  # the list, then the open card
+            elif tables & {"calls", "wrapups", "tasks", "deals"} and self.contacts.card.contact:
+                self.contacts.open_contact(self.contacts.card.contact.id)
         elif current is self.history and (everything or tables & {
                 "calls", "wrapups", "contacts", "companies"}):
             self.history.refresh()
