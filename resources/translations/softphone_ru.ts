@@ -1388,6 +1388,11 @@
     </message>
     <message>
         <location line="+7"/>
+        <source>Calls of one agent (a shared database holds the calls of every desk)</source>
+        <translation>Звонки одного сотрудника (в общей базе хранятся звонки всех рабочих мест)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>All agents</source>
         <translation>Все сотрудники</translation>
     </message>

@@ -102,6 +102,10 @@ def add_parsers(sub: Any) -> None:
     dnd.add_argument("state", choices=("on", "off"))
     dnd.set_defaults(handler=run_forwarded, ipc_command="dnd")
 
+    colleagues = sub.add_parser(
+        "colleagues", help="list the colleagues the running softphone sees on the LAN (JSON)")
+    colleagues.set_defaults(handler=run_forwarded, ipc_command="colleagues")
+
     selftest = sub.add_parser(
         "selftest",
         help="check that SIP, the database and the sound system work, then exit",

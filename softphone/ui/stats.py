@@ -118,6 +118,8 @@ class StatsView(QWidget):
         # Per agent (a shared database holds every desk's calls): the agents of the call log.
         self.agent_combo = QComboBox(self)
         self.agent_combo.setObjectName("statsAgent")
+        self.agent_combo.setToolTip(self.tr("Calls of one agent (a shared database holds "
+                                            "the calls of every desk)"))
         self.agent_combo.addItem(self.tr("All agents"), None)
         self.agent_combo.currentIndexChanged.connect(lambda _i: self.refresh())
         bar.addWidget(self.agent_combo)

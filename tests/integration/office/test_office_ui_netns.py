@@ -145,6 +145,12 @@ def test_two_apps_list_each_other_and_call(desks: TwoDesks, desk_app: Any,
     assert b_in_a["address"] == desks.b.address and b_in_a["state"] == "available"
     assert a_in_b["uri"] == f"sip:101@{desks.a.address}:{SIP_PORT}"
     assert len(anna.colleagues()) == 1 and len(boris.colleagues()) == 1  # never ourselves
+    # the same list from the command line: ``softphone colleagues`` asks the running app
+    out = subprocess.run([sys.executable, "-m", "softphone", "--profile", str(anna.profile),
+                          "colleagues"], capture_output=True, text=True, timeout=30,
+                         cwd=str(ROOT), env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    assert out.returncode == 0, out.stderr
+    assert [c["name"] for c in json.loads(out.stdout)] == ["boris"]
 
     # Anna calls Boris at the announced address; he answers (auto-answer): both show in a call.
     t1 = time.monotonic()
