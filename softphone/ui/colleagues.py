@@ -233,7 +233,7 @@ class ColleaguesView(QWidget):
         self.colleagues = list(colleagues)
         self.table.setRowCount(len(self.colleagues))
         for i, c in enumerate(self.colleagues):
-            state = self.tr(STATE_NAMES.get(c.state, "available"))
+            state = self.tr(str(STATE_NAMES.get(c.state, STATE_NAMES["available"])))
             cells = (c.name, c.extension, c.address, state)
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)  # plain text: remote data
@@ -277,3 +277,27 @@ class ColleaguesView(QWidget):
         c = self.selected()
         if c is not None and self.in_call:
             self.transfer_requested.emit(c.uri)
+
+
+def reload_for_changes(window: Any, tables: set[str]) -> None:
+    """Reload the window's views that show ``tables`` (changed on another desk, or here): the
+    missed-call inbox and tasks (they feed the Today page) and the open tab. Tabs not shown
+    reload when they are opened."""
+    everything = "*" in tables
+    if everything or tables & {"calls", "wrapups", "missed_inbox", "ignored_numbers",
+                               "contacts"}:
+        window.missed.refresh()
+    if everything or "tasks" in tables:
+        window.tasks.refresh()
+    current = window.tabs.currentWidget()
+    if current is window.contacts:
+        card = window.contacts.card
+        if everything or tables & {"contacts", "companies"}:
+            window.contacts.refresh()  # the list, then the open card
+        elif tables & {"calls", "wrapups", "tasks", "deals"} and card.contact is not None:
+            window.contacts.open_contact(card.contact.id)
+    elif current is window.history and (everything or tables & {
+            "calls", "wrapups", "contacts", "companies"}):
+        window.history.refresh()
+    elif current is window.stats and (everything or tables & {"calls", "contacts"}):
+        window.stats.refresh()

@@ -27,7 +27,7 @@ from softphone.sip import events as ev
 from softphone.sip.events import CallState, Direction
 from softphone.ui.call_panel import CallPanel
 from softphone.ui.caller_card import CallerCard
-from softphone.ui.colleagues import ColleaguesView
+from softphone.ui.colleagues import ColleaguesView, reload_for_changes
 from softphone.ui.common import button, paint_button
 from softphone.ui.contacts import ContactsView
 from softphone.ui.history import HistoryView, MissedInbox
@@ -273,23 +273,7 @@ class MainWindow(QMainWindow):
     @Slot(set)
     def on_crm_tables_changed(self, tables: set[str]) -> None:
         """Another desk (or this one) changed the shared CRM: reload what shows it."""
-        everything = "*" in tables
-        if everything or tables & {"calls", "wrapups", "missed_inbox", "ignored_numbers",
-                                   "contacts"}:
-            self.missed.refresh()
-        if everything or "tasks" in tables:
-            self.tasks.refresh()
-        current = self.tabs.currentWidget()
-        if current is self.contacts:
-            if everything or tables & {"contacts", "companies"}:
-                self.contacts.refresh()  # the list, then the open card
-            elif tables & {"calls", "wrapups", "tasks", "deals"} and self.contacts.card.contact:
-                self.contacts.open_contact(self.contacts.card.contact.id)
-        elif current is self.history and (everything or tables & {
-                "calls", "wrapups", "contacts", "companies"}):
-            self.history.refresh()
-        elif current is self.stats and (everything or tables & {"calls", "contacts"}):
-            self.stats.refresh()
+        reload_for_changes(self, tables)
 
     @Slot(str)
     def _on_colleague_call_requested(self, uri: str) -> None:
