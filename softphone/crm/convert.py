@@ -54,16 +54,33 @@ def search_text(
     tags: Iterable[str] = (),
 ) -> str:
     """The casefolded text search-as-you-type looks in: words and every phone's digits."""
-    parts = [fold(name), fold(company), fold(position)]
-    parts.extend(fold(e) for e in emails)
-    parts.extend(fold(t) for t in tags)
+    parts = [p for p in (fold(name), fold(company), fold(position)) if p]
+    for text in emails:
+        if text and (folded := fold(text)):
+            parts.append(folded)
+    for text in tags:
+        if text and (folded := fold(text)):
+            parts.append(folded)
     seen: list[str] = []
     for raw, e164, national in phones:
-        for digits in (digits_of(e164 or ""), national or "", digits_of(raw)):
-            if digits and not any(digits in other for other in seen):
-                seen.append(digits)
+        for digits in (_digits(e164) if e164 else "", national or "", _digits(raw)):
+            if digits:
+                for other in seen:
+                    if digits in other:
+                        break
+                else:
+                    seen.append(digits)
     parts.extend(seen)
-    return " ".join(p for p in parts if p)
+    return " ".join(parts)
+
+
+_DROP_NUMBER_PUNCTUATION = str.maketrans("", "", " +()-./")
+
+
+def _digits(text: str) -> str:
+    """``digits_of(text)``, cheaper for the usual "+7 (900) 123-45-67" shapes."""
+    plain = text.translate(_DROP_NUMBER_PUNCTUATION)
+    return plain if plain.isdecimal() else digits_of(text)
 
 
 _C, _CO, _P = Contact.__table__.c, Company.__table__.c, Phone.__table__.c

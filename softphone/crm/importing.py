@@ -15,16 +15,15 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import suppress
-from dataclasses import dataclass, field
 from itertools import islice
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from sqlalchemy import and_, func, insert, select, text
+from sqlalchemy import Table, and_, bindparam, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from softphone.crm.convert import fold, search_text, utcnow
 from softphone.crm.models import Company, Contact, Phone
-from softphone.crm.phones import is_usable, normalize, reverse_digits
+from softphone.crm.phones import normalize, reverse_digits
 from softphone.crm.records import ContactRecord, ImportResult, SkippedRow
 from softphone.crm.views import NormalizedNumber
 
@@ -32,19 +31,38 @@ if TYPE_CHECKING:
     from softphone.crm.store import Store
 
 
-@dataclass(eq=False)
+# (as typed, label, number, key): one usable phone of a record
+_PhoneItem = tuple[str, str, NormalizedNumber, str]
+
+
 class _Group:
     """One contact to create or update: the first record and everything merged into it."""
 
-    name: str
-    company: str | None
-    position: str | None
-    notes: str
-    do_not_call: bool
-    emails: list[str] = field(default_factory=list)
-    tags: list[str] = field(default_factory=list)
-    phones: list[tuple[str, str, NormalizedNumber]] = field(default_factory=list)
-    existing_id: int | None = None
+    __slots__ = (
+        "company",
+        "created",
+        "do_not_call",
+        "emails",
+        "existing_id",
+        "name",
+        "notes",
+        "phones",
+        "position",
+        "tags",
+    )
+
+    def __init__(self, name: str, company: str | None, position: str | None, notes: str,
+                 do_not_call: bool, existing_id: int | None = None) -> None:
+        self.name = name
+        self.company = company
+        self.position = position
+        self.notes = notes
+        self.do_not_call = do_not_call
+        self.emails: list[str] = []
+        self.tags: list[str] = []
+        self.phones: list[_PhoneItem] = []
+        self.existing_id = existing_id  # the stored contact (set for new ones once written)
+        self.created = False  # made by this batch
 
 
 _T = TypeVar("_T")
@@ -150,35 +168,62 @@ def _import_batch(
     known: dict[str, list[tuple[int, str]]],
     companies: dict[str, int],
 ) -> None:
-    parsed: list[tuple[ContactRecord, list[tuple[str, str, NormalizedNumber]], list[str]]] = []
+    parsed: list[tuple[ContactRecord, str, list[_PhoneItem]]] = []
     region = store.default_region
+    skipped = result.skipped
+    result.total_rows += len(batch)
     for record in batch:
-        result.total_rows += 1
-        name = (record.name or "").strip()
+        name = record.name.strip() if record.name else ""
         if not name:
-            result.skipped.append(SkippedRow(record.source_row, "no name",
-                                             _short(", ".join(p[0] for p in record.phones))))
+            skipped.append(SkippedRow(record.source_row, "no name",
+                                      _short(", ".join(p[0] for p in record.phones))))
             continue
-        phones = []
-        keys = []
+        phones: list[_PhoneItem] = []
         for raw, label in record.phones:
             number = normalize(raw or "", region)
-            key = number.key
-            if key and is_usable(number):
-                phones.append(((raw or "").strip(), label or "work", number))
-                keys.append(key)
+            key = number.e164 or number.national  # number.key
+            if key and number.kind != "withheld":  # is_usable()
+                phones.append(((raw or "").strip(), label or "work", number, key))
         if not phones:
             text = ", ".join(p[0] for p in record.phones) or name
             reason = "no usable phone number" if record.phones else "no phone number"
-            result.skipped.append(SkippedRow(record.source_row, reason, _short(text)))
+            skipped.append(SkippedRow(record.source_row, reason, _short(text)))
             continue
-        parsed.append((record, phones, keys))
+        parsed.append((record, name, phones))
 
-    # numbers already stored (not yet seen by this import): who has them
-    e164s = {n.e164 for _, ph, _ in parsed for _, _, n in ph if n.e164 and n.e164 not in known}
-    nationals = {n.national for _, ph, _ in parsed for _, _, n in ph
-                 if not n.e164 and n.national and n.national not in known}
-    for key in e164s | nationals:
+    _find_known(store, s, parsed, known)
+    groups = _group(parsed, known, result)
+
+    now = utcnow()
+    new = [g for g in groups if g.existing_id is None]
+    if new:
+        _insert_new(store, s, new, companies, known, now)
+    merges = [g for g in groups if g.existing_id is not None and not g.created]
+    if merges:
+        _merge_batch(s, merges, companies, now)
+        for g in merges:
+            for _, _, _, key in g.phones:
+                entries = known.setdefault(key, [])
+                if all(cid != g.existing_id for cid, _ in entries):
+                    entries.append((g.existing_id or 0, g.name))
+
+
+def _find_known(
+    store: Store,
+    s: Session,
+    parsed: list[tuple[ContactRecord, str, list[_PhoneItem]]],
+    known: dict[str, list[tuple[int, str]]],
+) -> None:
+    """Numbers already stored (not yet seen by this import): who has them, into ``known``."""
+    e164s: set[str] = set()
+    nationals: set[str] = set()
+    for _, _, phones in parsed:
+        for _, _, number, key in phones:
+            if key not in known:
+                (e164s if number.e164 else nationals).add(key)
+    for key in e164s:
+        known[key] = []
+    for key in nationals:
         known[key] = []
     if store.dialect == "sqlite":  # one statement per batch, the keys as one JSON array
         conn = s.connection()
@@ -186,66 +231,91 @@ def _import_batch(
             if wanted:
                 for key, cid, name in conn.exec_driver_sql(sql, (json.dumps(sorted(wanted)),)):
                     known[key].append((cid, name))
-    else:
-        for chunk in _chunks(sorted(e164s), 500):
-            for e164, cid, name in s.execute(
-                select(Phone.e164, Phone.contact_id, Contact.name)
-                .join(Contact, Contact.id == Phone.contact_id)
-                .where(Phone.e164.in_(chunk))
-            ):
-                known[e164 or ""].append((cid, name))
-        for chunk in _chunks(sorted(nationals), 500):
-            for national, cid, name in s.execute(
-                select(Phone.national, Phone.contact_id, Contact.name)
-                .join(Contact, Contact.id == Phone.contact_id)
-                .where(and_(Phone.e164.is_(None), Phone.national.in_(chunk)))
-            ):
-                known[national or ""].append((cid, name))
+        return
+    for chunk in _chunks(sorted(e164s), 500):
+        for e164, cid, name in s.execute(
+            select(Phone.e164, Phone.contact_id, Contact.name)
+            .join(Contact, Contact.id == Phone.contact_id)
+            .where(Phone.e164.in_(chunk))
+        ):
+            known[e164 or ""].append((cid, name))
+    for chunk in _chunks(sorted(nationals), 500):
+        for national, cid, name in s.execute(
+            select(Phone.national, Phone.contact_id, Contact.name)
+            .join(Contact, Contact.id == Phone.contact_id)
+            .where(and_(Phone.e164.is_(None), Phone.national.in_(chunk)))
+        ):
+            known[national or ""].append((cid, name))
 
+
+def _group(
+    parsed: list[tuple[ContactRecord, str, list[_PhoneItem]]],
+    known: dict[str, list[tuple[int, str]]],
+    result: ImportResult,
+) -> list[_Group]:
+    """The contacts to create or update: each record folded into the first earlier record of
+    this batch, or stored contact, that has one of its numbers and a name that agrees."""
     groups: list[_Group] = []
     by_key: dict[str, list[_Group]] = {}
     by_existing: dict[int, _Group] = {}
-    for record, phones, keys in parsed:
-        name = record.name.strip()
+    created = merged = 0
+    for record, name, phones in parsed:
         group: _Group | None = None
-        for key in keys:
-            for candidate in by_key.get(key, ()):
-                if names_agree(candidate.name, name):
-                    group = candidate
+        for _, _, _, key in phones:
+            candidates = by_key.get(key)
+            if candidates is not None:
+                for candidate in candidates:
+                    if names_agree(candidate.name, name):
+                        group = candidate
+                        break
+                if group is not None:
                     break
-            if group is not None:
-                break
-            for cid, stored_name in known.get(key, ()):
-                if names_agree(stored_name, name):
-                    group = by_existing.get(cid)
-                    if group is None:
-                        group = _Group(name=stored_name, company=None, position=None,
-                                       notes="", do_not_call=False, existing_id=cid)
-                        by_existing[cid] = group
-                        groups.append(group)
+            stored = known.get(key)
+            if stored:
+                for cid, stored_name in stored:
+                    if names_agree(stored_name, name):
+                        group = by_existing.get(cid)
+                        if group is None:
+                            group = _Group(stored_name, None, None, "", False, cid)
+                            by_existing[cid] = group
+                            groups.append(group)
+                        break
+                if group is not None:
                     break
-            if group is not None:
-                break
         if group is None:  # nobody with this number and this name: a new contact
-            group = _Group(name=name, company=record.company or None,
-                           position=record.position or None, notes=record.notes or "",
-                           do_not_call=record.do_not_call)
+            group = _Group(name, record.company or None, record.position or None,
+                           record.notes or "", record.do_not_call)
             groups.append(group)
-            result.created += 1
+            created += 1
+            if record.emails:
+                group.emails = _unique(record.emails)
+            if record.tags:
+                group.tags = _unique(record.tags)
+            if len(phones) == 1:
+                group.phones = phones
+                key = phones[0][3]
+                bucket = by_key.get(key)
+                if bucket is None:
+                    by_key[key] = [group]
+                else:
+                    bucket.append(group)
+                continue
             have: set[str] = set()
         else:
-            result.merged += 1
+            merged += 1
             group.company = group.company or record.company or None
             group.position = group.position or record.position or None
             if record.notes and record.notes not in group.notes:
                 group.notes = (group.notes + "\n" + record.notes).strip()
             group.do_not_call = group.do_not_call or record.do_not_call
-            have = {n.key or "" for _, _, n in group.phones}
-        if record.emails:
-            _add_unique(group.emails, record.emails)
-        if record.tags:
-            _add_unique(group.tags, record.tags)
-        for item, key in zip(phones, keys, strict=True):
+            have = {item[3] for item in group.phones}
+            if record.emails:
+                _add_unique(group.emails, record.emails)
+            if record.tags:
+                _add_unique(group.tags, record.tags)
+            group.phones = list(group.phones)
+        for item in phones:
+            key = item[3]
             if key not in have:
                 group.phones.append(item)
                 have.add(key)
@@ -254,61 +324,123 @@ def _import_batch(
                 by_key[key] = [group]
             elif group not in bucket:
                 bucket.append(group)
-
-    now = utcnow()
-    new = [g for g in groups if g.existing_id is None]
-    if new:
-        _ensure_companies(s, {g.company.strip() for g in new if g.company and g.company.strip()},
-                          companies)
-        rows = [
-            {
-                "name": g.name, "name_fold": fold(g.name),
-                "company_id": companies.get(fold(g.company)) if g.company else None,
-                "position": g.position, "emails": g.emails, "tags": g.tags, "notes": g.notes,
-                "do_not_call": g.do_not_call,
-                "search_fold": search_text(
-                    g.name, g.company, g.position, g.emails,
-                    [(raw, n.e164, n.national) for raw, _, n in g.phones], g.tags),
-                "created_at": now, "updated_at": now, "version": 1,
-            }
-            for g in new
-        ]
-        ids = _insert_returning_ids(s, Contact, rows)
-        store._index_new_contacts(s, min(ids), max(ids))
-        phone_rows = []
-        for g, cid in zip(new, ids, strict=True):
-            g.existing_id = cid
-            for i, (raw, label, number) in enumerate(g.phones):
-                phone_rows.append(_phone_row(cid, i, raw, label, number))
-                known.setdefault(number.key or "", []).append((cid, g.name))
-        if phone_rows:
-            _executemany(s, Phone, phone_rows)
-    new_ids = {id(g) for g in new}
-    merges = [g for g in groups if id(g) not in new_ids and g.existing_id is not None]
-    if merges:
-        _merge_batch(s, merges, companies, now)
-        for g in merges:
-            for _, _, number in g.phones:
-                entries = known.setdefault(number.key or "", [])
-                if all(cid != g.existing_id for cid, _ in entries):
-                    entries.append((g.existing_id or 0, g.name))
+    result.created += created
+    result.merged += merged
+    return groups
 
 
-def _phone_row(cid: int, position: int, raw: str, label: str, n: NormalizedNumber) -> dict:
-    return {"contact_id": cid, "raw": raw, "e164": n.e164, "national": n.national,
-            "rev": reverse_digits(n.national), "kind": n.kind, "label": label,
-            "is_primary": position == 0, "position": position}
+def _unique(items: Iterable[str]) -> list[str]:
+    """``items`` stripped, without blanks and repeats (``_add_unique`` into a new list)."""
+    out: list[str] = []
+    for item in items:
+        item = (item or "").strip()
+        if item and item not in out:
+            out.append(item)
+    return out
+
+
+_CONTACT_COLUMNS = ("name", "name_fold", "company_id", "position", "emails", "tags", "notes",
+                    "do_not_call", "search_fold", "created_at", "updated_at", "version")
+_PHONE_COLUMNS = ("contact_id", "raw", "e164", "national", "rev", "kind", "label",
+                  "is_primary", "position")
+
+
+def _insert_new(
+    store: Store,
+    s: Session,
+    new: list[_Group],
+    companies: dict[str, int],
+    known: dict[str, list[tuple[int, str]]],
+    now: Any,
+) -> None:
+    """Write the batch's new contacts, their phones and their full-text entries."""
+    _ensure_companies(s, {g.company.strip() for g in new if g.company and g.company.strip()},
+                      companies)
+    conn = s.connection()
+    sqlite = conn.dialect.name == "sqlite"
+    if sqlite:  # values as the column types would bind them, converted once per batch
+        c = Contact.__table__.c
+        stamp = _bind(conn, c.created_at, now)
+        dnc = {False: _bind(conn, c.do_not_call, False), True: _bind(conn, c.do_not_call, True)}
+        to_json = _JsonCache(c.emails.type.bind_processor(conn.dialect))
+    rows: list[tuple[Any, ...]] = []
+    for g in new:
+        name_fold = fold(g.name)
+        company = g.company
+        search = search_text(
+            g.name, company, g.position, g.emails,
+            [(raw, n.e164, n.national) for raw, _, n, _ in g.phones], g.tags)
+        company_id = companies.get(fold(company)) if company else None
+        if sqlite:
+            rows.append((g.name, name_fold, company_id, g.position, to_json(g.emails),
+                         to_json(g.tags), g.notes, dnc[bool(g.do_not_call)], search, stamp,
+                         stamp, 1))
+        else:
+            rows.append((g.name, name_fold, company_id, g.position, g.emails, g.tags, g.notes,
+                         g.do_not_call, search, now, now, 1))
+    ids = _insert_returning_ids(s, Contact, _CONTACT_COLUMNS, rows)
+    store._index_new_contacts(s, min(ids), max(ids))
+    if sqlite:
+        p = Phone.__table__.c
+        primary = {False: _bind(conn, p.is_primary, False), True: _bind(conn, p.is_primary, True)}
+    else:
+        primary = {False: False, True: True}
+    phone_rows: list[tuple[Any, ...]] = []
+    for g, cid in zip(new, ids, strict=True):
+        g.existing_id = cid
+        g.created = True
+        name = g.name
+        for i, (raw, label, n, key) in enumerate(g.phones):
+            national = n.national
+            phone_rows.append((cid, raw, n.e164, national, national[::-1] if national else None,
+                               n.kind, label, primary[i == 0], i))
+            entries = known.get(key)
+            if entries is None:
+                known[key] = [(cid, name)]
+            else:
+                entries.append((cid, name))
+    if phone_rows:
+        _executemany(s, Phone, _PHONE_COLUMNS, phone_rows)
+
+
+def _bind(conn: Any, column: Any, value: Any) -> Any:
+    """``value`` as ``column``'s type binds it on this connection's dialect."""
+    processor = column.type.bind_processor(conn.dialect)
+    return value if processor is None else processor(value)
+
+
+class _JsonCache:
+    """A JSON column's bind processor, remembered for repeated small lists (tags, [])."""
+
+    def __init__(self, processor: Callable[[Any], Any] | None) -> None:
+        self.processor = processor or json.dumps
+        self.cache: dict[tuple[str, ...], Any] = {}
+
+    def __call__(self, items: list[str]) -> Any:
+        key = tuple(items)
+        found = self.cache.get(key)
+        if found is None:
+            found = self.processor(items)
+            if len(self.cache) < 4096:
+                self.cache[key] = found
+        return found
+
+
+_C = Contact.__table__.c
+_MERGE_LOAD = select(_C.id, _C.name, _C.company_id, _C.position, _C.emails, _C.tags,
+                     _C.notes, _C.do_not_call, _C.version)
 
 
 def _merge_batch(
     s: Session, merges: list[_Group], companies: dict[str, int], now: Any
 ) -> None:
-    """Fold each group into its stored contact: three queries and one flush for the batch."""
+    """Fold each group into its stored contact: a few queries and two executemany."""
     ids = [g.existing_id for g in merges if g.existing_id is not None]
-    contacts: dict[int, Contact] = {}
+    contacts: dict[int, dict[str, Any]] = {}
     stored: dict[int, list[tuple[str, str | None, str | None, int]]] = defaultdict(list)
     for chunk in _chunks(ids, 500):
-        contacts.update((c.id, c) for c in s.scalars(select(Contact).where(Contact.id.in_(chunk))))
+        for row in s.execute(_MERGE_LOAD.where(_C.id.in_(chunk))):
+            contacts[row.id] = row._asdict()
         for cid, raw, e164, national, position in s.execute(
             select(Phone.contact_id, Phone.raw, Phone.e164, Phone.national, Phone.position)
             .where(Phone.contact_id.in_(chunk))
@@ -316,7 +448,7 @@ def _merge_batch(
             stored[cid].append((raw, e164, national, position))
     _ensure_companies(s, {g.company.strip() for g in merges if g.company and g.company.strip()},
                       companies)
-    company_ids = {c.company_id for c in contacts.values() if c.company_id}
+    company_ids = {c["company_id"] for c in contacts.values() if c["company_id"]}
     company_ids |= {companies[fold(g.company)] for g in merges
                     if g.company and fold(g.company) in companies}
     company_names: dict[int, str] = {}
@@ -324,56 +456,76 @@ def _merge_batch(
         company_names.update(
             s.execute(select(Company.id, Company.name).where(Company.id.in_(chunk))).all()
         )
-    new_phones: list[dict[str, Any]] = []
+    new_phones: list[tuple[Any, ...]] = []
+    updates: list[dict[str, Any]] = []
     for g in merges:
         contact = contacts.get(g.existing_id or 0)
         if contact is None:
             continue
-        phones = stored[contact.id]
+        cid = contact["id"]
+        phones = stored[cid]
         had_phones = bool(phones)
         have = {e164 or national for _, e164, national, _ in phones}
         position = max((p[3] for p in phones), default=-1) + 1
         changed = False
-        for raw, label, number in g.phones:
-            if number.key not in have:
-                row = _phone_row(contact.id, position, raw, label, number)
-                row["is_primary"] = not had_phones and position == 0
-                new_phones.append(row)
-                phones.append((raw, number.e164, number.national, position))
-                have.add(number.key)
+        for raw, label, number, key in g.phones:
+            if key not in have:
+                national = number.national
+                new_phones.append((cid, raw, number.e164, national,
+                                   reverse_digits(national), number.kind, label,
+                                   not had_phones and position == 0, position))
+                phones.append((raw, number.e164, national, position))
+                have.add(key)
                 position += 1
                 changed = True
-        emails = list(contact.emails or [])
-        tags = list(contact.tags or [])
+        old_emails = contact["emails"] or []
+        old_tags = contact["tags"] or []
+        emails, tags = list(old_emails), list(old_tags)
         _add_unique(emails, g.emails)
         _add_unique(tags, g.tags)
-        if emails != (contact.emails or []) or tags != (contact.tags or []):
-            contact.emails, contact.tags = emails, tags
+        if emails != old_emails or tags != old_tags:
+            contact["emails"], contact["tags"] = emails, tags
             changed = True
-        if g.company and contact.company_id is None:
-            contact.company_id = companies.get(fold(g.company))
+        if g.company and contact["company_id"] is None:
+            contact["company_id"] = companies.get(fold(g.company))
             changed = True
-        if g.position and not contact.position:
-            contact.position = g.position
+        if g.position and not contact["position"]:
+            contact["position"] = g.position
             changed = True
-        if g.notes and g.notes not in (contact.notes or ""):
-            contact.notes = ((contact.notes or "") + "\n" + g.notes).strip()
+        if g.notes and g.notes not in (contact["notes"] or ""):
+            contact["notes"] = ((contact["notes"] or "") + "\n" + g.notes).strip()
             changed = True
-        if g.do_not_call and not contact.do_not_call:
-            contact.do_not_call = True
+        if g.do_not_call and not contact["do_not_call"]:
+            contact["do_not_call"] = True
             changed = True
         if changed:
-            contact.updated_at = now
-            contact.version += 1
-            contact.search_fold = search_text(
-                contact.name,
-                company_names.get(contact.company_id) if contact.company_id else None,
-                contact.position, contact.emails or [],
-                [(raw, e164, national) for raw, e164, national, _ in phones], contact.tags or [],
-            )
+            company_id = contact["company_id"]
+            updates.append({
+                "_id": cid, "company_id": company_id, "position": contact["position"],
+                "emails": contact["emails"] or [], "tags": contact["tags"] or [],
+                "notes": contact["notes"], "do_not_call": contact["do_not_call"],
+                "updated_at": now, "version": contact["version"] + 1,
+                "search_fold": search_text(
+                    contact["name"], company_names.get(company_id) if company_id else None,
+                    contact["position"], contact["emails"] or [],
+                    [(raw, e164, national) for raw, e164, national, _ in phones],
+                    contact["tags"] or [],
+                ),
+            })
     if new_phones:
-        _executemany(s, Phone, new_phones)
-    s.flush()
+        if s.get_bind().dialect.name == "sqlite":
+            p = Phone.__table__.c
+            conn = s.connection()
+            new_phones = [(*row[:7], _bind(conn, p.is_primary, row[7]), row[8])
+                          for row in new_phones]
+        _executemany(s, Phone, _PHONE_COLUMNS, new_phones)
+    if updates:
+        s.connection().execute(
+            update(cast(Table, Contact.__table__)).where(_C.id == bindparam("_id")).values(
+                {name: bindparam(name) for name in updates[0] if name != "_id"}
+            ),
+            updates,
+        )
 
 
 def _ensure_companies(s: Session, names: set[str], cache: dict[str, int]) -> None:
@@ -388,49 +540,52 @@ def _ensure_companies(s: Session, names: set[str], cache: dict[str, int]) -> Non
     missing = [k for k in wanted if k not in cache]
     if missing:
         now = utcnow()
+        if s.get_bind().dialect.name == "sqlite":
+            now = _bind(s.connection(), Company.__table__.c.created_at, now)
         ids = _insert_returning_ids(
-            s, Company, [{"name": wanted[k], "name_fold": k, "created_at": now} for k in missing]
+            s, Company, ("name", "name_fold", "created_at"),
+            [(wanted[k], k, now) for k in missing],
         )
         cache.update(zip(missing, ids, strict=True))
 
 
-def _insert_returning_ids(s: Session, model: Any, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert ``rows`` in bulk and return their new ids, in order.
+def _insert_returning_ids(
+    s: Session, model: Any, names: tuple[str, ...], rows: list[tuple[Any, ...]]
+) -> list[int]:
+    """Insert ``rows`` (values of the columns ``names``) in bulk; their new ids, in order.
 
     SQLite cannot return ids of a multi-row insert in order, so SQLAlchemy would fall back to
     one statement per row; inside our write transaction (the store's SQLite transactions hold
     the write lock from their first write, and this runs after one) the next ids are
-    max(id)+1.. so they are assigned explicitly and inserted with one executemany.
+    max(id)+1.. so they are assigned explicitly and inserted with one executemany. On SQLite
+    the values must be bound already (``_bind``); elsewhere the column types convert them.
     """
     if s.get_bind().dialect.name != "sqlite":
-        return list(s.scalars(insert(model).returning(model.id, sort_by_parameter_order=True),
-                              rows))
+        return list(s.scalars(
+            insert(model).returning(model.id, sort_by_parameter_order=True),
+            [dict(zip(names, row, strict=True)) for row in rows],
+        ))
     s.execute(text("CREATE TEMP TABLE IF NOT EXISTS _softphone_lock (x)"))  # take the lock
     s.execute(text("DELETE FROM _softphone_lock"))
     first = int(s.scalar(select(func.max(model.id))) or 0) + 1
     ids = list(range(first, first + len(rows)))
-    for row, new_id in zip(rows, ids, strict=True):
-        row["id"] = new_id
-    _executemany(s, model, rows)
+    _executemany(s, model, ("id", *names),
+                 [(new_id, *row) for new_id, row in zip(ids, rows, strict=True)])
     return ids
 
 
-def _executemany(s: Session, model: Any, rows: list[dict[str, Any]]) -> None:
-    """One DBAPI executemany, values converted by the columns' own SQLAlchemy types."""
+def _executemany(
+    s: Session, model: Any, names: tuple[str, ...], rows: list[tuple[Any, ...]]
+) -> None:
+    """One DBAPI executemany. SQLite: ``rows`` hold bound values (``_bind``); elsewhere the
+    columns' SQLAlchemy types convert them."""
     conn = s.connection()
     if conn.dialect.name != "sqlite":
-        conn.execute(insert(model), rows)
+        conn.execute(insert(model), [dict(zip(names, row, strict=True)) for row in rows])
         return
-    table = model.__table__
-    names = list(rows[0])
-    processors = [table.c[name].type.bind_processor(conn.dialect) for name in names]
-    sql = (f"INSERT INTO {table.name} ({', '.join(names)}) "
+    sql = (f"INSERT INTO {model.__table__.name} ({', '.join(names)}) "
            f"VALUES ({', '.join('?' for _ in names)})")
-    columns = [[row[n] for row in rows] for n in names]
-    for i, processor in enumerate(processors):
-        if processor is not None:
-            columns[i] = [processor(v) for v in columns[i]]
-    conn.exec_driver_sql(sql, list(zip(*columns, strict=True)))
+    conn.exec_driver_sql(sql, rows)
 
 
 def _chunks(items: list[_T], size: int) -> Iterator[list[_T]]:

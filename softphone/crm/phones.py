@@ -67,6 +67,19 @@ def reverse_digits(digits: str | None) -> str | None:
 @lru_cache(maxsize=65536)
 def normalize(raw: str, region: str = "US") -> NormalizedNumber:
     """Understand ``raw`` (a number as typed or a SIP/tel URI) in ``region`` (ISO code)."""
+    if raw and _SIMPLE_RAW.fullmatch(raw):
+        # the common shape of files and dialled numbers: digits, an optional leading "+" and
+        # separators; a full number of the region (or with a country code) is answered
+        # without building phonenumbers objects (5x cheaper: bulk imports)
+        compact = raw.translate(_DROP_SIMPLE_SEPARATORS)
+        plus = compact[:1] == "+"
+        found = _number_fast(compact[1:] if plus else compact, plus, region)
+        if found is not None:
+            return NormalizedNumber(raw, found[0], found[1], "number")
+    return _normalize_full(raw, region)
+
+
+def _normalize_full(raw: str, region: str) -> NormalizedNumber:
     raw = raw or ""
     user = _user_part(raw)
     if user.lower() in WITHHELD_WORDS:
@@ -168,6 +181,142 @@ def _parse_fast(digits: str, plus: bool, region: str) -> phonenumbers.PhoneNumbe
         return number
     except Exception:  # private helpers changed: the full parser is always right
         return None
+
+
+#: Digits, separators and a "+": nothing for :func:`_user_part` to take apart.
+_SIMPLE_RAW = re.compile(r"[0-9 ()+./\-]+")
+_DROP_SIMPLE_SEPARATORS = str.maketrans("", "", " ()./-")
+
+
+class _Rules:
+    """What :func:`_number_fast` needs of one region's metadata, looked up once."""
+
+    __slots__ = (
+        "cc",
+        "e164_prefix",
+        "international",
+        "national_prefix",
+        "possible_lengths",
+        "strip_lengths",
+        "viable",
+    )
+
+    def __init__(self, md: PhoneMetadata, possible_md: PhoneMetadata) -> None:
+        if not md.country_code or md.general_desc is None:
+            raise ValueError("no country code or number patterns")
+        self.cc: int = md.country_code
+        self.e164_prefix = f"+{md.country_code}"
+        self.international = re.compile(md.international_prefix) if md.international_prefix \
+            else None
+        if md.national_prefix_transform_rule:
+            raise ValueError("a national prefix transform rule")  # the full parser does those
+        npp = md.national_prefix_for_parsing
+        self.national_prefix = re.compile(npp) if npp else None
+        general = md.general_desc.national_number_pattern
+        self.viable = re.compile(general).fullmatch if general else None
+        self.strip_lengths = _length_results(md)
+        self.possible_lengths = _length_results(possible_md)
+
+
+_MAX_FAST_DIGITS = 17
+
+
+def _length_results(md: PhoneMetadata) -> tuple[int, ...]:
+    """``_test_number_length(x, md)`` by ``len(x)`` (0..17), for numbers of unknown type."""
+    return tuple(pnu._test_number_length("0" * n, md) for n in range(_MAX_FAST_DIGITS + 1))
+
+
+_REGION_RULES: dict[str, _Rules | None] = {}
+_CC_RULES: dict[int, _Rules | None] = {}
+_COUNTRY_CODES = frozenset(str(cc) for cc in pnu.COUNTRY_CODE_TO_REGION_CODE)
+_NOT_STRIPPED = (ValidationResult.TOO_SHORT, ValidationResult.IS_POSSIBLE_LOCAL_ONLY,
+                 ValidationResult.INVALID_LENGTH)
+
+
+def _rules_for_region(region: str) -> _Rules | None:
+    try:
+        return _REGION_RULES[region]
+    except KeyError:
+        pass
+    rules = None
+    try:
+        md = PhoneMetadata.metadata_for_region(region, None)
+        if md is not None and md.country_code:
+            cc = md.country_code
+            main = PhoneMetadata.metadata_for_region_or_calling_code(
+                cc, pnu.region_code_for_country_code(cc))
+            if main is not None:
+                rules = _Rules(md, main)
+    except Exception:  # unusual metadata: the full parser
+        rules = None
+    _REGION_RULES[region] = rules
+    return rules
+
+
+def _rules_for_cc(cc: int) -> _Rules | None:
+    try:
+        return _CC_RULES[cc]
+    except KeyError:
+        pass
+    rules = None
+    try:
+        md = PhoneMetadata.metadata_for_region_or_calling_code(
+            cc, pnu.region_code_for_country_code(cc))
+        if md is not None:
+            rules = _Rules(md, md)
+    except Exception:
+        rules = None
+    _CC_RULES[cc] = rules
+    return rules
+
+
+def _number_fast(digits: str, plus: bool, region: str) -> tuple[str, str] | None:
+    """(E.164, national significant number) of ``[+]digits`` when it is a possible full
+    number, computed as :func:`normalize` would through ``phonenumbers`` but from metadata
+    looked up once; ``None`` when the full path must decide (anything else). ``digits`` are
+    ASCII digits. Kept identical to the full path by a property test over every region."""
+    if not digits.isdigit() or not digits.isascii():
+        return None
+    if plus:
+        if digits[0] == "0":
+            return None
+        for size in (1, 2, 3):
+            if digits[:size] in _COUNTRY_CODES:
+                break
+        else:
+            return None
+        if len(digits) <= size:
+            return None
+        rules = _rules_for_cc(int(digits[:size]))
+        if rules is None:
+            return None
+        rest = digits[size:]
+    else:
+        if len(digits) < MIN_SUBSCRIBER_DIGITS or digits.startswith("00"):
+            return None
+        rules = _rules_for_region(region)
+        if rules is None or digits.startswith(str(rules.cc)) or (
+            rules.international is not None and rules.international.match(digits)
+        ):
+            return None
+        rest = digits
+    if not 2 <= len(rest) <= _MAX_FAST_DIGITS:
+        return None
+    # the national prefix (trunk "8", "0"...), stripped as phonenumbers does
+    npp = rules.national_prefix
+    if npp is not None:
+        match = npp.match(rest)
+        if match is not None:
+            stripped = rest[match.end():]
+            viable = rules.viable
+            if (viable is None or viable(rest) is None or viable(stripped) is not None) \
+                    and rules.strip_lengths[len(stripped)] not in _NOT_STRIPPED:
+                rest = stripped
+    if len(rest) < 2 or not rest.strip("0"):
+        return None
+    if rules.possible_lengths[len(rest)] != ValidationResult.IS_POSSIBLE:
+        return None
+    return rules.e164_prefix + rest, rest
 
 
 def _parse_strict(text: str) -> phonenumbers.PhoneNumber | None:

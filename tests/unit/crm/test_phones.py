@@ -7,7 +7,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from softphone.crm.phones import _parse_fast, can_match_stranger, normalize, suffix_keys
+from softphone.crm.phones import (
+    _normalize_full,
+    _number_fast,
+    _parse_fast,
+    can_match_stranger,
+    normalize,
+    suffix_keys,
+)
 
 MOSCOW = "+74951234567"
 
@@ -210,6 +217,59 @@ def test_fast_parser_agrees_on_realistic_numbers(region: str) -> None:
                 assert _same(fast, phonenumbers.parse(("+" if plus else "") + text, region))
 
 
+def _full(digits: str, plus: bool, region: str) -> tuple[str | None, str | None, str]:
+    number = _normalize_full(("+" if plus else "") + digits, region)
+    return number.e164, number.national, number.kind
+
+
+@settings(max_examples=4000, deadline=None)
+@given(st.sampled_from(REGIONS), st.text(alphabet="0123456789", min_size=1, max_size=20),
+       st.booleans())
+def test_property_fast_number_agrees_with_full_path(region: str, digits: str,
+                                                    plus: bool) -> None:
+    fast = _number_fast(digits, plus, region)
+    if fast is not None:  # else the full path decides
+        assert (*fast, "number") == _full(digits, plus, region), (region, digits, plus)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.sampled_from(["RU", "KZ", "US", "GB", "DE", "UA", "BY", "FR", "IT"]),
+       st.sampled_from(["", "8", "7", "0", "00", "810", "1", "44", "49", "380", "375"]),
+       st.text(alphabet="0123456789", min_size=5, max_size=12), st.booleans(),
+       st.sampled_from([" ", "-", "", "(", ")", ".", "/", "  "]))
+def test_property_normalize_fast_path_agrees(region: str, prefix: str, digits: str,
+                                             plus: bool, sep: str) -> None:
+    """Numbers as people type them (trunk or country prefixes, separators): the cached entry
+    point with its fast path gives what the full path gives."""
+    raw = ("+" if plus else "") + prefix + sep.join([digits[:3], digits[3:6], digits[6:]])
+    assert normalize(raw, region) == _normalize_full(raw, region), raw
+
+
+@pytest.mark.parametrize("region", ["RU", "US", "GB", "DE", "IT", "FR", "KZ", "MX", "IN", "UA"])
+def test_fast_number_agrees_on_realistic_numbers(region: str) -> None:
+    import random
+
+    rnd = random.Random(region)
+    example = phonenumbers.example_number(region)
+    assert example is not None
+    nsn = phonenumbers.national_significant_number(example)
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    trunk = (metadata.national_prefix if metadata else None) or ""
+    hits = 0
+    for _ in range(300):
+        digits = nsn[:3] + "".join(rnd.choice("0123456789") for _ in nsn[3:])
+        for text, plus in ((digits, False), (trunk + digits, False),
+                           (str(example.country_code) + digits, True)):
+            fast = _number_fast(text, plus, region)
+            if fast is not None:
+                hits += 1
+                assert (*fast, "number") == _full(text, plus, region), (text, plus)
+                parsed = phonenumbers.parse(("+" if plus else "") + text, region)
+                assert fast[0] == phonenumbers.format_number(
+                    parsed, phonenumbers.PhoneNumberFormat.E164)
+    assert hits > 0  # the fast path is taken for the region's own numbers
+
+
 @pytest.mark.parametrize(
     ("a", "b", "same"),
     [
@@ -228,3 +288,12 @@ def test_names_agree(a: str, b: str, same: bool) -> None:
 
     assert names_agree(a, b) is same
     assert names_agree(b, a) is same
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="0123456789 +()-./\u0660\u00b2x", max_size=20))
+def test_property_search_digits_fast_path(text: str) -> None:
+    from softphone.crm.convert import _digits
+    from softphone.crm.phones import digits_of
+
+    assert _digits(text) == digits_of(text)
