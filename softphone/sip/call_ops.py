@@ -176,16 +176,19 @@ class CallOps(CallMediaOps):
             if self.forward(record, decision.target, decision.rule):
                 return
             record.silent = False  # a bad target: let it ring rather than lose the call
+        answer_now = decision.auto_answer_after == 0
+        if answer_now:
+            # 200 at once: no 180 first, no wait for the loop's next turn, and sent before the
+            # event below wakes the UI, which would hold the GIL meanwhile (bench_setup_time.py).
+            # answer() emits nothing itself, so the events keep their order.
+            self._auto_answer(record)
         self.emit(ev.IncomingCall(
             at=time.time(), call_id=call_id, account=record.account, remote_uri=record.remote_uri,
             display_name=record.display_name, number=record.number,
             sip_call_id=record.sip_call_id, waiting=busy,
         ))
         self.publish(record)
-        if decision.auto_answer_after == 0:
-            # Answered at once: 200 without a 180 first or a wait for the loop's next turn (and
-            # before the UI, woken by the event above, can hold the GIL): bench_setup_time.py.
-            self._auto_answer(record)
+        if answer_now:
             return
         ringing = pj.CallOpParam()
         ringing.statusCode = 180
