@@ -39,7 +39,7 @@ class StallMeter:
 
         self.max_ms = 0.0
         self.ticks = 0
-        self.stalls: list[tuple[float, float]] = []  # (wall time at the end, ms) of gaps > 40
+        self.stalls: list[tuple[float, float]] = []  # (wall time at the end, ms) of gaps > 5
         self._last = time.perf_counter()
         self.timer = QTimer()
         self.timer.setTimerType(Qt.TimerType.PreciseTimer)
@@ -53,7 +53,7 @@ class StallMeter:
         self._last = now
         self.ticks += 1
         self.max_ms = max(self.max_ms, gap)
-        if gap > 40.0:
+        if gap > 5.0:
             self.stalls.append((time.time(), gap))
 
     def reset(self) -> None:
