@@ -15,8 +15,6 @@ import os
 import tomllib
 from pathlib import Path
 
-import tomlkit
-
 from softphone.settings import write_atomically
 
 log = logging.getLogger("softphone.secrets")
@@ -46,13 +44,23 @@ class SecretStore:
 
     def __init__(self, profile: Path) -> None:
         self.profile = profile
-        self.use_keyring = _keyring_usable()
-        if not self.use_keyring:
-            log.warning(
-                "No OS keyring available: account passwords are kept in %s (mode 0600). "
-                "Install a Secret Service (e.g. gnome-keyring) to use the OS keyring.",
-                self.fallback_path,
-            )
+        self._use_keyring: bool | None = None
+        if os.environ.get("SOFTPHONE_KEYRING", "auto") != "auto":
+            _ = self.use_keyring  # an explicit choice is checked (and refused) at once
+
+    @property
+    def use_keyring(self) -> bool:
+        """Probed on first use: loading the keyring backends costs ~90 ms of CPU, which the
+        window should not wait for (bench/bench_startup.py)."""
+        if self._use_keyring is None:
+            self._use_keyring = _keyring_usable()
+            if not self._use_keyring:
+                log.warning(
+                    "No OS keyring available: account passwords are kept in %s (mode 0600). "
+                    "Install a Secret Service (e.g. gnome-keyring) to use the OS keyring.",
+                    self.fallback_path,
+                )
+        return self._use_keyring
 
     @property
     def fallback_path(self) -> Path:
@@ -87,6 +95,8 @@ class SecretStore:
             else:
                 keyring.set_password(SERVICE, self._key(account), password)
             return
+        import tomlkit  # only when writing the fallback file
+
         try:
             doc = tomlkit.parse(self.fallback_path.read_text("utf-8"))
         except (FileNotFoundError, tomlkit.exceptions.ParseError):
