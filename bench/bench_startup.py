@@ -334,7 +334,8 @@ def fresh_env(home: Path, display: str, dbus: str) -> dict[str, str]:
     env.update(HOME=str(home), DISPLAY=display, XDG_CONFIG_HOME=str(home / ".config"),
                XDG_DATA_HOME=str(home / ".local/share"), XDG_CACHE_HOME=str(home / ".cache"),
                XDG_RUNTIME_DIR=str(home / "run"), QT_QPA_PLATFORM="xcb",
-               SOFTPHONE_KEYRING="file", LC_ALL="C.UTF-8", DBUS_SESSION_BUS_ADDRESS=dbus)
+               LC_ALL="C.UTF-8", DBUS_SESSION_BUS_ADDRESS=dbus)
+    env.pop("SOFTPHONE_KEYRING", None)  # the default a user gets (keyring probe included)
     return env
 
 
