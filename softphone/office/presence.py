@@ -29,6 +29,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -240,6 +241,12 @@ class Presence:
         self._commands: queue.SimpleQueue[tuple[Any, ...]] = queue.SimpleQueue()
         self._colleagues: dict[str, Colleague] = {}  # service name -> colleague
         self._lock = threading.Lock()
+        # Names are resolved on a few helper threads: one that does not answer (a crashed
+        # colleague whose pointer some cache still holds) costs up to 3 s, and must not hold
+        # up the others, state updates or stop(). Per name, operations run in order.
+        self._resolver: ThreadPoolExecutor | None = None
+        self._name_ops: dict[str, list[str]] = {}  # name -> pending ops (under _lock)
+        self._notify_lock = threading.Lock()  # snapshots reach on_change in order
         self._zc: Zeroconf | None = None
         self._browser: ServiceBrowser | None = None
         self._info: ServiceInfo | None = None
@@ -272,6 +279,8 @@ class Presence:
             self._zc = Zeroconf(interfaces=list(self.addresses), ip_version=IPVersion.V4Only)
         except OSError as exc:
             raise PresenceError(f"cannot open mDNS on {', '.join(self.addresses)}: {exc}") from exc
+        self._resolver = ThreadPoolExecutor(max_workers=4,
+                                            thread_name_prefix="softphone-presence-resolve")
         self._worker = threading.Thread(target=self._run, name="softphone-presence", daemon=True)
         self._worker.start()
         self._commands.put(("register",))
@@ -333,10 +342,44 @@ class Presence:
             self._announce_state()
         elif kind == "service":
             _, name, change = command
-            if change == "Removed":
-                self._forget(name)
-            else:
-                self._resolve(name)
+            self._queue_name_op(name, "forget" if change == "Removed" else "resolve")
+
+    def _queue_name_op(self, name: str, op: str) -> None:
+        with self._lock:
+            ops = self._name_ops.get(name)
+            if ops is not None:  # a job for this name runs: it takes this op next
+                if not ops or ops[-1] != op:
+                    ops.append(op)
+                return
+            self._name_ops[name] = []
+        if self._resolver is not None:
+            try:
+                self._resolver.submit(self._run_name_ops, name, op)
+                return
+            except RuntimeError:  # shut down meanwhile
+                pass
+        with self._lock:
+            self._name_ops.pop(name, None)
+
+    def _run_name_ops(self, name: str, op: str) -> None:
+        """(A resolver thread.) ``op`` for ``name``, then any queued meanwhile, in order."""
+        while True:
+            try:
+                if self._zc is None:
+                    pass  # stopping
+                elif op == "forget":
+                    self._forget(name)
+                else:
+                    self._resolve(name)
+            except Exception:
+                if self._zc is not None:
+                    log.exception("presence: %s of %s failed", op, name)
+            with self._lock:
+                ops = self._name_ops.get(name) or []
+                if not ops:
+                    self._name_ops.pop(name, None)
+                    return
+                op = ops.pop(0)
 
     def _make_info(self, name: str | None = None) -> ServiceInfo:
         from zeroconf import ServiceInfo
@@ -466,10 +509,11 @@ class Presence:
         return gone
 
     def _notify(self) -> None:
-        try:
-            self._on_change(self.colleagues)
-        except Exception:
-            log.exception("presence: on_change failed")
+        with self._notify_lock:  # the list is taken and delivered in one step: in order
+            try:
+                self._on_change(self.colleagues)
+            except Exception:
+                log.exception("presence: on_change failed")
 
     def _shutdown(self) -> None:
         zc = self._zc
@@ -478,6 +522,9 @@ class Presence:
         if self._browser is not None:
             self._browser.cancel()
             self._browser = None
+        if self._resolver is not None:
+            self._resolver.shutdown(wait=False, cancel_futures=True)
+            self._resolver = None
         if self._info is not None:
             try:
                 zc.unregister_service(self._info)
