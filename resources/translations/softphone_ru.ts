@@ -712,13 +712,13 @@
     <name>MainWindow</name>
     <message>
         <location filename="../../softphone/ui/main_window.py" line="+57"/>
-        <location line="+310"/>
+        <location line="+298"/>
         <source>Softphone</source>
         <extracomment>the settings dialog was accepted: (settings, passwords)</extracomment>
         <translation>Softphone</translation>
     </message>
     <message>
-        <location line="-285"/>
+        <location line="-273"/>
         <source>Number, SIP address or name — Enter calls</source>
         <translation>Номер, SIP-адрес или имя — Enter для звонка</translation>
     </message>
@@ -744,12 +744,12 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+451"/>
+        <location line="+439"/>
         <source>Missed</source>
         <translation>Пропущенные</translation>
     </message>
     <message>
-        <location line="-450"/>
+        <location line="-438"/>
         <source>Tasks</source>
         <translation>Задачи</translation>
     </message>
@@ -760,11 +760,12 @@
     </message>
     <message>
         <location line="+1"/>
+        <location line="+156"/>
         <source>Colleagues</source>
         <translation>Коллеги</translation>
     </message>
     <message>
-        <location line="+82"/>
+        <location line="-74"/>
         <source>Answer</source>
         <translation>Ответить</translation>
     </message>
@@ -800,7 +801,12 @@
         <translation>Настройки (Ctrl+,)</translation>
     </message>
     <message>
-        <location line="+86"/>
+        <location line="+55"/>
+        <source>Colleagues (%1)</source>
+        <translation>Коллеги (%1)</translation>
+    </message>
+    <message>
+        <location line="+19"/>
         <source>No call to transfer.</source>
         <translation>Нет звонка для перевода.</translation>
     </message>

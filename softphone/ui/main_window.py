@@ -266,6 +266,10 @@ class MainWindow(QMainWindow):
         self.office = link
         link.colleagues_changed.connect(self.colleagues.set_colleagues)
         link.presence_status.connect(self.colleagues.set_presence_status)
+        link.colleagues_changed.connect(lambda found: self.tabs.setTabText(
+            self.tabs.indexOf(self.colleagues),
+            self.tr("Colleagues (%1)").replace("%1", str(len(found))) if found
+            else self.tr("Colleagues")))
         link.tables_changed.connect(self.on_crm_tables_changed)
         self.dnd_action.toggled.connect(link.set_dnd)
         link.set_dnd(self.dnd_action.isChecked())

@@ -75,6 +75,8 @@ def test_colleague_appears_changes_state_and_leaves(qtbot: Any, app: Any,
     assert not view.table.item(row, 0).icon().isNull()
     assert view.colleagues[row].uri == "sip:102@127.0.0.1:5999"
     assert view.call_button.isEnabled() and not view.transfer_button.isEnabled()
+    tab = window.tabs.tabText(window.tabs.indexOf(view))
+    assert tab == f"Colleagues ({len(view.colleagues)})"
 
     for state, shown in (("in_call", "in a call"), ("dnd", "do not disturb"),
                          ("available", "available")):
