@@ -75,6 +75,8 @@ class CallMediaOps:
     conference_ids: set[int]
     finalizing: list[tuple[int, Path, float]]
     repeat_caller_logged: dict[str, float]
+    repeat_refusals: dict[str, deque[float]]
+    flood_blocked_until: dict[str, float]
     recent_refusals: deque[float]
     call_settings: CallSettings
     recordings_dir: Path | None

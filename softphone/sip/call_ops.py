@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
+from collections import deque
 from typing import TYPE_CHECKING, Any
 
 import pjsua2 as pj
@@ -42,6 +43,12 @@ log = logging.getLogger("softphone.sip")
 # Longest an incoming call may ring: proxies give up after 3 minutes (RFC 3261 timer C).
 RING_TIMEOUT = 180.0
 MAX_RINGING_PER_CALLER = 2
+# A caller refused this often within FLOOD_WINDOW while its calls already ring is a flood:
+# its ringing calls are ghosts. The wheel's pjsua has only 4 call slots whatever maxCalls
+# says, so ghosts from two sources would otherwise lock every real caller out.
+FLOOD_REFUSALS = 5
+FLOOD_WINDOW = 10.0
+FLOOD_BLOCK_SECONDS = 60.0
 REFUSALS_PER_SECOND = 5
 REFUSAL_LINGER = 0.3
 
@@ -207,21 +214,45 @@ class CallOps(CallMediaOps):
     def _refuse_repeat_caller(self, record: CallRecord, call: EngineCall) -> bool:
         """One caller ringing us many times at once is a broken peer or a flood, never a
         person: beyond MAX_RINGING_PER_CALLER the extra INVITEs get 486 without a trace in
-        the call list (an INVITE flood would otherwise fill every call slot for ever)."""
-        ringing = sum(1 for r in self.calls.values()
-                      if r is not record and r.ringing_in and not r.silent
-                      and r.remote_uri == record.remote_uri)
-        if ringing < MAX_RINGING_PER_CALLER:
-            return False
+        the call list. A caller that keeps sending them is a flood: its ringing calls are
+        ended and it is refused outright for FLOOD_BLOCK_SECONDS, which frees the call slots
+        for real callers without anyone declining the ghosts."""
+        uri = record.remote_uri
+        now = time.monotonic()
+        blocked = self.flood_blocked_until.get(uri, 0.0) > now
+        if not blocked:
+            ringing = sum(1 for r in self.calls.values()
+                          if r is not record and r.ringing_in and not r.silent
+                          and r.remote_uri == uri)
+            if ringing < MAX_RINGING_PER_CALLER:
+                return False
         record.silent = True
         record.local_hangup = True
-        now = time.monotonic()
-        if now - self.repeat_caller_logged.get(record.remote_uri, -3600.0) > 60.0:
-            self.repeat_caller_logged[record.remote_uri] = now
+        refusals = self.repeat_refusals.setdefault(uri, deque(maxlen=FLOOD_REFUSALS))
+        refusals.append(now)
+        if (not blocked and len(refusals) == FLOOD_REFUSALS
+                and now - refusals[0] <= FLOOD_WINDOW):
+            self.flood_blocked_until[uri] = now + FLOOD_BLOCK_SECONDS
+            log.warning("%s keeps calling while its calls ring: treated as a flood; its "
+                        "ringing calls end and it is refused for %.0f s", uri,
+                        FLOOD_BLOCK_SECONDS)
+            # Not from inside onIncomingCall: on the loop's next turn.
+            self.schedule(0.0, lambda: self._end_ghost_calls(uri))
+        elif now - self.repeat_caller_logged.get(uri, -3600.0) > 60.0:
+            self.repeat_caller_logged[uri] = now
             log.warning("%s already rings %d times: refusing more calls from it (486)",
-                        record.remote_uri, ringing)
+                        uri, MAX_RINGING_PER_CALLER)
         self._answer_later(record, 486)
         return True
+
+    def _end_ghost_calls(self, uri: str) -> None:
+        for r in list(self.calls.values()):
+            if r.remote_uri == uri and r.ringing_in and not r.ended and r.call is not None:
+                r.local_hangup = True
+                op = pj.CallOpParam()
+                op.statusCode = 486
+                with contextlib.suppress(pj.Error):
+                    r.call.hangup(op)
 
     def _answer_later(self, record: CallRecord, code: int,
                       headers: tuple[tuple[str, str], ...] = ()) -> None:

@@ -122,6 +122,8 @@ class SipSession(CallOps):
         self.conference_ids: set[int] = set()
         self.finalizing: list[tuple[int, Path, float]] = []
         self.repeat_caller_logged: dict[str, float] = {}
+        self.repeat_refusals: dict[str, deque[float]] = {}
+        self.flood_blocked_until: dict[str, float] = {}
         self.recent_refusals: deque[float] = deque()
         self.muted = False
         self.ringing = False
