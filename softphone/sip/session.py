@@ -47,7 +47,9 @@ log = logging.getLogger("softphone.sip")
 
 POLL_INTERVAL = 0.1
 QUALITY_INTERVAL = 1.0
-MAX_CALLS = 8
+# The wheel is built with PJSUA_MAX_CALLS=4: pjsua caps maxCalls there whatever we ask (a 5th
+# call gets PJ_ETOOMANY, a 5th INVITE 486), so ask for what we get.
+MAX_CALLS = 4
 PREFERRED_CODECS = {"G722/16000/1": 250, "PCMA/8000/1": 240, "PCMU/8000/1": 240}
 _TRANSPORT_KINDS = {
     "udp": pj.PJSIP_TRANSPORT_UDP,
