@@ -18,9 +18,10 @@ from contextlib import suppress
 from itertools import islice
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from sqlalchemy import Table, and_, bindparam, func, insert, select, text, update
+from sqlalchemy import Connection, Table, and_, bindparam, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
+from softphone.crm.bulk import paused_gc
 from softphone.crm.convert import fold, search_text, utcnow
 from softphone.crm.models import Company, Contact, Phone
 from softphone.crm.phones import normalize, reverse_digits
@@ -117,14 +118,14 @@ def import_contacts(
     records: Iterable[ContactRecord],
     *,
     progress: Callable[[int], Any] | None = None,
-    batch_size: int = 2000,
+    batch_size: int = 5000,
 ) -> ImportResult:
     result = ImportResult()
     # number key -> (contact id, name) of everyone having it (stored or made by this import)
     known: dict[str, list[tuple[int, str]]] = {}
     companies: dict[str, int] = {}
     sqlite = store.dialect == "sqlite"
-    with store.engine.connect() as conn:
+    with paused_gc(), store.engine.connect() as conn:
         if sqlite:
             # let the write-ahead log grow during the import: one checkpoint at the end
             # instead of one every few batches rewriting the same index pages again
@@ -149,25 +150,10 @@ def import_contacts(
     return result
 
 
-_KNOWN_E164_SQLITE = (
-    "SELECT p.e164, p.contact_id, c.name FROM json_each(?) AS j CROSS "
-    "JOIN phones AS p ON p.e164 = j.value JOIN contacts AS c ON c.id = p.contact_id"
-)
-_KNOWN_NATIONAL_SQLITE = (
-    "SELECT p.national, p.contact_id, c.name FROM json_each(?) AS j CROSS "
-    "JOIN phones AS p ON p.national = j.value AND p.e164 IS NULL "
-    "JOIN contacts AS c ON c.id = p.contact_id"
-)
-
-
-def _import_batch(
-    store: Store,
-    s: Session,
-    batch: list[ContactRecord],
-    result: ImportResult,
-    known: dict[str, list[tuple[int, str]]],
-    companies: dict[str, int],
-) -> None:
+def _parse_batch(
+    store: Store, batch: list[ContactRecord], result: ImportResult
+) -> list[tuple[ContactRecord, str, list[_PhoneItem]]]:
+    """Records with a name and at least one usable number; the others skipped with why."""
     parsed: list[tuple[ContactRecord, str, list[_PhoneItem]]] = []
     region = store.default_region
     skipped = result.skipped
@@ -190,8 +176,38 @@ def _import_batch(
             skipped.append(SkippedRow(record.source_row, reason, _short(text)))
             continue
         parsed.append((record, name, phones))
+    return parsed
 
-    _find_known(store, s, parsed, known)
+
+def _next_id(s: Session, model: Any) -> int:
+    """The first free id of ``model``'s table; taking the write lock first (see
+    ``_insert_returning_ids``), so nobody else can use it before we commit."""
+    s.execute(text("CREATE TEMP TABLE IF NOT EXISTS _softphone_lock (x)"))  # take the lock
+    s.execute(text("DELETE FROM _softphone_lock"))
+    return int(s.scalar(select(func.max(model.id))) or 0) + 1
+
+
+_KNOWN_E164_SQLITE = (
+    "SELECT p.e164, p.contact_id, c.name FROM json_each(?) AS j CROSS "
+    "JOIN phones AS p ON p.e164 = j.value JOIN contacts AS c ON c.id = p.contact_id"
+)
+_KNOWN_NATIONAL_SQLITE = (
+    "SELECT p.national, p.contact_id, c.name FROM json_each(?) AS j CROSS "
+    "JOIN phones AS p ON p.national = j.value AND p.e164 IS NULL "
+    "JOIN contacts AS c ON c.id = p.contact_id"
+)
+
+
+def _import_batch(
+    store: Store,
+    s: Session,
+    batch: list[ContactRecord],
+    result: ImportResult,
+    known: dict[str, list[tuple[int, str]]],
+    companies: dict[str, int],
+) -> None:
+    parsed = _parse_batch(store, batch, result)
+    _find_known(store, s.connection(), parsed, known)
     groups = _group(parsed, known, result)
 
     now = utcnow()
@@ -210,7 +226,7 @@ def _import_batch(
 
 def _find_known(
     store: Store,
-    s: Session,
+    conn: Connection,
     parsed: list[tuple[ContactRecord, str, list[_PhoneItem]]],
     known: dict[str, list[tuple[int, str]]],
 ) -> None:
@@ -226,21 +242,20 @@ def _find_known(
     for key in nationals:
         known[key] = []
     if store.dialect == "sqlite":  # one statement per batch, the keys as one JSON array
-        conn = s.connection()
         for sql, wanted in ((_KNOWN_E164_SQLITE, e164s), (_KNOWN_NATIONAL_SQLITE, nationals)):
             if wanted:
                 for key, cid, name in conn.exec_driver_sql(sql, (json.dumps(sorted(wanted)),)):
                     known[key].append((cid, name))
         return
     for chunk in _chunks(sorted(e164s), 500):
-        for e164, cid, name in s.execute(
+        for e164, cid, name in conn.execute(
             select(Phone.e164, Phone.contact_id, Contact.name)
             .join(Contact, Contact.id == Phone.contact_id)
             .where(Phone.e164.in_(chunk))
         ):
             known[e164 or ""].append((cid, name))
     for chunk in _chunks(sorted(nationals), 500):
-        for national, cid, name in s.execute(
+        for national, cid, name in conn.execute(
             select(Phone.national, Phone.contact_id, Contact.name)
             .join(Contact, Contact.id == Phone.contact_id)
             .where(and_(Phone.e164.is_(None), Phone.national.in_(chunk)))
@@ -565,9 +580,7 @@ def _insert_returning_ids(
             insert(model).returning(model.id, sort_by_parameter_order=True),
             [dict(zip(names, row, strict=True)) for row in rows],
         ))
-    s.execute(text("CREATE TEMP TABLE IF NOT EXISTS _softphone_lock (x)"))  # take the lock
-    s.execute(text("DELETE FROM _softphone_lock"))
-    first = int(s.scalar(select(func.max(model.id))) or 0) + 1
+    first = _next_id(s, model)
     ids = list(range(first, first + len(rows)))
     _executemany(s, model, ("id", *names),
                  [(new_id, *row) for new_id, row in zip(ids, rows, strict=True)])

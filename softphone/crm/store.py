@@ -532,7 +532,7 @@ class Store(CallLogMixin, RecordsMixin):
         records: Iterable[ContactRecord],
         *,
         progress: Any = None,
-        batch_size: int = 2000,
+        batch_size: int = 5000,
     ) -> ImportResult:
         """Bulk import; see ``softphone.crm.importing``."""
         from softphone.crm.importing import import_contacts
