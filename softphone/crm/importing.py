@@ -14,6 +14,7 @@ import json
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import suppress
 from itertools import islice
 from typing import TYPE_CHECKING, Any, TypeVar, cast
@@ -132,6 +133,10 @@ def import_contacts(
             conn.exec_driver_sql("PRAGMA wal_autocheckpoint = 100000")
             conn.commit()
         try:
+            if sqlite and not _in_memory(store):
+                _import_overlapped(store, conn, records, result, known, companies, progress,
+                                   max(1, batch_size))
+                return result
             for batch in _batches(records, max(1, batch_size)):
                 with (
                     store._guard(),
@@ -187,6 +192,81 @@ def _next_id(s: Session, model: Any) -> int:
     return int(s.scalar(select(func.max(model.id))) or 0) + 1
 
 
+def _in_memory(store: Store) -> bool:
+    database = store.engine.url.database or ""
+    return database in ("", ":memory:") or database.startswith("file::memory:")
+
+
+def _import_overlapped(
+    store: Store,
+    conn: Connection,
+    records: Iterable[ContactRecord],
+    result: ImportResult,
+    known: dict[str, list[tuple[int, str]]],
+    companies: dict[str, int],
+    progress: Callable[[int], Any] | None,
+    batch_size: int,
+) -> None:
+    """``import_contacts`` on an SQLite file: the same batches and transactions, but the end
+    of each (adding its new contacts to the full-text index, the commit: single SQLite calls
+    that run without the GIL, a third of the database time) is left to a helper thread while
+    the next batch is parsed and matched. Stored numbers are looked up on a second
+    connection meanwhile; the ones this import wrote are in ``known`` already."""
+    pending: tuple[Future[None], int] | None = None
+
+    def wait() -> None:
+        nonlocal pending
+        if pending is not None:
+            future, total = pending
+            pending = None
+            future.result()
+            if progress is not None:
+                progress(total)
+
+    with (
+        store.engine.connect() as reader,
+        ThreadPoolExecutor(1, thread_name_prefix="crm-import") as helper,
+    ):
+        try:
+            for batch in _batches(records, batch_size):
+                with store._guard():
+                    parsed = _parse_batch(store, batch, result)
+                    try:
+                        _find_known(store, reader, parsed, known)
+                    finally:
+                        reader.rollback()  # no snapshot kept between batches
+                    groups = _group(parsed, known, result)
+                    wait()
+                    s = Session(bind=conn, expire_on_commit=False)
+                    try:
+                        s.begin()
+                        span = _write_groups(store, s, groups, known, companies, index=False)
+                    except BaseException:
+                        s.rollback()
+                        s.close()
+                        raise
+                    pending = (helper.submit(_finish_batch, store, s, span), result.total_rows)
+            with store._guard():
+                wait()
+        finally:
+            if pending is not None:  # failed meanwhile: let the helper end before going on
+                with suppress(BaseException):
+                    pending[0].result()
+
+
+def _finish_batch(store: Store, s: Session, span: tuple[int, int] | None) -> None:
+    """The helper thread's part of a batch: full-text entries of its new contacts, commit."""
+    try:
+        if span is not None:
+            store._index_new_contacts(s, *span)
+        s.commit()
+    except BaseException:
+        s.rollback()
+        raise
+    finally:
+        s.close()
+
+
 _KNOWN_E164_SQLITE = (
     "SELECT p.e164, p.contact_id, c.name FROM json_each(?) AS j CROSS "
     "JOIN phones AS p ON p.e164 = j.value JOIN contacts AS c ON c.id = p.contact_id"
@@ -209,11 +289,23 @@ def _import_batch(
     parsed = _parse_batch(store, batch, result)
     _find_known(store, s.connection(), parsed, known)
     groups = _group(parsed, known, result)
+    _write_groups(store, s, groups, known, companies, index=True)
 
+
+def _write_groups(
+    store: Store,
+    s: Session,
+    groups: list[_Group],
+    known: dict[str, list[tuple[int, str]]],
+    companies: dict[str, int],
+    *,
+    index: bool,
+) -> tuple[int, int] | None:
+    """Create and update the batch's contacts; the new ids (first, last) if there are any.
+    With ``index=False`` they are not yet in the full-text index (``_index_new_contacts``)."""
     now = utcnow()
     new = [g for g in groups if g.existing_id is None]
-    if new:
-        _insert_new(store, s, new, companies, known, now)
+    span = _insert_new(store, s, new, companies, known, now, index=index) if new else None
     merges = [g for g in groups if g.existing_id is not None and not g.created]
     if merges:
         _merge_batch(s, merges, companies, now)
@@ -222,6 +314,7 @@ def _import_batch(
                 entries = known.setdefault(key, [])
                 if all(cid != g.existing_id for cid, _ in entries):
                     entries.append((g.existing_id or 0, g.name))
+    return span
 
 
 def _find_known(
@@ -367,8 +460,11 @@ def _insert_new(
     companies: dict[str, int],
     known: dict[str, list[tuple[int, str]]],
     now: Any,
-) -> None:
-    """Write the batch's new contacts, their phones and their full-text entries."""
+    *,
+    index: bool = True,
+) -> tuple[int, int]:
+    """Write the batch's new contacts, their phones and (``index``) their full-text entries;
+    their ids (first, last)."""
     _ensure_companies(s, {g.company.strip() for g in new if g.company and g.company.strip()},
                       companies)
     conn = s.connection()
@@ -394,7 +490,8 @@ def _insert_new(
             rows.append((g.name, name_fold, company_id, g.position, g.emails, g.tags, g.notes,
                          g.do_not_call, search, now, now, 1))
     ids = _insert_returning_ids(s, Contact, _CONTACT_COLUMNS, rows)
-    store._index_new_contacts(s, min(ids), max(ids))
+    if index:
+        store._index_new_contacts(s, min(ids), max(ids))
     if sqlite:
         p = Phone.__table__.c
         primary = {False: _bind(conn, p.is_primary, False), True: _bind(conn, p.is_primary, True)}
@@ -416,6 +513,7 @@ def _insert_new(
                 entries.append((cid, name))
     if phone_rows:
         _executemany(s, Phone, _PHONE_COLUMNS, phone_rows)
+    return min(ids), max(ids)
 
 
 def _bind(conn: Any, column: Any, value: Any) -> Any:

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
+from typing import Any
+
+import pytest
+
 from softphone.crm.records import ContactRecord
 from softphone.crm.store import Store
 
@@ -96,3 +101,54 @@ def test_colleagues_sharing_an_office_number_stay_two_people(store: Store) -> No
     assert (again.created, again.merged) == (0, 1)
     assert store.get_contact(boris.id).tags == ("vip",)  # type: ignore[union-attr]
     assert store.get_contact(anna.id).tags == ()  # type: ignore[union-attr]
+
+
+def test_later_batches_merge_into_contacts_of_earlier_ones(store: Store) -> None:
+    """Batches overlap on SQLite (the next one is matched while the last commits)."""
+    records = [ContactRecord(f"Person {i}", phones=[(f"+7 495 {i:07d}", "work")],
+                             emails=[f"p{i}@x.ru"], source_row=i + 2) for i in range(40)]
+    records += [ContactRecord(f"person {i}", phones=[(f"8 495 {i:07d}", "mobile"),
+                                                     (f"+7 916 {i:07d}", "mobile")],
+                              emails=[f"q{i}@x.ru"], source_row=i + 42) for i in range(40)]
+    progress: list[int] = []
+    result = store.import_contacts(records, progress=progress.append, batch_size=7)
+    assert (result.created, result.merged) == (40, 40)
+    assert progress == [*range(7, 80, 7), 80]
+    assert store.count_contacts() == 40
+    person = store.lookup("+79160000013").contact
+    assert person is not None and person.name == "Person 13"
+    assert person.emails == ("p13@x.ru", "q13@x.ru") and len(person.phones) == 2
+    assert [c.name for c in store.search("p3@x.ru")] == ["Person 3"]  # full-text index
+    assert [c.name for c in store.search("q39@x")] == ["Person 39"]
+    assert [c.name for c in store.search("9160000039")] == ["Person 39"]
+
+
+def test_a_failing_batch_keeps_the_earlier_ones_and_the_store_usable(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from softphone.crm.errors import DatabaseLockedError
+
+    calls = 0
+    original = Store._index_new_contacts
+
+    def flaky(self: Store, *args: Any) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            raise sqlite3.OperationalError("database is locked")
+        original(self, *args)
+
+    if store.dialect != "sqlite":
+        pytest.skip("the full-text index is SQLite's")
+    monkeypatch.setattr(Store, "_index_new_contacts", flaky)
+    records = [ContactRecord(f"Person {i}", phones=[(f"+7 495 {i:07d}", "work")],
+                             emails=[f"p{i}@x.ru"], source_row=i + 2) for i in range(30)]
+    with pytest.raises(DatabaseLockedError):
+        store.import_contacts(records, batch_size=10)
+    assert store.count_contacts() == 10  # the first batch; the second was rolled back
+    assert [c.name for c in store.search("p5@x.ru")] == ["Person 5"]
+    monkeypatch.setattr(Store, "_index_new_contacts", original)
+    again = store.import_contacts(records, batch_size=10)
+    assert (again.created, again.merged) == (20, 10)
+    assert store.count_contacts() == 30
+    assert [c.name for c in store.search("p25@x.ru")] == ["Person 25"]
