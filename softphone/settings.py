@@ -103,6 +103,12 @@ class UiSettings:
     language: str | None = None
     start_minimized: bool = False
     close_to_tray: bool = True
+    #: an XDG autostart entry (Linux) starts the app, minimized, when the user logs in
+    start_at_login: bool = False
+    #: desktop-wide keys (X11 only); "" turns one off
+    shortcut_answer: str = "Ctrl+Alt+A"
+    shortcut_hangup: str = "Ctrl+Alt+H"
+    shortcut_mute: str = "Ctrl+Alt+M"
 
 
 @dataclass(frozen=True)
@@ -384,9 +390,34 @@ def _parse_ui(table: dict[str, Any], path: Path, text: str) -> UiSettings:
         language=None if language == "system" else language,
         start_minimized=r.get("start_minimized", bool, False),
         close_to_tray=r.get("close_to_tray", bool, True),
+        start_at_login=r.get("start_at_login", bool, False),
+        shortcut_answer=_parse_shortcut(r, "shortcut_answer", UiSettings.shortcut_answer),
+        shortcut_hangup=_parse_shortcut(r, "shortcut_hangup", UiSettings.shortcut_hangup),
+        shortcut_mute=_parse_shortcut(r, "shortcut_mute", UiSettings.shortcut_mute),
     )
     r.check_unknown()
+    taken: dict[str, str] = {}
+    for key in ("shortcut_answer", "shortcut_hangup", "shortcut_mute"):
+        value = getattr(ui, key)
+        if value and value in taken:
+            other = taken[value]  # name the line the admin wrote (the other may be a default)
+            blamed, first = (key, other) if key in r.table else (other, key)
+            raise r._fail(blamed, f"{value} is already the shortcut of {first}")
+        taken.setdefault(value, key)
     return ui
+
+
+def _parse_shortcut(r: _Reader, key: str, default: str) -> str:
+    """A global shortcut in its canonical spelling; "" (or blanks) turns it off."""
+    from softphone.shortcuts import ShortcutError, parse_shortcut
+
+    value = r.get(key, str, default).strip()
+    if not value:
+        return ""
+    try:
+        return str(parse_shortcut(value))
+    except ShortcutError as exc:
+        raise r._fail(key, str(exc)) from None
 
 
 # ---------------------------------------------------------------------------------------------
