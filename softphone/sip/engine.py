@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from softphone.logs import register_secret
 from softphone.settings import AccountSettings, CallSettings, SipSettings, default_lan_account
@@ -26,6 +26,9 @@ from softphone.sip import events as ev
 from softphone.sip.call_media import CallError, default_recordings_dir, recording_path
 from softphone.sip.media_api import NullAudioBackend
 from softphone.sip.uris import InvalidTarget, account_domain, target_to_uri
+
+if TYPE_CHECKING:
+    from softphone.sip.account_probe import ProbeResult
 
 __all__ = ["Engine", "EngineError", "InvalidTarget"]
 
@@ -341,6 +344,30 @@ class Engine:
     def registration(self, name: str) -> ev.RegistrationChanged | None:
         with self._lock:
             return self._registrations.get(name)
+
+    def test_account(self, settings: AccountSettings, timeout: float = 12.0
+                     ) -> concurrent.futures.Future[ProbeResult]:
+        """Register a temporary, separate copy of ``settings`` (as typed, not saved) once and
+        report the server's answer; returns at once. The real accounts are left alone; the
+        copy is deleted (and so unregistered) afterwards. See account_probe.py."""
+        from softphone.sip.account_probe import start_probe
+
+        register_secret(settings.password)
+        future: concurrent.futures.Future[ProbeResult] = concurrent.futures.Future()
+        if not self._running:
+            future.set_exception(EngineError("the SIP engine is not running"))
+            return future
+
+        def command() -> None:
+            session = self._session
+            if session is None or self._stop_requested.is_set():
+                future.set_exception(EngineError("the SIP engine stopped"))
+                return
+            start_probe(session, settings, timeout, future)
+
+        self._commands.put(command)
+        self._wake()
+        return future
 
     # --- calls ---------------------------------------------------------------------------
     def dial(self, target: str, account: str | None = None) -> int:

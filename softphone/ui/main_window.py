@@ -575,15 +575,14 @@ class MainWindow(QMainWindow):
         QDesktopServices.openUrl(QUrl.fromLocalFile(path))
 
     def open_settings(self) -> None:
+        from softphone.ui.account_test import attach_account_tester
         from softphone.ui.settings_dialog import SettingsDialog
 
         dialog = SettingsDialog(self.settings, self._passwords(), self.device_names(),
                                 parent=self)
         dialog.accepted_settings.connect(self.settings_changed)
         dialog.test_sound_requested.connect(self._on_test_sound_requested)
-        dialog.test_account_requested.connect(
-            lambda _a: self.show_message(self.tr("Press OK: the account registers at once and "
-                                                 "the status bar shows the result.")))
+        attach_account_tester(dialog, self.engine)
         dialog.setModal(False)
         dialog.show()
         self.settings_dialog = dialog

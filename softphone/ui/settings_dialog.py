@@ -93,6 +93,13 @@ class SettingsDialog(QDialog):
         self.acc_transport.addItems(list(TRANSPORTS))
         self.acc_enabled = QCheckBox(self.tr("Enabled"), w)
         self.test_account_button = button(self.tr("Test"), w, name="testAccount")
+        # The answer shows next to the button; the dialog stays usable meanwhile.
+        self.account_test_label = plain_label("", w)
+        self.account_test_label.setObjectName("accountTestResult")
+        self.account_test_label.setWordWrap(True)
+        test_row = QHBoxLayout()
+        test_row.addWidget(self.test_account_button)
+        test_row.addWidget(self.account_test_label, 1)
         self.account_error = plain_label("", w)
         self.account_error.setStyleSheet("color:#c62828")
         for label, field in ((self.tr("Name"), self.acc_name),
@@ -103,7 +110,7 @@ class SettingsDialog(QDialog):
                              (self.tr("Transport"), self.acc_transport)):
             form.addRow(label, field)
         form.addRow(self.acc_enabled)
-        form.addRow(self.test_account_button)
+        form.addRow(test_row)
         form.addRow(self.account_error)
         right.addWidget(self.account_form)
         right.addStretch(1)
@@ -164,6 +171,7 @@ class SettingsDialog(QDialog):
         self._store_current_account()
         self._current_account = row
         self._update_account_form()
+        self.account_test_label.setText("")  # an answer about another account
         if not 0 <= row < len(self.accounts):
             return
         a = self.accounts[row]
@@ -199,8 +207,17 @@ class SettingsDialog(QDialog):
         account = self._form_account()
         if account is not None:
             account = dataclasses.replace(account, password=self.acc_password.text() or None)
-            self.account_error.setText(self.tr("Testing… see the status bar."))
+            self.account_test_label.setStyleSheet("")
+            self.account_test_label.setText(self.tr("Testing…"))
+            self.test_account_button.setEnabled(False)
             self.test_account_requested.emit(account)
+
+    @Slot(str, bool)
+    def show_account_test(self, text: str, ok: bool) -> None:
+        """The test's answer, next to the Test button (green when it worked)."""
+        self.test_account_button.setEnabled(True)
+        self.account_test_label.setStyleSheet("color:#2e7d32" if ok else "color:#c62828")
+        self.account_test_label.setText(text)
 
     # --- audio --------------------------------------------------------------------------------
     def _audio_tab(self, inputs: list[str], outputs: list[str]) -> QWidget:
