@@ -28,6 +28,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"softphone {__version__}")
     parser.add_argument("--profile", metavar="DIR", help="profile directory (settings, data)")
     parser.add_argument("--verbose", "-v", action="store_true", help="debug logging")
+    parser.add_argument("--minimized", action="store_true",
+                        help="start in the tray (how the login autostart entry starts it)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         try:
@@ -79,7 +81,8 @@ def main(argv: list[str] | None = None) -> int:
     if handler is None:
         from softphone.ipc import hand_over_start
 
-        status = hand_over_start(profile)  # one app per profile: raise the running one
+        # one app per profile: raise the running one (a login start leaves it where it is)
+        status = hand_over_start(profile, "status" if args.minimized else "show")
         if status is not None:
             return status
         try:

@@ -137,15 +137,16 @@ def is_running(profile: Path, timeout: float = 2.0) -> bool:
         return True
 
 
-def hand_over_start(profile: Path) -> int | None:
-    """For a plain ``softphone`` start: raise the window of the instance already running.
+def hand_over_start(profile: Path, command: str = "show") -> int | None:
+    """For a plain ``softphone`` start: raise the window of the instance already running
+    (``command`` "status" only checks that it runs: a login start must not pop it up).
 
     Returns None when no instance runs for ``profile`` (go on and start the app), else the
     exit status for this second process: 0 when the running one took over, 1 when it runs
     but does not answer (a second app must not start on the same profile).
     """
     try:
-        reply = request(profile, "show")
+        reply = request(profile, command)
     except IpcError as exc:
         print(f"softphone: softphone already runs for profile {profile} but does not "
               f"respond: {exc}", file=sys.stderr)

@@ -17,10 +17,15 @@ def resolve_profile(explicit: str | os.PathLike[str] | None = None) -> Path:
     elif os.environ.get(PROFILE_ENV):
         path = Path(os.environ[PROFILE_ENV])
     else:
-        path = Path(platformdirs.user_data_dir("softphone", appauthor=False))
+        path = default_profile()
     path = path.expanduser().resolve()
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def default_profile() -> Path:
+    """The profile used when neither ``--profile`` nor ``$SOFTPHONE_PROFILE`` says otherwise."""
+    return Path(platformdirs.user_data_dir("softphone", appauthor=False)).expanduser().resolve()
 
 
 def recordings_dir(profile: Path) -> Path:

@@ -319,8 +319,18 @@ class SettingsDialog(QDialog):
         self.close_to_tray = QCheckBox(self.tr("Closing the window keeps the phone running "
                                                "in the tray"), w)
         self.close_to_tray.setChecked(self.settings.ui.close_to_tray)
+        self.start_at_login = QCheckBox(self.tr("Start Softphone in the tray when I log in"), w)
+        self.start_at_login.setObjectName("startAtLogin")
+        self.start_at_login.setChecked(self.settings.ui.start_at_login)
+        from softphone.autostart import supported
+
+        if not supported():  # Windows: the installer's task; macOS: Login Items
+            self.start_at_login.setEnabled(False)
+            self.start_at_login.setToolTip(self.tr(
+                "Set by the installer on Windows, in System Settings > Login Items on macOS"))
         form.addRow(self.tr("Language"), self.language)
         form.addRow(self.close_to_tray)
+        form.addRow(self.start_at_login)
         form.addRow(plain_label(self.tr("A new language applies after a restart."), w))
         return w
 
@@ -351,7 +361,8 @@ class SettingsDialog(QDialog):
                 record_all=self.record_all.isChecked(),
                 outcomes=outcomes or s.calls.outcomes),
             ui=dataclasses.replace(s.ui, language=None if language == "system" else language,
-                                   close_to_tray=self.close_to_tray.isChecked()),
+                                   close_to_tray=self.close_to_tray.isChecked(),
+                                   start_at_login=self.start_at_login.isChecked()),
         )
 
     @Slot()
