@@ -77,6 +77,15 @@ class NullAudioBackend:
     def dtmf_feedback(self, digit: str) -> None:
         """Short local feedback tone for a key the user pressed."""
 
+    # --- recordings (unlike the rest, callable from any thread) ----------------------------
+    def play_clip(self, clip: Any) -> bool:
+        """Play a ``player.Clip`` in the call output; False when there is no sound to play
+        it on. Pause by setting ``clip.paused`` and calling this again to resume."""
+        return False
+
+    def stop_clip(self) -> None:
+        """Stop the recording being played, if any."""
+
     # --- devices and figures ---------------------------------------------------------------
     def list_devices(self) -> list[DeviceInfo]:
         return []

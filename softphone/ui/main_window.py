@@ -9,8 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QUrl, Signal, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QGuiApplication, QKeySequence
+from PySide6.QtCore import Signal, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -569,10 +569,9 @@ class MainWindow(QMainWindow):
         self._show_account_status()
 
     def play_recording(self, path: str) -> None:
-        if not Path(path).exists():
-            self.show_message(self.tr("The recording file is missing: %1").replace("%1", path))
-            return
-        QDesktopServices.openUrl(QUrl.fromLocalFile(path))
+        from softphone.ui.player import show_player  # its own window (player.py)
+
+        show_player(self, self.engine, path)
 
     def open_settings(self) -> None:
         from softphone.ui.account_test import attach_account_tester

@@ -25,6 +25,7 @@ from softphone.sip.audio import callbacks as cb
 from softphone.sip.audio import devices as dev
 from softphone.sip.audio import tones
 from softphone.sip.audio.bridge import FrameQueue, MicPort, SpeakerPort, frame_samples
+from softphone.sip.audio.player import Clip
 from softphone.sip.events import AudioDeviceNotice, AudioLevels
 from softphone.sip.media_api import DeviceInfo, EmitFn, NullAudioBackend
 
@@ -92,6 +93,7 @@ class PortAudioBackend(NullAudioBackend):
         self._keys = tones.ToneSlot()
         self._waiting = tones.ToneSlot()
         self._ring = tones.ToneSlot()
+        self._clip: Clip | None = None  # a recording being played (player.py)
         self._mic_peak = 0
         self._spk_peak = 0
         self.callback_errors = 0
@@ -250,6 +252,19 @@ class PortAudioBackend(NullAudioBackend):
                         loop=False)
         self._wake.set()
 
+    # Recordings: safe from any thread (a reference store and a wake-up, like the tones).
+    def play_clip(self, clip: Clip) -> bool:
+        if self._dead:
+            return False
+        clip.paused = False
+        self._clip = clip
+        self._wake.set()
+        return True
+
+    def stop_clip(self) -> None:
+        self._clip = None
+        self._wake.set()
+
     def list_devices(self) -> list[DeviceInfo]:
         """The devices PortAudio saw at its last scan; asks for a fresh scan when idle.
 
@@ -343,6 +358,8 @@ class PortAudioBackend(NullAudioBackend):
 
     def _wanted(self) -> dict[str, bool]:
         out_tones = self._progress.active or self._keys.active or self._waiting.active
+        clip = self._clip
+        out_tones = out_tones or (clip is not None and clip.active)
         return {
             "input": self._in_call,
             "output": self._in_call or out_tones or (self._ring_in_output and self._ringing),

@@ -79,6 +79,9 @@ def output_callback(self: PortAudioBackend, rec: _Stream, path: _Path, frames_: 
             self._progress.mix_into(mix)
             self._keys.mix_into(mix)
             self._waiting.mix_into(mix)
+            clip = self._clip
+            if clip is not None:
+                clip.mix_into(mix, rec.rate)
             if self._ring_in_output:
                 ring_buf.fill(0)
                 if self._ring.mix_into(ring_buf):

@@ -132,6 +132,8 @@ def lan_account(user: str) -> dict[str, Any]:
 class AudioEngineProcess:
     """One engine process with real audio, seen from a test (``events``: dicts, ``type``)."""
 
+    script = Path(__file__).resolve()  # the process side; player_driver.py brings its own
+
     def __init__(self, workdir: Path, *, env: dict[str, str], accounts: list[dict[str, Any]],
                  audio: dict[str, Any] | None = None, calls: dict[str, Any] | None = None,
                  name: str = "engine", log_level: str = "WARNING") -> None:
@@ -158,7 +160,7 @@ class AudioEngineProcess:
         env = dict(self.env, PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1")
         with open(self.stderr_path, "ab") as err:
             self.proc = subprocess.Popen(
-                [sys.executable, str(Path(__file__).resolve()), str(path)],
+                [sys.executable, str(self.script), str(path)],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err, text=True,
                 cwd=self.dir, env=env, bufsize=1, start_new_session=True)
         threading.Thread(target=self._read_loop, name=f"{self.name}-out", daemon=True).start()
