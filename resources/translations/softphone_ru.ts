@@ -2,6 +2,79 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="ru">
 <context>
+    <name>AccountTester</name>
+    <message>
+        <location filename="../../softphone/ui/account_test.py" line="+49"/>
+        <source>The phone is not running: the account cannot be tested now.</source>
+        <translation>Телефон не запущен: проверить учётную запись сейчас нельзя.</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>The test could not start: %1</source>
+        <translation>Проверку не удалось начать: %1</translation>
+    </message>
+    <message>
+        <location line="+20"/>
+        <source>The test could not run: %1</source>
+        <translation>Проверка не выполнена: %1</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>No answer from the phone engine: try again.</source>
+        <translation>Нет ответа от SIP-движка: попробуйте ещё раз.</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Registered (%1)</source>
+        <translation>Зарегистрирована (%1)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>A LAN account needs no registration: the phone listens on %1</source>
+        <translation>Учётной записи локальной сети регистрация не нужна: телефон принимает звонки на %1</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>The server name does not resolve: %1</source>
+        <translation>Имя сервера не находится в DNS: %1</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>No answer from the server (408)</source>
+        <translation>Сервер не отвечает (408)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>The account settings are not usable: %1</source>
+        <translation>С такими настройками учётная запись не работает: %1</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Failed: %1 — check the user name and password</source>
+        <translation>Ошибка: %1 — проверьте имя пользователя и пароль</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Failed: %1 — the server does not know this address</source>
+        <translation>Ошибка: %1 — сервер не знает этот адрес</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Failed: %1 — the server cannot be reached</source>
+        <translation>Ошибка: %1 — сервер недоступен</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>no connection</source>
+        <translation>нет соединения</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Failed: %1</source>
+        <translation>Ошибка: %1</translation>
+    </message>
+</context>
+<context>
     <name>App</name>
     <message>
         <location filename="../../softphone/app.py" line="+91"/>
@@ -18,17 +91,22 @@
         <translation type="vanished">Ожидание звонков на %1.</translation>
     </message>
     <message>
-        <location line="+164"/>
+        <location line="+165"/>
         <source>Settings not saved: %1</source>
         <translation>Настройки не сохранены: %1</translation>
     </message>
     <message>
-        <location line="+21"/>
+        <location line="+23"/>
+        <source>Settings saved, but start at login was not changed: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
         <source>Settings saved</source>
         <translation>Настройки сохранены</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+43"/>
         <source>nothing to dial</source>
         <translation>нечего набирать</translation>
     </message>
@@ -89,6 +167,24 @@
         <location filename="../../softphone/ui/stats.py" line="+59"/>
         <source>No calls yet</source>
         <translation>Звонков пока нет</translation>
+    </message>
+</context>
+<context>
+    <name>CallKeys</name>
+    <message>
+        <location filename="../../softphone/ui/call_keys.py" line="+117"/>
+        <source>The global shortcut %1 is taken by another application: choose another one in Settings.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>The global shortcut %1 has no key on this keyboard.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>The global shortcut %1 could not be set: %2</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -711,14 +807,14 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../softphone/ui/main_window.py" line="+57"/>
-        <location line="+298"/>
+        <location filename="../../softphone/ui/main_window.py" line="+58"/>
+        <location line="+299"/>
         <source>Softphone</source>
         <extracomment>the settings dialog was accepted: (settings, passwords)</extracomment>
         <translation>Softphone</translation>
     </message>
     <message>
-        <location line="-273"/>
+        <location line="-274"/>
         <source>Number, SIP address or name — Enter calls</source>
         <translation>Номер, SIP-адрес или имя — Enter для звонка</translation>
     </message>
@@ -744,12 +840,12 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+439"/>
+        <location line="+443"/>
         <source>Missed</source>
         <translation>Пропущенные</translation>
     </message>
     <message>
-        <location line="-438"/>
+        <location line="-442"/>
         <source>Tasks</source>
         <translation>Задачи</translation>
     </message>
@@ -760,7 +856,7 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+156"/>
+        <location line="+157"/>
         <source>Colleagues</source>
         <translation>Коллеги</translation>
     </message>
@@ -861,7 +957,7 @@
         <translation>Пропущенный звонок</translation>
     </message>
     <message>
-        <location line="+27"/>
+        <location line="+30"/>
         <source>Call waiting</source>
         <translation>Второй звонок</translation>
     </message>
@@ -906,14 +1002,12 @@
         <translation>Режим «Не беспокоить» выключен</translation>
     </message>
     <message>
-        <location line="+5"/>
         <source>The recording file is missing: %1</source>
-        <translation>Файл записи не найден: %1</translation>
+        <translation type="vanished">Файл записи не найден: %1</translation>
     </message>
     <message>
-        <location line="+12"/>
         <source>Press OK: the account registers at once and the status bar shows the result.</source>
-        <translation>Нажмите OK: учётная запись сразу зарегистрируется, результат будет в строке состояния.</translation>
+        <translation type="vanished">Нажмите OK: учётная запись сразу зарегистрируется, результат будет в строке состояния.</translation>
     </message>
 </context>
 <context>
@@ -1122,6 +1216,75 @@
     </message>
 </context>
 <context>
+    <name>RecordingPlayer</name>
+    <message>
+        <location filename="../../softphone/ui/player.py" line="+57"/>
+        <source>Recording</source>
+        <translation>Запись</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>▶ Play</source>
+        <translation>▶ Играть</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>❚❚ Pause</source>
+        <translation>❚❚ Пауза</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>■ Stop</source>
+        <translation>■ Стоп</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Open in system player</source>
+        <translation>Открыть в системном проигрывателе</translation>
+    </message>
+    <message>
+        <location line="+34"/>
+        <source>Loading…</source>
+        <translation>Загрузка…</translation>
+    </message>
+    <message>
+        <location line="+23"/>
+        <location line="+56"/>
+        <source>The recording file is missing: %1</source>
+        <translation>Файл записи не найден: %1</translation>
+    </message>
+    <message>
+        <location line="-54"/>
+        <source>The recording is empty: %1</source>
+        <translation>Запись пуста: %1</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>This file is not a recording the phone can play (%1). Try the system player.</source>
+        <translation>Телефон не может воспроизвести этот файл (%1). Попробуйте системный проигрыватель.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>The recording cannot be read: %1</source>
+        <translation>Не удаётся прочитать запись: %1</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>The phone has no sound output to play this on. %1</source>
+        <translation>У телефона нет звукового выхода, чтобы это воспроизвести. %1</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Use the system player instead.</source>
+        <translation>Воспользуйтесь системным проигрывателем.</translation>
+    </message>
+    <message>
+        <location line="+62"/>
+        <source>The sound device does not play (see the status bar). Use the system player instead.</source>
+        <translation>Звуковое устройство не воспроизводит звук (см. строку состояния). Воспользуйтесь системным проигрывателем.</translation>
+    </message>
+</context>
+<context>
     <name>Reminder</name>
     <message>
         <location filename="../../softphone/ui/today.py" line="+90"/>
@@ -1169,12 +1332,12 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+252"/>
+        <location line="+278"/>
         <source>Language</source>
         <translation>Язык</translation>
     </message>
     <message>
-        <location line="-235"/>
+        <location line="-261"/>
         <source>Add</source>
         <translation>Добавить</translation>
     </message>
@@ -1204,7 +1367,7 @@
         <translation>Проверить</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+10"/>
         <source>Name</source>
         <translation>Имя</translation>
     </message>
@@ -1239,17 +1402,21 @@
         <translation>Учётной записи нужны имя и адрес вида sip:user@host.</translation>
     </message>
     <message>
-        <location line="+49"/>
+        <location line="+50"/>
         <source>Account %1</source>
         <translation>Учётная запись %1</translation>
     </message>
     <message>
-        <location line="+20"/>
         <source>Testing… see the status bar.</source>
-        <translation>Проверка… смотрите строку состояния.</translation>
+        <translation type="vanished">Проверка… смотрите строку состояния.</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+21"/>
+        <source>Testing…</source>
+        <translation>Проверка…</translation>
+    </message>
+    <message>
+        <location line="+19"/>
         <source>System default</source>
         <translation>Системное по умолчанию</translation>
     </message>
@@ -1370,7 +1537,17 @@
         <translation>При закрытии окна телефон продолжает работать в трее</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+3"/>
+        <source>Start Softphone in the tray when I log in</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Set by the installer on Windows, in System Settings &gt; Login Items on macOS</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
         <source>A new language applies after a restart.</source>
         <translation>Новый язык применится после перезапуска.</translation>
     </message>
