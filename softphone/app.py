@@ -293,6 +293,7 @@ def apply_settings(parts: AppParts, settings: Settings, passwords: dict[str, str
     """The settings dialog was accepted: write the file and keyring, apply what can be."""
     before = {name: _safe_get(parts.secrets, name) for name in passwords} \
         if parts.secrets is not None else {}
+    settings, autostart_problem = apply_start_at_login(parts, settings)
     try:
         save_settings(parts.profile, settings)
         if parts.secrets is not None:
@@ -317,10 +318,49 @@ def apply_settings(parts: AppParts, settings: Settings, passwords: dict[str, str
             parts.window.show_message(str(exc))
             return
     parts.window.dnd_action.setChecked(settings.calls.dnd)
+    parts.window.call_keys.apply_settings(settings.ui)
     if parts.office is not None and (settings.accounts, settings.office, settings.crm) != (
             old.accounts, old.office, old.crm):
         parts.office.restart()  # presence for the new account / feed of the new database
-    parts.window.show_message(translate("App", "Settings saved"))
+    if autostart_problem:
+        parts.window.show_message(translate(
+            "App", "Settings saved, but start at login was not changed: %1")
+            .replace("%1", autostart_problem))
+    else:
+        parts.window.show_message(translate("App", "Settings saved"))
+
+
+def apply_start_at_login(parts: AppParts, settings: Settings) -> tuple[Settings, str]:
+    """Write or remove the login autostart entry when ``[ui] start_at_login`` changed. When
+    that fails the old value is kept (the setting says what really happens at login) and the
+    reason is returned for the status bar."""
+    from softphone.autostart import AutostartError
+    from softphone.autostart import apply_start_at_login as apply_entry
+
+    wanted = settings.ui.start_at_login
+    if wanted == parts.settings.ui.start_at_login:
+        return settings, ""
+    try:
+        path = apply_entry(wanted, parts.profile)
+    except AutostartError as exc:
+        log.warning("start at login not changed: %s", exc)
+        ui = dataclasses.replace(settings.ui, start_at_login=not wanted)
+        return dataclasses.replace(settings, ui=ui), str(exc)
+    log.info("start at login %s%s", "on: " if wanted else "off", path or "")
+    return settings, ""
+
+
+def refresh_start_at_login(parts: AppParts) -> None:
+    """At start: rewrite the entry when it is on (the program or the profile may have moved)."""
+    if not parts.settings.ui.start_at_login:
+        return
+    from softphone.autostart import AutostartError
+    from softphone.autostart import apply_start_at_login as apply_entry
+
+    try:
+        apply_entry(True, parts.profile)
+    except AutostartError as exc:
+        log.warning("start at login: %s", exc)
 
 
 def handle_command(parts: AppParts, command: str, args: list[str]) -> str:
@@ -396,6 +436,7 @@ def shutdown(parts: AppParts) -> None:
             parts.ipc.close()
         parts.ipc = None
     parts.window.wrapup.flush()
+    parts.window.call_keys.stop()  # the global keys and the MPRIS name go back to the desktop
     with contextlib.suppress(RuntimeError, TypeError):
         parts.bridge.sip_event.disconnect(parts.window.on_sip_event)
     if parts.office is not None:  # goodbye to colleagues while the engine still runs
@@ -480,14 +521,17 @@ def run_gui(args: argparse.Namespace, profile: Path, settings: Settings) -> int:
     parts = create_parts(profile, settings, later=later)
     window = parts.window
     window.quit_requested.connect(app.quit)
-    if not (settings.ui.start_minimized and window.tray is not None):
-        window.show()
+    minimized = settings.ui.start_minimized or bool(getattr(args, "minimized", False))
+    if not (minimized and window.tray is not None):
+        # no tray to hide in: a minimized start (login) still leaves a window to come back to
+        window.showMinimized() if minimized else window.show()
         app.processEvents()  # the window maps before the store and the engine load
     for job in later:
         job()
     if window.tray is None:
         app.setQuitOnLastWindowClosed(True)
     start_instance_server(parts)
+    refresh_start_at_login(parts)
     quit_on_signals(app)
     target = getattr(args, "dial_target", None)
     if target:

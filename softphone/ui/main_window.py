@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from softphone.settings import Settings
 from softphone.sip import events as ev
 from softphone.sip.events import CallState, Direction
+from softphone.ui.call_keys import CallKeys
 from softphone.ui.call_panel import CallPanel
 from softphone.ui.caller_card import CallerCard
 from softphone.ui.colleagues import ColleaguesView, reload_for_changes
@@ -126,6 +127,7 @@ class MainWindow(QMainWindow):
             self.tray.show_requested.connect(self.bring_to_front)
             self.tray.quit_requested.connect(self._on_quit_requested)
             self.tray.message_clicked.connect(self.bring_to_front)
+        self.call_keys = CallKeys(self, settings.ui)  # headset buttons, global shortcuts
         self.devices: list[Any] = []
         self._devices_listed.connect(self._on_devices_listed)
         if engine is not None and getattr(engine, "running", False):
@@ -386,6 +388,8 @@ class MainWindow(QMainWindow):
             self.refresh_data()
         elif update.kind == "error":
             self.show_message(update.message)
+        if update.kind in ("call", "ended"):
+            self.call_keys.calls_changed()  # the headset button is ours while a call is
 
     def _show_card(self, call: CallInfo) -> None:
         card = self.cards.get(call.call_id)
@@ -398,6 +402,7 @@ class MainWindow(QMainWindow):
             card.add_to_contact_requested.connect(self._on_card_add_to_contact)
             card.ignore_requested.connect(self.workflow.ignore_number)
             self.cards[call.call_id] = card
+            self.call_keys.watch(card)  # headset/media keys while the card has the focus
             self._place_card(card)
             card.show()
             card.raise_()
