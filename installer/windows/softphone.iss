@@ -61,7 +61,9 @@ Source: "{#SourceDir}\*"; DestDir: "{app}"; Flags: ignoreversion recursesubdirs 
 [Icons]
 Name: "{autoprograms}\{#AppName}"; Filename: "{app}\{#AppExe}"
 Name: "{autodesktop}\{#AppName}"; Filename: "{app}\{#AppExe}"; Tasks: desktopicon
-Name: "{userstartup}\{#AppName}"; Filename: "{app}\{#AppExe}"; Tasks: autostart
+; Startup folder shortcut (listed, and can be turned off, in Task Manager > Startup apps like
+; a Run-key entry); --minimized starts it in the tray.
+Name: "{userstartup}\{#AppName}"; Filename: "{app}\{#AppExe}"; Parameters: "--minimized"; Tasks: autostart
 
 [Registry]
 ; The ProgID every link type opens with: softphone.exe "tel:+7..." -> `softphone dial ...`.
