@@ -98,7 +98,7 @@
     <message>
         <location line="+23"/>
         <source>Settings saved, but start at login was not changed: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Настройки сохранены, но запуск при входе в систему не изменён: %1</translation>
     </message>
     <message>
         <location line="+4"/>
@@ -174,17 +174,17 @@
     <message>
         <location filename="../../softphone/ui/call_keys.py" line="+117"/>
         <source>The global shortcut %1 is taken by another application: choose another one in Settings.</source>
-        <translation type="unfinished"></translation>
+        <translation>Глобальное сочетание клавиш %1 занято другим приложением: выберите другое в настройках.</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>The global shortcut %1 has no key on this keyboard.</source>
-        <translation type="unfinished"></translation>
+        <translation>Для глобального сочетания клавиш %1 на этой клавиатуре нет клавиши.</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>The global shortcut %1 could not be set: %2</source>
-        <translation type="unfinished"></translation>
+        <translation>Не удалось назначить глобальное сочетание клавиш %1: %2</translation>
     </message>
 </context>
 <context>
@@ -1539,12 +1539,12 @@
     <message>
         <location line="+3"/>
         <source>Start Softphone in the tray when I log in</source>
-        <translation type="unfinished"></translation>
+        <translation>Запускать Softphone в трее при входе в систему</translation>
     </message>
     <message>
         <location line="+8"/>
         <source>Set by the installer on Windows, in System Settings &gt; Login Items on macOS</source>
-        <translation type="unfinished"></translation>
+        <translation>В Windows задаётся установщиком, в macOS — в «Системных настройках» &gt; «Объекты входа»</translation>
     </message>
     <message>
         <location line="+4"/>
