@@ -52,5 +52,7 @@ def test_many_calls_and_signals_then_a_clean_quit(
     code = app.close(20.0)
     print(f"\n{CALLS} calls answered, then {EMITS} signal emits: references to True "
           f"{before} -> {after}; exit code at quit {code}")
-    assert after >= before
+    # the PySide6 bug took one reference per emit (50,000 here); other threads may release a
+    # few of their own meanwhile, so a drop of a handful is not the bug
+    assert before - after < EMITS // 100, f"True lost {before - after} references"
     assert code == 0, app.stderr_tail()
