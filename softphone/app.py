@@ -69,8 +69,14 @@ def port_is_free(host: str, port: int) -> bool:
 
 
 def accounts_with_passwords(settings: Settings, secrets: Any) -> tuple[AccountSettings, ...]:
-    """The configured accounts (or the LAN account) with passwords from the keyring."""
-    accounts = settings.accounts or (default_lan_account(),)
+    """The configured accounts (or the LAN account) with passwords from the keyring.
+
+    With no account configured, the implicit LAN account has no password to look up (the
+    settings dialog stores passwords only for configured accounts): the keyring is not asked,
+    so its backends (secretstorage, cryptography: ~10 MiB, ~90 ms CPU) are not loaded."""
+    if not settings.accounts:
+        return (default_lan_account(),)
+    accounts = settings.accounts
     if secrets is None:
         return tuple(accounts)
     out = []
