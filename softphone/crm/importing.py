@@ -474,8 +474,7 @@ class _Values:
             self.primary = {False: _bind(dialect, p.is_primary, False),
                             True: _bind(dialect, p.is_primary, True)}
             self.json: Callable[[list[str]], Any] = _JsonCache(
-                c.emails.type.dialect_impl(dialect).bind_processor(dialect),
-                plain_json=getattr(dialect, "_json_serializer", None) is None)
+                c.emails.type.dialect_impl(dialect).bind_processor(dialect))
         else:
             self.dnc = self.primary = {False: False, True: True}
             self.json = list
@@ -635,17 +634,11 @@ def _bind(dialect: Dialect, column: Any, value: Any) -> Any:
 class _JsonCache:
     """A JSON column's bind processor, remembered for repeated small lists (tags, [])."""
 
-    def __init__(self, processor: Callable[[Any], Any] | None, plain_json: bool = False) -> None:
+    def __init__(self, processor: Callable[[Any], Any] | None) -> None:
         self.processor = processor or json.dumps
         self.cache: dict[tuple[str, ...], Any] = {}
-        # the processor is json.dumps: plain ASCII strings need no escaping, joined directly
-        self.plain_json = plain_json
 
     def __call__(self, items: list[str]) -> Any:
-        if self.plain_json and len(items) == 1:  # unique e-mail addresses: no cache
-            item = items[0]
-            if item.isascii() and item.isprintable() and '"' not in item and "\\" not in item:
-                return f'["{item}"]'
         key = tuple(items)
         found = self.cache.get(key)
         if found is None:

@@ -182,23 +182,3 @@ def test_the_switch_interval_is_restored_after_an_import(
     with pytest.raises(ZeroDivisionError):
         store.import_contacts([ContactRecord("Late", phones=[("+74950000999", "work")])])
     assert sys.getswitchinterval() == before
-
-
-def test_single_address_json_fast_path_matches_the_column_type() -> None:
-    import random
-    import string
-
-    from sqlalchemy.dialects import sqlite
-
-    from softphone.crm.importing import _Values
-    from softphone.crm.models import Contact
-
-    dialect = sqlite.dialect()
-    values = _Values(dialect)
-    column = Contact.__table__.c.emails.type.dialect_impl(dialect).bind_processor(dialect)
-    rnd = random.Random(1)
-    alphabet = string.printable + "\x7f\x00é\"\\ё"
-    for _ in range(20000):
-        item = "".join(rnd.choice(alphabet) for _ in range(rnd.randrange(0, 8)))
-        assert values.json([item]) == column([item])
-    assert values.json(["a", "b"]) == column(["a", "b"]) and values.json([]) == column([])
