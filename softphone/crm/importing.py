@@ -12,27 +12,14 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager, suppress
-from datetime import datetime
-from itertools import chain, islice
+from contextlib import suppress
+from itertools import islice
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from sqlalchemy import (
-    Connection,
-    Dialect,
-    Table,
-    and_,
-    bindparam,
-    func,
-    insert,
-    select,
-    text,
-    update,
-)
+from sqlalchemy import Connection, Table, and_, bindparam, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from softphone.crm.bulk import paused_gc
@@ -55,6 +42,7 @@ class _Group:
 
     __slots__ = (
         "company",
+        "created",
         "do_not_call",
         "emails",
         "existing_id",
@@ -63,11 +51,10 @@ class _Group:
         "phones",
         "position",
         "tags",
-        "target",
     )
 
     def __init__(self, name: str, company: str | None, position: str | None, notes: str,
-                 do_not_call: bool, target: int | _Group | None = None) -> None:
+                 do_not_call: bool, existing_id: int | None = None) -> None:
         self.name = name
         self.company = company
         self.position = position
@@ -76,16 +63,8 @@ class _Group:
         self.emails: list[str] = []
         self.tags: list[str] = []
         self.phones: list[_PhoneItem] = []
-        # a merge: the contact it is folded into - a stored one (its id) or one made by an
-        # earlier batch of this import (that batch's group: its id is known once written)
-        self.target = target
-        # the contact's id: a stored one's, a new one's once its batch is written
-        self.existing_id: int | None = target if isinstance(target, int) else None
-
-
-#: who has a number: a stored contact (id) or one made by this import (its group), with name
-_Ref = int | _Group
-_Known = dict[str, list[tuple[_Ref, str]]]
+        self.existing_id = existing_id  # the stored contact (set for new ones once written)
+        self.created = False  # made by this batch
 
 
 _T = TypeVar("_T")
@@ -143,11 +122,10 @@ def import_contacts(
     batch_size: int = 5000,
 ) -> ImportResult:
     result = ImportResult()
-    # number key -> everyone having it (stored, or made by this import), with their names
-    known: _Known = {}
+    # number key -> (contact id, name) of everyone having it (stored or made by this import)
+    known: dict[str, list[tuple[int, str]]] = {}
     companies: dict[str, int] = {}
     sqlite = store.dialect == "sqlite"
-    values = _Values(store.engine.dialect)
     with paused_gc(), store.engine.connect() as conn:
         if sqlite:
             # let the write-ahead log grow during the import: one checkpoint at the end
@@ -156,8 +134,8 @@ def import_contacts(
             conn.commit()
         try:
             if sqlite and not _in_memory(store):
-                _import_overlapped(store, conn, records, result, known, companies, values,
-                                   progress, max(1, batch_size))
+                _import_overlapped(store, conn, records, result, known, companies, progress,
+                                   max(1, batch_size))
                 return result
             for batch in _batches(records, max(1, batch_size)):
                 with (
@@ -165,10 +143,7 @@ def import_contacts(
                     Session(bind=conn, expire_on_commit=False) as s,
                     s.begin(),
                 ):
-                    parsed = _parse_batch(store, batch, result)
-                    _find_known(store, s.connection(), parsed, known)
-                    work = _prepare(_group(parsed, known, result), known, values)
-                    _write_batch(store, s, work, companies)
+                    _import_batch(store, s, batch, result, known, companies)
                 if progress is not None:
                     progress(result.total_rows)
         finally:
@@ -227,18 +202,16 @@ def _import_overlapped(
     conn: Connection,
     records: Iterable[ContactRecord],
     result: ImportResult,
-    known: _Known,
+    known: dict[str, list[tuple[int, str]]],
     companies: dict[str, int],
-    values: _Values,
     progress: Callable[[int], Any] | None,
     batch_size: int,
 ) -> None:
-    """``import_contacts`` on an SQLite file: the same batches and transactions, but the
-    second half of each batch's writes (its phones, full-text entries, merges and the commit:
-    SQLite calls that mostly run without the GIL) is left to a helper thread on ``conn``
-    while the next batch is parsed, matched and turned into rows; its contacts are inserted
-    here first (their ids are needed). Stored numbers are looked up on a second connection
-    meanwhile; the ones this import writes are in ``known`` already."""
+    """``import_contacts`` on an SQLite file: the same batches and transactions, but the end
+    of each (adding its new contacts to the full-text index, the commit: single SQLite calls
+    that run without the GIL, a third of the database time) is left to a helper thread while
+    the next batch is parsed and matched. Stored numbers are looked up on a second
+    connection meanwhile; the ones this import wrote are in ``known`` already."""
     pending: tuple[Future[None], int] | None = None
 
     def wait() -> None:
@@ -251,7 +224,6 @@ def _import_overlapped(
                 progress(total)
 
     with (
-        _quick_gil_handover(),
         store.engine.connect() as reader,
         ThreadPoolExecutor(1, thread_name_prefix="crm-import") as helper,
     ):
@@ -263,18 +235,17 @@ def _import_overlapped(
                         _find_known(store, reader, parsed, known)
                     finally:
                         reader.rollback()  # no snapshot kept between batches
-                    work = _prepare(_group(parsed, known, result), known, values)
+                    groups = _group(parsed, known, result)
                     wait()
                     s = Session(bind=conn, expire_on_commit=False)
                     try:
                         s.begin()
-                        ids = _write_contacts(s, work, companies)
+                        span = _write_groups(store, s, groups, known, companies, index=False)
                     except BaseException:
                         s.rollback()
                         s.close()
                         raise
-                    pending = (helper.submit(_finish_in_helper, store, s, work, companies, ids),
-                               result.total_rows)
+                    pending = (helper.submit(_finish_batch, store, s, span), result.total_rows)
             with store._guard():
                 wait()
         finally:
@@ -283,33 +254,11 @@ def _import_overlapped(
                     pending[0].result()
 
 
-#: how long a thread may keep the GIL while another waits for it, during an overlapped import
-_SWITCH_INTERVAL = 0.0002
-
-
-@contextmanager
-def _quick_gil_handover() -> Iterator[None]:
-    """A shorter switch interval for the duration: the helper thread needs the GIL back after
-    every SQLite call and would otherwise wait up to 5 ms each time for the busy main thread
-    (3x slower inserts). Restored afterwards (unless changed meanwhile)."""
-    before = sys.getswitchinterval()
-    if before <= _SWITCH_INTERVAL:
-        yield
-        return
-    sys.setswitchinterval(_SWITCH_INTERVAL)
-    ours = sys.getswitchinterval()  # as stored (microseconds): not == _SWITCH_INTERVAL
+def _finish_batch(store: Store, s: Session, span: tuple[int, int] | None) -> None:
+    """The helper thread's part of a batch: full-text entries of its new contacts, commit."""
     try:
-        yield
-    finally:
-        if sys.getswitchinterval() == ours:
-            sys.setswitchinterval(before)
-
-
-def _finish_in_helper(store: Store, s: Session, work: _Batch, companies: dict[str, int],
-                      ids: Sequence[int]) -> None:
-    """The helper thread's part of a batch: ``_write_finish``, the commit."""
-    try:
-        _write_finish(store, s, work, companies, ids)
+        if span is not None:
+            store._index_new_contacts(s, *span)
         s.commit()
     except BaseException:
         s.rollback()
@@ -329,11 +278,50 @@ _KNOWN_NATIONAL_SQLITE = (
 )
 
 
+def _import_batch(
+    store: Store,
+    s: Session,
+    batch: list[ContactRecord],
+    result: ImportResult,
+    known: dict[str, list[tuple[int, str]]],
+    companies: dict[str, int],
+) -> None:
+    parsed = _parse_batch(store, batch, result)
+    _find_known(store, s.connection(), parsed, known)
+    groups = _group(parsed, known, result)
+    _write_groups(store, s, groups, known, companies, index=True)
+
+
+def _write_groups(
+    store: Store,
+    s: Session,
+    groups: list[_Group],
+    known: dict[str, list[tuple[int, str]]],
+    companies: dict[str, int],
+    *,
+    index: bool,
+) -> tuple[int, int] | None:
+    """Create and update the batch's contacts; the new ids (first, last) if there are any.
+    With ``index=False`` they are not yet in the full-text index (``_index_new_contacts``)."""
+    now = utcnow()
+    new = [g for g in groups if g.existing_id is None]
+    span = _insert_new(store, s, new, companies, known, now, index=index) if new else None
+    merges = [g for g in groups if g.existing_id is not None and not g.created]
+    if merges:
+        _merge_batch(s, merges, companies, now)
+        for g in merges:
+            for _, _, _, key in g.phones:
+                entries = known.setdefault(key, [])
+                if all(cid != g.existing_id for cid, _ in entries):
+                    entries.append((g.existing_id or 0, g.name))
+    return span
+
+
 def _find_known(
     store: Store,
     conn: Connection,
     parsed: list[tuple[ContactRecord, str, list[_PhoneItem]]],
-    known: _Known,
+    known: dict[str, list[tuple[int, str]]],
 ) -> None:
     """Numbers already stored (not yet seen by this import): who has them, into ``known``."""
     e164s: set[str] = set()
@@ -370,14 +358,14 @@ def _find_known(
 
 def _group(
     parsed: list[tuple[ContactRecord, str, list[_PhoneItem]]],
-    known: _Known,
+    known: dict[str, list[tuple[int, str]]],
     result: ImportResult,
 ) -> list[_Group]:
     """The contacts to create or update: each record folded into the first earlier record of
     this batch, or stored contact, that has one of its numbers and a name that agrees."""
     groups: list[_Group] = []
     by_key: dict[str, list[_Group]] = {}
-    by_existing: dict[_Ref, _Group] = {}
+    by_existing: dict[int, _Group] = {}
     created = merged = 0
     for record, name, phones in parsed:
         group: _Group | None = None
@@ -392,12 +380,12 @@ def _group(
                     break
             stored = known.get(key)
             if stored:
-                for ref, stored_name in stored:
+                for cid, stored_name in stored:
                     if names_agree(stored_name, name):
-                        group = by_existing.get(ref)
+                        group = by_existing.get(cid)
                         if group is None:
-                            group = _Group(stored_name, None, None, "", False, ref)
-                            by_existing[ref] = group
+                            group = _Group(stored_name, None, None, "", False, cid)
+                            by_existing[cid] = group
                             groups.append(group)
                         break
                 if group is not None:
@@ -459,175 +447,78 @@ def _unique(items: Iterable[str]) -> list[str]:
     return out
 
 
-
-class _Values:
-    """Column values as ``_prepare`` writes them: on SQLite already as the column types bind
-    them (converted once, not per row); elsewhere as they are (the types convert them)."""
-
-    def __init__(self, dialect: Dialect) -> None:
-        self.dialect = dialect
-        self.sqlite = dialect.name == "sqlite"
-        c, p = Contact.__table__.c, Phone.__table__.c
-        if self.sqlite:
-            self.dnc = {False: _bind(dialect, c.do_not_call, False),
-                        True: _bind(dialect, c.do_not_call, True)}
-            self.primary = {False: _bind(dialect, p.is_primary, False),
-                            True: _bind(dialect, p.is_primary, True)}
-            self.json: Callable[[list[str]], Any] = _JsonCache(
-                c.emails.type.dialect_impl(dialect).bind_processor(dialect))
-        else:
-            self.dnc = self.primary = {False: False, True: True}
-            self.json = list
-
-    def stamp(self, now: datetime) -> Any:
-        return _bind(self.dialect, Contact.__table__.c.created_at, now) if self.sqlite else now
-
-
-class _Batch:
-    """One batch's writes, prepared without the database: the rows of its new contacts and
-    of their phones (whose ids are not known yet: each row starts with the index of its
-    contact in ``new``; contacts have a company's folded name instead of its id) and the
-    groups to merge into contacts that exist."""
-
-    __slots__ = ("companies", "contacts", "merges", "new", "now", "phones")
-
-    def __init__(self, new: list[_Group], merges: list[_Group], now: datetime) -> None:
-        self.new = new
-        self.merges = merges
-        self.now = now
-        self.companies = {g.company.strip() for g in new if g.company and g.company.strip()}
-        self.contacts: list[tuple[Any, ...]] = []
-        self.phones: list[tuple[Any, ...]] = []
-
-
-# rows of _Batch.contacts and .phones: the first column is the index into _Batch.new
-_CONTACT_COLUMNS = ("id", "name", "name_fold", "company_id", "position", "emails", "tags",
-                    "notes", "do_not_call", "search_fold", "created_at", "updated_at",
-                    "version")
+_CONTACT_COLUMNS = ("name", "name_fold", "company_id", "position", "emails", "tags", "notes",
+                    "do_not_call", "search_fold", "created_at", "updated_at", "version")
 _PHONE_COLUMNS = ("contact_id", "raw", "e164", "national", "rev", "kind", "label",
                   "is_primary", "position")
-# SQLite: the rows go in statements of many rows each (one SQLite call, one release of the
-# GIL per statement instead of per row: the helper thread is not starved by the main one);
-# the ids are given as an offset (a batch's first id, an integer), companies by folded name
-_ROWS_PER_INSERT = 256
-_CONTACT_VALUES_SQLITE = (
-    f"(? + {{first}}, ?, ?, (SELECT id FROM companies WHERE name_fold = ?), "
-    f"{', '.join('?' * 9)})"
-)
-_PHONE_VALUES_SQLITE = f"(? + {{first}}, {', '.join('?' * 8)})"
 
 
-def _insert_many_sqlite(conn: Connection, table: str, columns: tuple[str, ...],
-                        row_sql: str, rows: list[tuple[Any, ...]]) -> None:
-    """INSERT ``rows`` with ``_ROWS_PER_INSERT`` of them per statement (``row_sql`` is the
-    VALUES part of one)."""
-    head = f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
-    size = _ROWS_PER_INSERT
-    full = len(rows) - len(rows) % size
-    if full:
-        conn.exec_driver_sql(head + ", ".join([row_sql] * size), [
-            tuple(chain.from_iterable(rows[start : start + size]))
-            for start in range(0, full, size)
-        ])
-    if full < len(rows):
-        rest = rows[full:]
-        conn.exec_driver_sql(head + ", ".join([row_sql] * len(rest)),
-                             tuple(chain.from_iterable(rest)))
-
-
-def _prepare(groups: list[_Group], known: _Known, values: _Values) -> _Batch:
-    """The batch's rows (the Python half of writing it: no database needed). Its new
-    contacts and the numbers they get by merging go into ``known`` for later batches."""
-    now = utcnow()
-    new: list[_Group] = []
-    merges: list[_Group] = []
-    for g in groups:
-        (merges if g.target is not None else new).append(g)
-    work = _Batch(new, merges, now)
-    stamp = values.stamp(now)
-    dnc, primary, to_json = values.dnc, values.primary, values.json
-    rows, phone_rows = work.contacts, work.phones
-    for index, g in enumerate(new):
-        name = g.name
+def _insert_new(
+    store: Store,
+    s: Session,
+    new: list[_Group],
+    companies: dict[str, int],
+    known: dict[str, list[tuple[int, str]]],
+    now: Any,
+    *,
+    index: bool = True,
+) -> tuple[int, int]:
+    """Write the batch's new contacts, their phones and (``index``) their full-text entries;
+    their ids (first, last)."""
+    _ensure_companies(s, {g.company.strip() for g in new if g.company and g.company.strip()},
+                      companies)
+    conn = s.connection()
+    sqlite = conn.dialect.name == "sqlite"
+    if sqlite:  # values as the column types would bind them, converted once per batch
+        c = Contact.__table__.c
+        stamp = _bind(conn, c.created_at, now)
+        dnc = {False: _bind(conn, c.do_not_call, False), True: _bind(conn, c.do_not_call, True)}
+        to_json = _JsonCache(c.emails.type.bind_processor(conn.dialect))
+    rows: list[tuple[Any, ...]] = []
+    for g in new:
+        name_fold = fold(g.name)
         company = g.company
-        company_key = fold(company) if company else None
-        phones = g.phones
-        search = search_text(name, company, g.position, g.emails,
-                             [(raw, n.e164, n.national) for raw, _, n, _ in phones], g.tags)
-        rows.append((index, name, fold(name), company_key or None, g.position,
-                     to_json(g.emails), to_json(g.tags), g.notes, dnc[bool(g.do_not_call)],
-                     search, stamp, stamp, 1))
-        for i, (raw, label, n, key) in enumerate(phones):
-            national = n.national
-            phone_rows.append((index, raw, n.e164, national,
-                               national[::-1] if national else None, n.kind, label,
-                               primary[i == 0], i))
-            entries = known.get(key)
-            if entries is None:
-                known[key] = [(g, name)]
-            else:
-                entries.append((g, name))
-    for g in merges:
-        target = g.target
-        assert target is not None
-        for _, _, _, key in g.phones:
-            entries = known.setdefault(key, [])
-            if all(ref != target for ref, _ in entries):
-                entries.append((target, g.name))
-    return work
-
-
-def _write_batch(store: Store, s: Session, work: _Batch, companies: dict[str, int]) -> None:
-    """Write a prepared batch in ``s``'s transaction: its new contacts (given their ids),
-    their phones and full-text entries, the merges."""
-    _write_finish(store, s, work, companies, _write_contacts(s, work, companies))
-
-
-def _write_contacts(s: Session, work: _Batch, companies: dict[str, int]) -> Sequence[int]:
-    """The first part of writing a batch: its new contacts; their ids (given to the groups)."""
-    new = work.new
-    if not new:
-        return ()
-    ids: Sequence[int]
-    if s.get_bind().dialect.name == "sqlite":
-        first = _next_id(s, Contact)  # the write lock is ours until the commit
-        _ensure_companies(s, work.companies, companies)
-        _insert_many_sqlite(s.connection(), "contacts", _CONTACT_COLUMNS,
-                            _CONTACT_VALUES_SQLITE.format(first=first), work.contacts)
-        ids = range(first, first + len(new))
+        search = search_text(
+            g.name, company, g.position, g.emails,
+            [(raw, n.e164, n.national) for raw, _, n, _ in g.phones], g.tags)
+        company_id = companies.get(fold(company)) if company else None
+        if sqlite:
+            rows.append((g.name, name_fold, company_id, g.position, to_json(g.emails),
+                         to_json(g.tags), g.notes, dnc[bool(g.do_not_call)], search, stamp,
+                         stamp, 1))
+        else:
+            rows.append((g.name, name_fold, company_id, g.position, g.emails, g.tags, g.notes,
+                         g.do_not_call, search, now, now, 1))
+    ids = _insert_returning_ids(s, Contact, _CONTACT_COLUMNS, rows)
+    if index:
+        store._index_new_contacts(s, min(ids), max(ids))
+    if sqlite:
+        p = Phone.__table__.c
+        primary = {False: _bind(conn, p.is_primary, False), True: _bind(conn, p.is_primary, True)}
     else:
-        _ensure_companies(s, work.companies, companies)
-        ids = _insert_returning_ids(s, Contact, _CONTACT_COLUMNS[1:], [
-            (name, name_fold, companies.get(company) if company else None, *rest)
-            for _, name, name_fold, company, *rest in work.contacts
-        ])
+        primary = {False: False, True: True}
+    phone_rows: list[tuple[Any, ...]] = []
     for g, cid in zip(new, ids, strict=True):
         g.existing_id = cid
-    return ids
+        g.created = True
+        name = g.name
+        for i, (raw, label, n, key) in enumerate(g.phones):
+            national = n.national
+            phone_rows.append((cid, raw, n.e164, national, national[::-1] if national else None,
+                               n.kind, label, primary[i == 0], i))
+            entries = known.get(key)
+            if entries is None:
+                known[key] = [(cid, name)]
+            else:
+                entries.append((cid, name))
+    if phone_rows:
+        _executemany(s, Phone, _PHONE_COLUMNS, phone_rows)
+    return min(ids), max(ids)
 
 
-def _write_finish(store: Store, s: Session, work: _Batch, companies: dict[str, int],
-                  ids: Sequence[int]) -> None:
-    """The rest of writing a batch (after ``_write_contacts`` gave its contacts ``ids``):
-    their phones and full-text entries, the merges."""
-    if ids:
-        if s.get_bind().dialect.name == "sqlite":
-            _insert_many_sqlite(s.connection(), "phones", _PHONE_COLUMNS,
-                                _PHONE_VALUES_SQLITE.format(first=ids[0]), work.phones)
-        elif work.phones:
-            _executemany(s, Phone, _PHONE_COLUMNS,
-                         [(ids[row[0]], *row[1:]) for row in work.phones])
-        store._index_new_contacts(s, ids[0], ids[-1])
-    if work.merges:
-        for g in work.merges:
-            if g.existing_id is None and isinstance(g.target, _Group):
-                g.existing_id = g.target.existing_id  # written by an earlier batch
-        _merge_batch(s, work.merges, companies, work.now)
-
-
-def _bind(dialect: Dialect, column: Any, value: Any) -> Any:
-    """``value`` as ``column``'s type binds it on ``dialect``."""
-    processor = column.type.dialect_impl(dialect).bind_processor(dialect)
+def _bind(conn: Any, column: Any, value: Any) -> Any:
+    """``value`` as ``column``'s type binds it on this connection's dialect."""
+    processor = column.type.bind_processor(conn.dialect)
     return value if processor is None else processor(value)
 
 
@@ -735,10 +626,10 @@ def _merge_batch(
                 ),
             })
     if new_phones:
-        dialect = s.get_bind().dialect
-        if dialect.name == "sqlite":
+        if s.get_bind().dialect.name == "sqlite":
             p = Phone.__table__.c
-            new_phones = [(*row[:7], _bind(dialect, p.is_primary, row[7]), row[8])
+            conn = s.connection()
+            new_phones = [(*row[:7], _bind(conn, p.is_primary, row[7]), row[8])
                           for row in new_phones]
         _executemany(s, Phone, _PHONE_COLUMNS, new_phones)
     if updates:
@@ -763,7 +654,7 @@ def _ensure_companies(s: Session, names: set[str], cache: dict[str, int]) -> Non
     if missing:
         now = utcnow()
         if s.get_bind().dialect.name == "sqlite":
-            now = _bind(s.get_bind().dialect, Company.__table__.c.created_at, now)
+            now = _bind(s.connection(), Company.__table__.c.created_at, now)
         ids = _insert_returning_ids(
             s, Company, ("name", "name_fold", "created_at"),
             [(wanted[k], k, now) for k in missing],

@@ -152,33 +152,3 @@ def test_a_failing_batch_keeps_the_earlier_ones_and_the_store_usable(
     assert (again.created, again.merged) == (20, 10)
     assert store.count_contacts() == 30
     assert [c.name for c in store.search("p25@x.ru")] == ["Person 25"]
-
-
-def test_the_switch_interval_is_restored_after_an_import(
-    store: Store, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The overlapped SQLite import shortens it while both threads work (GIL hand-over)."""
-    import sys
-
-    from softphone.crm import importing
-
-    seen: list[float] = []
-    original = importing._write_finish
-
-    def spy(*args: Any) -> None:
-        seen.append(sys.getswitchinterval())
-        original(*args)
-
-    monkeypatch.setattr(importing, "_write_finish", spy)
-    before = sys.getswitchinterval()
-    records = [ContactRecord(f"Person {i}", phones=[(f"+7 495 {i:07d}", "work")],
-                             source_row=i + 2) for i in range(12)]
-    assert store.import_contacts(records, batch_size=5).created == 12
-    assert sys.getswitchinterval() == before
-    assert len(seen) == 3
-    if store.dialect == "sqlite":
-        assert max(seen) <= importing._SWITCH_INTERVAL * 1.01
-    monkeypatch.setattr(importing, "_write_finish", lambda *args: 1 / 0)
-    with pytest.raises(ZeroDivisionError):
-        store.import_contacts([ContactRecord("Late", phones=[("+74950000999", "work")])])
-    assert sys.getswitchinterval() == before
