@@ -478,7 +478,10 @@ class CallOps(CallMediaOps):
         record.held, record.remote_held = held, remote_held
         if media is not None:
             record.media = media
-            self._refresh_call_quality(record)
+            # The figures (codec, loss) on the loop's next turn, not here: reading the stream's
+            # statistics costs ~0.1 ms, and this callback runs between the 200 OK and its ACK.
+            self.schedule(0.0, lambda: self._refresh_call_quality(record)
+                          if not record.ended and record.call is not None else None)
             if record.direction is Direction.OUTGOING:
                 self.audio.stop_tone()  # early media or answer: the far end is heard now
             self.audio.connect_call(record.call_id, media)

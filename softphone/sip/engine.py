@@ -37,7 +37,10 @@ T = TypeVar("T")
 Listener = Callable[[ev.SipEvent], None]
 
 _DTMF_RE = re.compile(r"^[0-9*#A-Da-d]+$")
-_EVENT_WAIT_MS = 10  # libHandleEvents timeout: how long a queued command may wait
+# Longest libHandleEvents wait when nothing is due. Commands wake the loop at once (_wake) and
+# the session shortens the wait to its next timer, audio poll or quality refresh, so this only
+# bounds how often an idle SIP thread turns (CPU) and how late a command is when a wake fails.
+_EVENT_WAIT_MS = 100
 
 
 _endpoint_lock = threading.Lock()
@@ -160,7 +163,8 @@ class Engine:
             session.open_accounts()
             while not self._stop_requested.is_set():
                 self._run_commands()
-                session.handle_events(_EVENT_WAIT_MS)
+                wait = session.wait_ms(_EVENT_WAIT_MS) if self._commands.empty() else 0
+                session.handle_events(wait)
                 session.tick()
         except Exception:
             log.exception("the SIP loop failed")
@@ -204,8 +208,8 @@ class Engine:
             command()
 
     def _wake(self) -> None:
-        """Wake the SIP thread out of libHandleEvents now, instead of when its 10 ms wait
-        ends: a CRLF keep-alive to our own UDP port, which PJSIP reads and ignores."""
+        """Wake the SIP thread out of libHandleEvents now, instead of when its wait ends:
+        a CRLF keep-alive to our own UDP port, which PJSIP reads and ignores."""
         if threading.current_thread() is self._thread or not self._listen:
             return
         try:
@@ -222,7 +226,7 @@ class Engine:
                 waker = self._waker
             waker.sendto(b"\r\n\r\n", self._waker_target)
         except OSError:
-            pass  # the command still runs, at most 10 ms later
+            pass  # the command still runs, at most _EVENT_WAIT_MS later
 
     def _post(self, fn: Callable[[], None]) -> None:
         """Queue a function for the SIP thread (used by the resolver; never raises)."""

@@ -13,6 +13,7 @@ import gc
 import heapq
 import itertools
 import logging
+import math
 import os
 import ssl
 import sys
@@ -311,6 +312,16 @@ class SipSession(CallOps):
         if now >= self._next_quality:
             self._next_quality = now + QUALITY_INTERVAL
             self.refresh_quality()
+
+    def wait_ms(self, longest: int) -> int:
+        """How long the loop may sleep in libHandleEvents: until the next timer, audio poll
+        or quality refresh is due (PJSIP caps it by its own timers), at most ``longest``."""
+        due = min(self._next_poll, self._next_quality)
+        if self._timers:
+            due = min(due, self._timers[0][0])
+        if self.finalizing:  # a recording's WAV header is awaited: look again soon
+            longest = min(longest, 10)
+        return max(0, min(longest, math.ceil((due - time.monotonic()) * 1000.0)))
 
     def schedule(self, delay: float, fn: Callable[[], None]) -> None:
         heapq.heappush(self._timers, (time.monotonic() + delay, next(self._timer_seq), fn))

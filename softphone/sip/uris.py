@@ -6,6 +6,7 @@ queued) and on the SIP thread (to read an INVITE), so it must stay free of side 
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from urllib.parse import unquote
@@ -50,6 +51,7 @@ class SipUri:
         return f"{self.host}:{self.port}" if self.port else self.host
 
 
+@functools.lru_cache(maxsize=256)  # pure; dial() runs it on every call
 def parse_sip_uri(uri: str) -> SipUri:
     """Split a ``sip:``/``sips:`` URI; raises :class:`InvalidTarget` with a reason."""
     text = uri.strip()
@@ -71,6 +73,7 @@ def parse_sip_uri(uri: str) -> SipUri:
     )
 
 
+@functools.lru_cache(maxsize=256)  # pure; dial() runs it on every call
 def account_domain(address: str) -> str | None:
     """The host[:port] numbers are dialled on, from an account address; None for 0.0.0.0."""
     try:
@@ -90,6 +93,7 @@ def normalize_number(text: str) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=256)  # pure; dial() runs it on every call
 def target_to_uri(target: str, domain: str | None, transport: str = "udp") -> str:
     """Turn what a user typed into a SIP URI to dial; raises :class:`InvalidTarget`.
 
