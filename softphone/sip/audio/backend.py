@@ -24,7 +24,7 @@ from softphone.settings import AudioSettings
 from softphone.sip.audio import callbacks as cb
 from softphone.sip.audio import devices as dev
 from softphone.sip.audio import tones
-from softphone.sip.audio.bridge import FrameQueue, MicPort, SpeakerPort, frame_samples
+from softphone.sip.audio.bridge import BridgePort, FrameQueue, frame_samples
 from softphone.sip.audio.player import Clip
 from softphone.sip.events import AudioDeviceNotice, AudioLevels
 from softphone.sip.media_api import DeviceInfo, EmitFn, NullAudioBackend
@@ -80,8 +80,8 @@ class PortAudioBackend(NullAudioBackend):
         self._devices = devices
         # SIP thread
         self._emit: EmitFn | None = None
-        self._mic_port: MicPort | None = None
-        self._spk_port: SpeakerPort | None = None
+        self._mic_port: BridgePort | None = None  # the same port as _spk_port at one rate
+        self._spk_port: BridgePort | None = None
         self._calls: dict[int, Any] = {}
         self._levels_live = False
         # flags shared with the device thread and callbacks (single reference stores)
@@ -173,10 +173,16 @@ class PortAudioBackend(NullAudioBackend):
         calls = dict(self._calls)
         for _call_id, media in calls.items():
             self._unwire(media)
-        self._mic_port = MicPort("softphone-mic", self._in_path.rate, self._in_path.queue)
+        self._mic_port = self._spk_port = None  # the old ports leave the bridge
+        rate_in, rate_out = self._in_path.rate, self._out_path.rate
+        if rate_in == rate_out:
+            self._mic_port = self._spk_port = BridgePort(
+                "softphone-audio", rate_in, self._in_path.queue, self._out_path.queue)
+        else:
+            self._mic_port = BridgePort("softphone-mic", rate_in, self._in_path.queue, None)
+            self._spk_port = BridgePort("softphone-speaker", rate_out, None,
+                                        self._out_path.queue)
         self._mic_port.muted = self._muted
-        self._spk_port = SpeakerPort("softphone-speaker", self._out_path.rate,
-                                     self._out_path.queue)
         for media in calls.values():
             self._wire(media)
 
@@ -315,9 +321,9 @@ class PortAudioBackend(NullAudioBackend):
 
     def poll(self) -> None:
         if self._mic_port is not None and (
-            self._mic_port.queue is not self._in_path.queue
+            self._mic_port.mic is not self._in_path.queue
             or self._spk_port is None
-            or self._spk_port.queue is not self._out_path.queue
+            or self._spk_port.speaker is not self._out_path.queue
         ):
             self._build_ports()  # a device came back at another rate
         emit = self._emit

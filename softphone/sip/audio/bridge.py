@@ -1,12 +1,15 @@
 """The bridge between PJSIP's conference bridge and the sound devices.
 
-Two ``pjsua2.AudioMediaPort`` subclasses sit in the conference bridge at the **device's** clock
+``pjsua2.AudioMediaPort`` subclasses sit in the conference bridge at the **device's** clock
 rate (PJSIP's bridge resamples between them and its own 16 kHz clock in C):
 
-* :class:`MicPort` is a source: PJSIP's clock thread asks it for a frame (``onFrameRequested``)
-  and it hands over the oldest frame the PortAudio input callback queued.
-* :class:`SpeakerPort` is a sink: PJSIP's clock thread gives it the call's audio
-  (``onFrameReceived``); the PortAudio output callback takes the frames out.
+* as a source, PJSIP's clock thread asks a :class:`BridgePort` for a frame
+  (``onFrameRequested``) and it hands over the oldest frame the PortAudio input callback queued;
+* as a sink, PJSIP's clock thread gives it the call's audio (``onFrameReceived``); the PortAudio
+  output callback takes the frames out.
+
+One port does both when the two directions run at one rate (the usual case), else one port
+per direction.
 
 Between a producer on one clock and a consumer on the other sits a :class:`FrameQueue`: a
 ``collections.deque`` of ``bytes`` frames (append/popleft are atomic in CPython: no locks) with
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import ctypes
 import logging
+import threading
 from collections import deque
 from typing import Any
 
@@ -170,12 +174,63 @@ def _check_fast_vectors() -> bool:
 FAST_VECTORS = _check_fast_vectors()
 
 
+def _check_fast_frames() -> int:
+    """Offset of ``buf`` in a SWIG ``MediaFrame`` (``type`` at 0), or -1 when the layout is
+    not what we expect. Reading a frame's type and samples by address saves the clock thread
+    two SWIG calls per frame (each one gives the GIL away and takes it back)."""
+    if not FAST_VECTORS:
+        return -1
+    try:
+        probe = bytes(range(11, 11 + 48))
+        frame = pj.MediaFrame()
+        frame.type = pj.PJMEDIA_FRAME_TYPE_AUDIO
+        frame.buf = pj.ByteVector(probe)
+        frame.size = len(probe)
+        addr = int(frame.this)
+        if ctypes.c_int.from_address(addr).value != pj.PJMEDIA_FRAME_TYPE_AUDIO:
+            return -1
+        for offset in (_PTR, 2 * _PTR):
+            ptr, size = _vector_span_at(addr + offset)
+            if size == len(probe) and ctypes.string_at(ptr, size) == probe:
+                frame.type = pj.PJMEDIA_FRAME_TYPE_NONE
+                if ctypes.c_int.from_address(addr).value == pj.PJMEDIA_FRAME_TYPE_NONE:
+                    return offset
+        return -1
+    except Exception:
+        log.exception("fast frame layout unavailable")
+        return -1
+
+
+def _vector_span_at(addr: int) -> tuple[int, int]:
+    begin = ctypes.c_void_p.from_address(addr).value or 0
+    end = ctypes.c_void_p.from_address(addr + _PTR).value or 0
+    return begin, end - begin
+
+
+FRAME_BUF_OFFSET = _check_fast_frames()
+_AUDIO = int(pj.PJMEDIA_FRAME_TYPE_AUDIO)
+_NONE = int(pj.PJMEDIA_FRAME_TYPE_NONE)
+
+
 def read_frame(frame: Any) -> bytes:
     buf = frame.buf
     if FAST_VECTORS:
         ptr, size = _vector_span(buf)
         return ctypes.string_at(ptr, size) if size else b""
     return bytes(buf)
+
+
+def read_audio(frame: Any) -> bytes | None:
+    """A received frame's samples, or None when it carries no audio."""
+    if FRAME_BUF_OFFSET > 0:
+        addr = int(frame.this)
+        if ctypes.c_int.from_address(addr).value != _AUDIO:
+            return None
+        ptr, size = _vector_span_at(addr + FRAME_BUF_OFFSET)
+        return ctypes.string_at(ptr, size) if size else b""
+    if frame.type != pj.PJMEDIA_FRAME_TYPE_AUDIO:
+        return None
+    return read_frame(frame)
 
 
 def write_frame(frame: Any, data: bytes) -> None:
@@ -186,7 +241,10 @@ def write_frame(frame: Any, data: bytes) -> None:
         ctypes.memmove(ptr, data, len(data))
     else:
         frame.buf = pj.ByteVector(data)
-    frame.type = pj.PJMEDIA_FRAME_TYPE_AUDIO
+    if FRAME_BUF_OFFSET > 0:
+        ctypes.c_int.from_address(int(frame.this)).value = _AUDIO
+    else:
+        frame.type = pj.PJMEDIA_FRAME_TYPE_AUDIO
 
 
 def _format(rate: int) -> Any:
@@ -199,67 +257,70 @@ def frame_samples(rate: int) -> int:
     return rate * FRAME_MS // 1000
 
 
-class MicPort(pj.AudioMediaPort):  # type: ignore[misc]
-    """Source in the conference bridge: the user's microphone (``local_source``)."""
+_pinned_threads: set[int] = set()
+_get_ident = threading.get_ident
+
+
+def _pin_thread_state() -> None:
+    """PJSIP's clock thread is not a Python thread: around every callback SWIG's
+    PyGILState_Ensure/Release create and destroy a Python thread state for it (a third of the
+    callback's cost). One Ensure that is never released keeps that thread state for the
+    thread's life; the GIL itself is still given back after each callback."""
+    ident = _get_ident()
+    if ident not in _pinned_threads:
+        _pinned_threads.add(ident)
+        ctypes.pythonapi.PyGILState_Ensure()
+
+
+class BridgePort(pj.AudioMediaPort):  # type: ignore[misc]
+    """One port in the conference bridge for the call audio of the sound devices.
+
+    As a source (``onFrameRequested``) it hands over the oldest microphone frame the
+    PortAudio input callback queued (``local_source``); as a sink (``onFrameReceived``) it
+    queues what the calls say for the PortAudio output callback. When the microphone and the
+    speaker run at one rate a single port does both, so PJSIP's clock thread calls Python
+    twice per 20 ms instead of three times (a port nobody transmits to still gets an empty
+    frame every tick); otherwise there is one port per direction (``mic`` or ``speaker`` None).
+    """
 
     # Class-level defaults: while the object is being destroyed its __dict__ is gone before
     # the C++ port leaves the bridge, and the clock thread may still call in.
-    queue: FrameQueue | None = None
+    mic: FrameQueue | None = None
+    speaker: FrameQueue | None = None
     muted = False
     errors = 0
 
-    def __init__(self, name: str, rate: int, queue: FrameQueue) -> None:
+    def __init__(self, name: str, rate: int, mic: FrameQueue | None,
+                 speaker: FrameQueue | None) -> None:
         super().__init__()
         self.rate = rate
-        self.queue = queue
+        self.mic = mic
+        self.speaker = speaker
         self.muted = False
         self.errors = 0
         self.createPort(name, _format(rate))
 
     def onFrameRequested(self, frame: Any) -> None:  # PJSIP clock thread
         try:
-            q = self.queue
+            if _get_ident() not in _pinned_threads:
+                _pin_thread_state()
+            q = self.mic
             if q is None:
+                frame.type = pj.PJMEDIA_FRAME_TYPE_NONE  # a speaker-only port sends nothing
                 return
             data = q.get()
-            if data is None or self.muted:
-                data = q.silence
-            write_frame(frame, data)
+            write_frame(frame, q.silence if data is None or self.muted else data)
         except Exception:
             self.errors += 1
-
-    def onFrameReceived(self, frame: Any) -> None:  # PJSIP clock thread: nothing to do
-        pass
-
-
-class SpeakerPort(pj.AudioMediaPort):  # type: ignore[misc]
-    """Sink in the conference bridge: what the calls say, for the call output device."""
-
-    queue: FrameQueue | None = None  # see MicPort
-    errors = 0
-
-    def __init__(self, name: str, rate: int, queue: FrameQueue) -> None:
-        super().__init__()
-        self.rate = rate
-        self.queue = queue
-        self.errors = 0
-        self.createPort(name, _format(rate))
 
     def onFrameReceived(self, frame: Any) -> None:  # PJSIP clock thread
         try:
-            q = self.queue
+            if _get_ident() not in _pinned_threads:
+                _pin_thread_state()
+            q = self.speaker
             if q is None:
                 return
-            if frame.type == pj.PJMEDIA_FRAME_TYPE_AUDIO:
-                data = read_frame(frame)
-                q.put(data if len(data) == q.frame_bytes else q.silence)
-            else:
-                q.put(q.silence)
-        except Exception:
-            self.errors += 1
-
-    def onFrameRequested(self, frame: Any) -> None:  # PJSIP clock thread: we send nothing
-        try:
-            frame.type = pj.PJMEDIA_FRAME_TYPE_NONE
+            data = read_audio(frame)
+            q.put(data if data is not None and len(data) == q.frame_bytes else q.silence)
         except Exception:
             self.errors += 1
