@@ -18,6 +18,7 @@ with the ratio engine/raw (target: <= 1.2). It prints figures and never asserts 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import queue
 import statistics
@@ -31,6 +32,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+# Both contenders wait this long after a call ended before they dial again: baresip is still
+# tearing the last call down, and a dial at once waited ~2.4 ms for its 180 Ringing (what the
+# peer was doing, not what the caller does). raw_pjsua2_call.py uses the same figure.
+SETTLE_S = 0.1
 
 
 def _engine_child(target: str, calls: int, seconds: float, rtp_port: int) -> dict[str, Any]:
@@ -83,6 +89,8 @@ def _engine_child(target: str, calls: int, seconds: float, rtp_port: int) -> dic
                 talk_s += time.monotonic() - w0
                 engine.hangup(call_id)
             wait_state(call_id, {CallState.DISCONNECTED}, 5.0)
+            gc.collect()  # as raw_pjsua2_call.py does between calls (it must, to drop its Call)
+            threading.Event().wait(SETTLE_S)  # the peer settles, as in raw_pjsua2_call.py
     finally:
         engine.stop(timeout=10.0)
     return {"setup_ms": setup_ms, "cpu_s": cpu_s, "talk_s": talk_s, "calls": calls,

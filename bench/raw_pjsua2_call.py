@@ -3,7 +3,7 @@
 One Endpoint driven the way the engine drives it (``threadCnt=0``, ``mainThreadOnly``, this
 thread looping on ``libHandleEvents(10)``), a LAN account bound to 127.0.0.1, the null sound
 device, and N sequential calls to TARGET: dial, wait for CONFIRMED, talk ``--seconds``, hang up,
-wait for DISCONNECTED. Prints one JSON line:
+wait for DISCONNECTED, let the peer settle 100 ms. Prints one JSON line:
 
     {"setup_ms": [...], "cpu_s": float, "talk_s": float, "calls": int, "failed": int}
 
@@ -22,6 +22,8 @@ import sys
 import time
 
 import pjsua2 as pj
+
+SETTLE_S = 0.1  # pause between calls: the same figure as bench_engine.SETTLE_S
 
 
 class _Call(pj.Call):
@@ -112,6 +114,7 @@ def main(argv: list[str] | None = None) -> int:
         _pump_until(ep, lambda c=call: c.state == pj.PJSIP_INV_STATE_DISCONNECTED, 5.0)
         del call
         gc.collect()
+        _pump_until(ep, lambda: False, SETTLE_S)  # the peer settles (see bench_engine.py)
 
     acc.shutdown()
     del acc
