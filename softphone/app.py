@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
+import gc
 import getpass
 import logging
 import socket
@@ -48,6 +49,7 @@ class AppParts:
     office: Any = None  # ui.colleagues.OfficeLink: colleagues on the LAN, shared-CRM feed
     notices: list[str] = field(default_factory=list)
     own_engine: bool = True
+    collector: Any = None  # ui.gc_collector.MainThreadCollector
 
 
 def translate(context: str, text: str) -> str:
@@ -154,8 +156,12 @@ def create_parts(profile: Path, settings: Settings, *, engine: Any = None, bridg
     opening the store and starting the engine are appended there for the caller to run once
     the window shows (start-up: they compete with the window for the GIL)."""
     from softphone.ui.bridge import DbWorker, SipBridge
+    from softphone.ui.gc_collector import MainThreadCollector
     from softphone.ui.main_window import MainWindow
     from softphone.workflow import CallWorkflow
+
+    collector = MainThreadCollector()  # before any worker thread starts allocating
+    collector.start()
 
     if secrets is None and use_secrets:
         from softphone.secrets import SecretStore
@@ -207,7 +213,7 @@ def create_parts(profile: Path, settings: Settings, *, engine: Any = None, bridg
     db.store_opened.connect(lambda _s: window.refresh_data())
     parts = AppParts(profile=profile, settings=settings, db=db, bridge=bridge, engine=engine,
                      workflow=workflow, window=window, secrets=secrets, notices=notices,
-                     own_engine=own_engine)
+                     own_engine=own_engine, collector=collector)
     window.settings_changed.connect(lambda s, p: apply_settings(parts, s, p))
     parts.office = create_office_link(parts, agent)
     if engine is not None:
@@ -449,9 +455,13 @@ def shutdown(parts: AppParts) -> None:
         with contextlib.suppress(RuntimeError, TypeError):
             parts.bridge.sip_event.disconnect(parts.office.on_sip_event)
         parts.office.stop()
+    if parts.collector is not None:  # Qt leftovers die here, not on the SIP thread's collect
+        gc.collect()
     if parts.own_engine and parts.engine is not None:
         parts.engine.stop(10.0)
     parts.db.close()
+    if parts.collector is not None:
+        parts.collector.stop()
 
 
 def install_translation(app: Any, language: str | None) -> None:

@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+
+_bulk_depth = 0  # how many bulk jobs run now (any thread)
+_bulk_lock = threading.Lock()
+
+
+def bulk_work_running() -> bool:
+    """Whether some thread is in ``paused_gc`` now (a collector elsewhere can hold back)."""
+    return _bulk_depth > 0
 
 
 @contextmanager
@@ -17,11 +26,18 @@ def paused_gc() -> Iterator[None]:
     everything as usual; collection resumes afterwards. Nested use and other threads are
     fine: it is switched back on only by whoever switched it off.
     """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
+    global _bulk_depth
+    with _bulk_lock:
+        _bulk_depth += 1
     try:
-        yield
+        if not gc.isenabled():
+            yield
+            return
+        gc.disable()
+        try:
+            yield
+        finally:
+            gc.enable()
     finally:
-        gc.enable()
+        with _bulk_lock:
+            _bulk_depth -= 1
