@@ -20,6 +20,8 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from softphone.settings import AudioSettings
 from softphone.sip.audio import callbacks as cb
 from softphone.sip.audio import devices as dev
@@ -36,6 +38,7 @@ JACK_HOST_API = "JACK Audio Connection Kit"
 STALL_SECONDS = 1.0  # a running stream whose callback stopped for this long is lost
 RESCAN_SECONDS = 5.0  # how often a missing chosen device is looked for while idle
 OUTPUT_LINGER_SECONDS = 1.0  # a tone-only output stream stays open this long after a tone
+LEVEL_FRAMES = 5  # the meters show the peak of the last 100 ms (the SIP thread polls at 10/s)
 
 
 class _Path:
@@ -94,8 +97,10 @@ class PortAudioBackend(NullAudioBackend):
         self._waiting = tones.ToneSlot()
         self._ring = tones.ToneSlot()
         self._clip: Clip | None = None  # a recording being played (player.py)
-        self._mic_peak = 0
-        self._spk_peak = 0
+        # The last frames each direction handled (16-bit bytes at the bridge clock; appended
+        # by the PortAudio callback, read by levels() on the SIP thread): the meters' peaks.
+        self._mic_recent: deque[bytes] = deque(maxlen=LEVEL_FRAMES)
+        self._spk_recent: deque[bytes] = deque(maxlen=LEVEL_FRAMES)
         self.callback_errors = 0
         self.device_xruns = 0
         self._conf_rate = 16000
@@ -291,10 +296,10 @@ class PortAudioBackend(NullAudioBackend):
         self._ring_volume = min(1.0, max(0.0, float(volume)))
 
     def levels(self) -> tuple[float, float]:
-        mic, spk = self._mic_peak, self._spk_peak
-        self._mic_peak = 0
-        self._spk_peak = 0
-        return (0.0 if self._muted else mic / 32767.0, spk / 32767.0)
+        """Peaks (0..1) of the last ~100 ms of microphone and call audio; computed here, on
+        the SIP thread at its 10/s poll, from the frames the callbacks kept."""
+        mic = _peak(self._mic_recent)
+        return (0.0 if self._muted else mic, _peak(self._spk_recent))
 
     def bridge_counters(self) -> tuple[int, int]:
         qi, qo = self._in_path.queue, self._out_path.queue
@@ -436,10 +441,13 @@ class PortAudioBackend(NullAudioBackend):
             frames = frame_samples(rate)
             in_path = self._path_for(self._in_path, rate)
             try:
-                stream = self._sd.Stream(
-                    device=(index, index), samplerate=rate, blocksize=frames,
-                    channels=(ch_in, ch_out), dtype="int16", latency="low",
-                    callback=cb.duplex_callback(self, rec, in_path, self._out_path, frames))
+                self._mic_recent.clear()
+                self._spk_recent.clear()
+                stream = cb.open_call_stream(
+                    self, rec, "duplex", cb.input_body(self, in_path),
+                    cb.output_body(self, rec, self._out_path, frames), frames, (ch_in, ch_out),
+                    device=(index, index), samplerate=rate, blocksize=frames, dtype="int16",
+                    latency="low")
                 rec.stream = stream
                 self._in_path = in_path
                 self._out_path.queue.clear()
@@ -468,25 +476,27 @@ class PortAudioBackend(NullAudioBackend):
                 rec = _Stream(role, index, info.name, rate, channels, seen_at=time.monotonic())
                 frames = frame_samples(rate)
                 kw = {"device": index, "samplerate": rate, "blocksize": frames,
-                      "channels": channels, "dtype": "int16"}
+                      "dtype": "int16"}
                 try:
                     if role == "input":
                         path = self._path_for(self._in_path, rate)
-                        stream = sd.InputStream(latency="low",
-                                                callback=cb.input_callback(self, rec, path), **kw)
+                        self._mic_recent.clear()
+                        stream = cb.open_call_stream(self, rec, "input", cb.input_body(self, path),
+                                                     None, frames, channels, latency="low", **kw)
                         self._in_path = path
                     elif role == "output":
                         path = self._path_for(self._out_path, rate)
-                        stream = sd.OutputStream(
-                            latency="low", callback=cb.output_callback(self, rec, path, frames),
-                            **kw)
+                        self._spk_recent.clear()
+                        stream = cb.open_call_stream(
+                            self, rec, "output", None, cb.output_body(self, rec, path, frames),
+                            frames, channels, latency="low", **kw)
                         self._out_path = path
                         path.queue.clear()
                     else:
                         if self._ring.current is not None:
                             self._ring.play(self._sound("ringtone", rate), loop=True)
                         stream = sd.OutputStream(callback=cb.ringer_callback(self, rec, frames),
-                                                 **kw)
+                                                 channels=channels, **kw)
                     rec.stream = stream
                     stream.start()
                 except Exception as exc:
@@ -606,6 +616,17 @@ class PortAudioBackend(NullAudioBackend):
             if dev.find_device(self._devices, name, role != "input") is not None:
                 del self._missing[role]
                 self._notify("device_back", f"{name} is back and will be used.", name)
+
+
+def _peak(recent: deque[bytes]) -> float:
+    frames = tuple(recent)  # one C-level copy: the callback may append meanwhile
+    recent.clear()
+    if not frames:
+        return 0.0
+    samples = np.frombuffer(b"".join(frames), dtype=np.int16)
+    if not len(samples):
+        return 0.0
+    return max(int(samples.max()), -int(samples.min())) / 32767.0
 
 
 def _conf_clock_rate(endpoint: Any) -> int:

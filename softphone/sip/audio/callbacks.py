@@ -2,10 +2,20 @@
 
 They touch only the :class:`FrameQueue` deques, tone slots, numpy buffers made when the stream
 opens and plain attributes of the backend (single stores and reads): no locks, no pjsua2.
+
+Call streams (microphone, call output, or both in one duplex stream) run one *body* per
+direction on numpy arrays made when the stream opens. With the real ``sounddevice`` the stream
+is opened with our own cffi callback (:func:`open_call_stream`): sounddevice's wrapper builds
+two numpy arrays, a ``CallbackFlags`` object and argument tuples per period, which on this
+machine cost as much as the whole body; ours copies the period in and out of preallocated
+arrays (two ``memmove``). The level meters cost nothing per period: the bodies keep references
+to the last frames (``_mic_recent``/``_spk_recent``) and the SIP thread computes the peak when
+it polls (:meth:`PortAudioBackend.levels`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -16,6 +26,8 @@ if TYPE_CHECKING:
     from softphone.sip.audio.backend import PortAudioBackend, _Path, _Stream
 
 Callback = Any
+InBody = Callable[[Any], None]  # one period of microphone samples, int16 (frames,)
+OutBody = Callable[[Any], None]  # fills one period of output, int16 (frames, channels)
 
 
 def name_thread(name: bytes) -> None:
@@ -28,85 +40,160 @@ def name_thread(name: bytes) -> None:
         pass
 
 
-def input_callback(self: PortAudioBackend, rec: _Stream, path: _Path) -> Callback:
-    """Microphone: peak level, resample to the bridge clock, queue one frame."""
+def input_body(self: PortAudioBackend, path: _Path) -> InBody:
+    """Microphone: resample to the bridge clock, queue one frame (kept for the meter too)."""
     queue = path.queue
     down = Downsampler(path.factor) if path.factor > 1 else None
+    put = queue.put
+    recent = self._mic_recent.append
 
-    def callback(indata: Any, frames: int, t: Any, status: Any) -> None:
-        try:
-            if not rec.beats:
-                name_thread(b"sp-portaudio")
-            rec.beats += 1
-            if status:
-                self.device_xruns += 1
-            ch = indata[:, 0]
-            if not self._muted:
-                peak = max(int(ch.max()), -int(ch.min()))
-                if peak > self._mic_peak:
-                    self._mic_peak = peak
-            queue.put((down.run(ch) if down is not None else ch).tobytes())
-        except Exception:
-            self.callback_errors += 1
+    def body(ch: Any) -> None:
+        data = (down.run(ch) if down is not None else ch).tobytes()
+        put(data)
+        recent(data)
 
-    return callback
+    return body
 
 
-def output_callback(self: PortAudioBackend, rec: _Stream, path: _Path, frames_: int
-                    ) -> Callback:
+def output_body(self: PortAudioBackend, rec: _Stream, path: _Path, frames_: int) -> OutBody:
     """Call output: one frame of the call (resampled) plus local tones, clipped."""
     queue = path.queue
+    get = queue.get
     up = Upsampler(path.factor) if path.factor > 1 else None
     mix = np.zeros(frames_, dtype=np.int32)
     ring_buf = np.zeros(frames_, dtype=np.int32)
+    silence = np.zeros(frames_, dtype=np.int16)
+    quiet = queue.silence
+    recent = self._spk_recent.append
+    progress, keys, waiting = self._progress, self._keys, self._waiting
 
-    def callback(outdata: Any, frames: int, t: Any, status: Any) -> None:
+    def body(out: Any) -> None:
+        data = get()
+        if data is None:
+            y = silence
+            recent(quiet)
+        else:
+            recent(data)
+            samples = np.frombuffer(data, dtype=np.int16)
+            y = up.run(samples) if up is not None else samples
+        clip = self._clip
+        if progress.current is None and keys.current is None and waiting.current is None \
+                and clip is None and not self._ring_in_output:
+            out[:] = y[:, None]  # the call alone: already int16 and clipped
+            return
+        mix[:] = y
+        progress.mix_into(mix)
+        keys.mix_into(mix)
+        waiting.mix_into(mix)
+        if clip is not None:
+            clip.mix_into(mix, rec.rate)
+        if self._ring_in_output:
+            ring_buf.fill(0)
+            if self._ring.mix_into(ring_buf):
+                np.add(mix, (ring_buf * self._ring_volume).astype(np.int32), out=mix)
+        np.minimum(mix, 32767, out=mix)  # np.clip's Python wrapper costs ~5 us
+        np.maximum(mix, -32768, out=mix)
+        out[:] = mix[:, None]
+
+    return body
+
+
+def array_callback(self: PortAudioBackend, rec: _Stream, inp: InBody | None,
+                   outp: OutBody | None) -> Callback:
+    """The bodies as a ``sounddevice`` numpy-array callback (a stand-in PortAudio)."""
+
+    def begin(status: Any) -> None:
+        if not rec.beats:
+            name_thread(b"sp-portaudio")
+        rec.beats += 1
+        if status:
+            self.device_xruns += 1
+
+    if inp is not None and outp is not None:
+        def duplex(indata: Any, outdata: Any, frames: int, t: Any, status: Any) -> None:
+            try:
+                begin(status)
+                inp(indata[:, 0])
+                outp(outdata)
+            except Exception:
+                self.callback_errors += 1
+                outdata.fill(0)
+        return duplex
+    if inp is not None:
+        def capture(indata: Any, frames: int, t: Any, status: Any) -> None:
+            try:
+                begin(status)
+                inp(indata[:, 0])
+            except Exception:
+                self.callback_errors += 1
+        return capture
+    assert outp is not None
+
+    def play(outdata: Any, frames: int, t: Any, status: Any) -> None:
+        try:
+            begin(status)
+            outp(outdata)
+        except Exception:
+            self.callback_errors += 1
+            outdata.fill(0)
+    return play
+
+
+def open_call_stream(self: PortAudioBackend, rec: _Stream, kind: str, inp: InBody | None,
+                     outp: OutBody | None, frames: int, channels: Any, **kw: Any) -> Any:
+    """Open a call stream (``kind`` input/output/duplex) that runs the bodies each period.
+
+    With the real ``sounddevice`` the stream gets our own cffi callback (raw pointers, periods
+    copied through preallocated arrays); anything else (a stand-in in tests) gets the public
+    numpy-array streams.
+    """
+    sd = self._sd
+    base = getattr(sd, "_StreamBase", None)
+    ffi = getattr(sd, "_ffi", None)
+    if base is None or ffi is None:
+        cls = {"input": "InputStream", "output": "OutputStream", "duplex": "Stream"}[kind]
+        return getattr(sd, cls)(channels=channels, callback=array_callback(self, rec, inp, outp),
+                                **kw)
+    ch_in, ch_out = channels if kind == "duplex" else \
+        ((channels, 0) if kind == "input" else (0, channels))
+    in_arr = np.zeros((frames, max(1, ch_in)), dtype=np.int16)
+    out_arr = np.zeros((frames, max(1, ch_out)), dtype=np.int16)
+    zeros = np.zeros_like(out_arr)
+    in_c, out_c, zeros_c = ffi.from_buffer(in_arr), ffi.from_buffer(out_arr), \
+        ffi.from_buffer(zeros)
+    in_bytes, out_bytes = frames * ch_in * 2, frames * ch_out * 2
+    in_ch = in_arr[:, 0]
+    memmove = ffi.memmove
+    err = self  # the backend counts errors and xruns
+
+    def callback(iptr: Any, optr: Any, n: int, t: Any, status: int, user: Any) -> int:
         try:
             if not rec.beats:
                 name_thread(b"sp-portaudio")
             rec.beats += 1
             if status:
-                self.device_xruns += 1
-            data = queue.get()
-            if data is None:
-                mix.fill(0)
-            else:
-                samples = np.frombuffer(data, dtype=np.int16)
-                mix[:] = up.run(samples) if up is not None else samples
-                peak = max(int(mix.max()), -int(mix.min()))
-                if peak > self._spk_peak:
-                    self._spk_peak = peak
-            self._progress.mix_into(mix)
-            self._keys.mix_into(mix)
-            self._waiting.mix_into(mix)
-            clip = self._clip
-            if clip is not None:
-                clip.mix_into(mix, rec.rate)
-            if self._ring_in_output:
-                ring_buf.fill(0)
-                if self._ring.mix_into(ring_buf):
-                    np.add(mix, (ring_buf * self._ring_volume).astype(np.int32), out=mix)
-            np.minimum(mix, 32767, out=mix)  # np.clip's Python wrapper costs ~5 us
-            np.maximum(mix, -32768, out=mix)
-            outdata[:] = mix[:, None]
+                err.device_xruns += 1
+            if n != frames:  # fixed block size: never expected
+                err.callback_errors += 1
+                if out_bytes:
+                    memmove(optr, zeros_c, min(n, frames) * ch_out * 2)
+                return 0
+            if inp is not None:
+                memmove(in_c, iptr, in_bytes)
+                inp(in_ch)
+            if outp is not None:
+                outp(out_arr)
+                memmove(optr, out_c, out_bytes)
         except Exception:
-            self.callback_errors += 1
-            outdata.fill(0)
+            err.callback_errors += 1
+            if out_bytes:
+                memmove(optr, zeros_c, out_bytes)
+        return 0  # paContinue
 
-    return callback
-
-
-def duplex_callback(self: PortAudioBackend, rec: _Stream, in_path: _Path, out_path: _Path,
-                    frames_: int) -> Callback:
-    """Both directions in one stream: one callback (one GIL round trip) per period."""
-    cin = input_callback(self, rec, in_path)
-    cout = output_callback(self, rec, out_path, frames_)
-
-    def callback(indata: Any, outdata: Any, frames: int, t: Any, status: Any) -> None:
-        cin(indata, frames, t, status)
-        cout(outdata, frames, t, status)
-
-    return callback
+    cptr = ffi.callback("PaStreamCallback", callback, error=0)
+    stream = base(kind, channels=channels, callback=cptr, wrap_callback=None, **kw)
+    stream._softphone_callback = cptr  # the cffi callback lives as long as the stream
+    return stream
 
 
 def ringer_callback(self: PortAudioBackend, rec: _Stream, frames_: int) -> Callback:
