@@ -77,7 +77,7 @@
 <context>
     <name>App</name>
     <message>
-        <location filename="../../softphone/app.py" line="+91"/>
+        <location filename="../../softphone/app.py" line="+99"/>
         <source>Port %1 is in use (is another softphone running?): using another port.</source>
         <translation>Порт %1 занят (запущен другой софтфон?): используется другой порт.</translation>
     </message>
@@ -91,7 +91,7 @@
         <translation type="vanished">Ожидание звонков на %1.</translation>
     </message>
     <message>
-        <location line="+165"/>
+        <location line="+169"/>
         <source>Settings not saved: %1</source>
         <translation>Настройки не сохранены: %1</translation>
     </message>
@@ -808,13 +808,13 @@
     <name>MainWindow</name>
     <message>
         <location filename="../../softphone/ui/main_window.py" line="+58"/>
-        <location line="+299"/>
+        <location line="+304"/>
         <source>Softphone</source>
         <extracomment>the settings dialog was accepted: (settings, passwords)</extracomment>
         <translation>Softphone</translation>
     </message>
     <message>
-        <location line="-274"/>
+        <location line="-277"/>
         <source>Number, SIP address or name — Enter calls</source>
         <translation>Номер, SIP-адрес или имя — Enter для звонка</translation>
     </message>
@@ -840,12 +840,12 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+443"/>
+        <location line="+468"/>
         <source>Missed</source>
         <translation>Пропущенные</translation>
     </message>
     <message>
-        <location line="-442"/>
+        <location line="-467"/>
         <source>Tasks</source>
         <translation>Задачи</translation>
     </message>
@@ -856,7 +856,7 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+157"/>
+        <location line="+158"/>
         <source>Colleagues</source>
         <translation>Коллеги</translation>
     </message>
@@ -952,12 +952,32 @@
         <translation>%1: не в сети</translation>
     </message>
     <message>
+        <location line="+17"/>
+        <source>Incoming call: %1</source>
+        <translation>Входящий звонок: %1</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>In call: %1</source>
+        <translation>Разговор: %1</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Do not disturb is on</source>
+        <translation>Режим «Не беспокоить» включён</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Missed calls: %1</source>
+        <translation>Пропущенные звонки: %1</translation>
+    </message>
+    <message>
         <location line="+31"/>
         <source>Missed call</source>
         <translation>Пропущенный звонок</translation>
     </message>
     <message>
-        <location line="+30"/>
+        <location line="+31"/>
         <source>Call waiting</source>
         <translation>Второй звонок</translation>
     </message>
@@ -982,7 +1002,7 @@
         <translation>Пропущенные (%1)</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+7"/>
         <source>Task due: %1</source>
         <translation>Срок задачи: %1</translation>
     </message>
@@ -1711,7 +1731,7 @@
 <context>
     <name>Tray</name>
     <message>
-        <location filename="../../softphone/ui/tray.py" line="+80"/>
+        <location filename="../../softphone/ui/tray.py" line="+81"/>
         <source>Show Softphone</source>
         <translation>Показать Softphone</translation>
     </message>

@@ -71,6 +71,8 @@ class MainWindow(QMainWindow):
         self._pending_wrapup: CallInfo | None = None
         self._registration: dict[str, ev.RegistrationChanged] = {}
         self.quitting = False
+        self._account_state = "ok"  # the tray's status: "ok" or "failed" (an account failed)
+        self._missed_count = 0
         self.pending_dial = ""
         self.office: Any = None  # OfficeLink, when the composition root made one
         self.port_notice = ""  # the configured port was taken: shown once the engine runs
@@ -127,6 +129,7 @@ class MainWindow(QMainWindow):
             self.tray.show_requested.connect(self.bring_to_front)
             self.tray.quit_requested.connect(self._on_quit_requested)
             self.tray.message_clicked.connect(self.bring_to_front)
+            self._refresh_tray()
         self.call_keys = CallKeys(self, settings.ui)  # headset buttons, global shortcuts
         self.devices: list[Any] = []
         self._devices_listed.connect(self._on_devices_listed)
@@ -346,15 +349,38 @@ class MainWindow(QMainWindow):
                 parts.append(self.tr("%1: registering…").replace("%1", name))
             else:
                 parts.append(self.tr("%1: offline").replace("%1", name))
-        text = "; ".join(parts)
-        self.account_label.setText(text)
-        self._set_tray_status(worst, text)
+        self.account_label.setText("; ".join(parts))
+        self._account_state = worst
+        self._refresh_tray()
 
-    def _set_tray_status(self, status: str, text: str) -> None:
+    def _refresh_tray(self) -> None:
+        """The tray icon shows the most pressing state (a call, do-not-disturb, a failed
+        account, missed calls); its tooltip lists them all."""
+        tray = getattr(self, "tray", None)  # None before __init__ made it, or with no tray
+        if tray is None:
+            return
+        status, lines = self._account_state, [self.tr("Softphone")]
+        calls = self.workflow.calls()
+        ringing = [c for c in calls if c.direction == Direction.INCOMING
+                   and c.answered_at is None]
+        talking = [c for c in calls if c not in ringing]
+        if ringing:
+            lines.append(self.tr("Incoming call: %1").replace("%1", ringing[0].title))
+        if talking:
+            lines.append(self.tr("In call: %1").replace("%1", talking[0].title))
         if self.dnd_action.isChecked():
+            lines.append(self.tr("Do not disturb is on"))
+        if self._missed_count:
+            lines.append(self.tr("Missed calls: %1").replace("%1", str(self._missed_count)))
+        if self.account_label.text():
+            lines.append(self.account_label.text())
+        if ringing or talking:
+            status = "ringing"
+        elif self.dnd_action.isChecked():
             status = "dnd"
-        if self.tray is not None:
-            self.tray.set_status(status, text or self.tr("Softphone"))
+        elif status == "ok" and self._missed_count:
+            status = "missed"
+        tray.set_status(status, "\n".join(lines))
 
     @Slot(str)
     def show_message(self, text: str) -> None:
@@ -389,6 +415,7 @@ class MainWindow(QMainWindow):
         elif update.kind == "error":
             self.show_message(update.message)
         if update.kind in ("call", "ended"):
+            self._refresh_tray()
             self.call_keys.calls_changed()  # the headset button is ours while a call is
 
     def _show_card(self, call: CallInfo) -> None:
@@ -555,6 +582,8 @@ class MainWindow(QMainWindow):
         i = self.tabs.indexOf(self.missed)
         self.tabs.setTabText(i, self.tr("Missed (%1)").replace("%1", str(count)) if count
                              else self.tr("Missed"))
+        self._missed_count = count
+        self._refresh_tray()
 
     @Slot(object)
     def _on_task_reminder(self, task: Any) -> None:

@@ -10,7 +10,8 @@ from PySide6.QtWidgets import QMenu, QSystemTrayIcon, QWidget
 
 from softphone.ui.common import translate
 
-STATUS_COLORS = {"ok": "#2e7d32", "dnd": "#c62828", "failed": "#9e9e9e", "ringing": "#f9a825"}
+STATUS_COLORS = {"ok": "#2e7d32", "dnd": "#c62828", "failed": "#9e9e9e", "ringing": "#f9a825",
+                 "missed": "#1565c0"}
 
 
 ICON_DIR = Path(__file__).resolve().parent.parent.parent / "resources" / "icons"
