@@ -58,9 +58,11 @@ class RunnerError(AssertionError):
 class AppProcess:
     """``app_runner.py PROFILE``: the whole app, commanded with Python snippets."""
 
-    def __init__(self, profile: Path, name: str = "app") -> None:
+    def __init__(self, profile: Path, name: str = "app",
+                 env: dict[str, str] | None = None) -> None:
         self.profile = profile
         self.name = name
+        self.env = env  # the process environment; app_env() (offscreen) when None
         self.stderr_path = profile.parent / f"{name}-{profile.name}.stderr"
         self.proc: subprocess.Popen[str] | None = None
         self._replies: dict[int, dict[str, Any]] = {}
@@ -75,7 +77,7 @@ class AppProcess:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "tests.integration.hardening.app_runner", str(self.profile)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err, text=True,
-            cwd=ROOT, env=app_env(), bufsize=1)
+            cwd=ROOT, env=self.env or app_env(), bufsize=1)
         err.close()
         threading.Thread(target=self._read, daemon=True, name=f"{self.name}-reader").start()
         deadline = time.monotonic() + timeout
