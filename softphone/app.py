@@ -498,10 +498,13 @@ def cheap_pyside_import_hook() -> None:
     feature._mod_uses_pyside = uses_pyside
 
 
-def quit_on_signals(app: Any) -> None:
+def quit_on_signals(app: Any, window: Any = None) -> None:
     """SIGTERM / SIGINT (logout, ``kill``, Ctrl+C) quit through the event loop, so that
     shutdown runs: colleagues get a goodbye, calls are hung up, the store is closed. The C
-    handler writes to a socket the event loop watches; Python then runs ``app.quit``."""
+    handler writes to a socket the event loop watches; Python then runs ``app.quit``.
+
+    ``window`` is marked as quitting first: ``app.quit`` closes the windows and gives up
+    if one refuses, which the main window does when it closes to the tray."""
     import signal
 
     from PySide6.QtCore import QSocketNotifier
@@ -512,13 +515,19 @@ def quit_on_signals(app: Any) -> None:
         writer.setblocking(False)
         signal.set_wakeup_fd(writer.fileno())
         for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, lambda _sig, _frame: app.quit())
+            signal.signal(sig, lambda _sig, _frame: _quit(app, window))
     except (ValueError, OSError) as exc:  # not the main thread, or no socketpair
         log.debug("no signal handling: %s", exc)
         return
     notifier = QSocketNotifier(reader.fileno(), QSocketNotifier.Type.Read, app)
     notifier.activated.connect(lambda *_: reader.recv(64))
     app._quit_signal_sockets = (reader, writer, notifier)  # kept for the app's lifetime
+
+
+def _quit(app: Any, window: Any) -> None:
+    if window is not None:
+        window.quitting = True  # a quit, not a close to the tray
+    app.quit()
 
 
 def run_gui(args: argparse.Namespace, profile: Path, settings: Settings) -> int:
@@ -548,7 +557,7 @@ def run_gui(args: argparse.Namespace, profile: Path, settings: Settings) -> int:
         app.setQuitOnLastWindowClosed(True)
     start_instance_server(parts)
     refresh_start_at_login(parts)
-    quit_on_signals(app)
+    quit_on_signals(app, window)
     target = getattr(args, "dial_target", None)
     if target:
         window.dial_when_ready(target)

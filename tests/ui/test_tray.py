@@ -57,6 +57,32 @@ def xcb_env(display: str, tmp_path: Path) -> dict[str, str]:
     return env
 
 
+def softphone(tmp_path: Path, display: str, toml: str) -> subprocess.Popen[bytes]:
+    """The real entry point, ``softphone --profile P``, on the xcb platform."""
+    profile = tmp_path / "profile"
+    profile.mkdir()
+    (profile / "softphone.toml").write_text(toml)
+    stderr = (tmp_path / "app.stderr").open("wb")
+    proc = subprocess.Popen([sys.executable, "-m", "softphone", "--profile", str(profile)],
+                            env=xcb_env(display, tmp_path), stdout=subprocess.DEVNULL,
+                            stderr=stderr)
+    stderr.close()
+    return proc
+
+
+def listening(proc: subprocess.Popen[bytes], tmp_path: Path) -> str:
+    """The app's SIP address, once its engine listens (from ``softphone status``)."""
+    def listen() -> str | None:
+        assert proc.poll() is None, (tmp_path / "app.stderr").read_text()
+        reply = request(tmp_path / "profile", "status", [], timeout=2.0)
+        first = reply.message.splitlines()[0] if reply and reply.message else ""
+        address = first.removeprefix("listen: ")
+        return address if first.startswith("listen: ") and not address.endswith(":0") \
+            else None
+
+    return wait_until(listen, 30.0, "the app to listen")  # type: ignore[no-any-return]
+
+
 def docked_icon(tray: x11.Tray) -> tuple[str, str, int, int, int, int]:
     icons = wait_until(tray.icons, 15.0, "the app's icon docked in the tray")
     assert len(icons) == 1, icons
@@ -183,15 +209,8 @@ def test_the_tray_icon_docks_follows_the_app_and_brings_the_window_back(
 def test_a_minimized_start_shows_only_the_icon_pops_the_card_and_quits_from_the_menu(
         tmp_path: Path, display: str, tray: x11.Tray, make_baresip: Any) -> None:
     """The real entry point (`softphone --profile P`) as a login autostart runs it."""
-    profile = tmp_path / "profile"
-    profile.mkdir()
-    (profile / "softphone.toml").write_text(
-        '[sip]\nlisten = "127.0.0.1:0"\n\n[ui]\nstart_minimized = true\n')
-    stderr = (tmp_path / "app.stderr").open("wb")
-    proc = subprocess.Popen([sys.executable, "-m", "softphone", "--profile", str(profile)],
-                            env=xcb_env(display, tmp_path), stdout=subprocess.DEVNULL,
-                            stderr=stderr)
-    stderr.close()
+    proc = softphone(tmp_path, display,
+                     '[sip]\nlisten = "127.0.0.1:0"\n\n[ui]\nstart_minimized = true\n')
 
     def shown() -> set[str]:
         """The app's viewable X windows."""
@@ -199,15 +218,7 @@ def test_a_minimized_start_shows_only_the_icon_pops_the_card_and_quits_from_the_
                                              "--pid", str(proc.pid)).split()}
 
     try:
-        def listening() -> str | None:
-            assert proc.poll() is None, (tmp_path / "app.stderr").read_text()
-            reply = request(profile, "status", [], timeout=2.0)
-            first = reply.message.splitlines()[0] if reply and reply.message else ""
-            listen = first.removeprefix("listen: ")
-            return listen if first.startswith("listen: ") and not listen.endswith(":0") \
-                else None
-
-        listen = wait_until(listening, 30.0, "the app to listen")
+        listen = listening(proc, tmp_path)
         icon = docked_icon(tray)
         assert icon[1] == "Softphone", icon
         assert shown() == {icon[0]}  # the icon, no window
@@ -244,6 +255,23 @@ def test_a_minimized_start_shows_only_the_icon_pops_the_card_and_quits_from_the_
         x11.xdotool(display, "mousemove", str(x + w // 2), str(y + h - 12),
                     "click", "1")
         assert proc.wait(30) == 0, (tmp_path / "app.stderr").read_text()
+        wait_until(lambda: not tray.icons(), 10.0, "the icon to leave the tray")
+    finally:
+        x11.stop(proc)
+
+
+def test_sigterm_quits_with_the_window_shown_and_a_tray(
+        tmp_path: Path, display: str, tray: x11.Tray) -> None:
+    """Logout or `kill` with the window open: the app quits (status 0) and leaves the tray,
+    though closing its window only hides it to the tray."""
+    proc = softphone(tmp_path, display, '[sip]\nlisten = "127.0.0.1:0"\n')
+    try:
+        listening(proc, tmp_path)
+        docked_icon(tray)
+        shown = x11.x(display, "xdotool", "search", "--onlyvisible", "--pid", str(proc.pid))
+        assert len(shown.split()) == 2, shown  # the window and the icon
+        proc.terminate()
+        assert proc.wait(15) == 0, (tmp_path / "app.stderr").read_text()
         wait_until(lambda: not tray.icons(), 10.0, "the icon to leave the tray")
     finally:
         x11.stop(proc)

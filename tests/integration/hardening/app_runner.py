@@ -108,6 +108,7 @@ def main(profile: Path) -> int:
             return
         if request.get("code") == "quit":
             write({"reply": request.get("id"), "ok": True, "result": None})
+            parts.window.quitting = True  # else a window that closes to the tray stops quit
             app.quit()
             return
         scope: dict[str, Any] = {"parts": parts, "window": parts.window, "engine": parts.engine,
