@@ -37,7 +37,7 @@ from softphone.ui.pickers import ContactSearchField
 from softphone.ui.stats import StatsView
 from softphone.ui.tasks import TasksView
 from softphone.ui.today import TodayPage, show_reminder
-from softphone.ui.tray import Tray, app_icon
+from softphone.ui.tray import Tray, TrayWatch, app_icon
 from softphone.ui.wrapup import WrapupPanel, summary_text
 from softphone.workflow import CallInfo, CallWorkflow, WorkflowUpdate
 
@@ -124,12 +124,8 @@ class MainWindow(QMainWindow):
         self._connect_views()
         self._build_status_bar()
         self._build_actions()
-        self.tray: Tray | None = Tray(self.dnd_action, self) if Tray.available() else None
-        if self.tray is not None:
-            self.tray.show_requested.connect(self.bring_to_front)
-            self.tray.quit_requested.connect(self._on_quit_requested)
-            self.tray.message_clicked.connect(self.bring_to_front)
-            self._refresh_tray()
+        self.tray: Tray | None = None
+        self._tray_watch = TrayWatch(self, self._make_tray)
         self.call_keys = CallKeys(self, settings.ui)  # headset buttons, global shortcuts
         self.devices: list[Any] = []
         self._devices_listed.connect(self._on_devices_listed)
@@ -351,6 +347,14 @@ class MainWindow(QMainWindow):
                 parts.append(self.tr("%1: offline").replace("%1", name))
         self.account_label.setText("; ".join(parts))
         self._account_state = worst
+        self._refresh_tray()
+
+    def _make_tray(self) -> None:
+        tray = Tray(self.dnd_action, self)
+        tray.show_requested.connect(self.bring_to_front)
+        tray.quit_requested.connect(self._on_quit_requested)
+        tray.message_clicked.connect(self.bring_to_front)
+        self.tray = tray
         self._refresh_tray()
 
     def _refresh_tray(self) -> None:

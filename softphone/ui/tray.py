@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QObject, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QColor, QIcon, QPainter, QPainterPath, QPixmap
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon, QWidget
 
@@ -105,3 +106,36 @@ class Tray(QObject):
         if reason in (QSystemTrayIcon.ActivationReason.Trigger,
                       QSystemTrayIcon.ActivationReason.DoubleClick):
             self.show_requested.emit()
+
+
+class TrayWatch(QObject):
+    """Makes the tray icon now if the desktop has a tray, else as soon as one appears: at
+    login, an app started from autostart often runs before the panel that hosts the tray."""
+
+    CHECK_MS = 2000
+    GIVE_UP_AFTER_CHECKS = 300  # ten minutes: a desktop with no tray at all stops being asked
+
+    def __init__(self, parent: QObject, make_tray: Callable[[], None]) -> None:
+        super().__init__(parent)
+        self._make_tray = make_tray
+        self._checks = 0
+        self._timer = QTimer(self)
+        self._timer.setInterval(self.CHECK_MS)
+        self._timer.timeout.connect(self.check)
+        if not self.check():
+            self._timer.start()
+
+    @property
+    def waiting(self) -> bool:
+        return self._timer.isActive()
+
+    def check(self) -> bool:
+        """Whether the tray icon exists now."""
+        if Tray.available():
+            self._timer.stop()
+            self._make_tray()
+            return True
+        self._checks += 1
+        if self._checks > self.GIVE_UP_AFTER_CHECKS:
+            self._timer.stop()
+        return False

@@ -206,6 +206,28 @@ def test_the_tray_icon_docks_follows_the_app_and_brings_the_window_back(
         app.close()
 
 
+def test_a_tray_that_appears_after_the_app_gets_the_icon(tmp_path: Path, display: str) -> None:
+    """At login the app (from autostart) may run before the panel that hosts the tray."""
+    profile = tmp_path / "profile"
+    profile.mkdir()
+    (profile / "softphone.toml").write_text('[sip]\nlisten = "127.0.0.1:0"\n')
+    app = AppProcess(profile, env=xcb_env(display, tmp_path))
+    try:
+        app.start()
+        assert app.run("result = window.tray is None and window._tray_watch.waiting")
+        app.run("window._tray_watch._timer.setInterval(100)")  # no 2 s waits in a test
+        with x11.tray_host(display) as tray:
+            icon = docked_icon(tray)
+            assert app.proc is not None
+            mine = x11.x(display, "xdotool", "search", "--pid", str(app.proc.pid)).split()
+            assert int(icon[0], 16) in {int(w) for w in mine}, (icon, mine)
+            assert app.run("result = window.tray is not None and window.tray.icon.isVisible()"
+                           " and not window._tray_watch.waiting")
+            assert "Softphone" in app.run("result = window.tray.icon.toolTip()")
+    finally:
+        app.close()
+
+
 def test_a_minimized_start_shows_only_the_icon_pops_the_card_and_quits_from_the_menu(
         tmp_path: Path, display: str, tray: x11.Tray, make_baresip: Any) -> None:
     """The real entry point (`softphone --profile P`) as a login autostart runs it."""
