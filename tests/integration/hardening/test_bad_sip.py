@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 from softphone.settings import AccountSettings, CrmSettings, Settings, SipSettings
 from tests.harness.ports import free_port
@@ -46,11 +47,33 @@ def _flood(k: Kamailio, make_engine: Callable[..., EngineProcess]
 
 
 def _call_from_bob(k: Kamailio, alice: EngineProcess, bob: EngineProcess) -> None:
-    mark = alice.mark()
-    out_id = bob.command("dial", target=k.aor("alice"))
-    incoming = alice.wait_for(
-        lambda e: e.get("event") == "IncomingCall" and "bob" in e.get("remote_uri", ""),
-        10.0, "IncomingCall from bob", mark)
+    """bob calls until alice rings: a declined flood call can hold one of pjsua's 4 call
+    slots until its final response is ACKed or times out (the flooder never ACKs), and a
+    call that finds every slot taken is refused; each attempt waits for its outcome."""
+    started = time.monotonic()
+    attempts = 0
+    incoming: dict[str, Any] | None = None
+    redial = threading.Event()  # never set: bob redials once a second, as a person would
+    while incoming is None:
+        assert time.monotonic() - started < 60.0, f"bob never rang alice ({attempts} tries)"
+        if attempts:
+            redial.wait(1.0)
+        attempts += 1
+        mark, bob_mark = alice.mark(), bob.mark()
+        out_id = bob.command("dial", target=k.aor("alice"))
+        outcome = bob.wait_for(lambda e, c=out_id: e.get("event") == "CallStateChanged"
+                               and e.get("call_id") == c
+                               and e.get("state") in ("early", "disconnected"),
+                               15.0, "ringing or refused", bob_mark)
+        if outcome["state"] == "early":
+            incoming = alice.wait_for(
+                lambda e: e.get("event") == "IncomingCall" and "bob" in e.get("remote_uri", ""),
+                10.0, "IncomingCall from bob", mark)
+        else:
+            print(f"bob's try {attempts} refused: {outcome.get('code')} "
+                  f"{outcome.get('reason', '')}")
+    print(f"bob rang alice {time.monotonic() - started:.1f} s after the first try "
+          f"(try {attempts})")
     alice.command("answer", call_id=incoming["call_id"])
     bob.wait_state(out_id, "confirmed", 10.0)
     print(f"a real call from bob through kamailio rang and was answered "
