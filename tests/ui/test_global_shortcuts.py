@@ -5,7 +5,6 @@ platform in its own process answers a ringing call on Ctrl+Alt+A and hangs up on
 from __future__ import annotations
 
 import os
-import select
 import shutil
 import subprocess
 import sys
@@ -16,6 +15,7 @@ from typing import Any
 import pytest
 
 from softphone.ipc import request
+from tests.harness import x11
 from tests.harness.sip_peers import wait_until
 
 pytestmark = [pytest.mark.ui, pytest.mark.integration]
@@ -26,25 +26,8 @@ def xvfb() -> Iterator[str]:
     """A private X display; Xvfb itself picks a free display number (-displayfd)."""
     if shutil.which("Xvfb") is None or shutil.which("xdotool") is None:
         pytest.skip("Xvfb and xdotool are needed (scripts/bootstrap.sh test)")
-    read_fd, write_fd = os.pipe()
-    proc = subprocess.Popen(["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "800x600x24",
-                             "-nolisten", "tcp"], pass_fds=(write_fd,),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    os.close(write_fd)
-    try:
-        ready, _, _ = select.select([read_fd], [], [], 15.0)
-        assert ready, "Xvfb did not start"
-        number = os.read(read_fd, 32).decode().strip()
-        assert number.isdigit(), number
-        yield f":{number}"
-    finally:
-        os.close(read_fd)
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
+    with x11.xvfb() as display:
+        yield display
 
 
 def xdotool(display: str, *keys: str) -> None:
