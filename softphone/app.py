@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
-import gc
 import getpass
 import logging
 import socket
@@ -388,17 +387,12 @@ def handle_command(parts: AppParts, command: str, args: list[str]) -> str:
                                or translate("App", "cannot dial"))
         return translate("App", "calling %1").replace("%1", args[0])
     if command == "answer":
-        ringing = window.phone.ringing()
-        if not ringing:
+        if not window.phone.answer_ringing():
             raise CommandError(translate("App", "no incoming call"))
-        window.phone.answer(ringing[0].call_id)
         return translate("App", "answered")
     if command == "hangup":
-        calls = parts.workflow.calls()
-        if not calls:
+        if not window.phone.end_call():
             raise CommandError(translate("App", "no call"))
-        window.phone.hangup_current() if window.phone.current() else window.phone.hangup(
-            calls[-1].call_id)
         return translate("App", "hung up")
     if command == "dnd":
         on = bool(args) and args[0] == "on"
@@ -455,13 +449,11 @@ def shutdown(parts: AppParts) -> None:
         with contextlib.suppress(RuntimeError, TypeError):
             parts.bridge.sip_event.disconnect(parts.office.on_sip_event)
         parts.office.stop()
-    if parts.collector is not None:  # Qt leftovers die here, not on the SIP thread's collect
-        gc.collect()
+    if parts.collector is not None:  # Qt leftovers die here, not in the SIP thread's collect
+        parts.collector.stop()
     if parts.own_engine and parts.engine is not None:
         parts.engine.stop(10.0)
     parts.db.close()
-    if parts.collector is not None:
-        parts.collector.stop()
 
 
 def install_translation(app: Any, language: str | None) -> None:

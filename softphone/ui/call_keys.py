@@ -51,19 +51,18 @@ class CallKeys(QObject):
     # --- what the keys do ---------------------------------------------------------------------
     def on_action(self, action: str) -> None:
         """ "toggle" (headset button), "answer", "hangup" or "mute"."""
-        ringing = self.phone.ringing()
         current = self.phone.current()
         if action == "toggle":
             action = "hangup" if current is not None else "answer"
-        if action == "answer" and ringing:
-            self.phone.answer(ringing[0].call_id)
-        elif action == "hangup" and current is not None:
-            self.phone.hangup(current.call_id)
-        elif action == "hangup" and ringing:
-            self.phone.decline(ringing[0].call_id)
-        elif action == "mute" and current is not None:
-            self.phone.mute(not current.muted)
+        if action == "answer":
+            done = self.phone.answer_ringing()
+        elif action == "hangup":
+            done = self.phone.end_call()
         else:
+            done = action == "mute" and current is not None
+            if done:
+                self.phone.mute(not current.muted)
+        if not done:
             log.debug("%s: no call to act on", action)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:

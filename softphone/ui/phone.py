@@ -93,11 +93,6 @@ class PhoneController(QObject):
         self._run(translate("Phone", "Answer"), self.workflow.answer, call_id)
         self._set_current(call_id)
 
-    def answer_ringing(self) -> None:
-        ringing = self.ringing()
-        if ringing:
-            self.answer(ringing[0].call_id)
-
     @Slot(int)
     def decline(self, call_id: int) -> None:
         self._run(translate("Phone", "Decline"), self.workflow.reject, call_id, 486)
@@ -106,6 +101,26 @@ class PhoneController(QObject):
         ringing = self.ringing()
         if ringing:
             self.decline(ringing[0].call_id)
+
+    def answer_ringing(self) -> bool:
+        """Answer the first ringing call (``softphone answer``, a headset button); whether
+        there was one."""
+        ringing = self.ringing()
+        if ringing:
+            self.answer(ringing[0].call_id)
+        return bool(ringing)
+
+    def end_call(self) -> bool:
+        """Hang up the current call, else decline the ringing one (``softphone hangup``, the
+        hang-up key); whether there was a call to end."""
+        current = self.current()
+        if current is not None:
+            self.hangup(current.call_id)
+            return True
+        ringing = self.ringing()
+        if ringing:
+            self.decline(ringing[0].call_id)
+        return bool(ringing)
 
     @Slot(int)
     def hangup(self, call_id: int) -> None:
