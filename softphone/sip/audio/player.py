@@ -32,6 +32,12 @@ class RecordingError(Exception):
 
 def load_recording(path: Path | str) -> Clip:
     """The WAV at ``path`` as a clip (8/16/32-bit PCM, any rate, mono or multichannel)."""
+    return Clip(*decode_wav(path))
+
+
+def decode_wav(path: Path | str) -> tuple[npt.NDArray[np.int16], int]:
+    """A PCM WAV (8/16/32-bit, any rate, mono or multichannel) as mono int16 and its rate;
+    raises RecordingError saying what is wrong with it."""
     p = Path(path)
     if not p.is_file():
         raise RecordingError("missing", str(p))
@@ -56,7 +62,7 @@ def load_recording(path: Path | str) -> Clip:
         data = data[: len(data) // channels * channels].reshape(-1, channels).mean(axis=1)
     if rate <= 0 or len(data) == 0:
         raise RecordingError("empty", str(p))
-    return Clip(np.asarray(data, dtype=np.int16), rate)
+    return np.asarray(data, dtype=np.int16), rate
 
 
 class Clip:

@@ -91,21 +91,17 @@ def dtmf(rate: int, digit: str) -> Samples:
 
 
 def read_wav(path: Path, rate: int) -> Samples | None:
-    """A 16-bit PCM WAV as mono int16 at ``rate`` (linear resampling), or None if unreadable."""
+    """A PCM WAV as mono int16 at ``rate`` (linear resampling), or None if unusable."""
+    from softphone.sip.audio.player import RecordingError, decode_wav
+
     try:
-        with wave.open(str(path), "rb") as w:
-            if w.getsampwidth() != 2:
-                return None
-            channels, src_rate = w.getnchannels(), w.getframerate()
-            data = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2")
-    except (OSError, EOFError, wave.Error):
+        data, src_rate = decode_wav(path)
+    except RecordingError:
         return None
-    if channels > 1:
-        data = data.reshape(-1, channels).mean(axis=1)
-    if src_rate != rate and len(data):
-        n = int(len(data) * rate / src_rate)
-        data = np.interp(np.arange(n) * src_rate / rate, np.arange(len(data)), data)
-    return np.asarray(data, dtype=np.int16)
+    if src_rate == rate:
+        return data
+    n = int(len(data) * rate / src_rate)
+    return np.interp(np.arange(n) * src_rate / rate, np.arange(len(data)), data).astype(np.int16)
 
 
 def write_wav(path: Path, samples: Samples, rate: int) -> None:
