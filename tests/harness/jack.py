@@ -258,6 +258,23 @@ class JackHarness:
         self.stop()
 
 
+def listen_to_app_outputs(jack: JackServer, harness: JackHarness,
+                          what: str = "an app output port") -> None:
+    """Connect every ``softphone:out_*`` port to the harness's first input (the app's output
+    streams may close and reopen meanwhile)."""
+    def connected() -> bool:
+        ok = False
+        for port in jack.wait_ports("softphone:out_"):
+            try:
+                jack.connect(port, harness.in_ports[0])
+                ok = True
+            except RuntimeError:
+                pass  # closed between listing and connecting
+        return ok
+
+    _wait(connected, 10.0, what)
+
+
 def band_level(samples: Any, rate: int, hz: float, width: float = 15.0) -> float:
     """Share (0..1) of the signal's energy within ``hz`` +- ``width``.
 

@@ -13,7 +13,7 @@ import pytest
 
 from softphone.sip.audio.tones import write_wav
 from tests.harness.audio_analysis import dominant_frequency, near, rms
-from tests.harness.jack import RATE, JackHarness, JackServer
+from tests.harness.jack import RATE, JackHarness, JackServer, listen_to_app_outputs
 from tests.harness.sip_peers import wait_until
 from tests.integration.audio.audio_driver import lan_account
 from tests.integration.audio.player_driver import PlayerProcess
@@ -40,18 +40,6 @@ def _recording(path: Path) -> Path:
     return path
 
 
-def _listen(jack: JackServer, harness: JackHarness) -> None:
-    def connected() -> bool:
-        ok = False
-        for port in jack.wait_ports("softphone:out_"):
-            try:
-                jack.connect(port, harness.in_ports[0])
-                ok = True
-            except RuntimeError:
-                pass  # closed between listing and connecting
-        return ok
-
-    wait_until(connected, 10.0, "the player's output port")
 
 
 def _state(p: PlayerProcess) -> dict[str, Any]:
@@ -66,7 +54,7 @@ def test_player_plays_pauses_resumes_and_stops(tmp_path: Path, jack: JackServer,
     wait_until(lambda: _state(player)["playing"], 10.0, "the player to start")
     first = _state(player)
     assert first["maximum"] == int(SECONDS * 1000) and first["time"].endswith("/ 0:04")
-    _listen(jack, harness)
+    listen_to_app_outputs(jack, harness, "the player's output port")
     heard = harness.snap(0.6)[:, 0]
     assert rms(heard) > 0.01, "nothing heard on the output port"
     assert near(dominant_frequency(heard, RATE), TONE_HZ), dominant_frequency(heard, RATE)
@@ -82,7 +70,8 @@ def test_player_plays_pauses_resumes_and_stops(tmp_path: Path, jack: JackServer,
     player.cmd("click", button="play")
     wait_until(lambda: _state(player)["slider"] > paused["slider"] + 100, 10.0,
                "playing to go on after pause")
-    _listen(jack, harness)  # the output stream may have closed and reopened meanwhile
+    # the output stream may have closed and reopened meanwhile
+    listen_to_app_outputs(jack, harness, "the player's output port")
     again = harness.snap(0.4)[:, 0]
     assert near(dominant_frequency(again, RATE), TONE_HZ)
 

@@ -9,26 +9,19 @@ import pytest
 
 from softphone.sip.audio.tones import DTMF_HZ, RINGBACK_HZ
 from tests.harness.audio_analysis import dominant_frequency, near
-from tests.harness.jack import RATE, JackHarness, JackServer, band_level
-from tests.harness.sip_peers import Baresip, wait_until
+from tests.harness.jack import (
+    RATE,
+    JackHarness,
+    JackServer,
+    band_level,
+    listen_to_app_outputs,
+)
+from tests.harness.sip_peers import Baresip
 from tests.integration.audio.conftest import AudioEngineFactory, wait_call_stream
 
 pytestmark = pytest.mark.integration
 
 
-def _listen_to_outputs(jack: JackServer, harness: JackHarness) -> None:
-    """Connect every app output port to the harness (ports may come and go meanwhile)."""
-    def connected() -> bool:
-        ok = False
-        for port in jack.wait_ports("softphone:out_"):
-            try:
-                jack.connect(port, harness.in_ports[0])
-                ok = True
-            except RuntimeError:
-                pass  # closed between listing and connecting
-        return ok
-
-    wait_until(connected, 10.0, "an app output port to listen to")
 
 
 def test_ringback_then_busy(jack: JackServer, harness: JackHarness,
@@ -38,7 +31,7 @@ def test_ringback_then_busy(jack: JackServer, harness: JackHarness,
     eng = make_audio_engine("alice")
     call_id = int(eng.cmd("dial", target=bob.uri))
     eng.wait_event("CallStateChanged", 10.0, call_id=call_id, state="early", code=180)
-    _listen_to_outputs(jack, harness)
+    listen_to_app_outputs(jack, harness, "an app output port to listen to")
     ringback = harness.snap(0.6)[:, 0]
     assert near(dominant_frequency(ringback, RATE), RINGBACK_HZ), "no ringback tone"
 
@@ -47,7 +40,7 @@ def test_ringback_then_busy(jack: JackServer, harness: JackHarness,
     ended = eng.wait_event("CallStateChanged", 10.0, after=mark, call_id=call_id,
                            state="disconnected")
     assert ended["code"] == 486
-    _listen_to_outputs(jack, harness)
+    listen_to_app_outputs(jack, harness, "an app output port to listen to")
     busy = harness.snap(1.0)[:, 0]
     assert near(dominant_frequency(busy, RATE), RINGBACK_HZ), "no busy tone"
 
@@ -61,7 +54,7 @@ def test_dtmf_key_feedback_in_the_call_output(jack: JackServer, harness: JackHar
     eng.wait_state(call_id, "confirmed")
     eng.wait_event("CallMediaChanged", 10.0, call_id=call_id, active=True)
     wait_call_stream(eng)
-    _listen_to_outputs(jack, harness)
+    listen_to_app_outputs(jack, harness, "an app output port to listen to")
     harness.snap(0.2)
     eng.cmd("send_dtmf", call_id=call_id, digits="5")
     heard = harness.snap(1.0)[:, 0]
