@@ -83,6 +83,14 @@ def listening(proc: subprocess.Popen[bytes], tmp_path: Path) -> str:
     return wait_until(listen, 30.0, "the app to listen")  # type: ignore[no-any-return]
 
 
+def app_on_xcb(tmp_path: Path, display: str) -> AppProcess:
+    """The app (driven through AppProcess) on ``display``, with a profile listening anywhere."""
+    profile = tmp_path / "profile"
+    profile.mkdir()
+    (profile / "softphone.toml").write_text('[sip]\nlisten = "127.0.0.1:0"\n')
+    return AppProcess(profile, env=xcb_env(display, tmp_path))
+
+
 def docked_icon(tray: x11.Tray) -> tuple[str, str, int, int, int, int]:
     icons = wait_until(tray.icons, 15.0, "the app's icon docked in the tray")
     assert len(icons) == 1, icons
@@ -120,10 +128,7 @@ def choose(app: AppProcess, display: str, icon: tuple[str, str, int, int, int, i
 
 def test_the_tray_icon_docks_follows_the_app_and_brings_the_window_back(
         tmp_path: Path, display: str, tray: x11.Tray, make_baresip: Any) -> None:
-    profile = tmp_path / "profile"
-    profile.mkdir()
-    (profile / "softphone.toml").write_text('[sip]\nlisten = "127.0.0.1:0"\n')
-    app = AppProcess(profile, env=xcb_env(display, tmp_path))
+    app = app_on_xcb(tmp_path, display)
     try:
         app.start()
         assert app.run("from PySide6.QtWidgets import QSystemTrayIcon\n"
@@ -166,7 +171,7 @@ def test_the_tray_icon_docks_follows_the_app_and_brings_the_window_back(
         in_call_pixels = wait_until(
             lambda: (p := pixels(app, icon)) not in (ok_pixels, dnd_pixels) and p, 5.0,
             "the docked icon to repaint for the call")
-        reply = request(profile, "answer", [], timeout=5.0)
+        reply = request(tmp_path / "profile", "answer", [], timeout=5.0)
         assert reply is not None and reply.ok, reply
         peer.wait_event("CALL_ESTABLISHED", timeout=10)
         state("ringing", "In call: +74950001111")
@@ -208,10 +213,7 @@ def test_the_tray_icon_docks_follows_the_app_and_brings_the_window_back(
 
 def test_a_tray_that_appears_after_the_app_gets_the_icon(tmp_path: Path, display: str) -> None:
     """At login the app (from autostart) may run before the panel that hosts the tray."""
-    profile = tmp_path / "profile"
-    profile.mkdir()
-    (profile / "softphone.toml").write_text('[sip]\nlisten = "127.0.0.1:0"\n')
-    app = AppProcess(profile, env=xcb_env(display, tmp_path))
+    app = app_on_xcb(tmp_path, display)
     try:
         app.start()
         assert app.run("result = window.tray is None and window._tray_watch.waiting")
