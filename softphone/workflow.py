@@ -429,6 +429,9 @@ class CallWorkflow:
 
         self.db.submit(job, lambda caller: self._on_caller_found(rec, caller),
                        self._on_db_error)
+        # answering, ending and the wrap-up need the full store: load it now, after the
+        # card's lookup (queued behind it), not when the agent clicks
+        self.db.submit(_load_full_store, None, self._on_db_error)
         return rec
 
     def _on_caller_found(self, rec: _CallRecord, caller: CallerInfo) -> None:
@@ -521,6 +524,12 @@ def _is_user_error(exc: Exception) -> bool:
     except ImportError:
         return False
     return isinstance(exc, StoreError)
+
+
+def _load_full_store(store: Any) -> None:
+    load = getattr(store, "load_full", None)  # softphone.crm.light.LightStore
+    if load is not None:
+        load("a call")
 
 
 def _look_up_caller(store: Any, contact_id: int | None, number: str) -> CallerInfo:

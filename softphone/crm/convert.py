@@ -2,47 +2,51 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import Connection, TextClause, select
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
-from softphone.crm.models import Call, Company, Contact, Deal, Phone, Task, Wrapup
+from softphone.crm import queries
+from softphone.crm.models import Call, Company, Contact, Deal, Task, Wrapup
 from softphone.crm.phones import digits_of
+from softphone.crm.queries import as_utc, fold, utcnow
 from softphone.crm.views import (
     CallView,
     CompanyView,
     ContactView,
     DealView,
-    PhoneView,
     TaskView,
     WrapupView,
 )
 
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+__all__ = ["as_utc", "fold", "utcnow"]  # kept here for the modules that import them from here
 
 
-def as_utc(value: datetime) -> datetime:
-    """Aware UTC; a naive datetime is taken as UTC."""
-    if value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
+@lru_cache(maxsize=512)
+def _text(sql: str) -> TextClause:
+    return sql_text(sql)
 
 
-def fold(text: str | None) -> str:
-    """Unicode casefold (SQLite's lower() only knows ASCII): "Иван" -> "иван"; "ё" is
-    folded to "е" as Russian writers use them interchangeably ("Фёдоров" / "Федоров")."""
-    return _fold(text) if text else ""
+class SqlRunner:
+    """``queries.Runner`` over a SQLAlchemy session or connection (SQLite or PostgreSQL)."""
 
+    def __init__(self, conn: Session | Connection, dialect: str | None = None) -> None:
+        self.conn = conn
+        if dialect is None:
+            bind = conn.get_bind() if isinstance(conn, Session) else conn
+            dialect = bind.dialect.name
+        self.dialect = dialect
 
-@lru_cache(maxsize=16384)
-def _fold(text: str) -> str:
-    return " ".join(text.casefold().replace("ё", "е").split())
+    def rows(self, sql: str, params: Mapping[str, Any]) -> list[Sequence[Any]]:
+        return list(self.conn.execute(_text(sql), params).all())
+
+    def run(self, sql: str, params: Mapping[str, Any]) -> int:
+        result = self.conn.execute(_text(sql), params)
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def search_text(
@@ -83,31 +87,8 @@ def _digits(text: str) -> str:
     return plain if plain.isdecimal() else digits_of(text)
 
 
-_C, _CO, _P = Contact.__table__.c, Company.__table__.c, Phone.__table__.c
-_CONTACTS_BY_ID = (
-    select(
-        _C.id, _C.name, _CO.name, _C.company_id, _C.position, _C.emails, _C.tags, _C.notes,
-        _C.do_not_call, _C.created_at, _C.updated_at, _C.version,
-    )
-    .select_from(Contact.__table__.outerjoin(Company.__table__, _CO.id == _C.company_id))
-    .where(_C.id.in_(bindparam("ids", expanding=True)))
-)
-_PHONES_OF = (
-    select(_P.contact_id, _P.raw, _P.e164, _P.label, _P.is_primary, _P.national)
-    .where(_P.contact_id.in_(bindparam("ids", expanding=True)))
-    .order_by(_P.position, _P.id)
-)
-
-
-def _phones_of(session: Session | Connection, ids: list[int]) -> dict[int, list[PhoneView]]:
-    phones: dict[int, list[PhoneView]] = defaultdict(list)
-    for chunk_start in range(0, len(ids), 500):
-        chunk = ids[chunk_start : chunk_start + 500]
-        for cid, raw, e164, label, primary, national in session.execute(
-            _PHONES_OF, {"ids": chunk}
-        ):
-            phones[cid].append(PhoneView(raw, e164, label, bool(primary), national))
-    return phones
+def _phones_of(session: Session | Connection, ids: list[int]) -> dict[int, list[Any]]:
+    return queries.phones_of(SqlRunner(session), ids)
 
 
 def contact_views(session: Session, contacts: Sequence[Contact]) -> list[ContactView]:
@@ -145,28 +126,8 @@ def contact_views(session: Session, contacts: Sequence[Contact]) -> list[Contact
 
 def contact_views_by_id(session: Session | Connection, ids: Sequence[int]) -> list[ContactView]:
     """Views of the contacts with ``ids`` (order kept, missing ones left out), without ORM
-    objects: two queries (the hot path of caller lookup and search-as-you-type)."""
-    if not ids:
-        return []
-    rows = {
-        row[0]: row
-        for row in session.execute(_CONTACTS_BY_ID, {"ids": list(ids)})
-    }
-    phones = _phones_of(session, list(rows))
-    out = []
-    for cid in ids:
-        row = rows.get(cid)
-        if row is None:
-            continue
-        (_, name, company, company_id, position, emails, tags, notes, dnc, created, updated,
-         version) = row
-        out.append(ContactView(
-            id=cid, name=name, company=company, company_id=company_id, position=position,
-            phones=tuple(phones.get(cid, ())), emails=tuple(emails or ()),
-            tags=tuple(tags or ()), notes=notes or "", do_not_call=bool(dnc),
-            created_at=created, updated_at=updated, version=version,
-        ))
-    return out
+    objects (see ``queries.contact_views_by_id``)."""
+    return queries.contact_views_by_id(SqlRunner(session), ids)
 
 
 def contact_view(session: Session, contact: Contact) -> ContactView:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -12,6 +10,7 @@ from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 
 from softphone.crm.errors import DatabaseCorruptError, NewerSchemaError
+from softphone.crm.queries import MIGRATIONS_DIR, STORED_REVISION, head_from_files, sqlite_pragmas
 from softphone.profile import database_file
 
 if TYPE_CHECKING:
@@ -20,7 +19,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("softphone.crm")
 
-MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 DEFAULT_BUSY_TIMEOUT_MS = 5000
 
 
@@ -65,13 +63,8 @@ def _install_sqlite_pragmas(engine: Engine, busy_timeout_ms: int, database: str)
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         try:
-            cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
-            cursor.execute("PRAGMA foreign_keys = ON")
-            cursor.execute("PRAGMA cache_size = -32768")  # 32 MiB per connection
-            if not in_memory:
-                cursor.execute("PRAGMA journal_mode = WAL")
-                cursor.execute("PRAGMA synchronous = NORMAL")
-                cursor.execute("PRAGMA mmap_size = 268435456")
+            for pragma in sqlite_pragmas(busy_timeout_ms, in_memory=in_memory):
+                cursor.execute(pragma)
         finally:
             cursor.close()
 
@@ -108,30 +101,11 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
-@lru_cache(maxsize=1)
-def _head_from_files() -> str | None:
-    """The single head revision, read from the migration files' ``revision`` and
-    ``down_revision`` lines (None when that is not plain: then Alembic decides)."""
-    revisions: set[str] = set()
-    downs: set[str] = set()
-    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
-        text = path.read_text("utf-8")
-        rev = re.search(r"""^revision\s*(?::[^=]*)?=\s*["']([^"']+)["']""", text, re.MULTILINE)
-        down = re.search(r"^down_revision\s*(?::[^=]*)?=\s*(.+)$", text, re.MULTILINE)
-        if rev is None:
-            continue
-        revisions.add(rev.group(1))
-        if down is not None:
-            downs.update(re.findall(r"""["']([^"']+)["']""", down.group(1)))
-    heads = revisions - downs
-    return heads.pop() if len(heads) == 1 else None
-
-
 def _stored_revision(engine: Engine) -> str | None:
     """The revision in ``alembic_version`` by plain SQL (None: none, several, or no table)."""
     try:
         with engine.connect() as conn:
-            rows = conn.exec_driver_sql("SELECT version_num FROM alembic_version").fetchall()
+            rows = conn.exec_driver_sql(STORED_REVISION).fetchall()
     except Exception:
         return None
     return str(rows[0][0]) if len(rows) == 1 else None
@@ -145,7 +119,7 @@ def migrate(engine: Engine, revision: str = "head") -> str | None:
     and ~15 MiB of memory: bench/bench_startup.py).
     """
     if revision == "head":
-        head = _head_from_files()
+        head = head_from_files()
         if head is not None and _stored_revision(engine) == head:
             return head
     from alembic import command

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import errno
 import sqlite3
-
-from sqlalchemy import exc as sa_exc
+import sys
 
 
 class StoreError(Exception):
@@ -126,7 +125,9 @@ def classify(err: BaseException) -> StoreError | None:
     if isinstance(err, StoreError):
         return err
     orig: BaseException = err
-    if isinstance(err, sa_exc.DBAPIError) and err.orig is not None:
+    # not imported when SQLAlchemy is not (the light SQLite reader): no such error then
+    sa_exc = sys.modules.get("sqlalchemy.exc")
+    if sa_exc is not None and isinstance(err, sa_exc.DBAPIError) and err.orig is not None:
         orig = err.orig
     kind: type[StoreError] | None = None
     if isinstance(orig, sqlite3.Error):

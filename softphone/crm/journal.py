@@ -7,10 +7,12 @@ full / unavailable) is moved to ``<name>.rejected`` so it cannot block the rest,
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import os
 import threading
+import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -18,6 +20,13 @@ from typing import Any
 log = logging.getLogger("softphone.crm")
 
 JOURNAL_NAME = "crm-pending.jsonl"
+
+_pending_counter = itertools.count(1)
+
+
+def new_pending_id() -> int:
+    """The id of a call-log row not written yet (negative; its ``client_key`` in the row)."""
+    return -(int(time.time() * 1000) * 1000 + next(_pending_counter) % 1000)
 
 
 def _encode(value: Any) -> Any:

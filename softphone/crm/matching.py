@@ -2,111 +2,95 @@
 
 Tiers: exact E.164; national number (when one side has no country); a suffix of at least
 7 digits, only when it is unique (or shared inside one company). Withheld callers, short
-service numbers and internal extensions never match a stranger. Statements are built once
-(bound parameters) so that a lookup costs a handful of index probes and little Python.
+service numbers and internal extensions never match a stranger. Plain SQL text
+(``softphone.crm.queries``) so that the full store and the light SQLite reader run the same
+statements: a lookup costs a handful of index probes and little Python.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select
-
-from softphone.crm.convert import contact_views_by_id, fold
-from softphone.crm.models import IgnoredNumber, Phone
 from softphone.crm.phones import can_match_stranger, suffix_keys
+from softphone.crm.queries import Runner, _in, contact_views_by_id, fold, insert_call
 from softphone.crm.views import CompanyView, Match, NormalizedNumber
 
-# plain table columns: no ORM annotations to adapt on every execution
-_P = Phone.__table__.c
-_I = IgnoredNumber.__table__.c
-
-_IGNORED = select(_I.kind).where(_I.number_key == bindparam("key"))
-_BY_E164 = select(_P.contact_id).where(_P.e164 == bindparam("e164")).limit(50)
+_IGNORED = "SELECT kind FROM ignored_numbers WHERE number_key = :key"
+_BY_E164 = "SELECT contact_id FROM phones WHERE e164 = :e164 LIMIT 50"
 _BY_NATIONAL_NO_COUNTRY = (
-    select(_P.contact_id)
-    .where(_P.national == bindparam("national"), _P.e164.is_(None))
-    .limit(50)
+    "SELECT contact_id FROM phones WHERE national = :national AND e164 IS NULL LIMIT 50"
 )
-_BY_NATIONAL = select(_P.contact_id).where(_P.national == bindparam("national")).limit(50)
+_BY_NATIONAL = "SELECT contact_id FROM phones WHERE national = :national LIMIT 50"
 # stored number ends with the incoming digits (reversed: starts with them)
-_REV_RANGE = (
-    select(_P.contact_id)
-    .where(_P.rev >= bindparam("rev_lo"), _P.rev < bindparam("rev_hi"))
-    .limit(20)
-)
-_REV_RANGE_NO_COUNTRY = _REV_RANGE.where(_P.e164.is_(None))
-_REV_LIKE = select(_P.contact_id).where(_P.rev.like(bindparam("rev_like"))).limit(20)
-_REV_LIKE_NO_COUNTRY = _REV_LIKE.where(_P.e164.is_(None))
+_REV_RANGE = "SELECT contact_id FROM phones WHERE rev >= :rev_lo AND rev < :rev_hi{} LIMIT 20"
+_REV_LIKE = "SELECT contact_id FROM phones WHERE rev LIKE :rev_like{} LIMIT 20"
 # stored number is a suffix of the incoming digits
-_REV_IN = (
-    select(_P.contact_id)
-    .where(_P.rev.in_(bindparam("revs", expanding=True)))
-    .limit(20)
-)
-_REV_IN_NO_COUNTRY = _REV_IN.where(_P.e164.is_(None))
+_REV_IN = "SELECT contact_id FROM phones WHERE rev IN ({}){} LIMIT 20"
+_NO_COUNTRY = " AND e164 IS NULL"
 
 
-def _ids(conn: Connection, statement: Any, **params: Any) -> list[int]:
+def _ids(db: Runner, statement: str, **params: Any) -> list[int]:
     ids: list[int] = []
-    for cid in conn.scalars(statement, params):
+    for (cid,) in db.rows(statement, params):
         if cid not in ids:
             ids.append(cid)
     return ids
 
 
-def find_caller(conn: Connection, number: NormalizedNumber) -> Match:
+def find_caller(db: Runner, number: NormalizedNumber) -> Match:
     """The :class:`Match` for an already normalized number (see ``Store.lookup``)."""
     if number.kind == "withheld":
         return Match(None, matched_by="withheld")
     if number.key:
-        kind = conn.scalar(_IGNORED, {"key": number.key})
+        rows = db.rows(_IGNORED, {"key": number.key})
+        kind = rows[0][0] if rows else None
         if kind:
             return Match(None, matched_by="ignored", number=number.e164, ignored=kind)
     if number.national is None:
         return Match(None, matched_by="none")
     if not can_match_stranger(number):
-        ids = _ids(conn, _BY_NATIONAL_NO_COUNTRY, national=number.national)
+        ids = _ids(db, _BY_NATIONAL_NO_COUNTRY, national=number.national)
         if ids:
-            return _answer(conn, ids, "national", number)
+            return _answer(db, ids, "national", number)
         return Match(None, matched_by="short")
     if number.e164:
-        ids = _ids(conn, _BY_E164, e164=number.e164)
+        ids = _ids(db, _BY_E164, e164=number.e164)
         if ids:
-            return _answer(conn, ids, "e164", number)
-        ids = _ids(conn, _BY_NATIONAL_NO_COUNTRY, national=number.national)
+            return _answer(db, ids, "e164", number)
+        ids = _ids(db, _BY_NATIONAL_NO_COUNTRY, national=number.national)
     else:
-        ids = _ids(conn, _BY_NATIONAL, national=number.national)
+        ids = _ids(db, _BY_NATIONAL, national=number.national)
     if ids:
-        return _answer(conn, ids, "national", number)
-    ids = _suffix_contacts(conn, number)
+        return _answer(db, ids, "national", number)
+    ids = _suffix_contacts(db, number)
     if ids:
-        return _answer(conn, ids, "suffix", number)
+        return _answer(db, ids, "suffix", number)
     return Match(None, matched_by="none", number=number.e164)
 
 
-def _suffix_contacts(conn: Connection, number: NormalizedNumber) -> list[int]:
+def _suffix_contacts(db: Runner, number: NormalizedNumber) -> list[int]:
     national = number.national or ""
     if len(national) < 7:
         return []
     rev = national[::-1]
     # two full numbers (both with a country) that differ are different numbers
-    no_country = number.e164 is not None
-    if conn.dialect.name == "sqlite":
-        ids = _ids(conn, _REV_RANGE_NO_COUNTRY if no_country else _REV_RANGE,
-                   rev_lo=rev, rev_hi=rev + ":")  # ":" follows "9"
+    extra = _NO_COUNTRY if number.e164 is not None else ""
+    if db.dialect == "sqlite":
+        ids = _ids(db, _REV_RANGE.format(extra), rev_lo=rev, rev_hi=rev + ":")  # ":" after "9"
     else:  # collations other than C may not sort ":" after digits
-        ids = _ids(conn, _REV_LIKE_NO_COUNTRY if no_country else _REV_LIKE, rev_like=rev + "%")
+        ids = _ids(db, _REV_LIKE.format(extra), rev_like=rev + "%")
     keys = suffix_keys(national)
     if keys:
-        for cid in _ids(conn, _REV_IN_NO_COUNTRY if no_country else _REV_IN, revs=keys):
+        marks, params = _in("r", list(keys))
+        for cid in _ids(db, _REV_IN.format(marks, extra), **params):
             if cid not in ids:
                 ids.append(cid)
     return ids
 
 
-def _answer(conn: Connection, ids: list[int], tier: str, number: NormalizedNumber) -> Match:
-    people = contact_views_by_id(conn, ids)
+def _answer(db: Runner, ids: list[int], tier: str, number: NormalizedNumber) -> Match:
+    people = contact_views_by_id(db, ids)
     people.sort(key=lambda c: fold(c.name))
     if not people:
         return Match(None, matched_by="none", number=number.e164)
@@ -121,3 +105,21 @@ def _answer(conn: Connection, ids: list[int], tier: str, number: NormalizedNumbe
     if tier == "suffix":  # a suffix must be unique to count
         return Match(None, matched_by="none", number=number.e164)
     return Match(None, None, people, tier, number.e164)
+
+
+def log_call_start(
+    db: Runner, nn: NormalizedNumber, *, direction: str, account: str, number: str,
+    remote_uri: str, display_name: str, started_at: datetime, sip_call_id: str,
+    contact_id: int | None, agent: str | None, client_key: str | None = None,
+) -> int:
+    """Write a new call-log row (matching the caller unless ``contact_id`` is given); its id.
+    ``nn`` is ``number`` (or ``remote_uri``) normalized."""
+    if contact_id is None and nn.kind not in ("withheld", "invalid"):
+        match = find_caller(db, nn)
+        if match.contact is not None:
+            contact_id = match.contact.id
+    return insert_call(
+        db, direction=direction, account=account, number=nn.e164 or number or remote_uri,
+        number_key=nn.key if nn.kind not in ("withheld", "invalid") else None,
+        remote_uri=remote_uri, display_name=display_name, contact_id=contact_id,
+        started_at=started_at, sip_call_id=sip_call_id, agent=agent, client_key=client_key)

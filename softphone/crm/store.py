@@ -21,7 +21,9 @@ from typing import Any
 from sqlalchemy import Engine, delete, select, text, update
 from sqlalchemy.orm import Session
 
+from softphone.crm import queries
 from softphone.crm.convert import (
+    SqlRunner,
     call_views,
     company_view,
     contact_view,
@@ -100,8 +102,13 @@ class Store(CallLogMixin, RecordsMixin):
         agent: str | None = None,
         *,
         busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
+        interrupted_before_id: int | None = None,
     ) -> Store:
         """Open (creating or upgrading) the database at ``url`` (default: the profile's SQLite).
+
+        ``interrupted_before_id``: the last call row that existed when the profile was first
+        opened (by the light reader, ``softphone.crm.light``): only rows up to it may be
+        closed as interrupted, never a call logged since.
 
         Raises NewerSchemaError, DatabaseLockedError, DatabaseCorruptError, DiskFullError or
         DatabaseUnavailableError with a message fit for the user.
@@ -120,6 +127,7 @@ class Store(CallLogMixin, RecordsMixin):
                     raise
                 raise known from err
             store = cls(engine, profile, default_region=default_region, agent=agent)
+            store._interrupted_before_id = interrupted_before_id
             try:
                 store.flush_pending()
             except StoreError as err:
@@ -164,6 +172,9 @@ class Store(CallLogMixin, RecordsMixin):
             session.begin(),
         ):
             yield session
+
+    def _runner(self, s: Session) -> SqlRunner:
+        return SqlRunner(s, self.dialect)
 
     # ------------------------------------------------------------------ numbers
 
@@ -366,8 +377,8 @@ class Store(CallLogMixin, RecordsMixin):
 
     def get_contact(self, contact_id: int) -> ContactView | None:
         with self._session() as s:
-            contact = s.get(Contact, contact_id)
-            return contact_view(s, contact) if contact else None
+            views = queries.contact_views_by_id(self._runner(s), [contact_id])
+            return views[0] if views else None
 
     def get_company(self, company_id: int) -> CompanyView | None:
         with self._session() as s:
@@ -523,7 +534,7 @@ class Store(CallLogMixin, RecordsMixin):
         if number.kind == "withheld":
             return Match(None, matched_by="withheld")
         with self._guard(), self.engine.connect() as conn:
-            return find_caller(conn, number)
+            return find_caller(SqlRunner(conn, self.dialect), number)
 
     # ------------------------------------------------------------------ import / export
 

@@ -10,7 +10,6 @@ stays valid: later calls with it are resolved once the row exists.
 
 from __future__ import annotations
 
-import itertools
 import logging
 import threading
 import time
@@ -19,10 +18,12 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from softphone.crm import queries
 from softphone.crm.convert import (
+    SqlRunner,
     as_utc,
     call_views,
     utcnow,
@@ -34,7 +35,8 @@ from softphone.crm.errors import (
     StoreError,
     classify,
 )
-from softphone.crm.journal import PendingJournal
+from softphone.crm.journal import PendingJournal, new_pending_id
+from softphone.crm.matching import log_call_start
 from softphone.crm.models import (
     Call,
     Contact,
@@ -56,11 +58,6 @@ from softphone.crm.views import (
 
 log = logging.getLogger("softphone.crm")
 
-_pending_counter = itertools.count(1)
-
-
-def _new_pending_id() -> int:
-    return -(int(time.time() * 1000) * 1000 + next(_pending_counter) % 1000)
 
 
 def _seconds(later: datetime | None, earlier: datetime | None) -> int | None:
@@ -78,6 +75,7 @@ class CallLogMixin:
         dialect: str
 
         def _session(self) -> AbstractContextManager[Session]: ...
+        def _runner(self, s: Session) -> SqlRunner: ...
         def normalize(self, raw: str) -> NormalizedNumber: ...
         def lookup(self, number_or_uri: str) -> Match: ...
         def search(self, query: str, limit: int = 20) -> list[ContactView]: ...
@@ -196,7 +194,7 @@ class CallLogMixin:
         call is journaled and the pending id works with every other call-log method)."""
         if direction not in ("in", "out"):
             raise ValueError(f"direction must be 'in' or 'out', not {direction!r}")
-        pending = _new_pending_id()
+        pending = new_pending_id()
         args = dict(
             direction=direction, account=account or "", number=number or "",
             remote_uri=remote_uri or "", display_name=display_name or "",
@@ -212,26 +210,12 @@ class CallLogMixin:
         agent: str | None, client_key: str | None = None,
     ) -> int:
         nn = self.normalize(number or remote_uri)
-        if contact_id is None and nn.kind not in ("withheld", "invalid"):
-            match = self.lookup(number or remote_uri)
-            if match.contact is not None:
-                contact_id = match.contact.id
-        started_at = as_utc(started_at)
         with self._session() as s:
-            if client_key is not None:
-                existing = s.scalar(select(Call.id).where(Call.client_key == client_key))
-                if existing is not None:  # replayed twice (crash during a flush)
-                    return int(existing)
-            row = Call(
-                direction=direction, account=account, number=nn.e164 or number or remote_uri,
-                number_key=nn.key if nn.kind not in ("withheld", "invalid") else None,
-                remote_uri=remote_uri, display_name=display_name, contact_id=contact_id,
-                started_at=started_at, start_hour=int(started_at.timestamp()) // 3600,
-                sip_call_id=sip_call_id, agent=agent, client_key=client_key,
-            )
-            s.add(row)
-            s.flush()
-            return row.id
+            return log_call_start(
+                self._runner(s), nn, direction=direction, account=account, number=number,
+                remote_uri=remote_uri, display_name=display_name,
+                started_at=as_utc(started_at), sip_call_id=sip_call_id,
+                contact_id=contact_id, agent=agent, client_key=client_key)
 
     def call_answered(self, call_row_id: int, answered_at: datetime) -> CallView | None:
         """The call connected. Clears the number's missed-call inbox entry."""
@@ -338,11 +322,19 @@ class CallLogMixin:
         """Newest first. ``number``: calls with that number, whatever its spelling (the
         indexed key; ``query`` is a search and scans the calls)."""
         conditions: list[Any] = []
+        number_key = None
         if number:
             nn = self.normalize(number)
             if nn.kind in ("withheld", "invalid"):
                 return []
-            conditions.append(Call.number_key == nn.key)
+            number_key = nn.key
+            conditions.append(Call.number_key == number_key)
+        if not any((since, until, direction, outcome, query, account)) and (
+                (contact_id is None) != (number_key is None)):
+            # the caller card's last calls: the light reader's statement (softphone.crm.light)
+            with self._session() as s:
+                return queries.recent_calls(self._runner(s), contact_id=contact_id,
+                                            number_key=number_key, limit=limit)
         if since is not None:
             conditions.append(Call.started_at >= as_utc(since))
         if until is not None:
@@ -378,18 +370,12 @@ class CallLogMixin:
         """Rows left open by a crash (no outcome) become ``interrupted``; only this agent's,
         and only rows that existed when the store opened. Retried on the next call-log write
         if the database is busy now."""
-        agent_cond = Call.agent.is_(None) if self.agent is None else Call.agent == self.agent
         try:
             with self._session() as s:
+                db = self._runner(s)
                 if self._interrupted_before_id is None:
-                    self._interrupted_before_id = int(s.scalar(select(func.max(Call.id))) or 0)
-                done = s.execute(
-                    update(Call)
-                    .where(Call.outcome.is_(None), agent_cond,
-                           Call.id <= self._interrupted_before_id)
-                    .values(outcome="interrupted")
-                )
-                count = int(done.rowcount or 0)  # type: ignore[attr-defined]
+                    self._interrupted_before_id = queries.last_call_id(db)
+                count = queries.close_interrupted(db, self.agent, self._interrupted_before_id)
         except StoreError as err:
             log.warning("cannot close interrupted calls yet: %s", err)
             self._interrupted_done = False
@@ -440,18 +426,7 @@ class CallLogMixin:
     def missed_inbox(self) -> list[MissedView]:
         """Open missed-call entries, one per number, most recent first."""
         with self._session() as s:
-            rows = s.execute(
-                select(MissedEntry, Contact.name)
-                .outerjoin(Contact, Contact.id == MissedEntry.contact_id)
-                .where(MissedEntry.cleared_at.is_(None))
-                .order_by(MissedEntry.last_at.desc())
-            )
-            return [
-                MissedView(number=e.number, contact_id=e.contact_id, contact_name=name,
-                           count=e.count, first_at=e.first_at, last_at=e.last_at,
-                           account=e.account)
-                for e, name in rows
-            ]
+            return queries.missed_inbox(self._runner(s))
 
     def dismiss_missed(self, number: str) -> bool:
         """Clear a number's inbox entry by hand (no callback time is recorded)."""

@@ -7,10 +7,11 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from softphone.crm.convert import as_utc, deal_view, task_view, utcnow
+from softphone.crm import queries
+from softphone.crm.convert import SqlRunner, as_utc, deal_view, task_view, utcnow
 from softphone.crm.errors import NotFoundError
 from softphone.crm.models import Call, Deal, IgnoredNumber, Task
 from softphone.crm.views import (
@@ -31,6 +32,7 @@ class RecordsMixin:
         def _session(self) -> AbstractContextManager[Session]: ...
         def normalize(self, raw: str) -> NormalizedNumber: ...
         def _resolve(self, s: Session, call_id: int) -> Call: ...
+        def _runner(self, s: Session) -> SqlRunner: ...
 
     # ------------------------------------------------------------------ tasks
 
@@ -70,17 +72,8 @@ class RecordsMixin:
     def open_tasks(
         self, contact_id: int | None = None, due_before: datetime | None = None
     ) -> list[TaskView]:
-        conditions: list[Any] = [Task.done.is_(False)]
-        if contact_id is not None:
-            conditions.append(Task.contact_id == contact_id)
-        if due_before is not None:
-            conditions.append(and_(Task.due_at.is_not(None), Task.due_at < as_utc(due_before)))
         with self._session() as s:
-            rows = s.scalars(
-                select(Task).where(*conditions)
-                .order_by(Task.due_at.is_(None), Task.due_at, Task.id)
-            )
-            return [task_view(t) for t in rows]
+            return queries.open_tasks(self._runner(s), contact_id, due_before)
 
     # ------------------------------------------------------------------ deals
 
@@ -122,14 +115,8 @@ class RecordsMixin:
             return deal_view(deal)
 
     def deals(self, contact_id: int | None = None, company_id: int | None = None) -> list[DealView]:
-        conditions: list[Any] = []
-        if contact_id is not None:
-            conditions.append(Deal.contact_id == contact_id)
-        if company_id is not None:
-            conditions.append(Deal.company_id == company_id)
         with self._session() as s:
-            return [deal_view(d) for d in s.scalars(
-                select(Deal).where(*conditions).order_by(Deal.id))]
+            return queries.deals(self._runner(s), contact_id, company_id)
 
     # ------------------------------------------------------------------ ignore list
 
