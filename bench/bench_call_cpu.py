@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -41,11 +42,17 @@ def run(calls: int, minutes: float) -> list[dict[str, Any]]:
         with tempfile.TemporaryDirectory(prefix="bench-call-cpu-") as tmp:
             r = bench_audio.run(minutes, Path(tmp))
         cpu = {k: v / 60.0 for k, v in r["cpu_per_call_min"].items()}  # per call-second
+        threads = {k: v / 60.0 for k, v in r["threads"].items()}
         out.append({"cpu_per_call_s": cpu, "underruns_per_min": r["underruns_per_min"],
-                    "speaker_hz": r["speaker_hz"], "minutes": r["minutes"]})
+                    "speaker_hz": r["speaker_hz"], "minutes": r["minutes"],
+                    "threads": threads})
         print(f"  call {i + 1}/{calls}: softphone {cpu['eng']:.4f}, baresip+JACK "
-              f"{cpu['dave']:.4f}, baresip callee {cpu['bob']:.4f} CPU s per call-second",
-              flush=True)
+              f"{cpu['dave']:.4f}, baresip callee {cpu['bob']:.4f} CPU s per call-second "
+              f"(ratio {cpu['eng'] / cpu['dave'] if cpu['dave'] else float('nan'):.2f}x; "
+              f"speaker {r['speaker_hz']:.0f} Hz)", flush=True)
+        busy = sorted(((v, k) for k, v in threads.items() if v >= 0.0002), reverse=True)
+        print("    softphone threads (CPU ms per call-second): "
+              + ", ".join(f"{k} {v * 1000:.1f}" for v, k in busy), flush=True)
     return out
 
 
@@ -64,6 +71,7 @@ def table(results: list[dict[str, Any]], minutes: float) -> str:
              f"{bob / dave if dave else float('nan'):.2f}x |"]
     under = statistics.median(r["underruns_per_min"] for r in results)
     lines.append(f"| (bridge underruns per minute, median) | | {under:.2f} | |")
+    lines.append(f"| (load average during the run) | | {os.getloadavg()[0]:.2f} | |")
     return "\n".join(lines)
 
 

@@ -9,7 +9,8 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$here"
 profile="${1:-app}"
 
-app_packages=(python3 python3-venv libportaudio2 libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0
+# gcc, libc6-dev, python3-dev: the compiled call-audio path (softphone/sip/audio/native.c)
+app_packages=(python3 python3-venv gcc libc6-dev python3-dev libportaudio2 libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0
   libfontconfig1 libdbus-1-3 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0
   libxcb-xinerama0 libxcb-randr0 libxcb-render-util0 libxcb-image0)
 test_packages=(kamailio kamailio-tls-modules openssl baresip-core linphone-cli jackd2 sox postgresql xvfb xauth iproute2 xdotool
@@ -51,4 +52,13 @@ if [ ! -f "$stamp" ]; then
   case "$profile" in test) extra="[test]" ;; bench) extra="[test,bench]" ;; *) extra="" ;; esac
   .venv/bin/python -m pip install -q -e ".$extra"
   touch "$stamp"
+fi
+
+# The call audio's per-frame path in C (cffi; softphone/sip/audio/native.c), built in place.
+# Without a compiler the app runs the same path in Python (and says so in its log).
+if ! .venv/bin/python -c "import setuptools" 2>/dev/null; then
+  .venv/bin/python -m pip install -q setuptools  # cffi compiles through it (Python >= 3.12)
+fi
+if ! .venv/bin/python softphone/sip/audio/native_build.py --if-stale; then
+  echo "bootstrap: could not build softphone/sip/audio/native.c: call audio stays in Python" >&2
 fi

@@ -25,7 +25,7 @@ import numpy as np
 from softphone.settings import AudioSettings
 from softphone.sip.audio import callbacks as cb
 from softphone.sip.audio import devices as dev
-from softphone.sip.audio import tones
+from softphone.sip.audio import native, tones
 from softphone.sip.audio.bridge import BridgePort, FrameQueue, frame_samples
 from softphone.sip.audio.player import Clip
 from softphone.sip.events import AudioDeviceNotice, AudioLevels
@@ -49,13 +49,14 @@ class _Path:
     runs at the device's rate and PJSIP's bridge resamples.
     """
 
-    def __init__(self, device_rate: int, conf_rate: int) -> None:
+    def __init__(self, device_rate: int, conf_rate: int, native_ok: bool = True) -> None:
         self.device_rate = device_rate
         multiple = device_rate % conf_rate == 0 and device_rate >= conf_rate
         self.factor = device_rate // conf_rate if multiple else 1
         self.rate = conf_rate if multiple else device_rate
         self.samples = frame_samples(self.rate)
-        self.queue = FrameQueue(self.samples * 2)
+        self.queue: Any = native.make_queue(self.samples * 2) if native_ok \
+            else FrameQueue(self.samples * 2)
 
 
 @dataclass
@@ -69,6 +70,7 @@ class _Stream:
     beats: int = 0
     seen_beats: int = 0
     seen_at: float = 0.0
+    native: Any = None  # native.NativeStream when the period runs in C
 
 
 class PortAudioBackend(NullAudioBackend):
@@ -101,11 +103,13 @@ class PortAudioBackend(NullAudioBackend):
         # by the PortAudio callback, read by levels() on the SIP thread): the meters' peaks.
         self._mic_recent: deque[bytes] = deque(maxlen=LEVEL_FRAMES)
         self._spk_recent: deque[bytes] = deque(maxlen=LEVEL_FRAMES)
-        self.callback_errors = 0
-        self.device_xruns = 0
+        self._cb_errors = 0  # Python callbacks; the C ones count in their native state
+        self._xruns = 0
+        self._closed_counts = (0, 0)  # errors and xruns of closed C streams
+        self._native_audio = native.available()
         self._conf_rate = 16000
-        self._in_path = _Path(self._rate_of(settings.input, output=False), self._conf_rate)
-        self._out_path = _Path(self._rate_of(settings.output, output=True), self._conf_rate)
+        self._in_path = self._new_path(self._rate_of(settings.input, output=False))
+        self._out_path = self._new_path(self._rate_of(settings.output, output=True))
         self._sounds: dict[tuple[str, int], tones.Samples] = {}
         # device thread
         self._streams: dict[str, _Stream] = {}
@@ -121,6 +125,35 @@ class PortAudioBackend(NullAudioBackend):
         self._graveyard: list[Any] = []
 
     # --- helpers -----------------------------------------------------------------------------
+    def _new_path(self, device_rate: int) -> _Path:
+        return _Path(device_rate, self._conf_rate, self._native_audio)
+
+    def _native_streams(self) -> list[Any]:
+        return [r.native for r in {id(r): r for r in list(self._streams.values())}.values()
+                if r.native is not None]
+
+    @property
+    def callback_errors(self) -> int:
+        return self._cb_errors + self._closed_counts[0] + sum(
+            s.errors for s in self._native_streams())
+
+    @property
+    def device_xruns(self) -> int:
+        return self._xruns + self._closed_counts[1] + sum(
+            s.xruns for s in self._native_streams())
+
+    def _extras_wanted(self) -> bool:
+        return (self._progress.active or self._keys.active or self._waiting.active
+                or (self._clip is not None and self._clip.active) or self._ring_in_output)
+
+    def _set_extras(self, state: Any = None) -> None:
+        """Tell the C callbacks whether a local sound is to be mixed (its Python hook runs
+        only then). Any thread: a stale False is put right by the device thread's next turn,
+        which every change wakes."""
+        on = self._extras_wanted()
+        for st in [state] if state is not None else self._native_streams():
+            st.set_extras(on)
+
     def _rate_of(self, name: str | None, output: bool) -> int:
         i = dev.find_device(self._devices, name, output)
         if i is None:
@@ -153,8 +186,8 @@ class PortAudioBackend(NullAudioBackend):
         rate = _conf_clock_rate(endpoint)
         if rate and rate != self._conf_rate:
             self._conf_rate = rate
-            self._in_path = _Path(self._in_path.device_rate, rate)
-            self._out_path = _Path(self._out_path.device_rate, rate)
+            self._in_path = self._new_path(self._in_path.device_rate)
+            self._out_path = self._new_path(self._out_path.device_rate)
         log.info("audio bridge: PJSIP clock %s Hz (read %s), devices %d/%d Hz", self._conf_rate,
                  rate, self._in_path.device_rate, self._out_path.device_rate)
         self._build_ports()
@@ -232,11 +265,13 @@ class PortAudioBackend(NullAudioBackend):
         log.debug("start ringing (waiting=%s)", waiting)
         if waiting:
             self._waiting.play(self._sound("waiting", self._out_path.device_rate), loop=True)
+            self._set_extras()
         else:
             ringer = self._streams.get("ringer")
             rate = ringer.rate if ringer else self._rate_of(self._names["ringer"], output=True)
             self._ring.play(self._sound("ringtone", rate), loop=True)
             self._ringing = True
+        self._set_extras()
         self._wake.set()
 
     def stop_ringing(self) -> None:
@@ -252,6 +287,7 @@ class PortAudioBackend(NullAudioBackend):
             return
         self._progress.play(self._sound(kind, self._out_path.device_rate),
                             loop=kind == "ringback")
+        self._set_extras()
         self._wake.set()
 
     def stop_tone(self) -> None:
@@ -261,6 +297,7 @@ class PortAudioBackend(NullAudioBackend):
     def dtmf_feedback(self, digit: str) -> None:
         self._keys.play(self._sound(f"dtmf:{digit.upper()}", self._out_path.device_rate),
                         loop=False)
+        self._set_extras()
         self._wake.set()
 
     # Recordings: safe from any thread (a reference store and a wake-up, like the tones).
@@ -269,6 +306,7 @@ class PortAudioBackend(NullAudioBackend):
             return False
         clip.paused = False
         self._clip = clip
+        self._set_extras()
         self._wake.set()
         return True
 
@@ -297,9 +335,13 @@ class PortAudioBackend(NullAudioBackend):
 
     def levels(self) -> tuple[float, float]:
         """Peaks (0..1) of the last ~100 ms of microphone and call audio; computed here, on
-        the SIP thread at its 10/s poll, from the frames the callbacks kept."""
-        mic = _peak(self._mic_recent)
-        return (0.0 if self._muted else mic, _peak(self._spk_recent))
+        the SIP thread at its 10/s poll, from the frames the Python callbacks kept, or kept
+        by the C callbacks as they go."""
+        mic, spk = _peak(self._mic_recent), _peak(self._spk_recent)
+        for st in self._native_streams():
+            m, s = st.take_peaks()
+            mic, spk = max(mic, m / 32767.0), max(spk, s / 32767.0)
+        return (0.0 if self._muted else mic, spk)
 
     def bridge_counters(self) -> tuple[int, int]:
         qi, qo = self._in_path.queue, self._out_path.queue
@@ -360,6 +402,7 @@ class PortAudioBackend(NullAudioBackend):
                     if self._dead:
                         continue
                     self._reconcile()
+                    self._set_extras()
                     self._look_for_missing()
                 except Exception:
                     log.exception("audio device thread")
@@ -430,7 +473,7 @@ class PortAudioBackend(NullAudioBackend):
         return index
 
     def _path_for(self, path: _Path, rate: int) -> _Path:
-        return path if rate == path.device_rate else _Path(rate, self._conf_rate)
+        return path if rate == path.device_rate else self._new_path(rate)
 
     def _open_duplex(self, index: int) -> bool:
         info = self._devices[index]
@@ -446,8 +489,8 @@ class PortAudioBackend(NullAudioBackend):
                 stream = cb.open_call_stream(
                     self, rec, "duplex", cb.input_body(self, in_path),
                     cb.output_body(self, rec, self._out_path, frames), frames, (ch_in, ch_out),
-                    device=(index, index), samplerate=rate, blocksize=frames, dtype="int16",
-                    latency="low")
+                    paths=(in_path, self._out_path), device=(index, index), samplerate=rate,
+                    blocksize=frames, dtype="int16", latency="low")
                 rec.stream = stream
                 self._in_path = in_path
                 self._out_path.queue.clear()
@@ -482,14 +525,15 @@ class PortAudioBackend(NullAudioBackend):
                         path = self._path_for(self._in_path, rate)
                         self._mic_recent.clear()
                         stream = cb.open_call_stream(self, rec, "input", cb.input_body(self, path),
-                                                     None, frames, channels, latency="low", **kw)
+                                                     None, frames, channels, paths=(path, None),
+                                                     latency="low", **kw)
                         self._in_path = path
                     elif role == "output":
                         path = self._path_for(self._out_path, rate)
                         self._spk_recent.clear()
                         stream = cb.open_call_stream(
                             self, rec, "output", None, cb.output_body(self, rec, path, frames),
-                            frames, channels, latency="low", **kw)
+                            frames, channels, paths=(None, path), latency="low", **kw)
                         self._out_path = path
                         path.queue.clear()
                     else:
@@ -520,6 +564,9 @@ class PortAudioBackend(NullAudioBackend):
             for other in ("input", "output"):
                 if self._streams.get(other) is rec:
                     del self._streams[other]
+        if rec.native is not None:
+            e, x = self._closed_counts
+            self._closed_counts = (e + rec.native.errors, x + rec.native.xruns)
         if rec.stream is None:
             return
         with contextlib.suppress(Exception):
@@ -533,7 +580,7 @@ class PortAudioBackend(NullAudioBackend):
         now = time.monotonic()
         lost: list[_Stream] = []
         for rec in {id(r): r for r in self._streams.values()}.values():
-            beats = rec.beats
+            beats = rec.native.beats if rec.native is not None else rec.beats
             if beats != rec.seen_beats:
                 rec.seen_beats, rec.seen_at = beats, now
                 continue

@@ -287,20 +287,20 @@ class BridgePort(pj.AudioMediaPort):  # type: ignore[misc]
 
     # Class-level defaults: while the object is being destroyed its __dict__ is gone before
     # the C++ port leaves the bridge, and the clock thread may still call in.
-    mic: FrameQueue | None = None
-    speaker: FrameQueue | None = None
-    muted = False
+    mic: Any = None  # FrameQueue or native.NativeQueue
+    speaker: Any = None
+    _muted = False
     errors = 0
     _vec: Any = None
     _vec_ptr = 0
+    native: Any = None  # native.NativePort: PJSIP calls C, not the methods below
 
-    def __init__(self, name: str, rate: int, mic: FrameQueue | None,
-                 speaker: FrameQueue | None) -> None:
+    def __init__(self, name: str, rate: int, mic: Any, speaker: Any) -> None:
         super().__init__()
         self.rate = rate
         self.mic = mic
         self.speaker = speaker
-        self.muted = False
+        self._muted = False
         self.errors = 0
         # The frame handed to PJSIP is copied into this vector's storage, then the vector is
         # assigned to the frame: one SWIG call per frame instead of two (read ``buf``, resize).
@@ -308,6 +308,19 @@ class BridgePort(pj.AudioMediaPort):  # type: ignore[misc]
             self._vec = pj.ByteVector(mic.silence)
             self._vec_ptr = _vector_span(self._vec)[0]
         self.createPort(name, _format(rate))
+        from softphone.sip.audio import native
+
+        self.native = native.attach_port(self, name, mic, speaker)
+
+    @property
+    def muted(self) -> bool:
+        return self._muted
+
+    @muted.setter
+    def muted(self, muted: bool) -> None:
+        self._muted = muted
+        if self.native is not None:
+            self.native.set_muted(muted)
 
     def onFrameRequested(self, frame: Any) -> None:  # PJSIP clock thread
         try:
@@ -318,7 +331,7 @@ class BridgePort(pj.AudioMediaPort):  # type: ignore[misc]
                 frame.type = pj.PJMEDIA_FRAME_TYPE_NONE  # a speaker-only port sends nothing
                 return
             data = q.get()
-            if data is None or self.muted:
+            if data is None or self._muted:
                 data = q.silence
             vec = self._vec
             if vec is not None and len(data) == q.frame_bytes:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from softphone.sip.audio import native
 from softphone.sip.audio.resample import Downsampler, Upsampler
 
 if TYPE_CHECKING:
@@ -61,11 +62,11 @@ def output_body(self: PortAudioBackend, rec: _Stream, path: _Path, frames_: int)
     get = queue.get
     up = Upsampler(path.factor) if path.factor > 1 else None
     mix = np.zeros(frames_, dtype=np.int32)
-    ring_buf = np.zeros(frames_, dtype=np.int32)
     silence = np.zeros(frames_, dtype=np.int16)
     quiet = queue.silence
     recent = self._spk_recent.append
     progress, keys, waiting = self._progress, self._keys, self._waiting
+    extras = mix_extras(self, rec, frames_)
 
     def body(out: Any) -> None:
         data = get()
@@ -76,26 +77,38 @@ def output_body(self: PortAudioBackend, rec: _Stream, path: _Path, frames_: int)
             recent(data)
             samples = np.frombuffer(data, dtype=np.int16)
             y = up.run(samples) if up is not None else samples
-        clip = self._clip
         if progress.current is None and keys.current is None and waiting.current is None \
-                and clip is None and not self._ring_in_output:
+                and self._clip is None and not self._ring_in_output:
             out[:] = y[:, None]  # the call alone: already int16 and clipped
             return
         mix[:] = y
+        extras(mix)
+        np.minimum(mix, 32767, out=mix)  # np.clip's Python wrapper costs ~5 us
+        np.maximum(mix, -32768, out=mix)
+        out[:] = mix[:, None]
+
+    return body
+
+
+def mix_extras(self: PortAudioBackend, rec: _Stream, frames_: int) -> Callable[[Any], None]:
+    """Adds the local sounds (progress tones, key feedback, call waiting, a recording, the
+    ringtone when it rings in the call output) into an int32 period of the call output."""
+    ring_buf = np.zeros(frames_, dtype=np.int32)
+    progress, keys, waiting = self._progress, self._keys, self._waiting
+
+    def extras(mix: Any) -> None:
         progress.mix_into(mix)
         keys.mix_into(mix)
         waiting.mix_into(mix)
+        clip = self._clip
         if clip is not None:
             clip.mix_into(mix, rec.rate)
         if self._ring_in_output:
             ring_buf.fill(0)
             if self._ring.mix_into(ring_buf):
                 np.add(mix, (ring_buf * self._ring_volume).astype(np.int32), out=mix)
-        np.minimum(mix, 32767, out=mix)  # np.clip's Python wrapper costs ~5 us
-        np.maximum(mix, -32768, out=mix)
-        out[:] = mix[:, None]
 
-    return body
+    return extras
 
 
 def array_callback(self: PortAudioBackend, rec: _Stream, inp: InBody | None,
@@ -107,7 +120,7 @@ def array_callback(self: PortAudioBackend, rec: _Stream, inp: InBody | None,
             name_thread(b"sp-portaudio")
         rec.beats += 1
         if status:
-            self.device_xruns += 1
+            self._xruns += 1
 
     if inp is not None and outp is not None:
         def duplex(indata: Any, outdata: Any, frames: int, t: Any, status: Any) -> None:
@@ -116,7 +129,7 @@ def array_callback(self: PortAudioBackend, rec: _Stream, inp: InBody | None,
                 inp(indata[:, 0])
                 outp(outdata)
             except Exception:
-                self.callback_errors += 1
+                self._cb_errors += 1
                 outdata.fill(0)
         return duplex
     if inp is not None:
@@ -125,7 +138,7 @@ def array_callback(self: PortAudioBackend, rec: _Stream, inp: InBody | None,
                 begin(status)
                 inp(indata[:, 0])
             except Exception:
-                self.callback_errors += 1
+                self._cb_errors += 1
         return capture
     assert outp is not None
 
@@ -134,18 +147,20 @@ def array_callback(self: PortAudioBackend, rec: _Stream, inp: InBody | None,
             begin(status)
             outp(outdata)
         except Exception:
-            self.callback_errors += 1
+            self._cb_errors += 1
             outdata.fill(0)
     return play
 
 
 def open_call_stream(self: PortAudioBackend, rec: _Stream, kind: str, inp: InBody | None,
-                     outp: OutBody | None, frames: int, channels: Any, **kw: Any) -> Any:
+                     outp: OutBody | None, frames: int, channels: Any,
+                     paths: tuple[_Path | None, _Path | None] = (None, None), **kw: Any) -> Any:
     """Open a call stream (``kind`` input/output/duplex) that runs the bodies each period.
 
-    With the real ``sounddevice`` the stream gets our own cffi callback (raw pointers, periods
-    copied through preallocated arrays); anything else (a stand-in in tests) gets the public
-    numpy-array streams.
+    With the real ``sounddevice`` and the compiled module (native.py) the whole period runs
+    in C (``paths``: the input and output paths whose queues it uses); without the module the
+    stream gets our own cffi callback (raw pointers, periods copied through preallocated
+    arrays); anything else (a stand-in in tests) gets the public numpy-array streams.
     """
     sd = self._sd
     base = getattr(sd, "_StreamBase", None)
@@ -156,6 +171,21 @@ def open_call_stream(self: PortAudioBackend, rec: _Stream, kind: str, inp: InBod
                                 **kw)
     ch_in, ch_out = channels if kind == "duplex" else \
         ((channels, 0) if kind == "input" else (0, channels))
+    in_path, out_path = paths
+    if self._native_audio and native.available() and (in_path or out_path) \
+            and all(p is None or isinstance(p.queue, native.NativeQueue)
+                    for p in (in_path, out_path)):
+        state = native.NativeStream(
+            frames, ch_in, ch_out, in_path.queue if in_path else None,
+            out_path.queue if out_path else None, in_path.factor if in_path else 1,
+            out_path.factor if out_path else 1, mix_extras(self, rec, frames))
+        cfun, user = state.callback_for(ffi)
+        stream = base(kind, channels=channels, callback=cfun, userdata=user, wrap_callback=None,
+                      **kw)
+        stream._softphone_native = state  # lives as long as the stream
+        rec.native = state
+        self._set_extras(state)
+        return stream
     in_arr = np.zeros((frames, max(1, ch_in)), dtype=np.int16)
     out_arr = np.zeros((frames, max(1, ch_out)), dtype=np.int16)
     zeros = np.zeros_like(out_arr)
@@ -172,9 +202,9 @@ def open_call_stream(self: PortAudioBackend, rec: _Stream, kind: str, inp: InBod
                 name_thread(b"sp-portaudio")
             rec.beats += 1
             if status:
-                err.device_xruns += 1
+                err._xruns += 1
             if n != frames:  # fixed block size: never expected
-                err.callback_errors += 1
+                err._cb_errors += 1
                 if out_bytes:
                     memmove(optr, zeros_c, min(n, frames) * ch_out * 2)
                 return 0
@@ -185,7 +215,7 @@ def open_call_stream(self: PortAudioBackend, rec: _Stream, kind: str, inp: InBod
                 outp(out_arr)
                 memmove(optr, out_c, out_bytes)
         except Exception:
-            err.callback_errors += 1
+            err._cb_errors += 1
             if out_bytes:
                 memmove(optr, zeros_c, out_bytes)
         return 0  # paContinue
@@ -214,7 +244,7 @@ def ringer_callback(self: PortAudioBackend, rec: _Stream, frames_: int) -> Callb
             else:
                 outdata.fill(0)
         except Exception:
-            self.callback_errors += 1
+            self._cb_errors += 1
             outdata.fill(0)
 
     return callback

@@ -84,6 +84,11 @@ def _serve(config: dict[str, Any]) -> int:
                 out[name] = fn()
         for name in ("callback_errors", "device_xruns"):
             out[name] = getattr(b, name, 0)
+        # which audio path runs: the C callback (per open call stream), the C bridge port
+        streams = getattr(b, "_streams", {})
+        port = getattr(b, "_mic_port", None)
+        out["native"] = {"streams": sorted(r for r, s in streams.items() if s.native is not None),
+                         "port": port is not None and port.native is not None}
         t = os.times()
         out["cpu"] = t.user + t.system
         return out

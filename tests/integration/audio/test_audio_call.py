@@ -46,11 +46,19 @@ def _wire(jack: JackServer, harness: JackHarness) -> tuple[str, str]:
     return mic, spk
 
 
+@pytest.mark.parametrize("path", ["c", "python"])
 def test_call_audio_both_ways_over_jack(jack: JackServer, harness: JackHarness,
                                         make_audio_engine: AudioEngineFactory,
-                                        make_baresip: Callable[..., Baresip]) -> None:
+                                        make_baresip: Callable[..., Baresip], path: str) -> None:
+    """Both ways through the compiled audio path (C PortAudio callback and bridge port) and,
+    with it switched off as when it is not built, through the Python one."""
+    if path == "c":
+        from tests.unit.sip.test_audio_bridge import require_native
+
+        require_native()
     bob = make_baresip("bob", tone_hz=THEIR_TONE)
-    eng = make_audio_engine("alice")
+    eng = make_audio_engine("alice", env_extra={"SOFTPHONE_NO_NATIVE_AUDIO": "1"}
+                            if path == "python" else {})
     call_id = _call_up(eng, bob)
     _wire(jack, harness)
 
@@ -61,6 +69,9 @@ def test_call_audio_both_ways_over_jack(jack: JackServer, harness: JackHarness,
     stats: dict[str, Any] = eng.cmd("audio_stats")
     assert stats["backend"] == "PortAudioBackend"
     assert set(stats["stream_info"]) >= {"input", "output"}
+    expected = {"streams": ["input", "output"], "port": True} if path == "c" else \
+        {"streams": [], "port": False}
+    assert stats["native"] == expected, f"the {path} audio path did not run"
     eng.cmd("hangup", call_id=call_id)
     eng.wait_state(call_id, "disconnected")
     bob.wait_event("CALL_CLOSED", 10.0)

@@ -1,21 +1,44 @@
-"""FrameQueue: prefill, underruns, overruns, idle consumers and clock drift (simulated clocks)."""
+"""FrameQueue: prefill, underruns, overruns, idle consumers and clock drift (simulated clocks).
+
+Every test runs on the Python queue and on its C twin (native.NativeQueue), which the C
+PortAudio callback and the C bridge port use: the two must keep one policy."""
 
 from __future__ import annotations
 
 import heapq
+import os
 import random
+from typing import Any
 
 import pytest
 
+from softphone.sip.audio import native
 from softphone.sip.audio.bridge import FRAME_MS, FrameQueue
+
+
+def require_native() -> None:
+    """The compiled path is part of the build (scripts/bootstrap.sh): missing is a failure,
+    unless the run switched it off on purpose."""
+    if not native.available():
+        if os.environ.get("SOFTPHONE_NO_NATIVE_AUDIO"):
+            pytest.skip("SOFTPHONE_NO_NATIVE_AUDIO is set")
+        pytest.fail("the compiled audio path is not built (scripts/bootstrap.sh builds it)")
+
+
+@pytest.fixture(params=["python", "c"])
+def Queue(request: pytest.FixtureRequest) -> Any:
+    if request.param == "c":
+        require_native()
+        return native.NativeQueue
+    return FrameQueue
 
 
 def frame(i: int) -> bytes:
     return i.to_bytes(4, "little") * 4
 
 
-def test_prefill_then_in_order() -> None:
-    q = FrameQueue(16, target=2, max_frames=6)
+def test_prefill_then_in_order(Queue: Any) -> None:
+    q = Queue(16, target=2, max_frames=6)
     q.put(frame(1))
     assert q.get() is None  # waiting for `target` frames
     q.put(frame(2))
@@ -25,8 +48,8 @@ def test_prefill_then_in_order() -> None:
     assert (q.underruns, q.overruns) == (0, 0)
 
 
-def test_underrun_is_counted_and_prefills_with_one_more_frame() -> None:
-    q = FrameQueue(16, target=2, max_frames=6)
+def test_underrun_is_counted_and_prefills_with_one_more_frame(Queue: Any) -> None:
+    q = Queue(16, target=2, max_frames=6)
     for i in range(2):
         q.put(frame(i))
     assert q.get() == frame(0) and q.get() == frame(1)
@@ -40,8 +63,8 @@ def test_underrun_is_counted_and_prefills_with_one_more_frame() -> None:
     assert q.get() == frame(2)
 
 
-def test_cushion_grows_at_most_two_frames_and_shrinks_when_quiet() -> None:
-    q = FrameQueue(16, target=2, max_frames=6, window=10)
+def test_cushion_grows_at_most_two_frames_and_shrinks_when_quiet(Queue: Any) -> None:
+    q = Queue(16, target=2, max_frames=6, window=10)
     for _ in range(5):  # five dry spells
         for i in range(q.target):
             q.put(frame(i))
@@ -55,8 +78,8 @@ def test_cushion_grows_at_most_two_frames_and_shrinks_when_quiet() -> None:
     assert q.target == 3
 
 
-def test_overrun_drops_the_oldest() -> None:
-    q = FrameQueue(16, target=2, max_frames=4)
+def test_overrun_drops_the_oldest(Queue: Any) -> None:
+    q = Queue(16, target=2, max_frames=4)
     for i in range(2):
         q.put(frame(i))
     assert q.get() == frame(0)
@@ -66,8 +89,8 @@ def test_overrun_drops_the_oldest() -> None:
     assert q.get() == frame(3)
 
 
-def test_idle_consumer_is_not_an_overrun_and_resumes_at_target_latency() -> None:
-    q = FrameQueue(16, target=2, max_frames=4)
+def test_idle_consumer_is_not_an_overrun_and_resumes_at_target_latency(Queue: Any) -> None:
+    q = Queue(16, target=2, max_frames=4)
     for i in range(50):  # nobody consumes (stream closed)
         q.put(frame(i))
     assert q.overruns == 0 and len(q) == 4
@@ -75,11 +98,11 @@ def test_idle_consumer_is_not_an_overrun_and_resumes_at_target_latency() -> None
     assert q.get() == frame(49)
 
 
-def simulate(producer_ppm: float, seconds: float, jitter_ms: float = 4.0,
-             seed: int = 1) -> tuple[FrameQueue, list[int]]:
+def simulate(Queue: Any, producer_ppm: float, seconds: float, jitter_ms: float = 4.0,
+             seed: int = 1) -> tuple[Any, list[int]]:
     """Producer and consumer on two clocks ``producer_ppm`` apart, with scheduling jitter."""
     rng = random.Random(seed)
-    q = FrameQueue(16, target=2, max_frames=6)
+    q = Queue(16, target=2, max_frames=6)
     period_p = FRAME_MS * (1 - producer_ppm * 1e-6)
     events: list[tuple[float, int, str]] = [(0.0, 0, "p"), (7.0, 1, "c")]
     n, depths = 2, []
@@ -103,9 +126,9 @@ def simulate(producer_ppm: float, seconds: float, jitter_ms: float = 4.0,
 
 
 @pytest.mark.parametrize("ppm", [0.0, 300.0, -300.0, 2000.0, -2000.0])
-def test_latency_stays_bounded_when_clocks_drift(ppm: float) -> None:
+def test_latency_stays_bounded_when_clocks_drift(Queue: Any, ppm: float) -> None:
     minutes = 10
-    q, depths = simulate(ppm, minutes * 60.0)
+    q, depths = simulate(Queue, ppm, minutes * 60.0)
     # depth never runs away: the last minute looks like the first (within one frame)
     first = sum(depths[50:3000]) / len(depths[50:3000])
     last = sum(depths[-3000:]) / 3000
