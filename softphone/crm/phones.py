@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
 from urllib.parse import unquote
 
 import phonenumbers
@@ -85,7 +85,7 @@ def _normalize_full(raw: str, region: str) -> NormalizedNumber:
     if user.lower() in WITHHELD_WORDS:
         return NormalizedNumber(raw, None, None, "withheld")
     compact = _SEPARATORS.sub("", user)
-    if compact.startswith("00") and region not in _REGIONS_WITH_00:
+    if compact.startswith("00") and not _dials_00_abroad(region):
         compact = "+" + compact[2:]
     plus = compact.startswith("+")
     body = compact[1:] if plus else compact
@@ -123,13 +123,13 @@ def _normalize_full(raw: str, region: str) -> NormalizedNumber:
     return NormalizedNumber(raw, None, nsn or digits, "local" if len(nsn) >= 7 else "short")
 
 
-_REGIONS_WITH_00: frozenset[str] = frozenset(
-    region
-    for region in phonenumbers.SUPPORTED_REGIONS
-    if (md := phonenumbers.PhoneMetadata.metadata_for_region(region)) is not None
-    and md.international_prefix is not None
-    and re.fullmatch(md.international_prefix, "00") is not None
-)
+@cache
+def _dials_00_abroad(region: str) -> bool:
+    """Whether "00" is the region's international prefix. Asked per region: loading every
+    region's metadata up front costs ~4 MiB for the app's whole run (bench_startup.py)."""
+    md = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    return (md is not None and md.international_prefix is not None
+            and re.fullmatch(md.international_prefix, "00") is not None)
 
 
 def _parse(text: str, region: str) -> phonenumbers.PhoneNumber | None:
