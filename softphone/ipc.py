@@ -1,6 +1,7 @@
 """One running softphone per profile, and a way for a second start to hand it a command.
 
-The running app owns an :class:`InstanceServer` (a ``QLocalServer``). A second
+The running app owns an :class:`InstanceServer` (a unix socket served from the Qt event loop;
+a ``QLocalServer`` on Windows). A second
 ``softphone dial tel:+7...`` (a clicked link), ``softphone answer`` or ``softphone`` alone
 connects with :func:`request` / :func:`send_command`, which are plain-socket clients that work
 without a ``QApplication``, hands the command over and exits.
@@ -10,8 +11,8 @@ Where the server listens (:func:`server_address`):
 * Linux / macOS: a unix socket ``softphone-<hash>.sock`` in ``$XDG_RUNTIME_DIR`` (private to the
   user) or else the system temp dir; ``<hash>`` is derived from the resolved profile path and the
   user id, so every profile (a test's temporary one, the user's real one) has its own socket and
-  tests never talk to an app that is open on the same machine. The socket is created with
-  ``QLocalServer.UserAccessOption`` (only the user may connect). A socket file left behind by a
+  tests never talk to an app that is open on the same machine. The socket is mode 0600 from
+  the moment it is reachable (only the user may connect). A socket file left behind by a
   crash is detected (nobody accepts on it) and removed before listening.
 * Windows: the named pipe ``\\\\.\\pipe\\softphone-<hash>``.
 
@@ -225,7 +226,7 @@ def _exchange_pipe(name: str, payload: bytes, timeout: float) -> bytes | None:  
 
 
 # ---------------------------------------------------------------------------------------------
-# Server (Qt)
+# Server (Qt event loop)
 
 
 def _remove_stale_socket(path: str) -> None:
@@ -250,7 +251,11 @@ class InstanceServer:
     ``on_command(command, args) -> str`` runs on the Qt thread that owns this object; it
     returns the message for the caller, or raises :class:`CommandError` for an ``ok: false``
     reply. ``ping`` is answered here. Create it after the window shows and keep a reference
-    for the whole run; :meth:`close` (or the object's destruction) removes the socket.
+    for the whole run; :meth:`close` removes the socket.
+
+    On Linux/macOS it listens on a plain unix socket watched by ``QSocketNotifier``s (QtCore):
+    ``QLocalServer`` would load QtNetwork, ~5 MiB for the app's whole run
+    (bench/bench_startup.py). Windows uses ``QLocalServer`` for its named pipe.
 
     Raises :class:`AlreadyRunning` when another live instance owns the profile's socket and
     :class:`IpcError` when listening fails for another reason.
@@ -258,26 +263,20 @@ class InstanceServer:
 
     def __init__(self, profile: Path, on_command: CommandHandler,
                  parent: Any | None = None) -> None:
-        from PySide6.QtNetwork import QLocalServer
-
         self.profile = Path(profile)
         self.address = server_address(self.profile)
         self._on_command = on_command
-        self._clients: dict[Any, bytearray] = {}
         _remove_stale_socket(self.address)
-        self._server = QLocalServer(parent)
-        self._server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
-        if not self._server.listen(self.address):
-            error = self._server.errorString()
-            self._server.deleteLater()
-            raise IpcError(f"cannot listen on {self.address}: {error}")
-        self._server.newConnection.connect(self._on_new_connection)
+        if sys.platform == "win32":  # pragma: no cover - named pipes
+            self._listener: Any = _PipeListener(self.address, self._handle_line, parent)
+        else:
+            self._listener = _UnixListener(self.address, self._handle_line, parent)
         self._url_filter = _install_url_filter(self._on_url_opened)
         log.info("instance server listening on %s", self.address)
 
     @property
     def listening(self) -> bool:
-        return self._server.isListening()
+        return bool(self._listener.listening)
 
     def close(self) -> None:
         if self._url_filter is not None:
@@ -287,48 +286,9 @@ class InstanceServer:
             if app is not None:
                 app.removeEventFilter(self._url_filter)
             self._url_filter = None
-        if self._server.isListening():
-            self._server.close()
+        if self._listener.listening:
+            self._listener.close()
             log.info("instance server closed")
-        for client in list(self._clients):
-            client.abort()
-        self._clients.clear()
-
-    # --- connections -------------------------------------------------------------------------
-
-    def _on_new_connection(self) -> None:
-        from PySide6.QtCore import QTimer
-
-        while self._server.hasPendingConnections():
-            client = self._server.nextPendingConnection()
-            if client is None:
-                break
-            self._clients[client] = bytearray()
-            # A client that connects and never sends its line is dropped.
-            QTimer.singleShot(int(CLIENT_TIMEOUT * 1000), client, client.abort)
-            client.readyRead.connect(lambda c=client: self._on_ready_read(c))
-            client.disconnected.connect(lambda c=client: self._on_client_gone(c))
-            # Data may already be waiting when the connection is handed out.
-            if client.bytesAvailable():
-                self._on_ready_read(client)
-
-    def _on_client_gone(self, client: Any) -> None:
-        self._clients.pop(client, None)
-        client.deleteLater()
-
-    def _on_ready_read(self, client: Any) -> None:
-        buf = self._clients.get(client)
-        if buf is None:
-            return
-        buf += bytes(client.readAll().data())
-        if b"\n" not in buf:
-            if len(buf) > MAX_REQUEST:
-                del self._clients[client]
-                self._reply(client, Reply(False, "request too long"))
-            return
-        line = bytes(buf.split(b"\n", 1)[0])
-        del self._clients[client]  # one request per connection; anything after it is ignored
-        self._reply(client, self._handle_line(line))
 
     def _handle_line(self, line: bytes) -> Reply:
         try:
@@ -368,9 +328,208 @@ class InstanceServer:
         except Exception:
             log.exception("dialling link %r failed", url)
 
+
+def _encode_reply(reply: Reply) -> bytes:
+    return (json.dumps({"ok": reply.ok, "message": reply.message}) + "\n").encode("utf-8")
+
+
+def _listen_private(path: str) -> socket.socket:
+    """A listening unix socket at ``path`` only the user may connect to: bound inside a
+    private (0700) directory, made 0600, then renamed into place, so it is never reachable
+    with looser permissions (what ``QLocalServer.UserAccessOption`` does)."""
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        private = tempfile.mkdtemp(prefix=".softphone-", dir=os.path.dirname(path) or None)
+    except OSError as exc:
+        sock.close()
+        raise IpcError(f"cannot listen on {path}: {exc}") from None
+    bound = os.path.join(private, "s")
+    try:
+        sock.bind(bound)
+        os.chmod(bound, 0o600)
+        sock.listen(16)
+        os.rename(bound, path)
+    except OSError as exc:
+        sock.close()
+        raise IpcError(f"cannot listen on {path}: {exc}") from None
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(bound)  # only left when something failed before the rename
+        with contextlib.suppress(OSError):
+            os.rmdir(private)
+    sock.setblocking(False)
+    return sock
+
+
+class _UnixClient:
+    """One connection: read one line (non-blocking), answer it, close. Watched by Qt socket
+    notifiers on the thread that owns the server; never blocks it."""
+
+    def __init__(self, conn: socket.socket, server: _UnixListener) -> None:
+        from PySide6.QtCore import QSocketNotifier, QTimer
+
+        self.conn = conn
+        self.server = server
+        self.buf = bytearray()
+        self.out = b""
+        self.reader = QSocketNotifier(conn.fileno(), QSocketNotifier.Type.Read)
+        self.reader.activated.connect(lambda *_: self._on_readable())
+        self.writer = QSocketNotifier(conn.fileno(), QSocketNotifier.Type.Write)
+        self.writer.setEnabled(False)
+        self.writer.activated.connect(lambda *_: self._on_writable())
+        # a client that connects and never sends its line (or never reads the reply) is dropped
+        self.timer = QTimer()
+        self.timer.setSingleShot(True)
+        self.timer.timeout.connect(self.close)
+        self.timer.start(int(CLIENT_TIMEOUT * 1000))
+
+    def _on_readable(self) -> None:
+        try:
+            chunk = self.conn.recv(65536)
+        except BlockingIOError:
+            return
+        except OSError:
+            chunk = b""
+        if not chunk:  # the client went away before its line
+            self.close()
+            return
+        self.buf += chunk
+        if b"\n" not in self.buf:
+            if len(self.buf) > MAX_REQUEST:
+                self._answer(Reply(False, "request too long"))
+            return
+        line = bytes(self.buf.split(b"\n", 1)[0])
+        self._answer(self.server.handle(line))  # one request per connection; the rest ignored
+
+    def _answer(self, reply: Reply) -> None:
+        self.reader.setEnabled(False)
+        self.out = _encode_reply(reply)
+        self._on_writable()
+
+    def _on_writable(self) -> None:
+        try:
+            sent = self.conn.send(self.out)
+        except BlockingIOError:
+            sent = 0
+        except OSError:
+            self.close()
+            return
+        self.out = self.out[sent:]
+        if self.out:
+            self.writer.setEnabled(True)
+        else:
+            self.close()
+
+    def close(self) -> None:
+        self.timer.stop()
+        self.reader.setEnabled(False)
+        self.writer.setEnabled(False)
+        with contextlib.suppress(OSError):
+            self.conn.shutdown(socket.SHUT_RDWR)
+        self.conn.close()
+        self.server.clients.discard(self)
+
+
+class _UnixListener:
+    def __init__(self, path: str, handle: Callable[[bytes], Reply], parent: Any) -> None:
+        from PySide6.QtCore import QSocketNotifier
+
+        self.path = path
+        self.handle = handle
+        self.clients: set[_UnixClient] = set()
+        self.sock: socket.socket | None = _listen_private(path)
+        self._notifier = QSocketNotifier(self.sock.fileno(), QSocketNotifier.Type.Read, parent)
+        self._notifier.activated.connect(lambda *_: self._accept())
+
+    @property
+    def listening(self) -> bool:
+        return self.sock is not None
+
+    def _accept(self) -> None:
+        while self.sock is not None:
+            try:
+                conn, _ = self.sock.accept()
+            except BlockingIOError:
+                return
+            except OSError as exc:
+                log.warning("instance server: %s", exc)
+                return
+            conn.setblocking(False)
+            client = _UnixClient(conn, self)
+            self.clients.add(client)
+            client._on_readable()  # the line may already be waiting
+
+    def close(self) -> None:
+        self._notifier.setEnabled(False)
+        if self.sock is not None:
+            self.sock.close()
+            self.sock = None
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.path)
+        for client in list(self.clients):
+            client.close()
+
+
+class _PipeListener:  # pragma: no cover - Windows named pipes
+    """The same protocol over ``QLocalServer`` (a Windows named pipe)."""
+
+    def __init__(self, address: str, handle: Callable[[bytes], Reply], parent: Any) -> None:
+        from PySide6.QtNetwork import QLocalServer
+
+        self.handle = handle
+        self._clients: dict[Any, bytearray] = {}
+        self._server = QLocalServer(parent)
+        self._server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
+        if not self._server.listen(address):
+            error = self._server.errorString()
+            self._server.deleteLater()
+            raise IpcError(f"cannot listen on {address}: {error}")
+        self._server.newConnection.connect(self._on_new_connection)
+
+    @property
+    def listening(self) -> bool:
+        return bool(self._server.isListening())
+
+    def close(self) -> None:
+        self._server.close()
+        for client in list(self._clients):
+            client.abort()
+        self._clients.clear()
+
+    def _on_new_connection(self) -> None:
+        from PySide6.QtCore import QTimer
+
+        while self._server.hasPendingConnections():
+            client = self._server.nextPendingConnection()
+            if client is None:
+                break
+            self._clients[client] = bytearray()
+            QTimer.singleShot(int(CLIENT_TIMEOUT * 1000), client, client.abort)
+            client.readyRead.connect(lambda c=client: self._on_ready_read(c))
+            client.disconnected.connect(lambda c=client: self._on_client_gone(c))
+            if client.bytesAvailable():
+                self._on_ready_read(client)
+
+    def _on_client_gone(self, client: Any) -> None:
+        self._clients.pop(client, None)
+        client.deleteLater()
+
+    def _on_ready_read(self, client: Any) -> None:
+        buf = self._clients.get(client)
+        if buf is None:
+            return
+        buf += bytes(client.readAll().data())
+        if b"\n" not in buf:
+            if len(buf) > MAX_REQUEST:
+                del self._clients[client]
+                self._reply(client, Reply(False, "request too long"))
+            return
+        line = bytes(buf.split(b"\n", 1)[0])
+        del self._clients[client]
+        self._reply(client, self.handle(line))
+
     def _reply(self, client: Any, reply: Reply) -> None:
-        data = json.dumps({"ok": reply.ok, "message": reply.message}) + "\n"
-        client.write(data.encode("utf-8"))
+        client.write(_encode_reply(reply))
         client.flush()
         client.disconnectFromServer()
 

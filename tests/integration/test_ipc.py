@@ -1,4 +1,4 @@
-"""Single instance per profile: a real QLocalServer and the plain-socket client."""
+"""Single instance per profile: the real instance server and the plain-socket client."""
 
 from __future__ import annotations
 
@@ -257,3 +257,16 @@ def test_an_oversized_request_is_refused(qtbot: Any, server: Any, profile_dir: P
 
     assert b"request too long" in ask(qtbot, flood)
     assert server[1].received == []
+
+
+def test_a_long_reply_arrives_whole(qtbot: Any, qapp: Any, profile_dir: Path) -> None:
+    """Diagnostics can be megabytes, more than a socket buffer holds: written as the client
+    reads, without blocking the event loop."""
+    text = "".join(f"line {i}\n" for i in range(200_000))  # ~1.3 MB
+    srv = InstanceServer(profile_dir, lambda _c, _a: text)
+    try:
+        reply = ask(qtbot, lambda: request(profile_dir, "diagnostics", timeout=10.0))
+        assert reply == Reply(True, text)
+        assert ask(qtbot, lambda: request(profile_dir, "ping")).ok
+    finally:
+        srv.close()
