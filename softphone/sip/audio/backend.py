@@ -106,6 +106,7 @@ class PortAudioBackend(NullAudioBackend):
         self._cb_errors = 0  # Python callbacks; the C ones count in their native state
         self._xruns = 0
         self._closed_counts = (0, 0)  # errors and xruns of closed C streams
+        self._live_native: tuple[Any, ...] = ()
         self._native_audio = native.available()
         self._conf_rate = 16000
         self._in_path = self._new_path(self._rate_of(settings.input, output=False))
@@ -128,9 +129,14 @@ class PortAudioBackend(NullAudioBackend):
     def _new_path(self, device_rate: int) -> _Path:
         return _Path(device_rate, self._conf_rate, self._native_audio)
 
-    def _native_streams(self) -> list[Any]:
-        return [r.native for r in {id(r): r for r in list(self._streams.values())}.values()
-                if r.native is not None]
+    def _native_streams(self) -> tuple[Any, ...]:
+        return self._live_native
+
+    def _streams_changed(self) -> None:
+        """Device thread, after a stream opened or closed: the C states now running (read
+        by the SIP thread's meters and by any thread's tone start in one reference load)."""
+        self._live_native = tuple(r.native for r in {id(r): r for r in self._streams.values()}
+                                  .values() if r.native is not None)
 
     @property
     def callback_errors(self) -> int:
@@ -337,10 +343,11 @@ class PortAudioBackend(NullAudioBackend):
         """Peaks (0..1) of the last ~100 ms of microphone and call audio; computed here, on
         the SIP thread at its 10/s poll, from the frames the Python callbacks kept, or kept
         by the C callbacks as they go."""
-        mic, spk = _peak(self._mic_recent), _peak(self._spk_recent)
-        for st in self._native_streams():
+        mic = _peak(self._mic_recent) if self._mic_recent else 0.0
+        spk = _peak(self._spk_recent) if self._spk_recent else 0.0
+        for st in self._live_native:
             m, s = st.take_peaks()
-            mic, spk = max(mic, m / 32767.0), max(spk, s / 32767.0)
+            mic, spk = max(mic, min(1.0, m / 32767.0)), max(spk, min(1.0, s / 32767.0))
         return (0.0 if self._muted else mic, spk)
 
     def bridge_counters(self) -> tuple[int, int]:
@@ -499,6 +506,7 @@ class PortAudioBackend(NullAudioBackend):
                 log.info("no duplex stream on %s (%s): two streams instead", info.name, exc)
                 continue
             self._streams["input"] = self._streams["output"] = rec
+            self._streams_changed()
             log.info("audio call duplex: %s at %d Hz", info.name, rate)
             return True
         return False
@@ -547,6 +555,7 @@ class PortAudioBackend(NullAudioBackend):
                     last_exc = exc
                     continue
                 self._streams[role] = rec
+                self._streams_changed()
                 log.info("audio %s: %s at %d Hz, %d ch", role, info.name, rate, channels)
                 return
         log.warning("cannot open %s on %s: %s", role, info.name, last_exc)
@@ -565,6 +574,7 @@ class PortAudioBackend(NullAudioBackend):
                 if self._streams.get(other) is rec:
                     del self._streams[other]
         if rec.native is not None:
+            self._streams_changed()
             e, x = self._closed_counts
             self._closed_counts = (e + rec.native.errors, x + rec.native.xruns)
         if rec.stream is None:
@@ -635,6 +645,7 @@ class PortAudioBackend(NullAudioBackend):
         for other in {id(r): r for r in self._streams.values()}.values():
             self._graveyard.append(other.stream)
         self._streams.clear()
+        self._streams_changed()
         self._notify("device_lost", f"The JACK sound server stopped ({rec.name}).", rec.name)
         self._notify("unavailable", "The JACK sound server stopped: the call goes on without "
                      "sound. Start JACK again and restart the softphone to get sound back.",

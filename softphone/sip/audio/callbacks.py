@@ -1,16 +1,20 @@
 """The PortAudio callbacks of the backend (PortAudio's threads).
 
-They touch only the :class:`FrameQueue` deques, tone slots, numpy buffers made when the stream
-opens and plain attributes of the backend (single stores and reads): no locks, no pjsua2.
+They touch only the frame queues, tone slots, buffers made when the stream opens and plain
+attributes of the backend (single stores and reads): no locks, no pjsua2.
 
-Call streams (microphone, call output, or both in one duplex stream) run one *body* per
-direction on numpy arrays made when the stream opens. With the real ``sounddevice`` the stream
-is opened with our own cffi callback (:func:`open_call_stream`): sounddevice's wrapper builds
-two numpy arrays, a ``CallbackFlags`` object and argument tuples per period, which on this
-machine cost as much as the whole body; ours copies the period in and out of preallocated
-arrays (two ``memmove``). The level meters cost nothing per period: the bodies keep references
-to the last frames (``_mic_recent``/``_spk_recent``) and the SIP thread computes the peak when
-it polls (:meth:`PortAudioBackend.levels`).
+Call streams (microphone, call output, or both in one duplex stream) normally run entirely in
+C (``native.c``, see native.py): copy, FIR resampling, the queues and the meters' peaks, with no
+Python and no GIL per period; while a local sound plays (progress tone, key feedback, call
+waiting, a recording, the ringtone in the call output) the C callback calls :func:`mix_extras`
+to add it. Without the compiled module a call stream runs one Python *body* per direction on
+numpy arrays made when the stream opens, through our own cffi callback
+(:func:`open_call_stream`): sounddevice's wrapper builds two numpy arrays, a ``CallbackFlags``
+object and argument tuples per period, which on this machine cost as much as the whole body;
+ours copies the period in and out of preallocated arrays (two ``memmove``). The level meters
+cost nothing per period in Python: the bodies keep references to the last frames
+(``_mic_recent``/``_spk_recent``), the C callback keeps running peaks, and the SIP thread reads
+them when it polls (:meth:`PortAudioBackend.levels`).
 """
 
 from __future__ import annotations

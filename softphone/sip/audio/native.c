@@ -150,7 +150,8 @@ void sp_queue_clear(sp_queue *q)
     q->win_n = 0;
 }
 
-/* --- FIR resampling: y[r*out + p] = sum_j buf[r*step + j] * coef[j*out + p] -------------- */
+/* --- FIR resampling: y[r*out + p] = sum_j buf[r*step + j] * coef[p*span + j] -------------- */
+/* (one contiguous row of taps per output phase, so the compiler vectorises the inner loop) */
 
 typedef struct sp_fir {
     int span, step, out, block;  /* block: input samples per run */
@@ -167,17 +168,17 @@ static inline int16_t clip16(float v)
 
 void sp_fir_run(sp_fir *f, const int16_t *x, int16_t *y)
 {
-    int keep = f->span - 1, n = f->block, rows = n / f->step;
-    float *buf = f->buf;
+    const int keep = f->span - 1, n = f->block, rows = n / f->step, span = f->span;
+    float *restrict buf = f->buf;
     for (int i = 0; i < n; i++)
         buf[keep + i] = (float)x[i];
     for (int r = 0; r < rows; r++) {
-        const float *w = buf + r * f->step;
+        const float *restrict w = buf + r * f->step;
         for (int p = 0; p < f->out; p++) {
+            const float *restrict c = f->coef + p * span;
             float acc = 0.0f;
-            const float *c = f->coef + p;
-            for (int j = 0; j < f->span; j++)
-                acc += w[j] * c[j * f->out];
+            for (int j = 0; j < span; j++)
+                acc += w[j] * c[j];
             y[r * f->out + p] = clip16(acc);
         }
     }
@@ -290,9 +291,12 @@ void *sp_pa_callback_ptr(void)
     return (void *)&sp_pa_callback;
 }
 
-int sp_take_peak(int *slot)
+/* Both meters' peaks since the last call, reset: microphone << 16 | call output. */
+int sp_take_peaks(sp_stream *st)
 {
-    return __atomic_exchange_n(slot, 0, __ATOMIC_RELAXED);
+    int mic = __atomic_exchange_n(&st->mic_peak, 0, __ATOMIC_RELAXED);
+    int spk = __atomic_exchange_n(&st->spk_peak, 0, __ATOMIC_RELAXED);
+    return mic << 16 | spk;
 }
 
 /* --- the bridge port's get_frame/put_frame --------------------------------------------- */

@@ -163,7 +163,8 @@ class NativeStream:
                 for i in range(k):
                     for p in range(out_factor):
                         coef[i, p] = h[p + (k - 1 - i) * out_factor]
-                c.up = self._fir(coef, k, 1, out_factor, c.out_samples)
+                c.up = self._fir(np.ascontiguousarray(coef.T), k, 1, out_factor,
+                                 c.out_samples)  # one row of taps per output phase
         self._dev = ffi.new("int16_t[]", frames)
         self._frame = ffi.new("int16_t[]", max(c.in_samples, c.out_samples, 1))
         self._mix = ffi.new("int32_t[]", frames)
@@ -186,8 +187,8 @@ class NativeStream:
         self.c.extras = 1 if on else 0
 
     def take_peaks(self) -> tuple[int, int]:
-        return (int(lib.sp_take_peak(ffi.addressof(self.c, "mic_peak"))),
-                int(lib.sp_take_peak(ffi.addressof(self.c, "spk_peak"))))
+        both = lib.sp_take_peaks(self.c)
+        return both >> 16, both & 0xFFFF
 
     @property
     def beats(self) -> int:

@@ -52,6 +52,7 @@ def _duplex(sd: Any, b: PortAudioBackend) -> tuple[Any, _Path, _Path]:
                                  paths=(in_path, out_path), device=(0, 0), samplerate=RATE,
                                  blocksize=FRAMES, dtype="int16", latency="low")
     b._streams["input"] = b._streams["output"] = rec
+    b._streams_changed()
     return stream, in_path, out_path
 
 
@@ -216,3 +217,28 @@ def test_without_the_compiled_module_the_python_path_carries_the_call() -> None:
     r = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                        timeout=60, cwd=root)
     assert r.returncode == 0 and r.stdout.strip() == "ok", r.stderr
+
+
+def test_c_resampling_is_the_numpy_filter_to_one_step() -> None:
+    """The C FIR is the same filter as resample.py (same taps, history kept across periods):
+    at most one step of rounding apart, so the call sounds the same on both paths."""
+    require_native()
+    from softphone.sip.audio.resample import Downsampler, Upsampler
+
+    rng = np.random.default_rng(7)
+    mic_q, spk_q = native.NativeQueue(640, target=1), native.NativeQueue(640, target=1)
+    st = native.NativeStream(FRAMES, 1, 1, mic_q, spk_q, 3, 3, lambda mix: None)
+    down, up = Downsampler(3), Upsampler(3)
+    ffi = native.ffi
+    for _ in range(6):
+        mic = (rng.standard_normal(FRAMES) * 6000).astype(np.int16)
+        far = (rng.standard_normal(320) * 6000).astype(np.int16)
+        spk_q.put(far.tobytes())
+        out = np.zeros(FRAMES, dtype=np.int16)
+        native.lib.sp_pa_callback(ffi.from_buffer(mic), ffi.from_buffer(out), FRAMES, ffi.NULL,
+                                  0, st.c)
+        sent = np.frombuffer(mic_q.get() or b"", dtype=np.int16)
+        mic_q.clear()
+        assert len(sent) == 320
+        assert np.abs(sent.astype(int) - down.run(mic).astype(int)).max() <= 1
+        assert np.abs(out.astype(int) - up.run(far).astype(int)).max() <= 1
