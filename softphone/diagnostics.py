@@ -70,6 +70,7 @@ def versions() -> dict[str, str]:
         out["Qt"] = f"unavailable: {exc}"
     out["PJSIP"] = _pjsip_version()
     out["PortAudio"] = _portaudio_version()
+    out["Call audio"] = _call_audio_path()
     try:
         import sqlalchemy
 
@@ -105,6 +106,15 @@ def _portaudio_version() -> str:
         return str(sounddevice.get_portaudio_version()[1])
     except Exception as exc:  # OSError when libportaudio is not installed
         return f"unavailable: {exc}"
+
+
+def _call_audio_path() -> str:
+    """The per-frame call audio in C (softphone/sip/audio/native.c) or, without it, Python."""
+    try:
+        from softphone.sip.audio import native
+    except Exception as exc:
+        return f"unavailable: {exc}"
+    return "C (native.c)" if native.available() else f"Python: {native.why_not}"
 
 
 def _os_name() -> str:

@@ -74,7 +74,8 @@ def test_diagnostics_show_versions_accounts_and_logs_without_secrets(profile_dir
     result = softphone(profile_dir, "diagnostics")
     assert result.returncode == 0, result.stderr
     text = result.stdout
-    for name in ("softphone:", "Python:", "Qt:", "PJSIP:", "PortAudio:", "SQLAlchemy:", "OS:"):
+    for name in ("softphone:", "Python:", "Qt:", "PJSIP:", "PortAudio:", "Call audio:",
+                 "SQLAlchemy:", "OS:"):
         assert name in text
     assert "Office: sip:alice@pbx.example.com, registrar sip:pbx.example.com" in text
     assert "registering Office" in text

@@ -125,7 +125,8 @@ def test_frozen_diagnostics_name_every_component(built: Built, tmp_path: Path) -
     result = run(built.exe, "diagnostics", env=no_python_env(tmp_path / "p", tmp_path))
     assert result.returncode == 0, result.stderr
     assert "(frozen bundle)" in result.stdout
-    for part in ("PJSIP: 2.", "PortAudio: PortAudio V19", "SQLAlchemy: 2.", "Qt: 6."):
+    for part in ("PJSIP: 2.", "PortAudio: PortAudio V19", "SQLAlchemy: 2.", "Qt: 6.",
+                 "Call audio: C (native.c)"):  # the compiled audio path is in the bundle
         assert part in result.stdout
 
 

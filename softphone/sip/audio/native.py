@@ -23,26 +23,28 @@ log = logging.getLogger("softphone.sip.audio")
 
 ffi: Any = None
 lib: Any = None
+why_not = ""  # why the Python path runs (diagnostics); empty when the C path is loaded
 
 
 def _load() -> None:
-    global ffi, lib
+    global ffi, lib, why_not
     if os.environ.get("SOFTPHONE_NO_NATIVE_AUDIO"):
-        log.info("audio path in Python: SOFTPHONE_NO_NATIVE_AUDIO is set")
+        why_not = "SOFTPHONE_NO_NATIVE_AUDIO is set"
+        log.info("audio path in Python: %s", why_not)
         return
     try:
         from softphone.sip.audio import _native  # type: ignore[attr-defined]
     except ImportError as exc:
-        log.info("audio path in Python: the compiled module is not built (%s); "
-                 "scripts/bootstrap.sh builds it", exc)
+        why_not = f"the compiled module is not built ({exc}); scripts/bootstrap.sh builds it"
+        log.info("audio path in Python: %s", why_not)
         return
     try:
         from softphone.sip.audio.native_build import SOURCE, source_digest
 
         digest = _native.ffi.string(_native.lib.sp_digest()).decode()
         if SOURCE.exists() and digest != source_digest():
-            log.warning("audio path in Python: the compiled module is older than native.c; "
-                        "run scripts/bootstrap.sh")
+            why_not = "the compiled module is older than native.c; run scripts/bootstrap.sh"
+            log.warning("audio path in Python: %s", why_not)
             return
     except Exception:  # a frozen app has no native.c: the module it ships is the one
         pass
