@@ -107,6 +107,7 @@ class PortAudioBackend(NullAudioBackend):
         self._xruns = 0
         self._closed_counts = (0, 0)  # errors and xruns of closed C streams
         self._live_native: tuple[Any, ...] = ()
+        self._extras_seq = 0  # moves whenever a local sound starts (see _set_extras)
         self._native_audio = native.available()
         self._conf_rate = 16000
         self._in_path = self._new_path(self._rate_of(settings.input, output=False))
@@ -153,12 +154,23 @@ class PortAudioBackend(NullAudioBackend):
                 or (self._clip is not None and self._clip.active) or self._ring_in_output)
 
     def _set_extras(self, state: Any = None) -> None:
-        """Tell the C callbacks whether a local sound is to be mixed (its Python hook runs
-        only then). Any thread: a stale False is put right by the device thread's next turn,
-        which every change wakes."""
-        on = self._extras_wanted()
-        for st in [state] if state is not None else self._native_streams():
-            st.set_extras(on)
+        """A local sound starts (any thread): the C callbacks call their Python mixing hook
+        from the next period on; the hook turns itself off once nothing is left to mix
+        (:meth:`_extras_done`). With ``state``: a stream being opened, on only if needed."""
+        if state is not None:
+            state.set_extras(self._extras_wanted())
+            return
+        self._extras_seq += 1
+        for st in self._live_native:
+            st.set_extras(True)
+
+    def _extras_done(self, state: Any, seq: int) -> None:
+        """PortAudio thread, after the hook mixed a period: nothing left to mix, so C stops
+        calling it; unless a sound started meanwhile (``seq`` moved), then it stays on."""
+        if not self._extras_wanted():
+            state.set_extras(False)
+            if self._extras_seq != seq:
+                state.set_extras(True)
 
     def _rate_of(self, name: str | None, output: bool) -> int:
         i = dev.find_device(self._devices, name, output)
@@ -409,7 +421,6 @@ class PortAudioBackend(NullAudioBackend):
                     if self._dead:
                         continue
                     self._reconcile()
-                    self._set_extras()
                     self._look_for_missing()
                 except Exception:
                     log.exception("audio device thread")
@@ -561,6 +572,7 @@ class PortAudioBackend(NullAudioBackend):
         log.warning("cannot open %s on %s: %s", role, info.name, last_exc)
         if role == "ringer":
             self._ring_in_output = True  # ring in the call output rather than not at all
+            self._set_extras()
         else:
             self._notify("device_lost", f"Cannot open {info.name} for the {role}: {last_exc}",
                          info.name)

@@ -179,10 +179,17 @@ def open_call_stream(self: PortAudioBackend, rec: _Stream, kind: str, inp: InBod
     if self._native_audio and native.available() and (in_path or out_path) \
             and all(p is None or isinstance(p.queue, native.NativeQueue)
                     for p in (in_path, out_path)):
+        extras = mix_extras(self, rec, frames)
+
+        def hook(st: native.NativeStream) -> None:  # PortAudio thread, a sound is playing
+            seq = self._extras_seq
+            extras(st.mix)
+            self._extras_done(st, seq)
+
         state = native.NativeStream(
             frames, ch_in, ch_out, in_path.queue if in_path else None,
             out_path.queue if out_path else None, in_path.factor if in_path else 1,
-            out_path.factor if out_path else 1, mix_extras(self, rec, frames))
+            out_path.factor if out_path else 1, hook)
         cfun, user = state.callback_for(ffi)
         stream = base(kind, channels=channels, callback=cfun, userdata=user, wrap_callback=None,
                       **kw)

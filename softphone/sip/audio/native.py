@@ -124,19 +124,18 @@ def make_queue(frame_bytes: int) -> Any:
 
 # --- the PortAudio call stream -------------------------------------------------------------
 
-_hooks: dict[int, Any] = {}
-
-
 def _hook_body(handle: Any, frames: int) -> None:
     stream: NativeStream = ffi.from_handle(handle)
     try:
-        stream.mix_hook(stream.mix)
+        stream.mix_hook(stream)
     except Exception:
         stream.hook_errors += 1
 
 
 class NativeStream:
-    """What the C callback of one call stream works on (kept alive by the stream object)."""
+    """What the C callback of one call stream works on (kept alive by the stream object).
+    ``mix_hook(stream)`` runs on the PortAudio thread while ``extras`` is on: it adds the local
+    sounds into ``stream.mix`` (int32, the call already in it) and may turn ``extras`` off."""
 
     def __init__(self, frames: int, ch_in: int, ch_out: int, in_queue: Any, out_queue: Any,
                  in_factor: int, out_factor: int, mix_hook: Any) -> None:

@@ -177,10 +177,12 @@ def test_c_callback_mixes_a_tone_only_while_one_plays_and_a_bad_period_is_silenc
     assert abs(_dominant(np.concatenate([played[:, 0], _period(sd, silence)[:, 0]]), RATE)
                - tones.RINGBACK_HZ) < 30
     b.stop_tone()
-    b._set_extras()  # what the device thread does on its next turn
+    assert not _period(sd, silence).any()  # the hook finds nothing left and turns itself off
     calls = stream._softphone_native.c.hook_calls
     assert not _period(sd, silence).any()
     assert stream._softphone_native.c.hook_calls == calls, "no Python runs without a tone"
+    b.dtmf_feedback("5")
+    assert np.abs(_period(sd, silence)).max() > 1000, "a later sound turns the hook on again"
     bad = _period(sd, silence, frames=FRAMES // 2, fill=5)
     assert b.callback_errors == 1 and not bad[: FRAMES // 2].any()
 
@@ -227,7 +229,7 @@ def test_c_resampling_is_the_numpy_filter_to_one_step() -> None:
 
     rng = np.random.default_rng(7)
     mic_q, spk_q = native.NativeQueue(640, target=1), native.NativeQueue(640, target=1)
-    st = native.NativeStream(FRAMES, 1, 1, mic_q, spk_q, 3, 3, lambda mix: None)
+    st = native.NativeStream(FRAMES, 1, 1, mic_q, spk_q, 3, 3, lambda stream: None)
     down, up = Downsampler(3), Upsampler(3)
     ffi = native.ffi
     for _ in range(6):
