@@ -127,10 +127,11 @@ class MainWindow(QMainWindow):
         self.tray: Tray | None = None
         self._tray_watch = TrayWatch(self, self._make_tray)
         self.call_keys = CallKeys(self, settings.ui)  # headset buttons, global shortcuts
+        # listed when first needed (a call, the settings): listing loads PortAudio
         self.devices: list[Any] = []
+        self._devices_wanted = False
+        self._after_devices: list[Callable[[], None]] = []
         self._devices_listed.connect(self._on_devices_listed)
-        if engine is not None and getattr(engine, "running", False):
-            self.list_devices()
         self.resize(960, 640)
         self.setTabOrder(self.dial_field, self.call_button)
         self.setTabOrder(self.call_button, self.tabs)
@@ -219,23 +220,35 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.settings_button)
 
     # --- sound devices (listed on the SIP thread, which owns the audio backend) ---------------
-    def list_devices(self) -> None:
+    def list_devices(self, then: Callable[[], None] | None = None) -> bool:
+        """Ask the SIP thread for the sound devices (``then`` runs once they are in
+        ``self.devices``). Listing loads PortAudio if no sound was needed yet, so it is done
+        when a call comes or goes out and when the settings open, not at start (idle memory:
+        softphone/sip/audio/deferred.py). False when there is no running engine to ask."""
         engine = self.engine
-        if engine is None:
-            return
+        if engine is None or not getattr(engine, "running", False):
+            return False
+        self._devices_wanted = True
+        if then is not None:
+            self._after_devices.append(then)
         try:
             future = engine.run_on_sip_thread(lambda: list(engine.audio.list_devices()))
         except Exception as exc:
             log.warning("cannot list sound devices: %s", exc)
-            return
+            self._on_devices_listed([])
+            return True
         future.add_done_callback(
             lambda f: self._devices_listed.emit(f.result() if not f.exception() else []))
+        return True
 
     @Slot(list)
     def _on_devices_listed(self, devices: list[Any]) -> None:
         self.devices = devices
         outputs = [d.name for d in devices if d.max_output_channels > 0]
         self.call_panel.set_output_devices(outputs, self.settings.audio.output)
+        waiting, self._after_devices = self._after_devices, []
+        for job in waiting:
+            job()
 
     def device_names(self) -> tuple[list[str], list[str]]:
         return ([d.name for d in self.devices if d.max_input_channels > 0],
@@ -301,8 +314,11 @@ class MainWindow(QMainWindow):
     # --- SIP events not handled by the workflow ----------------------------------------------
     def on_sip_event(self, event: ev.SipEvent) -> None:
         self.workflow.on_sip_event(event)
+        if isinstance(event, ev.IncomingCall | ev.CallStateChanged) and not self._devices_wanted:
+            self.list_devices()  # the call's output picker (sound is loaded for the call)
         if isinstance(event, ev.EngineStarted):
-            self.list_devices()
+            if self._devices_wanted:  # a restarted engine: its devices
+                self.list_devices()
             if self.pending_dial:
                 target, self.pending_dial = self.pending_dial, ""
                 self.dial(target)
@@ -623,6 +639,14 @@ class MainWindow(QMainWindow):
         dialog.setModal(False)
         dialog.show()
         self.settings_dialog = dialog
+        if not self.devices:  # the audio page's choices, once sound is loaded and listed
+            self.list_devices(lambda: self._fill_device_choices(dialog))
+
+    def _fill_device_choices(self, dialog: Any) -> None:
+        try:
+            dialog.set_devices(*self.device_names())
+        except RuntimeError:  # closed (and deleted) meanwhile
+            pass
 
     def bring_to_front(self) -> None:
         self.showNormal()

@@ -255,6 +255,17 @@ class SettingsDialog(QDialog):
             lambda: self.test_sound_requested.emit(self.ringer_combo.currentData() or ""))
         return w
 
+    def set_devices(self, inputs: list[str], outputs: list[str]) -> None:
+        """The devices, listed after the dialog opened (sound loads on first need): the
+        choices are refilled, what is chosen stays chosen."""
+        for c, names in ((self.input_combo, inputs), (self.output_combo, outputs),
+                         (self.ringer_combo, outputs)):
+            chosen = c.currentData()
+            for n in names:
+                if c.findData(n) < 0:
+                    c.addItem(n, n)
+            c.setCurrentIndex(max(0, c.findData(chosen)))
+
     def set_input_level(self, level: float) -> None:
         self.input_meter.set_level(level)
 
