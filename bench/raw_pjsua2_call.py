@@ -2,8 +2,8 @@
 
 One Endpoint driven the way the engine drives it (``threadCnt=0``, ``mainThreadOnly``, this
 thread looping on ``libHandleEvents(10)``), a LAN account bound to 127.0.0.1, the null sound
-device, and N sequential calls to TARGET: dial, wait for CONFIRMED, talk ``--seconds``, hang up,
-wait for DISCONNECTED, let the peer settle 100 ms. Prints one JSON line:
+device, and N sequential calls to TARGET: make the Call and dial, wait for CONFIRMED, talk
+``--seconds``, hang up, wait for DISCONNECTED, let the peer settle 100 ms. Prints one JSON line:
 
     {"setup_ms": [...], "cpu_s": float, "talk_s": float, "calls": int, "failed": int}
 
@@ -96,8 +96,9 @@ def main(argv: list[str] | None = None) -> int:
     talk_s = 0.0
     failed = 0
     for _ in range(args.calls):
-        call = _Call(acc, ep)
+        # The clock starts before the Call object is made: the engine's dial() makes one too.
         t0 = time.monotonic()
+        call = _Call(acc, ep)
         call.makeCall(args.target, pj.CallOpParam(True))
         ok = _pump_until(
             ep, lambda c=call: c.state in (pj.PJSIP_INV_STATE_CONFIRMED,

@@ -3,7 +3,8 @@
 Every public method may be called from any thread and returns at once: input errors raise
 here (``InvalidTarget``), everything else is queued to the SIP thread and reports back
 through events (an :class:`~softphone.sip.events.EngineError` event when a command fails).
-The listener is called on the SIP thread and must return quickly.
+The listener is called on the SIP thread and must return quickly. Events raised while PJSIP
+works (inside its callbacks) reach it when that step of the SIP loop is done, in order.
 """
 
 from __future__ import annotations
@@ -76,6 +77,9 @@ class Engine:
         self._call_ids = itertools.count(1)
         self._registrations: dict[str, ev.RegistrationChanged] = {}
         self._call_states: dict[int, ev.CallStateChanged] = {}
+        # Events raised on the SIP thread wait here until the loop step that raised them ends
+        # (see _publish); only the SIP thread touches the list.
+        self._pending: list[ev.SipEvent] = []
         self._thread: threading.Thread | None = None
         self._session: Any | None = None
         self._stop_requested = threading.Event()
@@ -84,7 +88,6 @@ class Engine:
         self._running = False
         self._listen = ""
         self._waker: socket.socket | None = None
-        self._waker_target: tuple[str, int] = ("127.0.0.1", 0)
 
     # --- lifecycle -----------------------------------------------------------------------
     @property
@@ -151,6 +154,7 @@ class Engine:
                 session.close(1.0)
             except Exception:
                 log.exception("cleanup after a failed start")
+            self._flush_events()
             self._release_endpoint()
             self._started.set()
             return
@@ -159,22 +163,29 @@ class Engine:
         self._started.set()
         self._publish(ev.EngineStarted(at=time.time(), listen=self._listen,
                                        version=self._pj_version(session)))
+        self._flush_events()
         try:
             session.open_accounts()
+            self._flush_events()
             while not self._stop_requested.is_set():
+                # Commands first after a wake: a dial waits for no housekeeping.
                 self._run_commands()
+                session.tick()
+                self._flush_events()
                 wait = session.wait_ms(_EVENT_WAIT_MS) if self._commands.empty() else 0
                 session.handle_events(wait)
-                session.tick()
+                self._flush_events()
         except Exception:
             log.exception("the SIP loop failed")
         finally:
             self._running = False
+            self._flush_events()
             self._run_commands()  # let pending run_on_sip_thread futures finish
             try:
                 session.close(10.0)
             except Exception:
                 log.exception("SIP shutdown failed")
+            self._flush_events()
             self._session = None
             while True:  # drop queued work (and the session it refers to) on this thread
                 try:
@@ -185,6 +196,7 @@ class Engine:
                 self._call_states.clear()
             self._release_endpoint()
             self._publish(ev.EngineStopped(at=time.time()))
+            self._flush_events()
 
     def _release_endpoint(self) -> None:
         global _endpoint_owner
@@ -206,6 +218,7 @@ class Engine:
             except queue.Empty:
                 return
             command()
+            self._flush_events()
 
     def _wake(self) -> None:
         """Wake the SIP thread out of libHandleEvents now, instead of when its wait ends:
@@ -213,20 +226,23 @@ class Engine:
         if threading.current_thread() is self._thread or not self._listen:
             return
         try:
-            with self._lock:
-                if self._waker is None:
-                    host, port = self._listen.rsplit(":", 1)
-                    host = host.strip("[]")
-                    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-                    if host in ("0.0.0.0", "::", ""):
-                        host = "::1" if family == socket.AF_INET6 else "127.0.0.1"
-                    self._waker = socket.socket(family, socket.SOCK_DGRAM)
-                    self._waker.setblocking(False)
-                    self._waker_target = (host, int(port))
-                waker = self._waker
-            waker.sendto(b"\r\n\r\n", self._waker_target)
+            waker = self._waker
+            if waker is None:
+                with self._lock:
+                    if self._waker is None:
+                        host, port = self._listen.rsplit(":", 1)
+                        host = host.strip("[]")
+                        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+                        if host in ("0.0.0.0", "::", ""):
+                            host = "::1" if family == socket.AF_INET6 else "127.0.0.1"
+                        sock = socket.socket(family, socket.SOCK_DGRAM)
+                        sock.setblocking(False)
+                        sock.connect((host, int(port)))  # no address to look up per send
+                        self._waker = sock
+                    waker = self._waker
+            waker.send(b"\r\n\r\n")
         except OSError:
-            pass  # the command still runs, at most _EVENT_WAIT_MS later
+            pass  # the command still runs, at most _EVENT_WAIT_MS later (or stop closed it)
 
     def _post(self, fn: Callable[[], None]) -> None:
         """Queue a function for the SIP thread (used by the resolver; never raises)."""
@@ -247,7 +263,16 @@ class Engine:
             return next(self._call_ids)
 
     def _publish(self, event: ev.SipEvent) -> None:
-        """Remember the latest state, then hand the event to the listener (SIP thread)."""
+        """Remember the latest state at once; hand the event to the listener when the SIP
+        loop's current step is done (_flush_events).
+
+        A consumer on another thread wakes on each event and takes the GIL from the SIP
+        thread. Raised inside PJSIP's callbacks (CALLING within makeCall; CONNECTING and the
+        media update of a 200 OK, before its ACK), each event woke it in the middle of PJSIP's
+        work, which then waited for the GIL: the ACK left ~0.1 ms later and makeCall returned
+        ~0.5 ms later (bench_engine.py, December 2026). Delivered after the step, the consumer
+        wakes once per step while the SIP thread sleeps in libHandleEvents or runs C code.
+        Order and ``at`` times are unchanged."""
         with self._lock:
             if isinstance(event, ev.RegistrationChanged):
                 self._registrations[event.account] = event
@@ -256,6 +281,19 @@ class Engine:
                     self._call_states.pop(event.call_id, None)
                 else:
                     self._call_states[event.call_id] = event
+        if threading.current_thread() is self._thread:
+            self._pending.append(event)
+        else:
+            self._deliver(event)
+
+    def _flush_events(self) -> None:
+        """Hand the events of the loop step that just ended to the listener (SIP thread)."""
+        while self._pending:
+            events, self._pending = self._pending, []
+            for event in events:
+                self._deliver(event)
+
+    def _deliver(self, event: ev.SipEvent) -> None:
         try:
             self._listener(event)
         except Exception:
@@ -297,9 +335,13 @@ class Engine:
                 future.set_exception(EngineError("the SIP engine stopped"))
                 return
             try:
-                future.set_result(fn())
+                result = fn()
             except BaseException as exc:
+                self._flush_events()  # what fn raised reaches the listener before the caller
                 future.set_exception(exc)
+            else:
+                self._flush_events()
+                future.set_result(result)
 
         self._commands.put(command)
         self._wake()

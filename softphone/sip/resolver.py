@@ -8,6 +8,7 @@ is known to resolve, so PJSIP's own lookup is answered from a warm cache or fail
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import socket
 import threading
@@ -20,6 +21,7 @@ _POSITIVE_TTL = 60.0
 _NEGATIVE_TTL = 5.0
 
 
+@functools.lru_cache(maxsize=64)  # every dial asks; ipaddress parses with Python code
 def is_ip_literal(host: str) -> bool:
     try:
         ipaddress.ip_address(host.strip("[]"))

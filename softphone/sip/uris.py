@@ -215,6 +215,7 @@ def parse_name_addr(value: str) -> tuple[str, str]:
     return "", text.split(";", 1)[0].strip()
 
 
+@functools.lru_cache(maxsize=256)  # pure; every call's set-up runs it on the SIP thread
 def number_from_uri(uri: str) -> str:
     """The caller's number from a ``tel:`` or ``sip:`` URI: ``sip:+7495...@h;user=phone`` ->
     ``+7495...``; withheld identities (anonymous...) give ""."""
