@@ -290,14 +290,15 @@ def reload_for_changes(window: Any, tables: set[str]) -> None:
     if everything or "tasks" in tables:
         window.tasks.refresh()
     current = window.tabs.currentWidget()
-    if current is window.contacts:
-        card = window.contacts.card
+    if current is None:
+        return
+    if current is window.built("contacts"):
+        card = current.card
         if everything or tables & {"contacts", "companies"}:
-            window.contacts.refresh()  # the list, then the open card
+            current.refresh()  # the list, then the open card
         elif tables & {"calls", "wrapups", "tasks", "deals"} and card.contact is not None:
-            window.contacts.open_contact(card.contact.id)
-    elif current is window.history and (everything or tables & {
-            "calls", "wrapups", "contacts", "companies"}):
-        window.history.refresh()
-    elif current is window.stats and (everything or tables & {"calls", "contacts"}):
-        window.stats.refresh()
+            current.open_contact(card.contact.id)
+    elif (current is window.built("history") and (everything or tables & {
+            "calls", "wrapups", "contacts", "companies"})) or (
+            current is window.built("stats") and (everything or tables & {"calls", "contacts"})):
+        current.refresh()

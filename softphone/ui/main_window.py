@@ -3,11 +3,12 @@ missed calls, tasks, statistics; account status and do-not-disturb in the status
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
@@ -30,16 +31,18 @@ from softphone.ui.call_panel import CallPanel
 from softphone.ui.caller_card import CallerCard
 from softphone.ui.colleagues import ColleaguesView, reload_for_changes
 from softphone.ui.common import button, paint_button
-from softphone.ui.contacts import ContactsView
 from softphone.ui.history import HistoryView, MissedInbox
 from softphone.ui.phone import PhoneController
 from softphone.ui.pickers import ContactSearchField
-from softphone.ui.stats import StatsView
 from softphone.ui.tasks import TasksView
 from softphone.ui.today import TodayPage, show_reminder
 from softphone.ui.tray import Tray, TrayWatch, app_icon
 from softphone.ui.wrapup import WrapupPanel, summary_text
 from softphone.workflow import CallInfo, CallWorkflow, WorkflowUpdate
+
+if TYPE_CHECKING:
+    from softphone.ui.contacts import ContactsView
+    from softphone.ui.stats import StatsView
 
 log = logging.getLogger("softphone.ui")
 
@@ -104,19 +107,21 @@ class MainWindow(QMainWindow):
         self.wrapup = WrapupPanel(settings.calls.outcomes, self)
         for page in (self.idle_page, self.call_panel, self.wrapup):
             self.phone_page.addWidget(page)
-        self.contacts = ContactsView(db, self)
-        self.history = HistoryView(db, self)
         self.missed = MissedInbox(db, self)
         self.tasks = TasksView(db, self)
-        self.stats = StatsView(db, self)
         self.colleagues = ColleaguesView(self)
-        for widget, title in ((self.phone_page, self.tr("Phone")),
-                              (self.contacts, self.tr("Contacts")),
-                              (self.history, self.tr("History")),
-                              (self.missed, self.tr("Missed")),
-                              (self.tasks, self.tr("Tasks")),
-                              (self.stats, self.tr("Statistics")),
-                              (self.colleagues, self.tr("Colleagues"))):
+        # Contacts, History and Statistics are built when first opened (or asked for): a
+        # phone idling in the tray never pays for them (~4 MiB: bench/bench_startup.py)
+        self._views: dict[str, QWidget] = {}
+        self._placeholders: dict[str, QWidget] = {}
+        tabs: tuple[tuple[QWidget | str, str], ...] = (
+            (self.phone_page, self.tr("Phone")), ("contacts", self.tr("Contacts")),
+            ("history", self.tr("History")), (self.missed, self.tr("Missed")),
+            (self.tasks, self.tr("Tasks")), ("stats", self.tr("Statistics")),
+            (self.colleagues, self.tr("Colleagues")))
+        for widget, title in tabs:
+            if isinstance(widget, str):
+                widget = self._placeholders.setdefault(widget, QWidget(self.tabs))
             self.tabs.addTab(widget, title)
         self.tabs.currentChanged.connect(self._on_tab_changed)
 
@@ -157,18 +162,70 @@ class MainWindow(QMainWindow):
         w.create_contact_requested.connect(self._on_wrapup_create_contact)
         w.closed.connect(self._on_wrapup_closed)
 
+    # --- the tabs built on first use -----------------------------------------------------------
+    @property
+    def contacts(self) -> ContactsView:
+        return self._view("contacts")  # type: ignore[return-value]
+
+    @property
+    def history(self) -> HistoryView:
+        return self._view("history")  # type: ignore[return-value]
+
+    @property
+    def stats(self) -> StatsView:
+        return self._view("stats")  # type: ignore[return-value]
+
+    def built(self, name: str) -> Any | None:
+        """The view ``name`` ("contacts", "history", "stats") if it was built, else None."""
+        return self._views.get(name)
+
+    def _view(self, name: str) -> QWidget:
+        view = self._views.get(name)
+        if view is not None:
+            return view
+        view = self._build_view(name)
+        self._views[name] = view
+        placeholder = self._placeholders.pop(name)
+        index = self.tabs.indexOf(placeholder)
+        was_current = self.tabs.currentIndex() == index
+        blocked = self.tabs.blockSignals(True)  # the same tab, now real: no tab change
+        try:
+            self.tabs.insertTab(index, view, self.tabs.tabText(index))
+            self.tabs.removeTab(index + 1)
+            if was_current:
+                self.tabs.setCurrentIndex(index)
+        finally:
+            self.tabs.blockSignals(blocked)
+        placeholder.deleteLater()
+        return view
+
+    def _build_view(self, name: str) -> QWidget:
+        if name == "contacts":
+            from softphone.ui.contacts import ContactsView
+
+            contacts = ContactsView(self.db, self)
+            contacts.call_requested.connect(self._on_call_requested)
+            contacts.play_requested.connect(self.play_recording)
+            contacts.changed.connect(self.refresh_data)
+            return contacts
+        if name == "history":
+            history = HistoryView(self.db, self)
+            history.call_requested.connect(self._on_call_requested)
+            history.play_requested.connect(self.play_recording)
+            history.wrapup_requested.connect(self._on_history_wrapup_requested)
+            return history
+        from softphone.ui.stats import StatsView
+
+        return StatsView(self.db, self)
+
     def _connect_views(self) -> None:
-        for view in (self.contacts, self.history, self.missed, self.tasks):
+        for view in (self.missed, self.tasks):
             view.call_requested.connect(self._on_call_requested)
-        self.contacts.play_requested.connect(self.play_recording)
-        self.history.play_requested.connect(self.play_recording)
-        self.history.wrapup_requested.connect(self._on_history_wrapup_requested)
         self.missed.count_changed.connect(self._on_missed_count_changed)
         self.missed.items_changed.connect(self.idle_page.set_missed)
         self.tasks.due_changed.connect(self.idle_page.set_tasks)
         self.idle_page.call_requested.connect(self._on_call_requested)
         self.tasks.reminder_due.connect(self._on_task_reminder)
-        self.contacts.changed.connect(self.refresh_data)
         self.colleagues.call_requested.connect(self._on_colleague_call_requested)
         self.colleagues.transfer_requested.connect(self._on_colleague_transfer_requested)
         self.tasks.changed.connect(self.refresh_data)
@@ -267,12 +324,8 @@ class MainWindow(QMainWindow):
         self.missed.refresh()
         self.tasks.refresh()
         current = self.tabs.currentWidget()
-        if current is self.history:
-            self.history.refresh()
-        elif current is self.stats:
-            self.stats.refresh()
-        elif current is self.contacts:
-            self.contacts.refresh()
+        if current is not None and current in self._views.values():
+            current.refresh()  # type: ignore[attr-defined]  # the built views all refresh
 
     # --- the office: colleagues on the LAN, changes made on other desks ----------------------
     def attach_office(self, link: Any) -> None:
@@ -308,8 +361,11 @@ class MainWindow(QMainWindow):
     @Slot(int)
     def _on_tab_changed(self, _index: int) -> None:
         current = self.tabs.currentWidget()
-        if current in (self.history, self.stats, self.contacts, self.tasks, self.missed):
-            current.refresh()
+        name = next((n for n, p in self._placeholders.items() if p is current), None)
+        if name is not None:
+            current = self._view(name)  # opened for the first time: built now
+        if current in (*self._views.values(), self.tasks, self.missed):
+            current.refresh()  # type: ignore[attr-defined]
 
     # --- SIP events not handled by the workflow ----------------------------------------------
     def on_sip_event(self, event: ev.SipEvent) -> None:
@@ -531,8 +587,9 @@ class MainWindow(QMainWindow):
 
     def _on_wrapup_saved(self) -> None:
         self.wrapup.set_saved(True)
-        if self.tabs.currentWidget() is self.history:
-            self.history.refresh()
+        history = self.built("history")
+        if history is not None and self.tabs.currentIndex() == self.tabs.indexOf(history):
+            history.refresh()
 
     @Slot(str, str, object)
     def _on_next_action_requested(self, kind: str, title: str, due: Any) -> None:
@@ -643,10 +700,8 @@ class MainWindow(QMainWindow):
             self.list_devices(lambda: self._fill_device_choices(dialog))
 
     def _fill_device_choices(self, dialog: Any) -> None:
-        try:
+        with contextlib.suppress(RuntimeError):  # closed (and deleted) meanwhile
             dialog.set_devices(*self.device_names())
-        except RuntimeError:  # closed (and deleted) meanwhile
-            pass
 
     def bring_to_front(self) -> None:
         self.showNormal()
