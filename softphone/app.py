@@ -446,12 +446,17 @@ def shutdown(parts: AppParts) -> None:
             parts.ipc.close()
         parts.ipc = None
     parts.window.wrapup.flush()
-    parts.window.call_keys.stop()  # the global keys and the MPRIS name go back to the desktop
+    # The engine's events stop reaching the window and the office first, while Qt's D-Bus
+    # thread is idle: a disconnect waits for a Qt signal-slot mutex holding the GIL, and the
+    # MPRIS name going away (call_keys.stop) keeps that thread busy in our adaptors, where it
+    # can hold such a mutex while it waits for the GIL (a deadlock seen once in a test run).
     with contextlib.suppress(RuntimeError, TypeError):
         parts.bridge.sip_event.disconnect(parts.window.on_sip_event)
-    if parts.office is not None:  # goodbye to colleagues while the engine still runs
+    if parts.office is not None:
         with contextlib.suppress(RuntimeError, TypeError):
             parts.bridge.sip_event.disconnect(parts.office.on_sip_event)
+    parts.window.call_keys.stop()  # the global keys and the MPRIS name go back to the desktop
+    if parts.office is not None:  # goodbye to colleagues while the engine still runs
         parts.office.stop()
     if parts.collector is not None:  # Qt leftovers die here, not in the SIP thread's collect
         parts.collector.stop()
