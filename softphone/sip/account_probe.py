@@ -136,7 +136,7 @@ class AccountProbe:
             cfg.natConfig.contactRewriteUse = 0  # one REGISTER, no re-registration dance
             account = _ProbeAccount(self)
             account.create(cfg, False)
-            # Shut down before libDestroy if the engine stops before this probe is done.
+            # Kept until the engine stops (shut down before libDestroy), see _finish.
             session.retired_accounts.append(account)
             self.account = account
             account.setRegistration(True)
@@ -176,9 +176,10 @@ class AccountProbe:
             # pjsua_acc_del sends the un-REGISTER (Expires: 0, our Contact only) by itself.
             with contextlib.suppress(pj.Error):
                 account.shutdown()
-            with contextlib.suppress(ValueError):
-                self.session.retired_accounts.remove(account)
-            self.session.graveyard.append(account)  # dropped on the next tick, not in here
+            # It stays in retired_accounts until the engine stops, like a removed real account:
+            # pjsua2's Account destructor deletes its account id again if that id is valid, and
+            # pjsua gives the freed id to the next account created (the next test, a new real
+            # account), which dropping this object would then delete.
         log.info("account test %s: %s %s %s", self.settings.name, result.outcome, result.code,
                  result.reason)
         if not self.future.done():
