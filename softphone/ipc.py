@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import hashlib
 import json
 import logging
 import os
@@ -78,7 +77,20 @@ class Reply:
 def _profile_key(profile: Path) -> str:
     resolved = str(Path(profile).expanduser().resolve())
     uid = str(os.getuid()) if hasattr(os, "getuid") else os.environ.get("USERNAME", "")
-    return hashlib.sha256(f"{uid}\0{resolved}".encode()).hexdigest()[:20]
+    return _sha256_hex(f"{uid}\0{resolved}".encode())[:20]
+
+
+def _sha256_hex(data: bytes) -> str:
+    """SHA-256 from CPython's built-in implementation when it has one: ``hashlib`` maps
+    OpenSSL's libcrypto (~3.5 MiB resident for the app's whole run) for this one digest."""
+    try:
+        from _sha256 import sha256  # type: ignore[import-not-found]  # CPython <= 3.11
+    except ImportError:
+        try:
+            from _sha2 import sha256  # type: ignore[import-not-found,no-redef]  # >= 3.12
+        except ImportError:
+            from hashlib import sha256  # type: ignore[assignment]
+    return str(sha256(data).hexdigest())
 
 
 def _runtime_dir() -> Path:

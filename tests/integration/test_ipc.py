@@ -270,3 +270,23 @@ def test_a_long_reply_arrives_whole(qtbot: Any, qapp: Any, profile_dir: Path) ->
         assert ask(qtbot, lambda: request(profile_dir, "ping")).ok
     finally:
         srv.close()
+
+
+def test_profile_key_is_sha256_and_ipc_does_not_load_openssl(tmp_path: Path) -> None:
+    """The socket name of a profile is the same whichever SHA-256 implementation made it (an
+    app of another version finds the running one), and importing ipc maps no libcrypto."""
+    import hashlib
+    import subprocess
+
+    from softphone.ipc import _profile_key
+
+    resolved = str(tmp_path.resolve())
+    expected = hashlib.sha256(f"{os.getuid()}\0{resolved}".encode()).hexdigest()[:20]
+    assert _profile_key(tmp_path) == expected
+    probe = ("import softphone.ipc as i, sys, pathlib;"
+             "k = i._profile_key(pathlib.Path(sys.argv[1]));"
+             "maps = open('/proc/self/maps').read();"
+             "print(k, 'hashlib' in sys.modules, 'libcrypto' in maps)")
+    out = subprocess.run([sys.executable, "-c", probe, str(tmp_path)], capture_output=True,
+                         text=True, timeout=60, check=True).stdout.split()
+    assert out == [expected, "False", "False"]

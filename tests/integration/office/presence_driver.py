@@ -48,7 +48,8 @@ def main() -> int:
     if not presence.registered.wait(10):
         emit("error", message="registration timed out")
         return 1
-    emit("registered", id=presence.instance_id, uri=presence.uri)
+    emit("registered", id=presence.instance_id, uri=presence.uri,
+         ssl_loaded="ssl" in sys.modules)  # softphone.office keeps ssl out of asyncio
     try:
         for line in sys.stdin:
             if not line.strip():
