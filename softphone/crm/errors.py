@@ -11,6 +11,8 @@ from __future__ import annotations
 import errno
 import sqlite3
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 
 class StoreError(Exception):
@@ -144,3 +146,17 @@ def classify(err: BaseException) -> StoreError | None:
     known = kind(detail=str(orig))
     known.__cause__ = err
     return known
+
+
+@contextmanager
+def known_errors() -> Iterator[None]:
+    """Turn known driver errors into StoreError subclasses; let bugs through."""
+    try:
+        yield
+    except StoreError:
+        raise
+    except Exception as err:
+        known = classify(err)
+        if known is None:
+            raise
+        raise known from err

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from softphone.crm import queries
-from softphone.crm.errors import StoreError, classify
+from softphone.crm.errors import StoreError, known_errors
 from softphone.crm.journal import JOURNAL_NAME, PendingJournal, new_pending_id
 from softphone.crm.matching import find_caller, log_call_start
 from softphone.crm.phones import normalize
@@ -175,7 +175,7 @@ class LightStore:
     def _transaction(self) -> Iterator[queries.Runner]:
         """One transaction; known driver errors become StoreError subclasses."""
         assert self._conn is not None
-        try:
+        with known_errors():
             self._conn.execute("BEGIN")
             try:
                 yield self._db
@@ -183,13 +183,6 @@ class LightStore:
                 self._conn.execute("ROLLBACK")
                 raise
             self._conn.execute("COMMIT")
-        except StoreError:
-            raise
-        except Exception as err:
-            known = classify(err)
-            if known is None:
-                raise
-            raise known from err
 
     def _close_interrupted_calls(self) -> None:
         """As ``Store._close_interrupted_calls``: this agent's calls a crash left open become

@@ -36,7 +36,7 @@ from softphone.crm.convert import (
     utcnow,
 )
 from softphone.crm.db import DEFAULT_BUSY_TIMEOUT_MS, database_url, make_engine, migrate
-from softphone.crm.errors import ConflictError, NotFoundError, StoreError, classify
+from softphone.crm.errors import ConflictError, NotFoundError, StoreError, known_errors
 from softphone.crm.journal import JOURNAL_NAME, PendingJournal
 from softphone.crm.matching import find_caller
 from softphone.crm.models import (
@@ -117,15 +117,8 @@ class Store(CallLogMixin, RecordsMixin):
         profile.mkdir(parents=True, exist_ok=True)
         engine = make_engine(database_url(url, profile), busy_timeout_ms=busy_timeout_ms)
         try:
-            try:
+            with known_errors():
                 migrate(engine)
-            except StoreError:
-                raise
-            except Exception as err:
-                known = classify(err)
-                if known is None:
-                    raise
-                raise known from err
             store = cls(engine, profile, default_region=default_region, agent=agent)
             store._interrupted_before_id = interrupted_before_id
             try:
@@ -153,16 +146,8 @@ class Store(CallLogMixin, RecordsMixin):
 
     @contextmanager
     def _guard(self) -> Iterator[None]:
-        """Turn known driver errors into StoreError subclasses; let bugs through."""
-        try:
+        with known_errors():
             yield
-        except StoreError:
-            raise
-        except Exception as err:
-            known = classify(err)
-            if known is None:
-                raise
-            raise known from err
 
     @contextmanager
     def _session(self) -> Iterator[Session]:

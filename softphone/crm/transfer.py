@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine, Integer, MetaData, Table, delete, func, select, text
 
-from softphone.crm.errors import StoreError, classify
+from softphone.crm.errors import StoreError, known_errors
 
 log = logging.getLogger("softphone.crm")
 
@@ -95,7 +95,7 @@ def copy_database(
 
     metadata = metadata or crm_metadata()
     tables = list(metadata.sorted_tables)
-    try:
+    with known_errors():
         migrate(source)
         migrate(target)
         before = count_rows(target, metadata)
@@ -118,13 +118,6 @@ def copy_database(
             src_tx.rollback()
         source_counts = count_rows(source, metadata)
         target_counts = count_rows(target, metadata)
-    except StoreError:
-        raise
-    except Exception as err:
-        known = classify(err)
-        if known is None:
-            raise
-        raise known from err
     report = TransferReport(
         tuple(TableCount(t.name, source_counts[t.name], target_counts[t.name]) for t in tables),
         replaced,
