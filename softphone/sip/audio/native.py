@@ -139,7 +139,7 @@ class NativeStream:
 
     def __init__(self, frames: int, ch_in: int, ch_out: int, in_queue: Any, out_queue: Any,
                  in_factor: int, out_factor: int, mix_hook: Any) -> None:
-        from softphone.sip.audio.resample import lowpass
+        from softphone.sip.audio.resample import lowpass, upsample_taps
 
         self.c = ffi.new("sp_stream *")
         c = self.c
@@ -158,13 +158,8 @@ class NativeStream:
             c.out_q = out_queue.c
             self._keep.append(out_queue)
             if out_factor > 1:
-                h = lowpass(out_factor) * out_factor
-                k = len(h) // out_factor
-                coef = np.empty((k, out_factor), dtype=np.float32)
-                for i in range(k):
-                    for p in range(out_factor):
-                        coef[i, p] = h[p + (k - 1 - i) * out_factor]
-                c.up = self._fir(np.ascontiguousarray(coef.T), k, 1, out_factor,
+                coef = upsample_taps(out_factor)
+                c.up = self._fir(np.ascontiguousarray(coef.T), len(coef), 1, out_factor,
                                  c.out_samples)  # one row of taps per output phase
         self._dev = ffi.new("int16_t[]", frames)
         self._frame = ffi.new("int16_t[]", max(c.in_samples, c.out_samples, 1))

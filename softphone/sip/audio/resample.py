@@ -27,6 +27,18 @@ def lowpass(factor: int, taps_per_phase: int = 16) -> npt.NDArray[np.float64]:
     return np.asarray(h / h.sum())
 
 
+def upsample_taps(factor: int) -> np.ndarray:
+    """The interpolation filter as (window position, output phase) taps for ``factor``:
+    ``coef[i, p] = h[p + (k-1-i)*factor]``, where row i of a window is x[n-k+1+i]."""
+    h = lowpass(factor) * factor
+    k = len(h) // factor
+    coef = np.empty((k, factor), dtype=np.float32)
+    for i in range(k):
+        for p in range(factor):
+            coef[i, p] = h[p + (k - 1 - i) * factor]
+    return coef
+
+
 class _Fir:
     """A block FIR as ``windows(history + block) @ coefficients``."""
 
@@ -78,12 +90,6 @@ class Upsampler(_Fir):
     """Bridge rate -> device rate (multiply by ``factor``), int16 in, int16 out."""
 
     def __init__(self, factor: int) -> None:
-        h = lowpass(factor) * factor
-        k = len(h) // factor
-        # coef[i, p] = h[p + (k-1-i)*factor]: row i of a window is x[n-k+1+i].
-        coef = np.empty((k, factor), dtype=np.float32)
-        for i in range(k):
-            for p in range(factor):
-                coef[i, p] = h[p + (k - 1 - i) * factor]
-        super().__init__(coef, k, 1, factor)
+        coef = upsample_taps(factor)
+        super().__init__(coef, len(coef), 1, factor)
         self.factor = factor
