@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from softphone.profile import database_file
 from softphone.settings import (
     AccountSettings,
     Settings,
@@ -245,8 +246,10 @@ def create_office_link(parts: AppParts, agent: str | None) -> Any:
     def make_office(listen: str, on_colleagues: Any, on_change: Any) -> Any:
         from softphone.office.service import Office
 
+        # the embedded database too: a command-line import while the app runs shows at once
+        url = parts.settings.crm.database_url or f"sqlite:///{database_file(parts.profile)}"
         return Office(parts.settings, listen=listen, agent=agent,
-                      on_colleagues=on_colleagues, on_change=on_change)
+                      on_colleagues=on_colleagues, on_change=on_change, database_url=url)
 
     link = OfficeLink(make_office, parts.window)
     parts.bridge.sip_event.connect(link.on_sip_event)
@@ -332,6 +335,8 @@ def apply_settings(parts: AppParts, settings: Settings, passwords: dict[str, str
         except Exception as exc:
             parts.window.show_message(str(exc))
             return
+    parts.window.accounts_changed({a.name for a in settings.accounts}
+                                  or {default_lan_account().name})
     parts.window.dnd_action.setChecked(settings.calls.dnd)
     parts.window.call_keys.apply_settings(settings.ui)
     if parts.office is not None and (settings.accounts, settings.office, settings.crm) != (

@@ -181,10 +181,9 @@ class ChangeFeed:
         poll_interval: float = 1.0,
         retry_interval: float = 2.0,
     ) -> None:
-        from sqlalchemy.engine import make_url
-
         self.url = url
-        self.backend = make_url(url).get_backend_name()
+        # SQLAlchemy is not loaded for the embedded database's feed (an idle app does without)
+        self.backend = "sqlite" if url.startswith("sqlite") else _backend_name(url)
         self._on_change = on_change
         self._install = install
         self._poll_interval = poll_interval
@@ -274,9 +273,7 @@ class ChangeFeed:
     def _run_sqlite(self) -> None:
         import sqlite3
 
-        from sqlalchemy.engine import make_url
-
-        path = make_url(self.url).database or ""
+        path = sqlite_path(self.url)
         while not self._stop.is_set():
             try:
                 conn = sqlite3.connect(path, timeout=5, check_same_thread=False)
@@ -313,6 +310,19 @@ class ChangeFeed:
                     signatures[table] = signature
                     self._emit(Change("contacts" if table == "phones" else table, None,
                                       "CHANGED"))
+
+
+def _backend_name(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return str(make_url(url).get_backend_name())
+
+
+def sqlite_path(url: str) -> str:
+    """The file of a ``sqlite:///path`` URL (``sqlite:////abs`` or ``sqlite:///rel``), without
+    SQLAlchemy; query parameters are dropped."""
+    rest = url.split(":///", 1)[1] if ":///" in url else ""
+    return rest.split("?", 1)[0]
 
 
 def _sqlite_signature_queries(conn: Any) -> dict[str, str]:

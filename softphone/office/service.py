@@ -87,8 +87,11 @@ class Office:
         on_colleagues: Callable[[list[Colleague]], None],
         on_change: Callable[[Change], None] | None = None,
         agent: str | None = None,
+        database_url: str | None = None,
     ) -> None:
         self.settings = settings
+        #: the database whose changes are fed: ``[crm] database_url``, or the embedded one
+        self.database_url = database_url or settings.crm.database_url
         self.listen = listen
         self.agent = agent
         self._on_colleagues = on_colleagues
@@ -112,7 +115,7 @@ class Office:
             self.presence = None
             self.problems.append(f"colleagues cannot be found: {exc}")
             log.warning("office: %s", self.problems[-1])
-        url = self.settings.crm.database_url
+        url = self.database_url
         if self._on_change is not None and url:
             from softphone.crm.changes import ChangeFeed
 

@@ -14,7 +14,6 @@ from PySide6.QtCore import Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
-    QLabel,
     QMainWindow,
     QStackedWidget,
     QTabWidget,
@@ -34,6 +33,7 @@ from softphone.ui.common import button, paint_button
 from softphone.ui.history import HistoryView, MissedInbox
 from softphone.ui.phone import PhoneController
 from softphone.ui.pickers import ContactSearchField
+from softphone.ui.status_line import ElidedLabel, StatusBar
 from softphone.ui.tasks import TasksView
 from softphone.ui.today import TodayPage, show_reminder
 from softphone.ui.tray import Tray, TrayWatch, app_icon
@@ -231,17 +231,18 @@ class MainWindow(QMainWindow):
         self.tasks.changed.connect(self.refresh_data)
 
     def _build_status_bar(self) -> None:
-        bar = self.statusBar()
-        self.account_label = QLabel(self)
+        # messages get their own elided place, never painted over the account status
+        bar = StatusBar(self)
+        self.setStatusBar(bar)
+        self.account_label = ElidedLabel(self)
         self.account_label.setObjectName("accountStatus")
-        self.account_label.setTextFormat(QLabel().textFormat().PlainText)
         self.dnd_button = QToolButton(self)
         self.dnd_button.setObjectName("dndButton")
-        self.listen_label = QLabel(self)
+        self.listen_label = ElidedLabel(self)
         self.listen_label.setObjectName("listenNotice")
         self.listen_label.setStyleSheet("color:#c62828")
         self.listen_label.hide()
-        bar.addWidget(self.listen_label)
+        bar.insertWidget(0, self.listen_label)
         bar.addPermanentWidget(self.account_label)
         bar.addPermanentWidget(self.dnd_button)
 
@@ -384,7 +385,10 @@ class MainWindow(QMainWindow):
                 "Listening on %1.").replace("%1", event.listen))
             self.listen_label.show()
         elif isinstance(event, ev.RegistrationChanged):
-            self._registration[event.account] = event
+            if event.state == ev.RegistrationState.UNREGISTERED and event.reason == "removed":
+                self._registration.pop(event.account, None)  # no longer configured
+            else:
+                self._registration[event.account] = event
             self._show_account_status()
         elif isinstance(event, ev.AudioLevels):
             self.call_panel.set_levels(event.mic, event.speaker)
@@ -400,6 +404,13 @@ class MainWindow(QMainWindow):
             ok = 200 <= event.code < 300
             self.show_message(self.tr("Transfer done") if ok else
                               self.tr("Transfer failed (%1)").replace("%1", str(event.code)))
+
+    def accounts_changed(self, names: set[str]) -> None:
+        """The settings now configure the accounts ``names``: the others leave the status
+        bar at once (the engine's "removed" event follows)."""
+        for gone in [n for n in self._registration if n not in names]:
+            del self._registration[gone]
+        self._show_account_status()
 
     def _show_account_status(self) -> None:
         parts = []
