@@ -51,7 +51,7 @@ class ContactSearchField(QLineEdit):
         self._timer.timeout.connect(self._on_typing_paused)
         self.textEdited.connect(self._on_text_edited)
         self.returnPressed.connect(self._on_return_pressed)
-        self._just_chosen = False
+        self._chosen: tuple[str, int, str] | None = None
         self._generation = 0
 
     def set_search(self, search: SearchFn | None) -> None:
@@ -80,22 +80,40 @@ class ContactSearchField(QLineEdit):
 
         self._search(query, show)
 
+    def _choice(self, text: str) -> tuple[str, int, str] | None:
+        return next((c for c in self._choices if c[0] == text), None)
+
     @Slot(str)
     def _on_suggestion_activated(self, text: str) -> None:
-        for shown, contact_id, number in self._choices:
-            if shown == text:
-                self._just_chosen = True
-                self.setText(number)
-                self.chosen.emit(contact_id, number)
-                return
+        self._choose(self._choice(text))
+
+    def _choose(self, choice: tuple[str, int, str] | None) -> None:
+        """Enter on a suggestion arrives twice (``returnPressed`` with its label in the box,
+        then the completer's ``activated``, or the other way round) and QLineEdit puts the
+        label into the box after both: the choice is emitted once, after all that, with the
+        number in the box (then the window dials and clears it)."""
+        if choice is None or self._chosen is not None:
+            return
+        self._chosen = choice
+        QTimer.singleShot(0, self._emit_chosen)
+
+    @Slot()
+    def _emit_chosen(self) -> None:
+        choice, self._chosen = self._chosen, None
+        if choice is not None:
+            _shown, contact_id, number = choice
+            self.setText(number)
+            self.chosen.emit(contact_id, number)
 
     @Slot()
     def _on_return_pressed(self) -> None:
-        if self._just_chosen:
-            self._just_chosen = False
-            return
+        if self._chosen is not None:
+            return  # the Enter that picked the suggestion
         text = self.text().strip()
-        if text:
+        choice = self._choice(text)
+        if choice is not None:  # the box holds a suggestion's label (highlighted with Down)
+            self._choose(choice)
+        elif text:
             self.submitted.emit(text)
 
     def suggestions(self) -> list[str]:

@@ -30,6 +30,8 @@ def test_dial_field_suggests_contacts_and_dials_the_choice(qtbot: Any, app: Any,
     choice = next(s for s in field.suggestions() if "Zoe Quinn" in s)
     assert "+7 495 555-00-66" in choice
     field.completer().activated[str].emit(choice)
+    # the choice is dialled once the completer is done with the box (next event-loop turn)
+    qtbot.waitUntil(lambda: bool(app.window.workflow.calls()), timeout=5000)
     peer.wait_event("CALL_ESTABLISHED", timeout=10)
     qtbot.waitUntil(lambda: any(c.state == CallState.CONFIRMED
                                 for c in app.window.workflow.calls()), timeout=5000)
