@@ -28,9 +28,6 @@ mkdir -p "$build"
 step "translations (.ts -> .qm)"
 "$python" resources/translations/update_translations.py --compile
 
-step "compiled call-audio path (softphone/sip/audio/native.c; bundled as a hidden import)"
-"$python" softphone/sip/audio/native_build.py --if-stale
-
 step "PyInstaller"
 started=$(date +%s)
 "$python" -m PyInstaller --noconfirm --log-level WARN \

@@ -9,7 +9,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$here"
 profile="${1:-app}"
 
-# gcc, libc6-dev, python3-dev: the compiled call-audio path (softphone/sip/audio/native.c)
+# gcc, libc6-dev, python3-dev: the package build compiles the call-audio C (softphone/sip/audio)
 app_packages=(python3 python3-venv gcc libc6-dev python3-dev libportaudio2 libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0
   libfontconfig1 libdbus-1-3 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0
   libxcb-xinerama0 libxcb-randr0 libxcb-render-util0 libxcb-image0)
@@ -46,19 +46,13 @@ python="${PYTHON:-python3}"
 if [ ! -x .venv/bin/python ]; then
   "$python" -m venv .venv
 fi
-stamp=".venv/.installed-$(sha1sum pyproject.toml | cut -c1-12)-$profile"
+# The package build compiles the C extensions (setup.py, softphone/sip/audio/native_build.py):
+# a changed C source or header reinstalls, so an editable install never runs a stale module.
+sources="$(cat pyproject.toml setup.py softphone/*/*/*_build.py softphone/*/*/*.[ch] 2>/dev/null | sha1sum | cut -c1-12)"
+stamp=".venv/.installed-$sources-$profile"
 if [ ! -f "$stamp" ]; then
   .venv/bin/python -m pip install -q --upgrade pip
   case "$profile" in test) extra="[test]" ;; bench) extra="[test,bench]" ;; *) extra="" ;; esac
   .venv/bin/python -m pip install -q -e ".$extra"
   touch "$stamp"
-fi
-
-# The call audio's per-frame path in C (cffi; softphone/sip/audio/native.c), built in place.
-# Without a compiler the app runs the same path in Python (and says so in its log).
-if ! .venv/bin/python -c "import setuptools" 2>/dev/null; then
-  .venv/bin/python -m pip install -q setuptools  # cffi compiles through it (Python >= 3.12)
-fi
-if ! .venv/bin/python softphone/sip/audio/native_build.py --if-stale; then
-  echo "bootstrap: could not build softphone/sip/audio/native.c: call audio stays in Python" >&2
 fi

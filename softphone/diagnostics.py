@@ -109,12 +109,14 @@ def _portaudio_version() -> str:
 
 
 def _call_audio_path() -> str:
-    """The per-frame call audio in C (softphone/sip/audio/native.c) or, without it, Python."""
+    """The per-frame call audio in C (softphone/sip/audio: own media port, PortAudio callback,
+    echo canceller) or, without the compiled module or PJSIP's C API, Python, and why."""
     try:
         from softphone.sip.audio import native
+
+        return native.describe()
     except Exception as exc:
         return f"unavailable: {exc}"
-    return "C (native.c)" if native.available() else f"Python: {native.why_not}"
 
 
 def _os_name() -> str:

@@ -126,7 +126,8 @@ def test_frozen_diagnostics_name_every_component(built: Built, tmp_path: Path) -
     assert result.returncode == 0, result.stderr
     assert "(frozen bundle)" in result.stdout
     for part in ("PJSIP: 2.", "PortAudio: PortAudio V19", "SQLAlchemy: 2.", "Qt: 6.",
-                 "Call audio: C (native.c)"):  # the compiled audio path is in the bundle
+                 # the compiled audio path is in the bundle
+                 "Call audio: C (native.c; own media port"):
         assert part in result.stdout
 
 

@@ -27,6 +27,7 @@ from softphone.sip.audio import callbacks as cb
 from softphone.sip.audio import devices as dev
 from softphone.sip.audio import native, tones
 from softphone.sip.audio.bridge import BridgePort, FrameQueue, frame_samples
+from softphone.sip.audio.own_port import NativeBridgePort
 from softphone.sip.audio.player import Clip
 from softphone.sip.events import AudioDeviceNotice, AudioLevels
 from softphone.sip.media_api import DeviceInfo, EmitFn, NullAudioBackend
@@ -85,8 +86,9 @@ class PortAudioBackend(NullAudioBackend):
         self._devices = devices
         # SIP thread
         self._emit: EmitFn | None = None
-        self._mic_port: BridgePort | None = None  # the same port as _spk_port at one rate
-        self._spk_port: BridgePort | None = None
+        # the same port as _spk_port at one rate; NativeBridgePort (C) or BridgePort (Python)
+        self._mic_port: Any = None
+        self._spk_port: Any = None
         self._calls: dict[int, Any] = {}
         self._levels_live = False
         # flags shared with the device thread and callbacks (single reference stores)
@@ -221,37 +223,53 @@ class PortAudioBackend(NullAudioBackend):
             self._thread = None
         for call_id in list(self._calls):
             self.disconnect_call(call_id, self._calls.get(call_id))
-        self._mic_port = None
-        self._spk_port = None
+        self._close_ports()
+
+    def _close_ports(self) -> None:
+        for port in {id(p): p for p in (self._mic_port, self._spk_port) if p is not None}.values():
+            try:
+                port.close()
+            except Exception:
+                log.exception("closing the audio bridge port")
+        self._mic_port = self._spk_port = None
+
+    def _make_port(self, name: str, rate: int, mic: Any, speaker: Any) -> Any:
+        """Our own C port in the bridge when PJSIP's C API is usable and the queues are C;
+        else pjsua2's AudioMediaPort with Python methods."""
+        if native.pj_available() and all(q is None or isinstance(q, native.NativeQueue)
+                                         for q in (mic, speaker)):
+            try:
+                return NativeBridgePort(name, rate, mic, speaker)
+            except Exception:
+                log.exception("the C media port failed: the bridge port runs in Python")
+        return BridgePort(name, rate, mic, speaker)
 
     def _build_ports(self) -> None:
         """(Re)create the bridge ports for the current paths and re-wire connected calls."""
         calls = dict(self._calls)
         for _call_id, media in calls.items():
             self._unwire(media)
-        self._mic_port = self._spk_port = None  # the old ports leave the bridge
+        self._close_ports()  # the old ports leave the bridge
         rate_in, rate_out = self._in_path.rate, self._out_path.rate
         if rate_in == rate_out:
-            self._mic_port = self._spk_port = BridgePort(
+            self._mic_port = self._spk_port = self._make_port(
                 "softphone-audio", rate_in, self._in_path.queue, self._out_path.queue)
         else:
-            self._mic_port = BridgePort("softphone-mic", rate_in, self._in_path.queue, None)
-            self._spk_port = BridgePort("softphone-speaker", rate_out, None,
-                                        self._out_path.queue)
+            self._mic_port = self._make_port("softphone-mic", rate_in, self._in_path.queue, None)
+            self._spk_port = self._make_port("softphone-speaker", rate_out, None,
+                                             self._out_path.queue)
         self._mic_port.muted = self._muted
         for media in calls.values():
             self._wire(media)
 
     def _wire(self, media: Any) -> None:
         assert self._mic_port is not None and self._spk_port is not None
-        media.startTransmit(self._spk_port)
-        self._mic_port.startTransmit(media)
+        self._mic_port.wire(media, self._spk_port)
 
     def _unwire(self, media: Any) -> None:
-        for fn in (lambda: media.stopTransmit(self._spk_port),
-                   lambda: self._mic_port.stopTransmit(media)):  # type: ignore[union-attr]
+        if self._mic_port is not None:
             with contextlib.suppress(Exception):  # the call's media may already be gone
-                fn()
+                self._mic_port.unwire(media, self._spk_port)
 
     def connect_call(self, call_id: int, call_media: Any) -> None:
         if call_id in self._calls:

@@ -23,9 +23,8 @@ more), thirty quiet seconds lower it again.
 
 from __future__ import annotations
 
-import ctypes
+import contextlib
 import logging
-import threading
 from collections import deque
 from typing import Any
 
@@ -141,114 +140,6 @@ class FrameQueue:
         self._win_n = 0
 
 
-# --- fast access to a pjsua2 ByteVector's storage --------------------------------------------
-
-_PTR = ctypes.sizeof(ctypes.c_void_p)
-
-
-def _vector_span(vec: Any) -> tuple[int, int]:
-    """(data pointer, size) of a SWIG ``std::vector<unsigned char>`` (begin/end pointers)."""
-    addr = int(vec.this)
-    begin = ctypes.c_void_p.from_address(addr).value or 0
-    end = ctypes.c_void_p.from_address(addr + _PTR).value or 0
-    return begin, end - begin
-
-
-def _check_fast_vectors() -> bool:
-    """True when the begin/end layout assumption holds for this build (checked once)."""
-    try:
-        probe = bytes(range(7, 7 + 64))
-        vec = pj.ByteVector(probe)
-        ptr, size = _vector_span(vec)
-        if size != len(probe) or ctypes.string_at(ptr, size) != probe:
-            return False
-        vec.resize(128)
-        ptr, size = _vector_span(vec)
-        ctypes.memmove(ptr, b"\x01" * 128, 128)
-        return size == 128 and bytes(vec) == b"\x01" * 128
-    except Exception:  # any surprise: use the slow, safe path
-        log.exception("fast frame access unavailable")
-        return False
-
-
-FAST_VECTORS = _check_fast_vectors()
-
-
-def _check_fast_frames() -> int:
-    """Offset of ``buf`` in a SWIG ``MediaFrame`` (``type`` at 0), or -1 when the layout is
-    not what we expect. Reading a frame's type and samples by address saves the clock thread
-    two SWIG calls per frame (each one gives the GIL away and takes it back)."""
-    if not FAST_VECTORS:
-        return -1
-    try:
-        probe = bytes(range(11, 11 + 48))
-        frame = pj.MediaFrame()
-        frame.type = pj.PJMEDIA_FRAME_TYPE_AUDIO
-        frame.buf = pj.ByteVector(probe)
-        frame.size = len(probe)
-        addr = int(frame.this)
-        if ctypes.c_int.from_address(addr).value != pj.PJMEDIA_FRAME_TYPE_AUDIO:
-            return -1
-        for offset in (_PTR, 2 * _PTR):
-            ptr, size = _vector_span_at(addr + offset)
-            if size == len(probe) and ctypes.string_at(ptr, size) == probe:
-                frame.type = pj.PJMEDIA_FRAME_TYPE_NONE
-                if ctypes.c_int.from_address(addr).value == pj.PJMEDIA_FRAME_TYPE_NONE:
-                    return offset
-        return -1
-    except Exception:
-        log.exception("fast frame layout unavailable")
-        return -1
-
-
-def _vector_span_at(addr: int) -> tuple[int, int]:
-    begin = ctypes.c_void_p.from_address(addr).value or 0
-    end = ctypes.c_void_p.from_address(addr + _PTR).value or 0
-    return begin, end - begin
-
-
-FRAME_BUF_OFFSET = _check_fast_frames()
-_AUDIO = int(pj.PJMEDIA_FRAME_TYPE_AUDIO)
-_memmove = ctypes.memmove
-_c_int = ctypes.c_int
-_NONE = int(pj.PJMEDIA_FRAME_TYPE_NONE)
-
-
-def read_frame(frame: Any) -> bytes:
-    buf = frame.buf
-    if FAST_VECTORS:
-        ptr, size = _vector_span(buf)
-        return ctypes.string_at(ptr, size) if size else b""
-    return bytes(buf)
-
-
-def read_audio(frame: Any) -> bytes | None:
-    """A received frame's samples, or None when it carries no audio."""
-    if FRAME_BUF_OFFSET > 0:
-        addr = int(frame.this)
-        if ctypes.c_int.from_address(addr).value != _AUDIO:
-            return None
-        ptr, size = _vector_span_at(addr + FRAME_BUF_OFFSET)
-        return ctypes.string_at(ptr, size) if size else b""
-    if frame.type != pj.PJMEDIA_FRAME_TYPE_AUDIO:
-        return None
-    return read_frame(frame)
-
-
-def write_frame(frame: Any, data: bytes) -> None:
-    if FAST_VECTORS:
-        buf = frame.buf
-        buf.resize(len(data))
-        ptr, _ = _vector_span(buf)
-        ctypes.memmove(ptr, data, len(data))
-    else:
-        frame.buf = pj.ByteVector(data)
-    if FRAME_BUF_OFFSET > 0:
-        ctypes.c_int.from_address(int(frame.this)).value = _AUDIO
-    else:
-        frame.type = pj.PJMEDIA_FRAME_TYPE_AUDIO
-
-
 def _format(rate: int) -> Any:
     fmt = pj.MediaFormatAudio()
     fmt.init(pj.PJMEDIA_FORMAT_PCM, rate, 1, FRAME_MS * 1000, 16)
@@ -257,21 +148,6 @@ def _format(rate: int) -> Any:
 
 def frame_samples(rate: int) -> int:
     return rate * FRAME_MS // 1000
-
-
-_pinned_threads: set[int] = set()
-_get_ident = threading.get_ident
-
-
-def _pin_thread_state() -> None:
-    """PJSIP's clock thread is not a Python thread: around every callback SWIG's
-    PyGILState_Ensure/Release create and destroy a Python thread state for it (a third of the
-    callback's cost). One Ensure that is never released keeps that thread state for the
-    thread's life; the GIL itself is still given back after each callback."""
-    ident = _get_ident()
-    if ident not in _pinned_threads:
-        _pinned_threads.add(ident)
-        ctypes.pythonapi.PyGILState_Ensure()
 
 
 class BridgePort(pj.AudioMediaPort):  # type: ignore[misc]
@@ -291,9 +167,6 @@ class BridgePort(pj.AudioMediaPort):  # type: ignore[misc]
     speaker: Any = None
     _muted = False
     errors = 0
-    _vec: Any = None
-    _vec_ptr = 0
-    native: Any = None  # native.NativePort: PJSIP calls C, not the methods below
 
     def __init__(self, name: str, rate: int, mic: Any, speaker: Any) -> None:
         super().__init__()
@@ -302,15 +175,7 @@ class BridgePort(pj.AudioMediaPort):  # type: ignore[misc]
         self.speaker = speaker
         self._muted = False
         self.errors = 0
-        # The frame handed to PJSIP is copied into this vector's storage, then the vector is
-        # assigned to the frame: one SWIG call per frame instead of two (read ``buf``, resize).
-        if mic is not None and FRAME_BUF_OFFSET > 0:
-            self._vec = pj.ByteVector(mic.silence)
-            self._vec_ptr = _vector_span(self._vec)[0]
         self.createPort(name, _format(rate))
-        from softphone.sip.audio import native
-
-        self.native = native.attach_port(self, name, mic, speaker)
 
     @property
     def muted(self) -> bool:
@@ -319,13 +184,22 @@ class BridgePort(pj.AudioMediaPort):  # type: ignore[misc]
     @muted.setter
     def muted(self, muted: bool) -> None:
         self._muted = muted
-        if self.native is not None:
-            self.native.set_muted(muted)
+
+    def wire(self, media: Any, speaker: Any = None) -> None:
+        """The call's audio to ``speaker`` (this port by default) and our microphone to it."""
+        media.startTransmit(speaker or self)
+        self.startTransmit(media)
+
+    def unwire(self, media: Any, speaker: Any = None) -> None:
+        for source, sink in ((media, speaker or self), (self, media)):
+            with contextlib.suppress(Exception):  # the call's media may already be gone
+                source.stopTransmit(sink)
+
+    def close(self) -> None:
+        """Nothing to do: pjsua2 removes the port from the bridge when it is deleted."""
 
     def onFrameRequested(self, frame: Any) -> None:  # PJSIP clock thread
         try:
-            if _get_ident() not in _pinned_threads:
-                _pin_thread_state()
             q = self.mic
             if q is None:
                 frame.type = pj.PJMEDIA_FRAME_TYPE_NONE  # a speaker-only port sends nothing
@@ -333,24 +207,18 @@ class BridgePort(pj.AudioMediaPort):  # type: ignore[misc]
             data = q.get()
             if data is None or self._muted:
                 data = q.silence
-            vec = self._vec
-            if vec is not None and len(data) == q.frame_bytes:
-                _memmove(self._vec_ptr, data, q.frame_bytes)
-                frame.buf = vec
-                _c_int.from_address(int(frame.this)).value = _AUDIO
-            else:
-                write_frame(frame, data)
+            frame.buf = pj.ByteVector(data)
+            frame.size = len(data)
+            frame.type = pj.PJMEDIA_FRAME_TYPE_AUDIO
         except Exception:
             self.errors += 1
 
     def onFrameReceived(self, frame: Any) -> None:  # PJSIP clock thread
         try:
-            if _get_ident() not in _pinned_threads:
-                _pin_thread_state()
             q = self.speaker
             if q is None:
                 return
-            data = read_audio(frame)
-            q.put(data if data is not None and len(data) == q.frame_bytes else q.silence)
+            data = bytes(frame.buf) if frame.type == pj.PJMEDIA_FRAME_TYPE_AUDIO else b""
+            q.put(data if len(data) == q.frame_bytes else q.silence)
         except Exception:
             self.errors += 1

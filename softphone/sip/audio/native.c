@@ -1,20 +1,20 @@
-/* The per-frame call audio path in C (built by cffi, see native_build.py; loaded by native.py).
- *
- * Three things run here without Python (no GIL) on the audio threads:
+/* The per-frame call audio path in C (built by the package build through cffi, see
+ * native_build.py; loaded by native.py). With port.c (the media port in PJSIP's conference
+ * bridge) and voice.c (echo canceller, noise suppressor, gain) it runs without Python (no GIL)
+ * on the audio threads:
  *   - sp_queue: the frame queue between PortAudio's clock and PJSIP's, the same policy as
  *     bridge.FrameQueue (prefill, underruns, overruns, idle consumer, drift, adaptive prefill);
- *   - sp_pa_callback: the call stream's PortAudio callback (copy, FIR resampling, queues, level
- *     peaks); local tones are mixed by a Python hook only while one plays (`extras`);
- *   - sp_port_get / sp_port_put: get_frame/put_frame of the pjsua2 AudioMediaPort's pjmedia_port,
- *     swapped in once its layout has been checked at run time (native.py), so PJSIP's clock
- *     thread no longer calls into Python.
+ *   - sp_pa_callback: the call stream's PortAudio callback (copy, FIR resampling, the voice
+ *     processing, queues, level peaks); local tones are mixed by a Python hook only while one
+ *     plays (`extras`).
  * The queue is single-producer single-consumer; the producer also drops the oldest frame when
  * the queue is full, so `head` moves by compare-and-swap from both sides.
  */
+#include "native.h"
+
 #include <stdint.h>
 #include <string.h>
 #include <math.h>
-#include <dlfcn.h>
 #ifdef __linux__
 #include <sys/prctl.h>
 #endif
@@ -23,14 +23,9 @@
 #define STORE(p, v) __atomic_store_n(&(p), (v), __ATOMIC_RELEASE)
 #define FRAME_MS 20
 
-typedef struct sp_queue {
-    int frame_bytes, cap;
-    int target, base_target, max_target, max_frames, window;
-    int quiet_windows, priming, started, win_min, win_n;
-    uint64_t head, tail, gets_at;
-    uint64_t underruns, overruns_get, overruns_put;
-    char *data;
-} sp_queue;
+/* Defined by cffi (extern "Python+C" in native_build.py): the tone-mixing hook. */
+void sp_mix_hook(void *handle, int frames);
+
 
 void sp_queue_init(sp_queue *q, char *data, int frame_bytes, int cap, int target,
                    int max_frames, int window)
@@ -153,11 +148,6 @@ void sp_queue_clear(sp_queue *q)
 /* --- FIR resampling: y[r*out + p] = sum_j buf[r*step + j] * coef[p*span + j] -------------- */
 /* (one contiguous row of taps per output phase, so the compiler vectorises the inner loop) */
 
-typedef struct sp_fir {
-    int span, step, out, block;  /* block: input samples per run */
-    const float *coef;
-    float *buf;                  /* span - 1 samples of history, then the block */
-} sp_fir;
 
 static inline int16_t clip16(float v)
 {
@@ -187,22 +177,7 @@ void sp_fir_run(sp_fir *f, const int16_t *x, int16_t *y)
 
 /* --- the PortAudio call-stream callback ------------------------------------------------- */
 
-typedef struct sp_stream {
-    int frames, ch_in, ch_out;   /* device period; channels (0: no such direction) */
-    int in_samples, out_samples; /* samples per frame at the bridge's clock */
-    sp_queue *in_q, *out_q;
-    sp_fir *down, *up;           /* NULL: no resampling */
-    int16_t *dev_mono;           /* frames: one device period, mono */
-    int16_t *frame;              /* max(in_samples, out_samples): one bridge frame */
-    int32_t *mix;                /* frames: mixing buffer the Python hook adds tones into */
-    void *hook_handle;
-    int extras;                  /* a local sound plays: run the Python hook */
-    int named;
-    uint64_t beats, xruns, errors, hook_calls;
-    int mic_peak, spk_peak;      /* max |sample| since the SIP thread last read them */
-} sp_stream;
 
-static void sp_mix_hook(void *handle, int frames);  /* extern "Python" (native_build.py) */
 
 static int peak16(const int16_t *s, int n)
 {
@@ -251,6 +226,8 @@ int sp_pa_callback(const void *input, void *output, unsigned long n, const void 
             sp_fir_run(st->down, st->dev_mono, st->frame);
         else
             memcpy(st->frame, st->dev_mono, sizeof(int16_t) * st->in_samples);
+        if (st->voice && st->voice->samples == st->in_samples)
+            sp_voice_capture(st->voice, st->frame);
         raise_peak(&st->mic_peak, peak16(st->frame, st->in_samples));
         sp_queue_put(st->in_q, (const char *)st->frame);
     }
@@ -259,6 +236,8 @@ int sp_pa_callback(const void *input, void *output, unsigned long n, const void 
             raise_peak(&st->spk_peak, peak16(st->frame, st->out_samples));
         else
             memset(st->frame, 0, sizeof(int16_t) * st->out_samples);
+        if (st->voice && st->voice->samples == st->out_samples)
+            sp_voice_playback(st->voice, st->frame);  /* the far end, as the speaker plays it */
         if (st->up)
             sp_fir_run(st->up, st->frame, st->dev_mono);
         else
@@ -297,128 +276,4 @@ int sp_take_peaks(sp_stream *st)
     int mic = __atomic_exchange_n(&st->mic_peak, 0, __ATOMIC_RELAXED);
     int spk = __atomic_exchange_n(&st->spk_peak, 0, __ATOMIC_RELAXED);
     return mic << 16 | spk;
-}
-
-/* --- the bridge port's get_frame/put_frame --------------------------------------------- */
-/* pjmedia_frame has had this layout since pjmedia 1.x; the pjmedia_port offsets are found
- * at run time (native.py) and set here before any port is switched over. */
-
-typedef struct sp_pj_frame {
-    int type;         /* pjmedia_frame_type: 0 none, 1 audio */
-    void *buf;
-    size_t size;
-} sp_pj_frame;
-
-typedef struct sp_port {
-    sp_queue *mic, *spk;
-    int muted;
-    int frame_bytes;
-    const char *silence;
-    uint64_t gets, puts;
-} sp_port;
-
-long sp_ldata_offset = -1;  /* of port_data.ldata in pjmedia_port: our sp_port pointer */
-
-static sp_port *port_of(void *pjport)
-{
-    return *(sp_port **)((char *)pjport + sp_ldata_offset);
-}
-
-int sp_port_get(void *pjport, void *frame_)
-{
-    sp_pj_frame *frame = (sp_pj_frame *)frame_;
-    sp_port *p = port_of(pjport);
-    if (!p || !p->mic) {
-        frame->type = 0;  /* a speaker-only port sends nothing */
-        frame->size = 0;
-        return 0;
-    }
-    p->gets++;
-    size_t want = frame->size, fb = (size_t)p->frame_bytes;
-    char *buf = (char *)frame->buf;
-    if (want == fb) {
-        if (!sp_queue_get(p->mic, buf) || LOAD(p->muted))
-            memset(buf, 0, fb);
-    } else {  /* not the size the port was made for: never expected */
-        char tmp[fb];
-        if (!sp_queue_get(p->mic, tmp) || LOAD(p->muted))
-            memset(tmp, 0, fb);
-        size_t k = want < fb ? want : fb;
-        memcpy(buf, tmp, k);
-        if (want > k)
-            memset(buf + k, 0, want - k);
-    }
-    frame->type = 1;
-    return 0;
-}
-
-int sp_port_put(void *pjport, void *frame_)
-{
-    sp_pj_frame *frame = (sp_pj_frame *)frame_;
-    sp_port *p = port_of(pjport);
-    if (!p || !p->spk)
-        return 0;
-    p->puts++;
-    if (frame->type == 1 && frame->size == (size_t)p->spk->frame_bytes)
-        sp_queue_put(p->spk, (const char *)frame->buf);
-    else
-        sp_queue_put(p->spk, p->silence);
-    return 0;
-}
-
-void *sp_port_get_ptr(void) { return (void *)&sp_port_get; }
-void *sp_port_put_ptr(void) { return (void *)&sp_port_put; }
-
-/* --- layout discovery helpers ---------------------------------------------------------- */
-
-/* sizeof(pjmedia_port_info): pjmedia_port_info_init() zeroes the whole struct first. */
-long sp_port_info_size(const char *library)
-{
-    void *h = dlopen(library, RTLD_NOW | RTLD_NOLOAD);
-    if (!h)
-        return -1;
-    typedef int (*init_fn)(void *, const void *, unsigned, unsigned, unsigned, unsigned,
-                           unsigned);
-    init_fn init = (init_fn)dlsym(h, "pjmedia_port_info_init");
-    long size = -1;
-    if (init) {
-        unsigned char mem[1024];
-        struct { const char *ptr; long slen; } name = {"probe", 5};
-        memset(mem, 0xA5, sizeof(mem));
-        if (init(mem, &name, 0x41414d50u, 16000, 1, 16, 320) == 0) {
-            for (long i = (long)sizeof(mem) - 1; i >= 0; i--)
-                if (mem[i] != 0xA5) { size = i + 1; break; }
-            size = (size + 7) & ~7L;
-        }
-    }
-    dlclose(h);
-    return size;
-}
-
-/* 1 if `addr` is code or data of the shared object `library` (dladdr), else 0. */
-int sp_in_library(void *addr, const char *library)
-{
-    Dl_info info;
-    if (!addr || !dladdr(addr, &info) || !info.dli_fname)
-        return 0;
-    void *h = dlopen(library, RTLD_NOW | RTLD_NOLOAD);
-    if (!h)
-        return 0;
-    Dl_info mine;
-    void *sym = dlsym(h, "pjmedia_port_info_init");
-    int same = sym && dladdr(sym, &mine) && mine.dli_fbase == info.dli_fbase;
-    dlclose(h);
-    return same;
-}
-
-typedef int (*frame_fn)(void *, void *);
-
-int sp_call_frame_fn(void *fn, void *pjport, void *frame)
-{
-    return ((frame_fn)fn)(pjport, frame);
-}
-
-void sp_store_ptr(void **slot, void *value)
-{
-    __atomic_store_n(slot, value, __ATOMIC_RELEASE);
 }

@@ -1,14 +1,17 @@
-"""The compiled per-frame audio path (``_native``, built from ``native.c``), when it is there.
+"""The compiled per-frame audio path (``_native``, built from native.c, port.c, voice.c and
+pj_abi.c by the package build), when it is there.
 
-``lib`` is None when the module was not built (no compiler at bootstrap), is stale (built from
-another ``native.c``) or ``SOFTPHONE_NO_NATIVE_AUDIO`` is set: the audio path then stays in
-Python (bridge.FrameQueue, callbacks.py, the BridgePort's Python methods), one log line says so.
+``lib`` is None when the module was not built, is stale (built from other sources: a source
+tree edited since the last ``pip install -e``) or ``SOFTPHONE_NO_NATIVE_AUDIO`` is set: the
+audio path then stays in Python (bridge.FrameQueue, callbacks.py, bridge.BridgePort), one log
+line says so.
 
 * :class:`NativeQueue`: bridge.FrameQueue's policy in C, the same Python interface;
 * :class:`NativeStream`: a call stream's state for the C PortAudio callback;
-* :func:`attach_port`: PJSIP's clock thread calls C instead of the BridgePort's Python methods.
-  The pjmedia_port inside pjsua2's AudioMediaPort is found and checked once per process
-  (:func:`_port_layout`): any surprise keeps the Python methods.
+* pjproject's C API (pj_abi.h) is bound once (:func:`pj_available`): refused, with a log
+  line, unless the loaded library is the pjproject release the declarations were written for.
+  With it the bridge port is our own pjmedia_port (own_port.py) and the call streams get the
+  echo canceller (voice.py); without it the bridge port is the pjsua2 AudioMediaPort in Python.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ log = logging.getLogger("softphone.sip.audio")
 ffi: Any = None
 lib: Any = None
 why_not = ""  # why the Python path runs (diagnostics); empty when the C path is loaded
+pj_why_not = ""  # why PJSIP's C API is not used (the bridge port stays in Python)
+_pj_bound: bool | None = None
 
 
 def _load() -> None:
@@ -35,7 +40,8 @@ def _load() -> None:
     try:
         from softphone.sip.audio import _native  # type: ignore[attr-defined]
     except ImportError as exc:
-        why_not = f"the compiled module is not built ({exc}); scripts/bootstrap.sh builds it"
+        why_not = (f"the compiled module is not built ({exc}); the package build makes it "
+                   "(pip install ., or scripts/bootstrap.sh)")
         log.info("audio path in Python: %s", why_not)
         return
     try:
@@ -43,10 +49,10 @@ def _load() -> None:
 
         digest = _native.ffi.string(_native.lib.sp_digest()).decode()
         if SOURCE.exists() and digest != source_digest():
-            why_not = "the compiled module is older than native.c; run scripts/bootstrap.sh"
+            why_not = "the compiled module is older than its C sources; run scripts/bootstrap.sh"
             log.warning("audio path in Python: %s", why_not)
             return
-    except Exception:  # a frozen app has no native.c: the module it ships is the one
+    except Exception:  # a wheel or a frozen app has no sources: the module it ships is the one
         pass
     ffi, lib = _native.ffi, _native.lib
 
@@ -56,6 +62,33 @@ _load()
 
 def available() -> bool:
     return lib is not None
+
+
+def pj_available() -> bool:
+    """PJSIP's C API is bound (once, on first use): the loaded pjsua2 is pjproject 2.15.1 and
+    the declared layouts hold. Else ``pj_why_not`` says why, logged once."""
+    global _pj_bound, pj_why_not
+    if _pj_bound is None:
+        if lib is None:
+            _pj_bound, pj_why_not = False, why_not
+        else:
+            import pjsua2
+
+            library = str(pjsua2._pjsua2.__file__)
+            _pj_bound = lib.sp_pj_bind(library.encode()) == 0
+            if not _pj_bound:
+                pj_why_not = ffi.string(lib.sp_pj_error()).decode(errors="replace")
+                log.warning("call audio's media port stays in Python: %s", pj_why_not)
+    return bool(_pj_bound)
+
+
+def describe() -> str:
+    """Which call-audio path runs and why (``softphone diagnostics``)."""
+    if lib is None:
+        return f"Python: {why_not}"
+    if not pj_available():
+        return f"C queues and PortAudio callback; media port in Python: {pj_why_not}"
+    return "C (native.c; own media port in PJSIP's bridge, echo canceller available)"
 
 
 class NativeQueue:
@@ -182,6 +215,11 @@ class NativeStream:
     def set_extras(self, on: bool) -> None:
         self.c.extras = 1 if on else 0
 
+    def set_voice(self, voice: Any) -> None:
+        """The call's voice processing (voice.NativeVoice); set before the stream starts."""
+        self._voice = voice
+        self.c.voice = voice.c if voice is not None else ffi.NULL
+
     def take_peaks(self) -> tuple[int, int]:
         both = lib.sp_take_peaks(self.c)
         return both >> 16, both & 0xFFFF
@@ -207,198 +245,3 @@ class NativeStream:
 
 if lib is not None:
     ffi.def_extern(name="sp_mix_hook")(_hook_body)
-
-
-# --- the bridge port -----------------------------------------------------------------------
-
-_PTR = 8
-_layout: dict[str, int] | None = None
-_layout_tried = False
-_ports: list[Any] = []  # never freed: PJSIP's clock thread may call a port once after removal
-
-
-def _library() -> str:
-    import pjsua2
-
-    return str(pjsua2._pjsua2.__file__)
-
-
-class _Memory:
-    """Reads of this process's memory that cannot crash (``/proc/self/mem``: an address
-    that is not mapped is an error, not a segfault); used only to check the layout."""
-
-    def __init__(self) -> None:
-        self._fd = os.open("/proc/self/mem", os.O_RDONLY)
-
-    def close(self) -> None:
-        os.close(self._fd)
-
-    def read(self, addr: int, n: int) -> bytes | None:
-        if not 0x10000 <= addr < (1 << 47):
-            return None
-        try:
-            data = os.pread(self._fd, n, addr)
-        except OSError:
-            return None
-        return data if len(data) == n else None
-
-    def word(self, addr: int) -> int | None:
-        data = self.read(addr, _PTR)
-        return int.from_bytes(data, "little") if data is not None else None
-
-
-def _find_port(mem: _Memory, obj: int, name: bytes, info_size: int,
-               slot: int | None = None) -> int | None:
-    """The pjmedia_port of the pjsua2 AudioMediaPort at ``obj``: pointed to from the object
-    (at ``slot``, or searched), named ``name``, its port_data.pdata leading back to ``obj``."""
-    slots = [slot] if slot is not None else range(0, 4096, _PTR)
-    for off in slots:
-        port = mem.word(obj + off)
-        if port is None or port == obj or mem.word(port + _PTR) != len(name):
-            continue
-        name_ptr = mem.word(port)
-        if name_ptr is None or mem.read(name_ptr, len(name)) != name:
-            continue
-        pdata = mem.word(port + info_size)
-        if pdata is None or obj not in (pdata, mem.word(pdata)):
-            continue
-        return off
-    return None
-
-
-def _port_layout() -> dict[str, int] | None:
-    """Where pjsua2's AudioMediaPort keeps its pjmedia_port and which of the port's slots are
-    put_frame and get_frame: found on a probe port and checked by calling both through C."""
-    global _layout, _layout_tried
-    if _layout_tried:
-        return _layout
-    _layout_tried = True
-    if lib is None or ffi.sizeof("void *") != _PTR:
-        return None
-    try:
-        mem = _Memory()
-    except OSError:
-        log.info("bridge port stays in Python: /proc/self/mem is not readable")
-        return None
-    try:
-        _layout = _probe(mem)
-    except Exception:
-        log.exception("bridge port layout probe")
-        _layout = None
-    finally:
-        mem.close()
-    if _layout is None:
-        log.info("bridge port stays in Python: pjsua2's port layout is not the expected one")
-    return _layout
-
-
-def _probe(mem: _Memory) -> dict[str, int] | None:
-    import pjsua2 as pj
-
-    from softphone.sip.audio.bridge import _format
-
-    library = _library().encode()
-    info_size = int(lib.sp_port_info_size(library))
-    if info_size <= 0 or info_size > 512:
-        return None
-    pattern = bytes(range(1, 201)) * 3 + bytes(40)  # 640 bytes
-
-    class Probe(pj.AudioMediaPort):  # type: ignore[misc]
-        got: bytes | None = None
-        asked = 0
-
-        def onFrameRequested(self, frame: Any) -> None:
-            self.asked += 1
-            frame.type = pj.PJMEDIA_FRAME_TYPE_AUDIO
-            frame.buf = pj.ByteVector(pattern[::-1])
-            frame.size = len(pattern)
-
-        def onFrameReceived(self, frame: Any) -> None:
-            # PJSIP's clock thread also hands this port an empty frame every 20 ms
-            data = bytes(frame.buf)
-            if data == pattern:
-                self.got = data
-
-    name = b"sp-probe"
-    probe = Probe()
-    probe.createPort(name.decode(), _format(16000))
-    obj = int(probe.this)
-    try:
-        slot = _find_port(mem, obj, name, info_size)
-        if slot is None:
-            return None
-        port = mem.word(obj + slot)
-        assert port is not None
-        if mem.word(port + info_size + _PTR) != 0:
-            return None  # port_data.ldata: ours to use only while nobody else does
-        # put_frame and get_frame are the first two slots after port_data that point into
-        # pjsua2's library (on_destroy, which may follow, is never called here).
-        code = [off for off in range(info_size + 2 * _PTR, info_size + 8 * _PTR, _PTR)
-                if lib.sp_in_library(ffi.cast("void *", mem.word(port + off) or 0), library)]
-        if len(code) < 2 or code[1] != code[0] + _PTR:
-            return None
-        found: dict[str, int] = {}
-        for off in code[:2]:
-            buf = ffi.new("char[]", pattern)
-            frame = ffi.new("sp_pj_frame *", {"type": 1, "buf": buf, "size": len(pattern)})
-            asked, probe.got = probe.asked, None
-            lib.sp_call_frame_fn(ffi.cast("void *", mem.word(port + off)),
-                                 ffi.cast("void *", port), frame)
-            if probe.asked > asked and probe.got is None and frame.type == 1 \
-                    and ffi.buffer(buf, len(pattern))[:] == pattern[::-1]:
-                found["get"] = off
-            elif probe.got == pattern and ffi.buffer(buf, len(pattern))[:] == pattern:
-                found["put"] = off
-        if set(found) != {"get", "put"}:
-            return None
-        return {"slot": slot, "info": info_size, "ldata": info_size + _PTR,
-                "get": found["get"], "put": found["put"]}
-    finally:
-        del probe
-
-
-class NativePort:
-    """A BridgePort's state for C get_frame/put_frame (never freed, see ``_ports``)."""
-
-    def __init__(self, mic: NativeQueue | None, speaker: NativeQueue | None) -> None:
-        self.c = ffi.new("sp_port *")
-        self._keep = [mic, speaker]
-        if mic is not None:
-            self.c.mic = mic.c
-            self.c.frame_bytes = mic.frame_bytes
-        if speaker is not None:
-            self.c.spk = speaker.c
-            self._silence = ffi.new("char[]", speaker.frame_bytes)
-            self.c.silence = self._silence
-
-    def set_muted(self, muted: bool) -> None:
-        self.c.muted = 1 if muted else 0
-
-
-def attach_port(port: Any, name: str, mic: Any, speaker: Any) -> NativePort | None:
-    """Make PJSIP call C for this pjsua2 AudioMediaPort (after ``createPort``); None when
-    the queues are not native or the layout is not known (the Python methods stay)."""
-    if lib is None:
-        return None
-    if not all(q is None or isinstance(q, NativeQueue) for q in (mic, speaker)):
-        return None
-    layout = _port_layout()
-    if layout is None:
-        return None
-    obj = int(port.this)
-    mem = _Memory()
-    try:
-        found = _find_port(mem, obj, name.encode(), layout["info"], layout["slot"])
-        pj_port = mem.word(obj + layout["slot"]) if found is not None else None
-        if pj_port is None or mem.word(pj_port + layout["ldata"]) != 0:
-            log.warning("bridge port %s stays in Python: unexpected port contents", name)
-            return None
-    finally:
-        mem.close()
-    state = NativePort(mic, speaker)
-    _ports.append(state)
-    lib.sp_ldata_offset = layout["ldata"]
-    lib.sp_store_ptr(ffi.cast("void **", pj_port + layout["ldata"]), ffi.cast("void *", state.c))
-    lib.sp_store_ptr(ffi.cast("void **", pj_port + layout["get"]), lib.sp_port_get_ptr())
-    lib.sp_store_ptr(ffi.cast("void **", pj_port + layout["put"]), lib.sp_port_put_ptr())
-    return state

@@ -1,141 +1,133 @@
-"""Builds ``softphone.sip.audio._native`` (cffi API mode) from ``native.c``.
+"""Builds the project's C extensions (cffi, API mode) from the package build itself.
 
-    python softphone/sip/audio/native_build.py             # in place, next to this file
-    python softphone/sip/audio/native_build.py --if-stale  # only when native.c changed
+``setup.py`` names each extension's ``ffibuilder`` in ``cffi_modules``, so ``pip install .``,
+``pip wheel .``, ``pip install -e .`` (scripts/bootstrap.sh) and PyInstaller (which bundles what
+is installed) all carry the compiled modules; nothing compiles them separately. This file is
+run by cffi's setuptools hook with only the standard library and cffi importable (not the
+``softphone`` package), so it imports nothing from the project.
 
-Run by ``scripts/bootstrap.sh`` after the venv is installed (it needs a C compiler and the
-Python headers: ``gcc`` and ``python3-dev``). Nothing is compiled or downloaded when the app
-runs: without the built module the audio path stays in Python (``native.py`` logs it).
+One extension is a :class:`CModule`: its C sources, its headers (which ARE its cffi
+declarations: ``#`` lines are dropped, so a header holds plain typedefs, structs and
+prototypes, shared by the C files and Python; pj_abi.h declares pjproject's API for all of
+them), and the cdef lines only Python needs. A second extension (a codec) gets its own build
+file beside its sources::
+
+    spec = importlib.util.spec_from_file_location(
+        "sp_native_build", Path(__file__).resolve().parents[1] / "audio" / "native_build.py")
+    nb = importlib.util.module_from_spec(spec); spec.loader.exec_module(nb)
+    OPUS = nb.CModule("softphone.sip.codec._opus", headers=[nb.AUDIO / "pj_abi.h", HERE /
+                      "opus.h"], sources=[HERE / "opus.c", nb.AUDIO / "pj_abi.c"],
+                      libraries=["opus"])
+    def ffibuilder(): return nb.make_ffi(OPUS)
+
+and a line in setup.py's ``cffi_modules``. Each extension binds its own copy of the pjproject
+table (pj_abi.c: ``sp_pj_bind``) to the loaded ``_pjsua2``.
+
+    python softphone/sip/audio/native_build.py   # a development build in place (optional)
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import sys
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-SOURCE = HERE / "native.c"
-MODULE = "softphone.sip.audio._native"
+AUDIO = Path(__file__).resolve().parent
+ROOT = AUDIO.parents[2]
 
-CDEF = """
-typedef struct sp_queue {
-    int frame_bytes, cap;
-    int target, base_target, max_target, max_frames, window;
-    int quiet_windows, priming, started, win_min, win_n;
-    uint64_t head, tail, gets_at;
-    uint64_t underruns, overruns_get, overruns_put;
-    char *data;
-} sp_queue;
-void sp_queue_init(sp_queue *q, char *data, int frame_bytes, int cap, int target,
-                   int max_frames, int window);
-int sp_queue_len(sp_queue *q);
-void sp_queue_put(sp_queue *q, const char *frame);
-int sp_queue_get(sp_queue *q, char *out);
-void sp_queue_clear(sp_queue *q);
+# lets the FIR's sums vectorise; not -ffast-math, whose crtfastmath would switch denormals off
+# for the whole process
+CFLAGS = ["-O3", "-std=gnu11", "-fvisibility=hidden", "-fno-math-errno", "-fassociative-math",
+          "-fno-signed-zeros", "-fno-trapping-math"]
 
-typedef struct sp_fir {
-    int span, step, out, block;
-    const float *coef;
-    float *buf;
-} sp_fir;
-void sp_fir_run(sp_fir *f, const int16_t *x, int16_t *y);
 
-typedef struct sp_stream {
-    int frames, ch_in, ch_out;
-    int in_samples, out_samples;
-    sp_queue *in_q, *out_q;
-    sp_fir *down, *up;
-    int16_t *dev_mono;
-    int16_t *frame;
-    int32_t *mix;
-    void *hook_handle;
-    int extras;
-    int named;
-    uint64_t beats, xruns, errors, hook_calls;
-    int mic_peak, spk_peak;
-} sp_stream;
-int sp_pa_callback(const void *input, void *output, unsigned long n, const void *time_info,
-                   unsigned long status, void *user);
-void *sp_pa_callback_ptr(void);
-int sp_take_peaks(sp_stream *st);
-extern "Python" void sp_mix_hook(void *handle, int frames);
+class CModule:
+    """One extension (a plain class: cffi runs this file outside any module, where a
+    dataclass cannot be made)."""
 
-typedef struct sp_pj_frame {
-    int type;
-    void *buf;
-    size_t size;
-} sp_pj_frame;
-typedef struct sp_port {
-    sp_queue *mic, *spk;
-    int muted;
-    int frame_bytes;
-    const char *silence;
-    uint64_t gets, puts;
-} sp_port;
-extern long sp_ldata_offset;
-int sp_port_get(void *pjport, void *frame);
-int sp_port_put(void *pjport, void *frame);
-void *sp_port_get_ptr(void);
-void *sp_port_put_ptr(void);
-long sp_port_info_size(const char *library);
-int sp_in_library(void *addr, const char *library);
-int sp_call_frame_fn(void *fn, void *pjport, void *frame);
-void sp_store_ptr(void **slot, void *value);
-"""
+    def __init__(self, name: str, headers: list[Path], sources: list[Path],
+                 extra_cdef: str = "", libraries: list[str] | None = None) -> None:
+        self.name = name  # the importable module, e.g. softphone.sip.audio._native
+        self.headers = headers
+        self.sources = sources
+        self.extra_cdef = extra_cdef  # declarations for Python only (extern "Python", ...)
+        self.libraries = libraries or []
+
+
+NATIVE = CModule(
+    "softphone.sip.audio._native",
+    headers=[AUDIO / "pj_abi.h", AUDIO / "native.h"],
+    sources=[AUDIO / "native.c", AUDIO / "port.c", AUDIO / "voice.c", AUDIO / "pj_abi.c"],
+    extra_cdef='extern "Python+C" void sp_mix_hook(void *handle, int frames);\n',
+    libraries=["dl", "m"],
+)
+SOURCE = AUDIO / "native.c"  # native.py: a source tree next to the module (not a wheel)
+
+
+def cdef_of(header: Path) -> str:
+    """A header as cffi declarations: the preprocessor lines dropped."""
+    return "\n".join(line for line in header.read_text().splitlines()
+                     if not line.lstrip().startswith("#"))
+
+
+def digest(module: CModule) -> str:
+    """What a built module was made from (checked at import: a stale build is not used)."""
+    h = hashlib.sha1()
+    for path in [*module.headers, *module.sources]:
+        h.update(path.name.encode() + b"\0" + path.read_bytes())
+    h.update(module.extra_cdef.encode() + " ".join(CFLAGS).encode())
+    return h.hexdigest()[:16]
 
 
 def source_digest() -> str:
-    """What the built module was made from (checked at import: a stale build is not used)."""
-    return hashlib.sha1(SOURCE.read_bytes() + CDEF.encode()).hexdigest()[:16]
+    return digest(NATIVE)
 
 
-def ffibuilder():  # type: ignore[no-untyped-def]
+def _path(p: Path, absolute: bool) -> str:
+    """setuptools wants sources relative to setup.py (the working directory of a build)."""
+    if not absolute:
+        try:
+            return os.path.relpath(p, Path.cwd()) if p.is_relative_to(Path.cwd()) else str(p)
+        except ValueError:
+            pass
+    return str(p)
+
+
+def make_ffi(module: CModule, absolute: bool = False):  # type: ignore[no-untyped-def]
     from cffi import FFI
 
     ffi = FFI()
-    ffi.cdef(CDEF + "const char *sp_digest(void);")
-    digest = f'const char *sp_digest(void) {{ return "{source_digest()}"; }}\n'
-    ffi.set_source(MODULE, SOURCE.read_text() + digest,
-                   extra_compile_args=[
-                       "-O3", "-std=gnu11",
-                       # lets the FIR's sums vectorise; not -ffast-math, whose crtfastmath
-                       # would switch denormals off for the whole process
-                       "-fno-math-errno", "-fassociative-math", "-fno-signed-zeros",
-                       "-fno-trapping-math"], libraries=["dl", "m"])
+    ffi.cdef("\n".join(cdef_of(h) for h in module.headers) + "\n" + module.extra_cdef
+             + "const char *sp_digest(void);\n")
+    main = "".join(f'#include "{h.name}"\n' for h in module.headers)
+    main += f'const char *sp_digest(void) {{ return "{digest(module)}"; }}\n'
+    dirs = sorted({_path(h.parent, absolute) for h in module.headers})
+    ffi.set_source(module.name, main, sources=[_path(s, absolute) for s in module.sources],
+                   include_dirs=dirs, depends=[_path(h, absolute) for h in module.headers],
+                   extra_compile_args=CFLAGS, libraries=module.libraries)
     return ffi
 
 
-def build(target_dir: Path | None = None) -> Path:
-    """Compile in place (``softphone/sip/audio/_native.*.so``); returns the module's path."""
-    import os
+def ffibuilder():  # type: ignore[no-untyped-def]
+    return make_ffi(NATIVE)
+
+
+def build_in_place(module: CModule = NATIVE) -> Path:
+    """A development build next to the sources (the package build does this normally)."""
     import tempfile
 
-    ffi = ffibuilder()
+    ffi = make_ffi(module, absolute=True)
+    dest_dir = ROOT.joinpath(*module.name.split(".")[:-1])
     with tempfile.TemporaryDirectory(prefix="sp-native-") as tmp:
         built = Path(ffi.compile(tmpdir=tmp, verbose=False))
-        dest = (target_dir or HERE) / built.name
+        dest = dest_dir / built.name
         tmp_dest = dest.with_suffix(".tmp")
         tmp_dest.write_bytes(built.read_bytes())
         os.replace(tmp_dest, dest)  # a running app keeps its mapped copy
     return dest
 
 
-def is_current() -> bool:
-    """The module next to this file was built from the current native.c (asked in a child
-    process: this one must not keep an old build loaded)."""
-    import subprocess
-
-    code = ("from softphone.sip.audio import _native as m; "
-            "print(m.ffi.string(m.lib.sp_digest()).decode())")
-    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                       cwd=HERE.parents[2], check=False)
-    return r.returncode == 0 and r.stdout.strip() == source_digest()
-
-
 if __name__ == "__main__":
-    if "--if-stale" in sys.argv[1:] and is_current():
-        sys.exit(0)
-    out = build()
-    print(f"built {out}")
+    print(f"built {build_in_place()}")
     sys.exit(0)

@@ -88,7 +88,7 @@ def _serve(config: dict[str, Any]) -> int:
         streams = getattr(b, "_streams", {})
         port = getattr(b, "_mic_port", None)
         out["native"] = {"streams": sorted(r for r, s in streams.items() if s.native is not None),
-                         "port": port is not None and port.native is not None}
+                         "port": type(port).__name__ == "NativeBridgePort"}
         t = os.times()
         out["cpu"] = t.user + t.system
         return out

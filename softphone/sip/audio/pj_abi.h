@@ -1,0 +1,251 @@
+/* The part of pjproject 2.15.1's C API that the project's C code uses, declared by us.
+ *
+ * The layouts below are facts of that release (pjlib/include/pj/types.h, pjmedia/frame.h,
+ * format.h, port.h, echo.h; pjsua-lib/pjsua.h), written for it and for nothing else:
+ * sp_pj_bind() refuses any library whose pj_get_version() is not SP_PJ_VERSION and checks the
+ * port layout on a test port before anything uses it.
+ *
+ * The functions are not linked: the wheel's _pjsua2 module exports them, but Python loads
+ * extension modules with RTLD_LOCAL, so they are not visible to another module. sp_pj_bind()
+ * dlopen()s the already loaded _pjsua2 (RTLD_NOLOAD) and fills the table `sp_pj` with
+ * dlsym(). No link-time dependency on a path inside a venv, no RTLD_GLOBAL promotion of a
+ * library that carries its own OpenSSL, and a missing symbol is a clear error, not a failed
+ * import.
+ *
+ * This header is also the cffi declarations (native_build.py strips the '#' lines): keep it
+ * to plain typedefs, structs and prototypes. Another C file of the project (a codec) includes
+ * it and adds its own symbols to SP_PJ_SYMBOLS in pj_abi.c.
+ */
+#ifndef SP_PJ_ABI_H
+#define SP_PJ_ABI_H
+#include <stddef.h>
+#include <stdint.h>
+
+#define SP_PJ_VERSION "2.15.1"
+
+/* --- pjlib ------------------------------------------------------------------------------ */
+typedef int pj_status_t;
+typedef int pj_bool_t;
+typedef long pj_ssize_t;
+typedef size_t pj_size_t;
+typedef int16_t pj_int16_t;
+typedef uint16_t pj_uint16_t;
+typedef int32_t pj_int32_t;
+typedef uint32_t pj_uint32_t;
+typedef uint64_t pj_uint64_t;
+
+typedef struct pj_str_t {
+    char *ptr;
+    pj_ssize_t slen;
+} pj_str_t;
+
+typedef union pj_timestamp {
+    struct {
+        pj_uint32_t lo;
+        pj_uint32_t hi;
+    } u32;
+    pj_uint64_t u64;
+} pj_timestamp;
+
+typedef struct pj_pool_t pj_pool_t;            /* opaque */
+typedef struct pj_pool_factory pj_pool_factory; /* opaque */
+typedef struct pj_thread_t pj_thread_t;        /* opaque */
+typedef struct pj_grp_lock_t pj_grp_lock_t;    /* opaque */
+typedef long pj_thread_desc[64];               /* PJ_THREAD_DESC_SIZE */
+
+/* --- pjmedia: frames, formats, ports ------------------------------------------------------ */
+typedef enum pjmedia_frame_type {
+    PJMEDIA_FRAME_TYPE_NONE = 0,
+    PJMEDIA_FRAME_TYPE_AUDIO = 1,
+    PJMEDIA_FRAME_TYPE_EXTENDED = 2,
+    PJMEDIA_FRAME_TYPE_VIDEO = 3
+} pjmedia_frame_type;
+
+typedef struct pjmedia_frame {
+    pjmedia_frame_type type;
+    void *buf;
+    pj_size_t size;
+    pj_timestamp timestamp;
+    pj_uint32_t bit_info;
+} pjmedia_frame;
+
+typedef enum pjmedia_type {
+    PJMEDIA_TYPE_NONE = 0,
+    PJMEDIA_TYPE_AUDIO = 1,
+    PJMEDIA_TYPE_VIDEO = 2,
+    PJMEDIA_TYPE_APPLICATION = 3,
+    PJMEDIA_TYPE_UNKNOWN = 4
+} pjmedia_type;
+
+typedef enum pjmedia_dir {
+    PJMEDIA_DIR_NONE = 0,
+    PJMEDIA_DIR_ENCODING = 1,
+    PJMEDIA_DIR_DECODING = 2,
+    PJMEDIA_DIR_ENCODING_DECODING = 3
+} pjmedia_dir;
+
+typedef enum pjmedia_format_detail_type {
+    PJMEDIA_FORMAT_DETAIL_NONE = 0,
+    PJMEDIA_FORMAT_DETAIL_AUDIO = 1,
+    PJMEDIA_FORMAT_DETAIL_VIDEO = 2,
+    PJMEDIA_FORMAT_DETAIL_MAX = 3
+} pjmedia_format_detail_type;
+
+typedef struct pjmedia_audio_format_detail {
+    unsigned clock_rate;
+    unsigned channel_count;
+    unsigned frame_time_usec;
+    unsigned bits_per_sample;
+    pj_uint32_t avg_bps;
+    pj_uint32_t max_bps;
+} pjmedia_audio_format_detail;
+
+typedef struct pjmedia_rect_size {
+    unsigned w;
+    unsigned h;
+} pjmedia_rect_size;
+
+typedef struct pjmedia_ratio {
+    int num;
+    int denum;
+} pjmedia_ratio;
+
+typedef struct pjmedia_video_format_detail {
+    pjmedia_rect_size size;
+    pjmedia_ratio fps;
+    pj_uint32_t avg_bps;
+    pj_uint32_t max_bps;
+} pjmedia_video_format_detail;
+
+typedef struct pjmedia_format {
+    pj_uint32_t id;
+    pjmedia_type type;
+    pjmedia_format_detail_type detail_type;
+    union {
+        pjmedia_audio_format_detail aud;
+        pjmedia_video_format_detail vid;
+        char user[1];                        /* PJMEDIA_FORMAT_DETAIL_USER_SIZE */
+    } det;
+} pjmedia_format;
+
+typedef struct pjmedia_port_info {
+    pj_str_t name;
+    pj_uint32_t signature;
+    pjmedia_dir dir;
+    pjmedia_format fmt;
+} pjmedia_port_info;
+
+typedef struct pjmedia_clock_src pjmedia_clock_src; /* opaque */
+
+typedef struct pjmedia_port {
+    pjmedia_port_info info;
+    struct {
+        void *pdata;
+        long ldata;
+    } port_data;
+    pj_grp_lock_t *grp_lock;                 /* the bridge makes one if the port has none */
+    pjmedia_clock_src *(*get_clock_src)(struct pjmedia_port *this_port, pjmedia_dir dir);
+    pj_status_t (*put_frame)(struct pjmedia_port *this_port, pjmedia_frame *frame);
+    pj_status_t (*get_frame)(struct pjmedia_port *this_port, pjmedia_frame *frame);
+    pj_status_t (*on_destroy)(struct pjmedia_port *this_port);
+} pjmedia_port;
+
+/* --- pjmedia: echo canceller (echo.h) ------------------------------------------------------ */
+typedef struct pjmedia_echo_state pjmedia_echo_state; /* opaque */
+
+typedef enum pjmedia_echo_flag {
+    PJMEDIA_ECHO_DEFAULT = 0,
+    PJMEDIA_ECHO_SPEEX = 1,
+    PJMEDIA_ECHO_SIMPLE = 2,
+    PJMEDIA_ECHO_WEBRTC = 3,
+    PJMEDIA_ECHO_WEBRTC_AEC3 = 4,
+    PJMEDIA_ECHO_ALGO_MASK = 15,
+    PJMEDIA_ECHO_NO_LOCK = 16,
+    PJMEDIA_ECHO_USE_SIMPLE_FIFO = 32,
+    PJMEDIA_ECHO_USE_SW_ECHO = 64,
+    PJMEDIA_ECHO_USE_NOISE_SUPPRESSOR = 128,
+    PJMEDIA_ECHO_USE_GAIN_CONTROLLER = 256,
+    PJMEDIA_ECHO_AGGRESSIVENESS_DEFAULT = 0,
+    PJMEDIA_ECHO_AGGRESSIVENESS_CONSERVATIVE = 0x1000,
+    PJMEDIA_ECHO_AGGRESSIVENESS_MODERATE = 0x2000,
+    PJMEDIA_ECHO_AGGRESSIVENESS_AGGRESSIVE = 0x3000,
+    PJMEDIA_ECHO_AGGRESSIVENESS_MASK = 0xF000
+} pjmedia_echo_flag;
+
+/* --- codecs (opaque here; a codec's own header declares what it needs) --------------------- */
+typedef struct pjmedia_endpt pjmedia_endpt;
+typedef struct pjmedia_codec_mgr pjmedia_codec_mgr;
+typedef struct pjmedia_codec_factory pjmedia_codec_factory;
+
+/* --- WebRTC's noise suppressor, carried by the wheel for the WebRTC canceller ------------- */
+typedef struct NsHandleT NsHandle;
+
+typedef int pjsua_conf_port_id;
+
+/* --- the table of functions (filled by sp_pj_bind) ----------------------------------------- */
+typedef struct sp_pj_api {
+    const char *(*pj_get_version)(void);
+    pj_bool_t (*pj_thread_is_registered)(void);
+    pj_status_t (*pj_thread_register)(const char *name, pj_thread_desc desc,
+                                      pj_thread_t **thread);
+    pj_pool_t *(*pjsua_pool_create)(const char *name, pj_size_t init_size,
+                                    pj_size_t increment);
+    void (*pj_pool_release)(pj_pool_t *pool);
+    void *(*pj_pool_alloc)(pj_pool_t *pool, pj_size_t size);
+    void *(*pj_pool_calloc)(pj_pool_t *pool, pj_size_t count, pj_size_t elem);
+
+    pj_status_t (*pjmedia_port_info_init)(pjmedia_port_info *info, const pj_str_t *name,
+                                          unsigned signature, unsigned clock_rate,
+                                          unsigned channel_count, unsigned bits_per_sample,
+                                          unsigned samples_per_frame);
+    pj_status_t (*pjmedia_port_get_frame)(pjmedia_port *port, pjmedia_frame *frame);
+    pj_status_t (*pjmedia_port_put_frame)(pjmedia_port *port, pjmedia_frame *frame);
+    pjmedia_clock_src *(*pjmedia_port_get_clock_src)(pjmedia_port *port, pjmedia_dir dir);
+    pj_status_t (*pjmedia_port_destroy)(pjmedia_port *port);
+
+    pj_status_t (*pjsua_conf_add_port)(pj_pool_t *pool, pjmedia_port *port,
+                                       pjsua_conf_port_id *p_id);
+    pj_status_t (*pjsua_conf_remove_port)(pjsua_conf_port_id port_id);
+    pj_status_t (*pjsua_conf_connect)(pjsua_conf_port_id source, pjsua_conf_port_id sink);
+    pj_status_t (*pjsua_conf_disconnect)(pjsua_conf_port_id source, pjsua_conf_port_id sink);
+
+    pj_status_t (*pjmedia_echo_create2)(pj_pool_t *pool, unsigned clock_rate,
+                                        unsigned channel_count, unsigned samples_per_frame,
+                                        unsigned tail_ms, unsigned latency_ms,
+                                        unsigned options, pjmedia_echo_state **p_echo);
+    pj_status_t (*pjmedia_echo_destroy)(pjmedia_echo_state *echo);
+    pj_status_t (*pjmedia_echo_reset)(pjmedia_echo_state *echo);
+    pj_status_t (*pjmedia_echo_playback)(pjmedia_echo_state *echo, pj_int16_t *play_frm);
+    pj_status_t (*pjmedia_echo_capture)(pjmedia_echo_state *echo, pj_int16_t *rec_frm,
+                                        unsigned options);
+    pj_status_t (*pjmedia_echo_cancel)(pjmedia_echo_state *echo, pj_int16_t *rec_frm,
+                                       const pj_int16_t *play_frm, unsigned options,
+                                       void *reserved);
+
+    pjmedia_endpt *(*pjsua_get_pjmedia_endpt)(void);
+    pjmedia_codec_mgr *(*pjmedia_endpt_get_codec_mgr)(pjmedia_endpt *endpt);
+    pj_status_t (*pjmedia_codec_mgr_register_factory)(pjmedia_codec_mgr *mgr,
+                                                      pjmedia_codec_factory *factory);
+    pj_status_t (*pjmedia_codec_mgr_unregister_factory)(pjmedia_codec_mgr *mgr,
+                                                        pjmedia_codec_factory *factory);
+
+    /* optional (NULL when the wheel lacks them): the noise suppressor on its own */
+    NsHandle *(*WebRtcNs_Create)(void);
+    void (*WebRtcNs_Free)(NsHandle *ns);
+    int (*WebRtcNs_Init)(NsHandle *ns, pj_uint32_t fs);
+    int (*WebRtcNs_set_policy)(NsHandle *ns, int mode);
+    void (*WebRtcNs_Analyze)(NsHandle *ns, const float *spframe);
+    void (*WebRtcNs_Process)(NsHandle *ns, const float *const *spframe, size_t num_bands,
+                             float *const *outframe);
+} sp_pj_api;
+
+extern sp_pj_api sp_pj;
+
+/* Bind `sp_pj` to the already loaded library (the path of pjsua2's _pjsua2 module): 0 when
+ * usable, else -1 and the reason in sp_pj_error(). Idempotent. */
+int sp_pj_bind(const char *library);
+const char *sp_pj_error(void);
+int sp_pj_bound(void);
+/* Registers the calling thread with pjlib once (a thread-local descriptor): 0 or a status. */
+int sp_pj_thread(const char *name);
+#endif
