@@ -49,6 +49,15 @@ class AccountSettings:
     dtmf_method: str = "rfc4733"
     register_expires: int = 300
     enabled: bool = True
+    #: colleagues whose presence this account watches: SIP URIs, or extensions on its server
+    colleagues: tuple[str, ...] = ()
+    #: what the Voicemail button dials: an extension (``*97``), a number or a SIP URI
+    voicemail: str | None = None
+    #: subscribe for message-waiting (MWI); None: when ``voicemail`` is set
+    mwi: bool | None = None
+    #: publish our state (available, on a call, DND) to the server; None: when
+    #: ``colleagues`` are listed
+    publish_presence: bool | None = None
 
     @property
     def is_lan(self) -> bool:
@@ -61,6 +70,16 @@ class AccountSettings:
             return self.username
         m = re.match(r"^sips?:([^@;]+)@", self.address)
         return m.group(1) if m else ""
+
+    @property
+    def subscribes_mwi(self) -> bool:
+        """Whether the account subscribes for message-waiting at its server."""
+        return (self.voicemail is not None) if self.mwi is None else self.mwi
+
+    @property
+    def publishes_presence(self) -> bool:
+        """Whether the account publishes our presence state to its server."""
+        return bool(self.colleagues) if self.publish_presence is None else self.publish_presence
 
 
 @dataclass(frozen=True)
@@ -320,9 +339,36 @@ def _parse_account(r: _Reader) -> AccountSettings:
         dtmf_method=r.choice("dtmf_method", DTMF_METHODS, "rfc4733"),
         register_expires=r.int_range("register_expires", 300, 30, 86400),
         enabled=r.get("enabled", bool, True),
+        colleagues=_parse_colleagues(r),
+        voicemail=_parse_dialable(r, "voicemail"),
+        mwi=r.get("mwi", bool, None),
+        publish_presence=r.get("publish_presence", bool, None),
     )
     r.check_unknown()
     return account
+
+
+_DIALABLE = re.compile(r"^(sips?:[^\s<>\"]+|[+*#\d][\d\s()*#\-.]*|[A-Za-z0-9._+*#-]+)$")
+
+
+def _parse_dialable(r: _Reader, key: str) -> str | None:
+    """An extension (``*97``, ``1001``), a phone number or a SIP URI."""
+    value = r.text_or_none(key)
+    if value is not None and not _DIALABLE.match(value):
+        raise r._fail(key, f"expected an extension, a number or a SIP URI, got {value!r}")
+    return value
+
+
+def _parse_colleagues(r: _Reader) -> tuple[str, ...]:
+    values = r.get("colleagues", list, [])
+    out: list[str] = []
+    for value in values:
+        if not isinstance(value, str) or not _DIALABLE.match(value.strip()):
+            raise r._fail("colleagues", "expected a list of SIP URIs or extensions, got "
+                                        f"{value!r}")
+        if value.strip() not in out:
+            out.append(value.strip())
+    return tuple(out)
 
 
 def _parse_target(r: _Reader, key: str) -> str | None:

@@ -104,6 +104,15 @@ def build_account_config(
     return cfg
 
 
+def enable_office_features(cfg: Any, settings: AccountSettings) -> None:
+    """MWI subscription and presence PUBLISH, for an account with a server that wants them
+    (not for a LAN account, nor the settings' one-off test account)."""
+    if settings.is_lan:
+        return
+    cfg.mwiConfig.enabled = settings.subscribes_mwi
+    cfg.presConfig.publishEnabled = settings.publishes_presence
+
+
 class EngineAccount(pj.Account):
     """Forwards pjsua2 account callbacks to the session (on the SIP thread)."""
 
@@ -124,6 +133,28 @@ class EngineAccount(pj.Account):
             self._session.on_incoming_call(self, int(prm.callId), str(prm.rdata.wholeMsg))
         except Exception:
             log.exception("incoming call callback failed")
+
+    # chat and voicemail: softphone/sip/messaging.py
+    def onInstantMessage(self, prm: Any) -> None:
+        try:
+            self._session.messenger.on_incoming(self.name, str(prm.fromUri),
+                                                str(prm.contentType), str(prm.msgBody))
+        except Exception:
+            log.exception("instant message callback failed")
+
+    def onInstantMessageStatus(self, prm: Any) -> None:
+        try:
+            self._session.messenger.on_status(self.name, str(prm.toUri), str(prm.msgBody),
+                                              int(prm.code), str(prm.reason))
+        except Exception:
+            log.exception("instant message status callback failed")
+
+    def onMwiInfo(self, prm: Any) -> None:
+        try:
+            self._session.messenger.on_mwi(self.name, str(prm.rdata.wholeMsg),
+                                           int(prm.state) != pj.PJSIP_EVSUB_STATE_NULL)
+        except Exception:
+            log.exception("message-waiting callback failed")
 
 
 @dataclass

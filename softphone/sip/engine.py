@@ -75,6 +75,7 @@ class Engine:
         self._lock = threading.Lock()
         self._commands: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
         self._call_ids = itertools.count(1)
+        self._message_ids = itertools.count(1)
         self._registrations: dict[str, ev.RegistrationChanged] = {}
         self._call_states: dict[int, ev.CallStateChanged] = {}
         # Events raised on the SIP thread wait here until the loop step that raised them ends
@@ -506,6 +507,36 @@ class Engine:
         session = self._session
         record = session.calls.get(call_id) if session is not None else None
         return record.quality if record is not None else None
+
+    # --- the office through the PBX: chat and colleagues' presence ---------------------------
+    def send_message(self, target: str, text: str, account: str | None = None) -> int:
+        """Send a chat message (SIP MESSAGE) to ``target``; returns its id at once. The
+        server's final answer arrives as a ``MessageStatus`` event with that id.
+
+        Raises InvalidTarget for a target that is no address or number, ValueError for an
+        empty or too long text (nothing is sent).
+        """
+        from softphone.sip.messaging import MAX_MESSAGE_CHARS
+
+        if not text.strip():
+            raise ValueError("the message is empty")
+        if len(text) > MAX_MESSAGE_CHARS:
+            raise ValueError(f"the message is too long ({len(text)} characters, at most "
+                             f"{MAX_MESSAGE_CHARS})")
+        settings = self._account(account)
+        uri = target_to_uri(target, account_domain(settings.address), settings.transport)
+        with self._lock:
+            message_id = next(self._message_ids)
+        self._submit("send_message",
+                     lambda s: s.messenger.send(message_id, settings.name, uri, text))
+        return message_id
+
+    def watch_presence(self, account: str, targets: Sequence[str]) -> None:
+        """Watch these colleagues (SIP URIs or extensions) on ``account`` besides those of
+        its settings; replaces the previous list. Each reports ``BuddyPresence`` events."""
+        self._account(account)
+        wanted = [str(t) for t in targets]
+        self._submit("watch_presence", lambda s: s.presence.watch(account, wanted))
 
     def _account_of_call(self, call_id: int) -> AccountSettings:
         with self._lock:

@@ -182,3 +182,60 @@ class EngineError(SipEvent):
     command: str = ""
     call_id: int | None = None
     extras: dict[str, str] = field(default_factory=dict)
+
+
+# --- the office through the PBX: presence, voicemail, chat (sip/presence.py, messaging.py) ---
+
+
+@dataclass(frozen=True)
+class BuddyPresence(SipEvent):
+    """A watched colleague's presence, as the server's NOTIFY (PIDF) says.
+
+    ``state``: available | in_call | away | dnd | offline | unknown (no answer yet, or the
+    server refused the subscription: ``code`` then says why, e.g. 403 or 489).
+    """
+
+    account: str
+    uri: str
+    state: str
+    note: str = ""
+    subscription: str = ""  # the SUBSCRIBE dialog: sent | accepted | pending | active | terminated
+    code: int = 0
+
+
+@dataclass(frozen=True)
+class VoicemailStatus(SipEvent):
+    """Message-waiting indication (RFC 3842) for an account, subscribed or unsolicited."""
+
+    account: str
+    waiting: bool
+    new: int = 0
+    old: int = 0
+    urgent_new: int = 0
+    urgent_old: int = 0
+    message_account: str = ""  # the mailbox's URI, when the server names it
+    subscribed: bool = False  # from our MWI subscription (else an unsolicited NOTIFY)
+
+
+@dataclass(frozen=True)
+class MessageReceived(SipEvent):
+    """A SIP MESSAGE (chat) arrived for an account."""
+
+    account: str
+    remote_uri: str  # sip:user@host, no display name or parameters
+    display_name: str
+    number: str  # the URI's user part
+    body: str
+    content_type: str = "text/plain"
+
+
+@dataclass(frozen=True)
+class MessageStatus(SipEvent):
+    """The final answer to a MESSAGE we sent (``Engine.send_message``)."""
+
+    message_id: int
+    account: str
+    remote_uri: str
+    delivered: bool
+    code: int  # 200/202 delivered; 404 not registered, 408 no answer, 480, 488...
+    reason: str = ""

@@ -32,14 +32,17 @@ from softphone.sip.accounts import (
     EngineAccount,
     MediaBinding,
     build_account_config,
+    enable_office_features,
     server_host,
 )
 from softphone.sip.audio_guard import GuardedAudio
 from softphone.sip.call_ops import CallOps
 from softphone.sip.calls import CallRecord
 from softphone.sip.media_api import NullAudioBackend
+from softphone.sip.messaging import Messenger
 from softphone.sip.pjlog import PythonLogWriter, pj_level_for
 from softphone.sip.pjlog import log as pjsip_log
+from softphone.sip.presence import PresenceBook
 from softphone.sip.resolver import HostResolver
 from softphone.sip.uris import InvalidTarget
 
@@ -47,6 +50,7 @@ log = logging.getLogger("softphone.sip")
 
 POLL_INTERVAL = 0.1
 QUALITY_INTERVAL = 1.0
+UNPUBLISH_WAIT = 0.4  # seconds PJSIP gets at shutdown to withdraw our published presence
 # The wheel is built with PJSUA_MAX_CALLS=4: pjsua caps maxCalls there whatever we ask (a 5th
 # call gets PJ_ETOOMANY, a 5th INVITE 486), so ask for what we get.
 MAX_CALLS = 4
@@ -134,6 +138,8 @@ class SipSession(CallOps):
         self._next_poll = 0.0
         self._next_quality = 0.0
         self.audio_started = False
+        self.presence = PresenceBook(self)  # colleagues' presence, our published state
+        self.messenger = Messenger(self)  # chat (MESSAGE) and message-waiting
 
     # --- lifecycle -----------------------------------------------------------------------
     def open(self) -> str:
@@ -268,14 +274,24 @@ class SipSession(CallOps):
             except Exception:
                 log.exception("audio backend failed to stop")
         self.calls.clear()
+        self.presence.close()  # buddies go before their accounts
+        self.messenger.close()
         self.graveyard.clear()
         self.conference_ids.clear()
         gc.collect()
+        publishing = False
         for state in self.accounts.values():
             if state.account is not None:
+                publishing |= state.settings.publishes_presence and not state.settings.is_lan
                 with contextlib.suppress(pj.Error):
                     state.account.shutdown()
                 state.account = None
+        if publishing:
+            # The un-PUBLISH answers the server's digest challenge first: without this
+            # moment colleagues would see us available until the publication expires.
+            until = time.monotonic() + UNPUBLISH_WAIT
+            while time.monotonic() < until:
+                ep.libHandleEvents(10)
         self.retired_accounts.clear()
         gc.collect()
         try:
@@ -297,6 +313,7 @@ class SipSession(CallOps):
         if self.finalizing:
             self.check_finalized_recordings()
         now = time.monotonic()
+        self.presence.tick()
         while self._timers and self._timers[0][0] <= now:
             _due, _seq, fn = heapq.heappop(self._timers)
             try:
@@ -344,6 +361,7 @@ class SipSession(CallOps):
         try:
             tid = self.transport_for(settings)
             cfg = build_account_config(settings, tid, self.listen, media)
+            enable_office_features(cfg, settings)
             account.create(cfg, not any(s.account for s in self.accounts.values()))
         except (pj.Error, SessionError, InvalidTarget) as exc:
             # One bad account must not take the others (or the engine) down with it.
@@ -354,6 +372,7 @@ class SipSession(CallOps):
                                      message=f"Account {settings.name}: {reason}"))
             return state
         state.account = account
+        self.presence.account_added(state)
         if settings.is_lan:
             self._emit_reg(state, ev.RegistrationState.LAN)
         else:
@@ -364,6 +383,9 @@ class SipSession(CallOps):
         state.want_registered = False
         state.retry_token += 1
         account = state.account
+        self.presence.account_removed(state.name)
+        self.messenger.account_removed(state.name)
+        self.graveyard.clear()  # their buddies, before the account
         state.account = None
         if account is not None:
             with contextlib.suppress(pj.Error):

@@ -171,18 +171,52 @@ class _Peer:
 # ---------------------------------------------------------------------------------------------
 
 
+#: db_text tables of kamailio's presence modules (kamailio 5.6 schema versions)
+PRESENCE_TABLES = {
+    "presentity": (5, "id(int,auto) username(string) domain(string) event(string) "
+                      "etag(string) expires(int) received_time(int) body(string) "
+                      "sender(string) priority(int) ruid(string,null)"),
+    "active_watchers": (12, "id(int,auto) presentity_uri(string) watcher_username(string) "
+                            "watcher_domain(string) to_user(string) to_domain(string) "
+                            "event(string) event_id(string,null) to_tag(string) "
+                            "from_tag(string) callid(string) local_cseq(int) "
+                            "remote_cseq(int) contact(string) record_route(string,null) "
+                            "expires(int) status(int) reason(string,null) version(int) "
+                            "socket_info(string) local_contact(string) from_user(string) "
+                            "from_domain(string) updated(int) updated_winfo(int) flags(int) "
+                            "user_agent(string,null)"),
+    "watchers": (3, "id(int,auto) presentity_uri(string) watcher_username(string) "
+                    "watcher_domain(string) event(string) status(int) reason(string,null) "
+                    "inserted_time(int)"),
+    "xcap": (4, "id(int,auto) username(string) domain(string) doc(string) doc_type(int) "
+                "etag(string) source(int) doc_uri(string) port(int)"),
+}
+
+
+def write_presence_tables(directory: Path) -> None:
+    """An empty db_text database for the presence modules (one file per table)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    versions = ["id(int,auto) table_name(string) table_version(int)"]
+    for number, (table, (version, columns)) in enumerate(PRESENCE_TABLES.items(), start=1):
+        (directory / table).write_text(columns + "\n")
+        versions.append(f"{number}:{table}:{version}")
+    (directory / "version").write_text("\n".join(versions) + "\n")
+
+
 class Kamailio(_Peer):
     """Registrar + proxy (UDP, no DB) on ``127.0.0.1:port``; password ``secret`` for everyone."""
 
     name = "kamailio"
 
     def __init__(self, port: int | None = None, workdir: Path | None = None, *,
-                 tls: bool = False) -> None:
+                 tls: bool = False, presence: bool = False) -> None:
         super().__init__(workdir)
         self.port = port or free_port()
         self.host = "127.0.0.1"
         #: TLS listener port (needs the kamailio tls module and openssl), else None
         self.tls_port: int | None = free_port() if tls else None
+        #: a presence server too (kamailio-presence-modules): presence and message-summary
+        self.presence = presence
 
     @property
     def uri(self) -> str:
@@ -214,11 +248,14 @@ class Kamailio(_Peer):
     def _start(self) -> None:
         cfg = self.dir / "kamailio.cfg"
         values = {"SIP_PORT": str(self.port), "TLS_PORT": str(self.tls_port or 0),
-                  "TLS_CFG": ""}
+                  "TLS_CFG": "", "DB_DIR": str(self.dir / "db")}
         defines: list[str] = []
         if self.tls_port is not None:
             values["TLS_CFG"] = str(self._write_tls_files())
             defines = ["-A", "WITH_TLS"]
+        if self.presence:
+            write_presence_tables(self.dir / "db")
+            defines += ["-A", "WITH_PRESENCE"]
         cfg.write_text(_fill((DATA / "kamailio.cfg").read_text(), values))
         self._popen([
             "kamailio", "-DD", "-E", "-f", str(cfg), "-Y", str(self.dir), "-w", str(self.dir),
@@ -271,6 +308,10 @@ class Baresip(_Peer):
         register_with: register ``sip:USER@kamailio`` (password ``secret``) and send every
             request through that proxy; None: no registration, direct calls.
         codecs: ``audio_codecs`` of the account.
+        contacts: its address book (``"Name" <sip:...>`` lines; module ``contact``): the
+            ``message`` command writes to the first one (SIP MESSAGE). With contacts, the
+            ``cons`` console is loaded too: what baresip shows a user (a received MESSAGE)
+            collects in :meth:`console`.
     """
 
     name = "baresip"
@@ -278,7 +319,7 @@ class Baresip(_Peer):
     def __init__(self, port: int | None = None, user: str = "bob", *, auto_answer: bool = True,
                  tone_hz: int = 440, dump_dir: Path | None = None,
                  register_with: Kamailio | None = None, codecs: str = "PCMU,G722",
-                 workdir: Path | None = None) -> None:
+                 contacts: list[str] | None = None, workdir: Path | None = None) -> None:
         super().__init__(workdir)
         # baresip also binds PORT+1 (TLS) when libre has TLS.
         self.port = port or free_port(count=2)
@@ -288,6 +329,10 @@ class Baresip(_Peer):
         self.dump_dir = dump_dir or self.dir / "dumps"
         self.register_with = register_with
         self.codecs = codecs
+        self.contacts = contacts or []
+        self.cons_port = free_port()
+        self._console: list[str] = []
+        self._cons_sock: socket.socket | None = None
         self.ctrl_port = free_port()
         self.rtp_base = free_port(count=8)
         self.events: list[dict[str, Any]] = []
@@ -327,6 +372,11 @@ class Baresip(_Peer):
             "DUMP_DIR": str(self.dump_dir),
         }))
         (conf / "accounts").write_text(self._account_line() + "\n")
+        if self.contacts:
+            (conf / "contacts").write_text("\n".join(self.contacts) + "\n")
+            with (conf / "config").open("a") as config:
+                config.write("module_app\t\tcontact.so\nmodule\t\t\tcons.so\n"
+                             f"cons_listen\t\t127.0.0.1:{self.cons_port}\n")
         self._popen(["baresip", "-f", str(conf)])
         try:
             self._sock = wait_until(self._connect, 10.0, "baresip ctrl_tcp to accept")
@@ -334,6 +384,10 @@ class Baresip(_Peer):
             raise self._fail(str(e)) from None
         self._reader = threading.Thread(target=self._read_loop, name="baresip-ctrl", daemon=True)
         self._reader.start()
+        if self.contacts:
+            self._cons_sock = socket.create_connection(("127.0.0.1", self.cons_port), 5.0)
+            threading.Thread(target=self._read_console, name="baresip-cons",
+                             daemon=True).start()
         if self.register_with is not None:
             # REGISTER_OK may come before ctrl_tcp accepts: read the log line instead.
             try:
@@ -341,6 +395,23 @@ class Baresip(_Peer):
                            f"baresip {self.user} to register")
             except TimeoutError as e:
                 raise self._fail(str(e)) from None
+
+    def _read_console(self) -> None:
+        sock = self._cons_sock
+        assert sock is not None
+        sock.settimeout(None)
+        while True:
+            try:
+                chunk = sock.recv(65536)
+            except OSError:
+                return
+            if not chunk:
+                return
+            self._console.append(chunk.decode("utf-8", "replace"))
+
+    def console(self) -> str:
+        """What baresip showed on its console so far (with ``contacts``)."""
+        return "".join(self._console)
 
     def _connect(self) -> socket.socket | None:
         if not self.running():
@@ -463,6 +534,9 @@ class Baresip(_Peer):
         if self._sock is not None:
             self._sock.close()
             self._sock = None
+        if self._cons_sock is not None:
+            self._cons_sock.close()
+            self._cons_sock = None
 
 
 # ---------------------------------------------------------------------------------------------
