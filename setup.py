@@ -6,4 +6,5 @@ softphone/sip/audio/native_build.py for how to add one.
 
 from setuptools import setup
 
-setup(cffi_modules=["softphone/sip/audio/native_build.py:ffibuilder"])
+setup(cffi_modules=["softphone/sip/audio/native_build.py:ffibuilder",
+                     "softphone/sip/audio/opus_build.py:ffibuilder"])

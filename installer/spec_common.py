@@ -12,6 +12,9 @@ What needs help beyond PyInstaller's own analysis:
   ALSA/JACK libraries along; the same goes for every other system library (see
   :func:`linux_binaries`).
 * keyring finds its backends through entry points: its metadata is needed.
+* Opus: the codec (softphone/sip/audio/opus_codec.c) dlopen()s libopus at the first call, so
+  PyInstaller cannot see it: the system's libopus.so.0 is bundled at the bundle's top level,
+  where softphone/sip/codecs.py looks first (the one system library the bundle carries).
 """
 
 from __future__ import annotations
@@ -100,7 +103,20 @@ def datas() -> list[tuple[str, str]]:
 
 def binaries() -> list[tuple[str, str]]:
     libs = site_packages() / "pjsua2_python.libs"
-    return [(str(p), "pjsua2_python.libs") for p in sorted(libs.glob("*"))]
+    out = [(str(p), "pjsua2_python.libs") for p in sorted(libs.glob("*"))]
+    libopus = _libopus()
+    if libopus is not None:
+        out.append((libopus, "."))
+    return out
+
+
+def _libopus() -> str | None:
+    from softphone.sip.codecs import find_libopus
+
+    return find_libopus()  # the soname's path: the bundle's copy keeps that name
+
+
+BUNDLED_SYSTEM_LIBS = ("libopus.so",)
 
 
 # Qt plugins a desktop phone never uses; the GTK theme plugin would also drag GTK's whole
@@ -127,7 +143,8 @@ def linux_binaries(found: list) -> list:  # type: ignore[type-arg]
         dest, src = entry[0], str(entry[1])
         if any(part in dest for part in _UNUSED_QT):
             continue
-        if src.startswith(_SYSTEM_DIRS) and "site-packages" not in src:
+        if (src.startswith(_SYSTEM_DIRS) and "site-packages" not in src
+                and not Path(dest).name.startswith(BUNDLED_SYSTEM_LIBS)):
             continue
         kept.append(entry)
     return kept

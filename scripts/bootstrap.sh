@@ -10,13 +10,16 @@ cd "$here"
 profile="${1:-app}"
 
 # gcc, libc6-dev, python3-dev: the package build compiles the call-audio C (softphone/sip/audio)
-app_packages=(python3 python3-venv gcc libc6-dev python3-dev libportaudio2 libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0
+# libopus0: the Opus codec loads it at the first call
+app_packages=(python3 python3-venv gcc libc6-dev python3-dev libportaudio2 libopus0 libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0
   libfontconfig1 libdbus-1-3 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0
   libxcb-xinerama0 libxcb-randr0 libxcb-render-util0 libxcb-image0)
 test_packages=(kamailio kamailio-tls-modules kamailio-presence-modules openssl baresip-core linphone-cli jackd2 sox postgresql xvfb xauth iproute2 xdotool
   trayer x11-utils dbus-daemon libglib2.0-bin desktop-file-utils)
-# bench: the desktop peers timed beside softphone, an X observer's tools, a D-Bus session
-bench_packages=(linphone-desktop twinkle xdotool x11-utils tcpdump dbus-daemon)
+# bench: the desktop peers timed beside softphone, an X observer's tools, a D-Bus session;
+# espeak-ng speaks the listening benchmark's sentences (bench/bench_voice.py), nftables drops
+# its packets
+bench_packages=(linphone-desktop twinkle xdotool x11-utils tcpdump dbus-daemon espeak-ng nftables)
 
 packages=("${app_packages[@]}")
 case "$profile" in

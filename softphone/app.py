@@ -124,7 +124,8 @@ def create_engine(settings: Settings, profile: Path, bridge: Any, secrets: Any =
         except Exception as exc:
             log.warning("provisioning: %s", exc)
     engine = Engine(sip, accounts, settings.calls, bridge,
-                    audio=audio, recordings_dir=recordings_dir(profile))
+                    audio=audio, recordings_dir=recordings_dir(profile),
+                    codecs=settings.audio.codecs)
     return engine, notices
 
 
@@ -332,13 +333,14 @@ def apply_settings(parts: AppParts, settings: Settings, passwords: dict[str, str
                 parts.engine.set_accounts(accounts_with_passwords(settings, parts.secrets))
             if settings.calls != old.calls:
                 parts.engine.set_call_settings(settings.calls)
+            if settings.audio.codecs != old.audio.codecs:
+                parts.engine.set_codecs(settings.audio.codecs)
         except Exception as exc:
             parts.window.show_message(str(exc))
             return
     parts.window.accounts_changed({a.name for a in settings.accounts}
                                   or {default_lan_account().name})
     parts.window.dnd_action.setChecked(settings.calls.dnd)
-    parts.window.outgoing.set_accounts(settings.accounts)
     parts.window.call_keys.apply_settings(settings.ui)
     if parts.office is not None and (settings.accounts, settings.office, settings.crm) != (
             old.accounts, old.office, old.crm):

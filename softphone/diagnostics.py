@@ -71,6 +71,7 @@ def versions() -> dict[str, str]:
     out["PJSIP"] = _pjsip_version()
     out["PortAudio"] = _portaudio_version()
     out["Call audio"] = _call_audio_path()
+    out["Opus"] = _opus()
     try:
         import sqlalchemy
 
@@ -115,6 +116,15 @@ def _call_audio_path() -> str:
         from softphone.sip.audio import native
 
         return native.describe()
+    except Exception as exc:
+        return f"unavailable: {exc}"
+
+
+def _opus() -> str:
+    try:
+        from softphone.sip import codecs
+
+        return codecs.describe()
     except Exception as exc:
         return f"unavailable: {exc}"
 

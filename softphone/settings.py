@@ -102,12 +102,20 @@ class CallSettings:
     )
 
 
+# Codecs the engine can offer, as named in ``[audio] codecs`` (matched without case).
+KNOWN_CODECS: tuple[str, ...] = ("opus", "G722", "PCMA", "PCMU", "speex/8000", "speex/16000",
+                                 "speex/32000", "iLBC", "GSM")
+DEFAULT_CODECS: tuple[str, ...] = ("opus", "G722", "PCMA", "PCMU")
+
+
 @dataclass(frozen=True)
 class AudioSettings:
     input: str | None = None
     output: str | None = None
     ringer: str | None = None
     ring_volume: float = 0.8
+    # offered first, in this order; the engine's other codecs follow
+    codecs: tuple[str, ...] = DEFAULT_CODECS
 
 
 @dataclass(frozen=True)
@@ -408,9 +416,26 @@ def _parse_audio(table: dict[str, Any], path: Path, text: str) -> AudioSettings:
         output=r.text_or_none("output"),
         ringer=r.text_or_none("ringer"),
         ring_volume=volume,
+        codecs=_parse_codecs(r),
     )
     r.check_unknown()
     return audio
+
+
+def _parse_codecs(r: _Reader) -> tuple[str, ...]:
+    names = r.get("codecs", list, list(DEFAULT_CODECS))
+    canonical = {c.lower(): c for c in KNOWN_CODECS}
+    result: list[str] = []
+    for name in names:
+        if not isinstance(name, str) or name.strip().lower() not in canonical:
+            raise r._fail("codecs", f"unknown codec {name!r}; known: {', '.join(KNOWN_CODECS)}")
+        codec = canonical[name.strip().lower()]
+        if codec in result:
+            raise r._fail("codecs", f"{codec} is listed twice")
+        result.append(codec)
+    if not result:
+        raise r._fail("codecs", "list at least one codec")
+    return tuple(result)
 
 
 def _parse_crm(table: dict[str, Any], path: Path, text: str) -> CrmSettings:

@@ -158,6 +158,14 @@ def audio_media_status(call: EngineCall) -> tuple[Any | None, int, int]:
     return media, status, index
 
 
+def codec_label(name: str, clock_rate: int) -> str:
+    """``G722/16000``, ``PCMA/8000``; Opus by its RTP clock (``opus/48000``): PJSIP reports
+    the rate our codec runs at (the bridge's 16 kHz), not the codec's name in the SDP."""
+    if name.lower() == "opus":
+        return "opus/48000"
+    return f"{name}/{clock_rate}"
+
+
 def read_quality(record: CallRecord, bridge: tuple[int, int]) -> CallQuality | None:
     """Figures of the call's audio stream now, or None when it has no stream."""
     call = record.call
@@ -175,7 +183,7 @@ def read_quality(record: CallRecord, bridge: tuple[int, int]) -> CallQuality | N
     return CallQuality(
         at=time.time(),
         call_id=record.call_id,
-        codec=f"{info.codecName}/{info.codecClockRate}",
+        codec=codec_label(str(info.codecName), int(info.codecClockRate)),
         rx_loss_percent=100.0 * int(rx.loss) / rx_total if rx_total else 0.0,
         tx_loss_percent=100.0 * int(tx.loss) / tx_total if tx_total else 0.0,
         jitter_ms=float(rx.jitterUsec.mean) / 1000.0,

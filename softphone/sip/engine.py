@@ -25,6 +25,7 @@ from softphone.logs import register_secret
 from softphone.settings import AccountSettings, CallSettings, SipSettings, default_lan_account
 from softphone.sip import events as ev
 from softphone.sip.call_media import CallError, default_recordings_dir, recording_path
+from softphone.sip.codecs import DEFAULT_CODECS
 from softphone.sip.media_api import NullAudioBackend
 from softphone.sip.uris import InvalidTarget, account_domain, target_to_uri
 
@@ -64,8 +65,10 @@ class Engine:
         *,
         audio: NullAudioBackend | None = None,
         recordings_dir: Path | None = None,
+        codecs: Sequence[str] | None = None,
     ) -> None:
         self._sip = sip
+        self._codecs: tuple[str, ...] = tuple(codecs) if codecs else DEFAULT_CODECS
         self._accounts: list[AccountSettings] = list(accounts) or [default_lan_account()]
         self._check_accounts(self._accounts)
         self._call_settings = calls
@@ -145,6 +148,7 @@ class Engine:
         session = SipSession(
             self._sip, self._accounts, self._call_settings, self._audio, self._recordings_dir,
             emit=self._publish, allocate_call_id=self._next_call_id, post=self._post,
+            codecs=self._codecs,
         )
         try:
             self._listen = session.open()
@@ -488,6 +492,14 @@ class Engine:
 
     def stop_recording(self, call_id: int) -> None:
         self._submit("stop_recording", lambda s: s.stop_recording(call_id), call_id)
+
+    def set_codecs(self, codecs: Sequence[str]) -> None:
+        """The order in which codecs are offered (names as in ``[audio] codecs``); effective
+        for the next call. Before start it only changes what the start will use."""
+        self._codecs = tuple(codecs) if codecs else DEFAULT_CODECS
+        if self._running:
+            order = self._codecs
+            self._submit("set_codecs", lambda s: s.set_codecs(order))
 
     def set_call_settings(self, calls: CallSettings) -> None:
         """DND, auto-answer, forwarding and record-all, effective for the next call at once."""

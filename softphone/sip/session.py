@@ -38,6 +38,7 @@ from softphone.sip.accounts import (
 from softphone.sip.audio_guard import GuardedAudio
 from softphone.sip.call_ops import CallOps
 from softphone.sip.calls import CallRecord
+from softphone.sip.codecs import DEFAULT_CODECS, apply_codec_order, register_opus
 from softphone.sip.media_api import NullAudioBackend
 from softphone.sip.messaging import Messenger
 from softphone.sip.pjlog import PythonLogWriter, pj_level_for
@@ -54,7 +55,6 @@ UNPUBLISH_WAIT = 0.4  # seconds PJSIP gets at shutdown to withdraw our published
 # The wheel is built with PJSUA_MAX_CALLS=4: pjsua caps maxCalls there whatever we ask (a 5th
 # call gets PJ_ETOOMANY, a 5th INVITE 486), so ask for what we get.
 MAX_CALLS = 4
-PREFERRED_CODECS = {"G722/16000/1": 250, "PCMA/8000/1": 240, "PCMU/8000/1": 240}
 _TRANSPORT_KINDS = {
     "udp": pj.PJSIP_TRANSPORT_UDP,
     "tcp": pj.PJSIP_TRANSPORT_TCP,
@@ -106,8 +106,10 @@ class SipSession(CallOps):
         emit: Callable[[ev.SipEvent], None],
         allocate_call_id: Callable[[], int],
         post: Callable[[Callable[[], None]], None],
+        codecs: Sequence[str] = DEFAULT_CODECS,
     ) -> None:
         self.sip = sip
+        self.codecs = tuple(codecs)
         self.initial_accounts = list(accounts)
         self.call_settings = calls
         self.audio = GuardedAudio(audio)
@@ -163,7 +165,8 @@ class SipSession(CallOps):
         # Keep RTP flowing in silence: recordings and the far end's jitter buffer want frames.
         cfg.medConfig.noVad = True
         ep.libInit(cfg)
-        self._prefer_codecs()
+        register_opus(pj)
+        self.set_codecs(self.codecs)
         udp_port = self._create_transport("udp", self.sip.listen_port)
         try:
             self._create_transport("tcp", udp_port)
@@ -180,16 +183,18 @@ class SipSession(CallOps):
         self.audio_started = True
         return self.listen
 
-    def _prefer_codecs(self) -> None:
-        """G.722, then G.711 first: what PBXes and phones speak, cheap, and faithful to
-        tones; PJSIP's own default puts speex first, which few peers offer and which mangles
-        anything but speech (DTMF tones, hold music, mixed conference audio)."""
+    def set_codecs(self, codecs: Sequence[str]) -> None:
+        """Offer codecs in the settings' order (Opus, G.722, PCMA, PCMU by default). PJSIP's
+        own default puts speex first, which few peers offer and which mangles anything but
+        speech (DTMF tones, hold music, mixed conference audio)."""
         assert self.ep is not None
-        for codec, priority in PREFERRED_CODECS.items():
-            try:
-                self.ep.codecSetPriority(codec, priority)
-            except pj.Error:
-                log.debug("codec %s is not available", codec)
+        self.codecs = tuple(codecs)
+        try:
+            first = apply_codec_order(self.ep, self.codecs)
+        except pj.Error as exc:
+            log.warning("could not set the codec order: %s", pj_error_text(exc))
+            return
+        log.info("codecs offered first: %s", ", ".join(first))
 
     def open_accounts(self) -> None:
         """Create the configured accounts (after EngineStarted, so events come in order)."""

@@ -303,13 +303,13 @@ class Baresip(_Peer):
     Args:
         user: user part of its address ``sip:USER@127.0.0.1:PORT`` (digits work: caller ID).
         auto_answer: answer incoming calls at once.
-        answer_mode: baresip's ``answermode`` instead (``early``: 183 with SDP and its tone,
-            the 200 on ``accept``).
         tone_hz: the sine tone it sends in every call (``audio_source ausine,HZ``).
         dump_dir: where ``sndfile`` dumps what it heard/sent (default: ``DIR/dumps``).
         register_with: register ``sip:USER@kamailio`` (password ``secret``) and send every
             request through that proxy; None: no registration, direct calls.
-        codecs: ``audio_codecs`` of the account.
+        codecs: ``audio_codecs`` of the account (the full form: ``opus/48000/2``).
+        modules: more codec modules to load (``opus.so``); ``opus_*`` settings go in
+            ``options`` (config lines, e.g. ``{"opus_inbandfec": "yes"}``).
         contacts: its address book (``"Name" <sip:...>`` lines; module ``contact``): the
             ``message`` command writes to the first one (SIP MESSAGE). With contacts, the
             ``cons`` console is loaded too: what baresip shows a user (a received MESSAGE)
@@ -321,10 +321,10 @@ class Baresip(_Peer):
     def __init__(self, port: int | None = None, user: str = "bob", *, auto_answer: bool = True,
                  tone_hz: int = 440, dump_dir: Path | None = None,
                  register_with: Kamailio | None = None, codecs: str = "PCMU,G722",
-                 contacts: list[str] | None = None, workdir: Path | None = None,
-                 answer_mode: str | None = None) -> None:
+                 contacts: list[str] | None = None,
+                 modules: tuple[str, ...] = (), options: dict[str, str] | None = None,
+                 audio_source: str | None = None, workdir: Path | None = None) -> None:
         super().__init__(workdir)
-        self.answer_mode = answer_mode
         # baresip also binds PORT+1 (TLS) when libre has TLS.
         self.port = port or free_port(count=2)
         self.user = user
@@ -337,6 +337,9 @@ class Baresip(_Peer):
         self.cons_port = free_port()
         self._console: list[str] = []
         self._cons_sock: socket.socket | None = None
+        self.modules = modules
+        self.options = dict(options or {})
+        self.audio_source = audio_source or f"ausine,{tone_hz}"
         self.ctrl_port = free_port()
         self.rtp_base = free_port(count=8)
         self.events: list[dict[str, Any]] = []
@@ -356,7 +359,7 @@ class Baresip(_Peer):
         return self.register_with.aor(self.user) if self.register_with else self.uri
 
     def _account_line(self) -> str:
-        answer = self.answer_mode or ("auto" if self.auto_answer else "manual")
+        answer = "auto" if self.auto_answer else "manual"
         common = f"answermode={answer};audio_codecs={self.codecs}"
         k = self.register_with
         if k is None:
@@ -370,10 +373,13 @@ class Baresip(_Peer):
         conf.mkdir(exist_ok=True)
         (conf / "config").write_text(_fill((DATA / "baresip.config").read_text(), {
             "SIP_PORT": str(self.port),
-            "AUDIO_SOURCE": f"ausine,{self.tone_hz}",
+            "AUDIO_SOURCE": self.audio_source,
             "RTP_PORTS": f"{self.rtp_base}-{self.rtp_base + 7}",
             "CTRL_PORT": str(self.ctrl_port),
             "DUMP_DIR": str(self.dump_dir),
+            "EXTRA_MODULES": "\n".join(
+                [f"module\t\t\t{m}" for m in self.modules]
+                + [f"{k}\t\t{v}" for k, v in self.options.items()]),
         }))
         (conf / "accounts").write_text(self._account_line() + "\n")
         if self.contacts:
@@ -553,18 +559,24 @@ class Linphonec(_Peer):
         user: user part of ``sip:USER@127.0.0.1:PORT``.
         auto_answer: start with ``-a``.
         register_with: register ``sip:USER@kamailio`` with password ``secret``.
+        codecs: enable only these (``opus/48000/2``, ``PCMA/8000/1``); None: its defaults.
     """
 
     name = "linphonec"
+    # what linphonec (Debian 12) lists in `codec list`, as mime/rate/channels
+    KNOWN_CODECS = ("opus/48000/2", "speex/16000/1", "speex/8000/1", "PCMU/8000/1",
+                    "PCMA/8000/1", "GSM/8000/1", "G722/8000/1", "speex/32000/1")
 
     def __init__(self, port: int | None = None, user: str = "carol", *, auto_answer: bool = True,
-                 register_with: Kamailio | None = None, workdir: Path | None = None) -> None:
+                 register_with: Kamailio | None = None, codecs: tuple[str, ...] | None = None,
+                 workdir: Path | None = None) -> None:
         super().__init__(workdir)
         self.port = port or free_port()
         self.rtp_port = free_port(count=2)
         self.user = user
         self.auto_answer = auto_answer
         self.register_with = register_with
+        self.codecs = codecs
         self._lines: list[str] = []
         self._cv = threading.Condition()
         self._reader: threading.Thread | None = None
@@ -589,6 +601,12 @@ class Linphonec(_Peer):
                 "\n[auth_info_0]\n"
                 f"username={self.user}\npasswd={PASSWORD}\nrealm=127.0.0.1\n"
             )
+        if self.codecs is not None:
+            listed = list(self.codecs) + [c for c in self.KNOWN_CODECS if c not in self.codecs]
+            for i, codec in enumerate(listed):
+                mime, rate, channels = codec.split("/")
+                text += (f"\n[audio_codec_{i}]\nmime={mime}\nrate={rate}\nchannels={channels}\n"
+                         f"enabled={int(codec in self.codecs)}\n")
         return text
 
     def _start(self) -> None:

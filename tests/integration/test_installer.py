@@ -127,8 +127,11 @@ def test_frozen_diagnostics_name_every_component(built: Built, tmp_path: Path) -
     assert "(frozen bundle)" in result.stdout
     for part in ("PJSIP: 2.", "PortAudio: PortAudio V19", "SQLAlchemy: 2.", "Qt: 6.",
                  # the compiled audio path is in the bundle
-                 "Call audio: C (native.c; own media port"):
+                 "Call audio: C (native.c; own media port",
+                 # the codec module and the bundled libopus
+                 "Opus: yes ("):
         assert part in result.stdout
+    assert "_internal/libopus.so.0" in result.stdout
 
 
 def test_bundle_leaves_system_libraries_to_the_system(built: Built) -> None:
@@ -137,6 +140,7 @@ def test_bundle_leaves_system_libraries_to_the_system(built: Built) -> None:
     assert not any(n.startswith(("libportaudio", "libX11.so", "libfontconfig", "libasound"))
                    for n in names)
     assert (internal / "pjsua2_python.libs").is_dir()  # pjsua2's own OpenSSL stays
+    assert (internal / "libopus.so.0").is_file()  # dlopen()ed by the Opus codec
     plugins = internal / "PySide6" / "Qt" / "plugins" / "platforms"
     assert {"libqxcb.so", "libqoffscreen.so", "libqwayland.so"} <= {p.name for p in
                                                                        plugins.iterdir()}

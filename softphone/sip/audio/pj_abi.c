@@ -43,6 +43,7 @@ static const struct { const char *name; size_t offset; int required; } SP_PJ_SYM
     SYM(pjmedia_endpt_get_codec_mgr, 1),
     SYM(pjmedia_codec_mgr_register_factory, 1),
     SYM(pjmedia_codec_mgr_unregister_factory, 1),
+    SYM(pj_log_4, 0),
     SYM(WebRtcNs_Create, 0),
     SYM(WebRtcNs_Free, 0),
     SYM(WebRtcNs_Init, 0),

@@ -228,6 +228,8 @@ typedef struct sp_pj_api {
                                                       pjmedia_codec_factory *factory);
     pj_status_t (*pjmedia_codec_mgr_unregister_factory)(pjmedia_codec_mgr *mgr,
                                                         pjmedia_codec_factory *factory);
+    /* PJSIP's log at level 4 (optional: a codec's own notes go to the "pjsip" logger) */
+    void (*pj_log_4)(const char *sender, const char *format, ...);
 
     /* optional (NULL when the wheel lacks them): the noise suppressor on its own */
     NsHandle *(*WebRtcNs_Create)(void);

@@ -140,6 +140,7 @@ def _serve(config: dict[str, Any]) -> int:
         SipSettings(**config.get("sip", {})), accounts, calls_from(config.get("calls", {})),
         on_event, recordings_dir=Path(recordings) if recordings else None,
         audio=_tone_backend(float(config["tone_hz"])) if config.get("tone_hz") else None,
+        codecs=config.get("codecs"),
     )
     try:
         engine.start(timeout=float(config.get("start_timeout", 10.0)))

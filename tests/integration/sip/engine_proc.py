@@ -39,7 +39,7 @@ class EngineProcess(DriverProcess):
     def __init__(self, workdir: Path, *, accounts: list[dict[str, Any]],
                  sip: dict[str, Any] | None = None, calls: dict[str, Any] | None = None,
                  tone_hz: int | None = None, name: str = "engine",
-                 log_level: str = "INFO") -> None:
+                 log_level: str = "INFO", codecs: list[str] | None = None) -> None:
         self.name = name
         self.dir = workdir / name
         self.dir.mkdir(parents=True, exist_ok=True)
@@ -50,6 +50,8 @@ class EngineProcess(DriverProcess):
             "recordings_dir": str(self.dir / "recordings"),
             "log_level": log_level,
         }
+        if codecs:
+            config["codecs"] = codecs  # [audio] codecs: the order codecs are offered in
         if tone_hz:
             config["tone_hz"] = tone_hz  # the driver's test backend: a sine as microphone
         super().__init__(config, stderr_path=self.dir / "stderr.log")

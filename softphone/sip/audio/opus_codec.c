@@ -1,0 +1,589 @@
+/* Opus for PJSIP: a pjmedia codec factory on libopus (RFC 7587), registered with the
+ * endpoint's codec manager by softphone/sip/codecs.py on the SIP thread.
+ *
+ *   SDP:   opus/48000/2, fmtp maxplaybackrate=16000; sprop-maxcapturerate=16000;
+ *          useinbandfec=1 (the conference bridge runs at 16 kHz: more would be wasted bits).
+ *   Codec: mono 48 kHz PCM to and from the stream (pjmedia's bridge resamples to 16 kHz),
+ *          encoder in VoIP mode, wideband at most (or less if the peer's maxplaybackrate says
+ *          so), ~28 kbit/s VBR (or the peer's maxaveragebitrate), in-band FEC unless the peer
+ *          says useinbandfec=0.
+ *   Loss:  the decoder holds one packet back. When pjmedia reports a missing packet
+ *          (recover), the held packet is played and the gap is remembered; when the next
+ *          packet comes, the gap is rebuilt from that packet's in-band FEC (decode_fec=1),
+ *          falling back to the decoder's own concealment when the packet carries none or
+ *          several packets in a row are missing.
+ *
+ * libopus is loaded with dlopen at the first codec allocation (the first call with Opus),
+ * never at start: registering the factory only fills in tables.
+ */
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "opus_codec.h"
+#include "pj_codec_abi.h"
+
+/* libopus 1.x's stable API (opus.h, opus_defines.h), declared here so that building the
+ * package needs no libopus headers; the library itself is dlopen()ed at the first call. */
+typedef struct OpusEncoder OpusEncoder;
+typedef struct OpusDecoder OpusDecoder;
+typedef int16_t opus_int16;
+typedef int32_t opus_int32;
+#define OPUS_APPLICATION_VOIP 2048
+#define OPUS_SIGNAL_VOICE 3001
+#define OPUS_BANDWIDTH_NARROWBAND 1101
+#define OPUS_BANDWIDTH_MEDIUMBAND 1102
+#define OPUS_BANDWIDTH_WIDEBAND 1103
+#define OPUS_SET_BITRATE(x) 4002, (opus_int32)(x)
+#define OPUS_SET_MAX_BANDWIDTH(x) 4004, (opus_int32)(x)
+#define OPUS_SET_VBR(x) 4006, (opus_int32)(x)
+#define OPUS_SET_COMPLEXITY(x) 4010, (opus_int32)(x)
+#define OPUS_SET_INBAND_FEC(x) 4012, (opus_int32)(x)
+#define OPUS_SET_PACKET_LOSS_PERC(x) 4014, (opus_int32)(x)
+#define OPUS_SET_DTX(x) 4016, (opus_int32)(x)
+#define OPUS_SET_SIGNAL(x) 4024, (opus_int32)(x)
+OpusEncoder *opus_encoder_create(opus_int32 fs, int channels, int application, int *error);
+void opus_encoder_destroy(OpusEncoder *st);
+int opus_encoder_ctl(OpusEncoder *st, int request, ...);
+opus_int32 opus_encode(OpusEncoder *st, const opus_int16 *pcm, int frame_size,
+                       unsigned char *data, opus_int32 max_data_bytes);
+OpusDecoder *opus_decoder_create(opus_int32 fs, int channels, int *error);
+void opus_decoder_destroy(OpusDecoder *st);
+int opus_decode(OpusDecoder *st, const unsigned char *data, opus_int32 len, opus_int16 *pcm,
+                int frame_size, int decode_fec);
+int opus_packet_get_nb_samples(const unsigned char packet[], opus_int32 len, opus_int32 fs);
+const char *opus_get_version_string(void);
+
+#define THIS_FILE "opus_codec.c"
+#define SP_OPUS_RATE 48000          /* the RTP clock (RFC 7587) */
+#define SP_OPUS_PTIME 20
+#define SP_OPUS_MAX_SAMPLES (48000 * 120 / 1000)   /* longest Opus packet: 120 ms */
+#define SP_OPUS_MAX_PACKET 1500
+#define SP_OPUS_DEFAULT_PT 111
+
+/* --- libopus, loaded at first need ---------------------------------------------------- */
+static struct {
+    void *handle;
+    int tried;
+    __typeof__(opus_encoder_create) *encoder_create;
+    __typeof__(opus_encoder_destroy) *encoder_destroy;
+    __typeof__(opus_encoder_ctl) *encoder_ctl;
+    __typeof__(opus_encode) *encode;
+    __typeof__(opus_decoder_create) *decoder_create;
+    __typeof__(opus_decoder_destroy) *decoder_destroy;
+    __typeof__(opus_decode) *decode;
+    __typeof__(opus_packet_get_nb_samples) *packet_get_nb_samples;
+    __typeof__(opus_get_version_string) *get_version_string;
+} op;
+
+static unsigned long long total_fec, total_plc;
+static char library_path[1024] = "libopus.so.0";
+static char last_error[256];
+static int registered;
+static unsigned config_bitrate = 28000, config_complexity = 10, config_loss = 10;
+
+static void set_error(const char *what, const char *detail)
+{
+    snprintf(last_error, sizeof(last_error), "%s%s%s", what, detail ? ": " : "",
+             detail ? detail : "");
+    if (sp_pj.pj_log_4)
+        sp_pj.pj_log_4(THIS_FILE, "%s", last_error);
+}
+
+static int load_libopus(void)
+{
+    if (op.handle)
+        return 1;
+    if (op.tried)
+        return 0;
+    op.tried = 1;
+    void *h = dlopen(library_path, RTLD_NOW | RTLD_LOCAL);
+    if (!h) {
+        set_error("cannot load libopus", dlerror());
+        return 0;
+    }
+#define SYM(field, name) \
+    if (!(op.field = (__typeof__(op.field))dlsym(h, name))) { \
+        set_error("libopus lacks " name, NULL); dlclose(h); return 0; }
+    SYM(encoder_create, "opus_encoder_create")
+    SYM(encoder_destroy, "opus_encoder_destroy")
+    SYM(encoder_ctl, "opus_encoder_ctl")
+    SYM(encode, "opus_encode")
+    SYM(decoder_create, "opus_decoder_create")
+    SYM(decoder_destroy, "opus_decoder_destroy")
+    SYM(decode, "opus_decode")
+    SYM(packet_get_nb_samples, "opus_packet_get_nb_samples")
+    SYM(get_version_string, "opus_get_version_string")
+#undef SYM
+    op.handle = h;
+    if (sp_pj.pj_log_4)
+        sp_pj.pj_log_4(THIS_FILE, "loaded %s (%s)", library_path, op.get_version_string());
+    return 1;
+}
+
+/* --- fmtp ---------------------------------------------------------------------------- */
+static pj_str_t S(const char *s) { pj_str_t r = { (char *)s, (long)strlen(s) }; return r; }
+
+static int fmtp_find(const pjmedia_codec_fmtp *f, const char *name)
+{
+    size_t n = strlen(name);
+    for (int i = 0; i < f->cnt && i < SP_PJMEDIA_CODEC_MAX_FMTP_CNT; i++)
+        if ((size_t)f->param[i].name.slen == n && strncasecmp(f->param[i].name.ptr, name, n) == 0)
+            return i;
+    return -1;
+}
+
+/* The value of an fmtp parameter as a number, or `absent` when it is not there. */
+static long fmtp_number(const pjmedia_codec_fmtp *f, const char *name, long absent)
+{
+    int i = fmtp_find(f, name);
+    if (i < 0)
+        return absent;
+    char tmp[24];
+    long n = f->param[i].val.slen;
+    if (n <= 0 || n >= (long)sizeof(tmp))
+        return absent;
+    memcpy(tmp, f->param[i].val.ptr, (size_t)n);
+    tmp[n] = 0;
+    char *end;
+    long v = strtol(tmp, &end, 10);
+    return end == tmp ? absent : v;
+}
+
+/* --- codec instance ------------------------------------------------------------------ */
+enum held_state { HELD_NOTHING, HELD_PACKET, HELD_GAP };
+
+typedef struct sp_opus {
+    pjmedia_codec base;
+    OpusEncoder *enc;
+    OpusDecoder *dec;
+    int rate;                  /* PCM rate at the stream: the bridge's, 16 kHz here */
+    int channels;              /* PCM channels at the stream (pjsua follows the SDP's 2) */
+    opus_int16 mono[SP_OPUS_MAX_SAMPLES];
+    enum held_state held;
+    unsigned char held_pkt[SP_OPUS_MAX_PACKET];
+    int held_len;
+    int held_samples;          /* duration of the held packet or gap */
+    int frame_samples;         /* last packet's duration (the size of a gap) */
+    uint64_t fec_frames, plc_frames;
+} sp_opus;
+
+static pjmedia_codec_op codec_op;
+
+static pj_status_t codec_init(pjmedia_codec *codec, pj_pool_t *pool)
+{
+    (void)codec; (void)pool;
+    return PJ_SUCCESS;
+}
+
+static int valid_rate(unsigned rate)
+{
+    return rate == 8000 || rate == 12000 || rate == 16000 || rate == 24000 || rate == 48000;
+}
+
+static int bandwidth_for(long rate)
+{
+    if (rate <= 8000) return OPUS_BANDWIDTH_NARROWBAND;
+    if (rate <= 12000) return OPUS_BANDWIDTH_MEDIUMBAND;
+    return OPUS_BANDWIDTH_WIDEBAND;     /* our bridge has nothing above 8 kHz */
+}
+
+static void configure_encoder(sp_opus *c, pjmedia_codec_param *attr)
+{
+    const pjmedia_codec_fmtp *peer = &attr->setting.enc_fmtp;   /* what the peer asked for */
+    long bitrate = config_bitrate;
+    long peer_max = fmtp_number(peer, "maxaveragebitrate", 0);
+    if (peer_max >= 6000 && peer_max < bitrate)
+        bitrate = peer_max;
+    long playback = fmtp_number(peer, "maxplaybackrate", 48000);
+    if (playback > c->rate)
+        playback = c->rate;
+    int fec = fmtp_number(peer, "useinbandfec", 1) != 0 && attr->setting.plc;
+    int cbr = fmtp_number(peer, "cbr", 0) != 0;
+    op.encoder_ctl(c->enc, OPUS_SET_SIGNAL(OPUS_SIGNAL_VOICE));
+    op.encoder_ctl(c->enc, OPUS_SET_BITRATE((opus_int32)bitrate));
+    op.encoder_ctl(c->enc, OPUS_SET_MAX_BANDWIDTH(bandwidth_for(playback)));
+    op.encoder_ctl(c->enc, OPUS_SET_COMPLEXITY((opus_int32)config_complexity));
+    op.encoder_ctl(c->enc, OPUS_SET_INBAND_FEC(fec));
+    op.encoder_ctl(c->enc, OPUS_SET_PACKET_LOSS_PERC(fec ? (opus_int32)config_loss : 0));
+    op.encoder_ctl(c->enc, OPUS_SET_DTX(0));
+    op.encoder_ctl(c->enc, OPUS_SET_VBR(cbr ? 0 : 1));
+    attr->info.avg_bps = (uint32_t)bitrate;
+    if (sp_pj.pj_log_4)
+        sp_pj.pj_log_4(THIS_FILE, "Opus encoder: %ld bit/s%s, complexity %u, max playback %ld Hz, "
+                    "in-band FEC %s", bitrate, cbr ? " CBR" : "", config_complexity, playback,
+                    fec ? "on" : "off");
+}
+
+static pj_status_t codec_open(pjmedia_codec *codec, pjmedia_codec_param *attr)
+{
+    sp_opus *c = (sp_opus *)codec;
+    int err = 0;
+    if (!load_libopus())
+        return SP_PJMEDIA_CODEC_EFAILED;
+    if (!valid_rate(attr->info.clock_rate) || attr->info.channel_cnt < 1 ||
+        attr->info.channel_cnt > 2) {
+        if (sp_pj.pj_log_4)
+            sp_pj.pj_log_4(THIS_FILE, "Opus: no codec for %u Hz, %u channels",
+                        attr->info.clock_rate, attr->info.channel_cnt);
+        return SP_PJMEDIA_CODEC_EUNSUP;
+    }
+    if (c->rate != (int)attr->info.clock_rate || c->channels != (int)attr->info.channel_cnt) {
+        if (c->enc) op.encoder_destroy(c->enc);
+        if (c->dec) op.decoder_destroy(c->dec);
+        c->enc = NULL;
+        c->dec = NULL;
+        c->rate = (int)attr->info.clock_rate;
+        c->channels = (int)attr->info.channel_cnt;
+    }
+    if (!c->enc)
+        c->enc = op.encoder_create(c->rate, 1, OPUS_APPLICATION_VOIP, &err);
+    if (!c->enc) {
+        set_error("opus_encoder_create failed", NULL);
+        return SP_PJMEDIA_CODEC_EFAILED;
+    }
+    if (!c->dec)
+        c->dec = op.decoder_create(c->rate, c->channels, &err);
+    if (!c->dec) {
+        set_error("opus_decoder_create failed", NULL);
+        return SP_PJMEDIA_CODEC_EFAILED;
+    }
+    configure_encoder(c, attr);
+    c->held = HELD_NOTHING;
+    c->held_len = 0;
+    c->frame_samples = c->rate * SP_OPUS_PTIME / 1000;
+    return PJ_SUCCESS;
+}
+
+static pj_status_t codec_close(pjmedia_codec *codec)
+{
+    (void)codec;
+    return PJ_SUCCESS;
+}
+
+static pj_status_t codec_modify(pjmedia_codec *codec, const pjmedia_codec_param *attr)
+{
+    sp_opus *c = (sp_opus *)codec;
+    pjmedia_codec_param copy = *attr;
+    if (c->enc)
+        configure_encoder(c, &copy);
+    return PJ_SUCCESS;
+}
+
+/* The RTP receive thread: a packet is one pjmedia frame (the decoder takes Opus packets of any
+ * length). A packet whose duration differs from the current one tells the stream so
+ * (bit_info 0x10000 | samples), as pjmedia expects from an Opus codec. */
+static pj_status_t codec_parse(pjmedia_codec *codec, void *pkt, pj_size_t pkt_size,
+                               const pj_timestamp *ts, unsigned *frame_cnt,
+                               pjmedia_frame frames[])
+{
+    sp_opus *c = (sp_opus *)codec;
+    if (*frame_cnt < 1)
+        return SP_PJ_EINVAL;
+    int n = pkt_size ? op.packet_get_nb_samples(pkt, (opus_int32)pkt_size, c->rate) : 0;
+    if (n <= 0 || n > SP_OPUS_MAX_SAMPLES)
+        return SP_PJMEDIA_CODEC_EFAILED;
+    frames[0].type = PJMEDIA_FRAME_TYPE_AUDIO;
+    frames[0].buf = pkt;
+    frames[0].size = pkt_size;
+    frames[0].timestamp.u64 = ts->u64;
+    frames[0].bit_info = 0;
+    int current = __atomic_load_n(&c->frame_samples, __ATOMIC_RELAXED);
+    if (n != current && n % (c->rate / 1000) == 0) {
+        __atomic_store_n(&c->frame_samples, n, __ATOMIC_RELAXED);
+        frames[0].bit_info = 0x10000u | (uint32_t)n;
+    }
+    *frame_cnt = 1;
+    return PJ_SUCCESS;
+}
+
+static pj_status_t codec_encode(pjmedia_codec *codec, const pjmedia_frame *input,
+                                unsigned out_size, pjmedia_frame *output)
+{
+    sp_opus *c = (sp_opus *)codec;
+    int samples = (int)(input->size / 2) / c->channels;
+    output->timestamp = input->timestamp;
+    if (input->type != PJMEDIA_FRAME_TYPE_AUDIO || samples == 0) {
+        output->type = PJMEDIA_FRAME_TYPE_NONE;
+        output->size = 0;
+        return PJ_SUCCESS;
+    }
+    const opus_int16 *pcm = (const opus_int16 *)input->buf;
+    if (c->channels == 2) {
+        /* What we send is mono (the bridge is): one channel's worth of bits, not two. */
+        if (samples > SP_OPUS_MAX_SAMPLES)
+            return SP_PJMEDIA_CODEC_EFAILED;
+        for (int i = 0; i < samples; i++)
+            c->mono[i] = (opus_int16)(((int)pcm[2 * i] + (int)pcm[2 * i + 1]) / 2);
+        pcm = c->mono;
+    }
+    int n = op.encode(c->enc, pcm, samples, (unsigned char *)output->buf, (opus_int32)out_size);
+    if (n < 0)
+        return SP_PJMEDIA_CODEC_EFAILED;
+    output->type = PJMEDIA_FRAME_TYPE_AUDIO;
+    output->size = (pj_size_t)n;
+    return PJ_SUCCESS;
+}
+
+static pj_status_t silence(sp_opus *c, unsigned out_size, pjmedia_frame *output, int samples)
+{
+    size_t bytes = (size_t)samples * 2 * (size_t)c->channels;
+    if (bytes > out_size)
+        bytes = out_size;
+    memset(output->buf, 0, bytes);
+    output->size = bytes;
+    output->type = PJMEDIA_FRAME_TYPE_AUDIO;
+    return PJ_SUCCESS;
+}
+
+/* Play what is held: the packet itself, or a gap (from `fec_from`'s FEC when given). */
+static pj_status_t play_held(sp_opus *c, const unsigned char *fec_from, int fec_len,
+                             unsigned out_size, pjmedia_frame *output)
+{
+    int max = (int)(out_size / 2) / c->channels;
+    int want = c->held_samples < max ? c->held_samples : max;
+    int n;
+    if (c->held == HELD_PACKET) {
+        n = op.decode(c->dec, c->held_pkt, c->held_len, (opus_int16 *)output->buf, max, 0);
+    } else if (fec_from) {
+        n = op.decode(c->dec, fec_from, fec_len, (opus_int16 *)output->buf, want, 1);
+        c->fec_frames++;
+        __atomic_add_fetch(&total_fec, 1, __ATOMIC_RELAXED);
+    } else {
+        n = op.decode(c->dec, NULL, 0, (opus_int16 *)output->buf, want, 0);
+        c->plc_frames++;
+        __atomic_add_fetch(&total_plc, 1, __ATOMIC_RELAXED);
+    }
+    if (n < 0)
+        return silence(c, out_size, output, want);
+    output->size = (pj_size_t)n * 2 * (pj_size_t)c->channels;
+    output->type = PJMEDIA_FRAME_TYPE_AUDIO;
+    return PJ_SUCCESS;
+}
+
+static void hold_packet(sp_opus *c, const pjmedia_frame *input)
+{
+    int len = input->size < SP_OPUS_MAX_PACKET ? (int)input->size : SP_OPUS_MAX_PACKET;
+    memcpy(c->held_pkt, input->buf, (size_t)len);
+    c->held_len = len;
+    int n = op.packet_get_nb_samples(c->held_pkt, len, c->rate);
+    c->held_samples = n > 0 ? n : c->frame_samples;
+    c->held = HELD_PACKET;
+}
+
+static pj_status_t codec_decode(pjmedia_codec *codec, const pjmedia_frame *input,
+                                unsigned out_size, pjmedia_frame *output)
+{
+    sp_opus *c = (sp_opus *)codec;
+    pj_status_t st;
+    output->timestamp = input->timestamp;
+    if (input->type != PJMEDIA_FRAME_TYPE_AUDIO || input->size == 0)
+        return codec->op->recover(codec, out_size, output);
+    if (c->held == HELD_NOTHING) {
+        /* The first packet: it is held, the stream gets one frame of silence. */
+        int n = op.packet_get_nb_samples(input->buf, (opus_int32)input->size, c->rate);
+        hold_packet(c, input);
+        return silence(c, out_size, output, n > 0 ? n : c->frame_samples);
+    }
+    st = play_held(c, (const unsigned char *)input->buf, (int)input->size, out_size, output);
+    hold_packet(c, input);
+    return st;
+}
+
+static pj_status_t codec_recover(pjmedia_codec *codec, unsigned out_size, pjmedia_frame *output)
+{
+    sp_opus *c = (sp_opus *)codec;
+    if (c->held == HELD_NOTHING)
+        return silence(c, out_size, output, c->frame_samples);
+    pj_status_t st = play_held(c, NULL, 0, out_size, output);
+    c->held = HELD_GAP;
+    c->held_samples = c->frame_samples;
+    return st;
+}
+
+static pjmedia_codec_op codec_op = {
+    codec_init, codec_open, codec_close, codec_modify, codec_parse, codec_encode,
+    codec_decode, codec_recover,
+};
+
+/* --- factory ------------------------------------------------------------------------- */
+static pj_status_t factory_test_alloc(pjmedia_codec_factory *f, const pjmedia_codec_info *ci)
+{
+    (void)f;
+    /* pjsua asks for Opus at its bridge's rate (the RTP clock stays 48 kHz). */
+    if (ci->type != SP_PJMEDIA_TYPE_AUDIO || !valid_rate(ci->clock_rate) ||
+        ci->encoding_name.slen != 4 || strncasecmp(ci->encoding_name.ptr, "opus", 4) != 0)
+        return SP_PJMEDIA_CODEC_EUNSUP;
+    return PJ_SUCCESS;
+}
+
+static pj_status_t factory_default_attr(pjmedia_codec_factory *f, const pjmedia_codec_info *ci,
+                                        pjmedia_codec_param *attr)
+{
+    (void)f;
+    memset(attr, 0, sizeof(*attr));
+    attr->info.clock_rate = valid_rate(ci->clock_rate) ? ci->clock_rate : SP_OPUS_RATE;
+    /* RFC 7587 says "2" in SDP whatever is sent; the stream itself is mono. */
+    attr->info.channel_cnt = 1;
+    attr->info.avg_bps = config_bitrate;
+    attr->info.max_bps = 64000;
+    attr->info.max_rx_frame_size = SP_OPUS_MAX_PACKET;
+    attr->info.frm_ptime = SP_OPUS_PTIME;
+    attr->info.pcm_bits_per_sample = 16;
+    attr->info.pt = (uint8_t)ci->pt;
+    attr->setting.frm_per_pkt = 1;
+    attr->setting.plc = 1;
+    attr->setting.packet_loss = config_loss;
+    attr->setting.complexity = config_complexity;
+    pjmedia_codec_fmtp *d = &attr->setting.dec_fmtp;
+    d->param[0].name = S("maxplaybackrate");
+    d->param[0].val = S("16000");
+    d->param[1].name = S("sprop-maxcapturerate");
+    d->param[1].val = S("16000");
+    d->param[2].name = S("useinbandfec");
+    d->param[2].val = S("1");
+    d->cnt = 3;
+    return PJ_SUCCESS;
+}
+
+static pj_status_t factory_enum_info(pjmedia_codec_factory *f, unsigned *count,
+                                     pjmedia_codec_info codecs[])
+{
+    (void)f;
+    if (*count < 1)
+        return PJ_SUCCESS;
+    memset(&codecs[0], 0, sizeof(codecs[0]));
+    codecs[0].type = SP_PJMEDIA_TYPE_AUDIO;
+    codecs[0].pt = SP_OPUS_DEFAULT_PT;
+    codecs[0].encoding_name = S("opus");
+    codecs[0].clock_rate = SP_OPUS_RATE;
+    codecs[0].channel_cnt = 2;
+    *count = 1;
+    return PJ_SUCCESS;
+}
+
+static pj_status_t factory_alloc_codec(pjmedia_codec_factory *f, const pjmedia_codec_info *ci,
+                                       pjmedia_codec **p_codec)
+{
+    if (factory_test_alloc(f, ci) != PJ_SUCCESS)
+        return SP_PJMEDIA_CODEC_EUNSUP;
+    if (!load_libopus())
+        return SP_PJMEDIA_CODEC_EFAILED;
+    sp_opus *c = calloc(1, sizeof(*c));
+    if (!c)
+        return SP_PJ_ENOMEM;
+    c->base.factory = f;
+    c->base.op = &codec_op;
+    c->base.codec_data = c;
+    c->rate = (int)ci->clock_rate;
+    c->channels = 1;
+    c->frame_samples = c->rate * SP_OPUS_PTIME / 1000;
+    *p_codec = &c->base;
+    return PJ_SUCCESS;
+}
+
+static pj_status_t factory_dealloc_codec(pjmedia_codec_factory *f, pjmedia_codec *codec)
+{
+    (void)f;
+    sp_opus *c = (sp_opus *)codec;
+    if (!c)
+        return SP_PJ_EINVAL;
+    if (sp_pj.pj_log_4 && (c->fec_frames || c->plc_frames))
+        sp_pj.pj_log_4(THIS_FILE, "Opus call: %llu lost frames rebuilt from FEC, %llu concealed",
+                    (unsigned long long)c->fec_frames, (unsigned long long)c->plc_frames);
+    if (c->enc)
+        op.encoder_destroy(c->enc);
+    if (c->dec)
+        op.decoder_destroy(c->dec);
+    free(c);
+    return PJ_SUCCESS;
+}
+
+static pj_status_t factory_destroy(void)
+{
+    /* The codec manager is going away with the endpoint (libDestroy). */
+    registered = 0;
+    return PJ_SUCCESS;
+}
+
+static pjmedia_codec_factory_op factory_op = {
+    factory_test_alloc, factory_default_attr, factory_enum_info, factory_alloc_codec,
+    factory_dealloc_codec, factory_destroy,
+};
+
+static pjmedia_codec_factory factory = { NULL, NULL, NULL, &factory_op };
+
+/* --- the Python side's entry points (opus_codec.h) ------------------------------------- */
+const char *sp_opus_error(void) { return last_error; }
+int sp_opus_loaded(void) { return op.handle != NULL; }
+int sp_opus_registered(void) { return registered; }
+
+void sp_opus_configure(unsigned bitrate, unsigned complexity, unsigned expected_loss)
+{
+    if (bitrate >= 6000 && bitrate <= 510000)
+        config_bitrate = bitrate;
+    if (complexity <= 10)
+        config_complexity = complexity;
+    if (expected_loss <= 100)
+        config_loss = expected_loss;
+}
+
+int sp_opus_register(const char *pjsua2_library, const char *libopus)
+{
+    if (registered)
+        return 0;
+    if (libopus && *libopus)
+        snprintf(library_path, sizeof(library_path), "%s", libopus);
+    if (sp_pj_bind(pjsua2_library) != 0) {
+        snprintf(last_error, sizeof(last_error), "%s", sp_pj_error());
+        return -1;
+    }
+    pjmedia_endpt *endpt = sp_pj.pjsua_get_pjmedia_endpt();
+    pjmedia_codec_mgr *mgr = endpt ? sp_pj.pjmedia_endpt_get_codec_mgr(endpt) : NULL;
+    if (!mgr) {
+        set_error("no media endpoint yet (register after libInit)", NULL);
+        return -1;
+    }
+    pj_status_t st = sp_pj.pjmedia_codec_mgr_register_factory(mgr, &factory);
+    if (st != PJ_SUCCESS) {
+        snprintf(last_error, sizeof(last_error), "pjmedia_codec_mgr_register_factory: %d", st);
+        return -1;
+    }
+    registered = 1;
+    return 0;
+}
+
+void sp_opus_loss_counts(unsigned long long *fec, unsigned long long *plc)
+{
+    *fec = __atomic_load_n(&total_fec, __ATOMIC_RELAXED);
+    *plc = __atomic_load_n(&total_plc, __ATOMIC_RELAXED);
+}
+
+/* Offsets of the declared layout, for the test that checks it against the wheel. */
+int sp_opus_abi_offsets(long *out, int n)
+{
+    long v[] = {
+        (long)sizeof(pjmedia_codec_param),
+        (long)offsetof(pjmedia_codec_param, info.max_rx_frame_size),
+        (long)offsetof(pjmedia_codec_param, info.frm_ptime_denum),
+        (long)offsetof(pjmedia_codec_param, info.enc_ptime),
+        (long)offsetof(pjmedia_codec_param, info.enc_ptime_denum),
+        (long)offsetof(pjmedia_codec_param, info.pt),
+        (long)offsetof(pjmedia_codec_param, setting.frm_per_pkt),
+        (long)offsetof(pjmedia_codec_param, setting.enc_fmtp),
+        (long)offsetof(pjmedia_codec_param, setting.dec_fmtp),
+        (long)offsetof(pjmedia_codec_param, setting.packet_loss),
+        (long)offsetof(pjmedia_codec_param, setting.complexity),
+        (long)offsetof(pjmedia_codec_param, setting.cbr),
+        (long)sizeof(pjmedia_codec_info),
+        (long)offsetof(pjmedia_codec_info, clock_rate),
+        (long)sizeof(pjmedia_frame),
+        (long)offsetof(pjmedia_frame, bit_info),
+    };
+    int count = (int)(sizeof(v) / sizeof(v[0]));
+    for (int i = 0; i < n && i < count; i++)
+        out[i] = v[i];
+    return count;
+}

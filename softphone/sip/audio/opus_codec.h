@@ -1,0 +1,18 @@
+/* Opus for PJSIP (opus_codec.c): what Python calls. Also the module's cffi declarations. */
+#ifndef SP_OPUS_CODEC_H
+#define SP_OPUS_CODEC_H
+
+/* Register the factory with the running endpoint's codec manager (SIP thread, after
+ * libInit). `pjsua2_library`: the loaded _pjsua2 module; `libopus`: the library to load at
+ * the first call. 0, or -1 with the reason in sp_opus_error(). */
+int sp_opus_register(const char *pjsua2_library, const char *libopus);
+/* The encoder's bitrate (bit/s), complexity (0-10) and expected loss (%) for later calls. */
+void sp_opus_configure(unsigned bitrate, unsigned complexity, unsigned expected_loss);
+const char *sp_opus_error(void);
+int sp_opus_loaded(void);
+int sp_opus_registered(void);
+/* Offsets of the declared pjmedia_codec_param/_info/frame layout, for a test. */
+int sp_opus_abi_offsets(long *out, int n);
+/* Lost frames of calls so far: rebuilt from in-band FEC, concealed by the decoder. */
+void sp_opus_loss_counts(unsigned long long *fec, unsigned long long *plc);
+#endif

@@ -1,0 +1,144 @@
+"""Codecs: Opus (our own pjmedia codec factory in C, ``audio/opus_codec.c``) and the order in
+which codecs are offered.
+
+The factory is registered with the endpoint's codec manager when the session opens (on the
+SIP thread, after ``libInit``); that only fills in tables. libopus itself is loaded by the C
+code at the first call that uses Opus, so nothing here slows the start.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from softphone.settings import DEFAULT_CODECS
+
+__all__ = ["DEFAULT_CODECS", "apply_codec_order", "register_opus"]
+
+log = logging.getLogger("softphone.sip")
+
+OPUS_ID = "opus/48000/2"
+# Priorities of the listed codecs: 250, 249, ... (PJSIP's highest is 255); codecs not listed
+# keep PJSIP's own, lower priorities and are offered after them.
+TOP_PRIORITY = 250
+# What Opus's encoder does (the peer's maxaveragebitrate may lower the bitrate).
+OPUS_BITRATE = 28000
+OPUS_COMPLEXITY = 10
+OPUS_EXPECTED_LOSS = 10
+_LIBOPUS = "libopus.so.0"
+_LIB_DIRS = ("/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib64",
+             "/usr/lib", "/lib/x86_64-linux-gnu", "/lib64", "/lib", "/usr/local/lib")
+
+
+def find_libopus() -> str | None:
+    """The libopus to load at the first call: bundled with a frozen app, else the system's
+    (a few stat calls; nothing is loaded here). ``SOFTPHONE_LIBOPUS`` names another file."""
+    override = os.environ.get("SOFTPHONE_LIBOPUS")
+    if override is not None:
+        return override if override and Path(override).is_file() else None
+    bundle = getattr(sys, "_MEIPASS", None)
+    dirs: list[str] = [bundle] if bundle else []
+    dirs += [d for d in os.environ.get("LD_LIBRARY_PATH", "").split(":") if d]
+    dirs += list(_LIB_DIRS)
+    for d in dirs:
+        candidate = Path(d) / _LIBOPUS
+        if candidate.is_file():
+            return str(candidate)
+    return None
+
+
+class OpusStatus:
+    """Whether Opus is offered in this process, and why not when it is not."""
+
+    available = False
+    reason = "not registered yet"
+
+
+def register_opus(pjsua2_module: Any) -> bool:
+    """Register the Opus factory with the running endpoint (SIP thread, after libInit).
+    Returns False, with a log line saying why, when Opus cannot be offered."""
+    if os.environ.get("SOFTPHONE_NO_OPUS") == "1":
+        return _unavailable("SOFTPHONE_NO_OPUS=1")
+    try:
+        from softphone.sip.audio import _opus  # type: ignore[attr-defined]
+    except ImportError as exc:
+        return _unavailable(f"the compiled codec module is missing ({exc})")
+    library = find_libopus()
+    if library is None:
+        return _unavailable(f"{_LIBOPUS} was not found (install libopus0)")
+    lib = _opus.lib
+    lib.sp_opus_configure(OPUS_BITRATE, OPUS_COMPLEXITY, OPUS_EXPECTED_LOSS)
+    pjsua2_path = pjsua2_module._pjsua2.__file__
+    if lib.sp_opus_register(pjsua2_path.encode(), library.encode()) != 0:
+        return _unavailable(_opus.ffi.string(lib.sp_opus_error()).decode(errors="replace"))
+    OpusStatus.available = True
+    OpusStatus.reason = f"{library}, loaded at the first call"
+    log.info("Opus codec registered (%s)", OpusStatus.reason)
+    return True
+
+
+def _unavailable(reason: str) -> bool:
+    OpusStatus.available = False
+    OpusStatus.reason = reason
+    log.warning("Opus is not offered: %s", reason)
+    return False
+
+
+def describe() -> str:
+    """For ``softphone diagnostics``: whether Opus can be offered, and from which libopus."""
+    if OpusStatus.available:
+        return f"yes ({OpusStatus.reason})"
+    if OpusStatus.reason != "not registered yet":
+        return f"no: {OpusStatus.reason}"
+    try:
+        from softphone.sip.audio import _opus  # type: ignore[attr-defined]  # noqa: F401
+    except ImportError as exc:
+        return f"no: the compiled codec module is missing ({exc})"
+    library = find_libopus()
+    if library is None:
+        return f"no: {_LIBOPUS} was not found (install libopus0)"
+    return f"yes ({library}, loaded at the first call)"
+
+
+def libopus_loaded() -> bool:
+    """Whether libopus has been loaded into this process (it is at the first Opus call)."""
+    try:
+        from softphone.sip.audio import _opus  # type: ignore[attr-defined]
+    except ImportError:
+        return False
+    return bool(_opus.lib.sp_opus_loaded())
+
+
+def matches(name: str, codec_id: str) -> bool:
+    """Whether a settings name ("opus", "G722", "speex/16000") names a codec id
+    ("opus/48000/2", "G722/16000/1", "speex/16000/1")."""
+    want = name.lower().split("/")
+    have = codec_id.lower().split("/")
+    return have[: len(want)] == want
+
+
+def priorities(order: Sequence[str], codec_ids: Iterable[str]) -> dict[str, int]:
+    """The priority to give each available codec id that the order names."""
+    ids = list(codec_ids)
+    result: dict[str, int] = {}
+    for rank, name in enumerate(order):
+        for codec_id in ids:
+            if codec_id not in result and matches(name, codec_id):
+                result[codec_id] = TOP_PRIORITY - rank
+    return result
+
+
+def apply_codec_order(ep: Any, order: Sequence[str]) -> list[str]:
+    """Give the endpoint's codecs the settings' order; returns the ids now first, in order."""
+    ids = [str(info.codecId) for info in ep.codecEnum2()]
+    wanted = priorities(order, ids)
+    for codec_id, prio in wanted.items():
+        ep.codecSetPriority(codec_id, prio)
+    missing = [n for n in order if not any(matches(n, i) for i in ids)]
+    if missing:
+        log.info("codecs not available here: %s", ", ".join(missing))
+    return sorted(wanted, key=lambda i: -wanted[i])

@@ -1,0 +1,85 @@
+"""The codec order: settings names against the engine's codec ids, and [audio] codecs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from softphone.settings import DEFAULT_CODECS, SettingsError, parse_settings
+from softphone.sip.calls import codec_label
+from softphone.sip.codecs import apply_codec_order, find_libopus, matches, priorities
+
+IDS = ["speex/16000/1", "speex/8000/1", "iLBC/8000/1", "GSM/8000/1", "PCMU/8000/1",
+       "PCMA/8000/1", "G722/16000/1", "opus/48000/2", "L16/44100/1"]
+
+
+def test_names_match_codec_ids_without_case() -> None:
+    assert matches("opus", "opus/48000/2")
+    assert matches("g722", "G722/16000/1")
+    assert matches("speex/16000", "speex/16000/1")
+    assert not matches("speex/16000", "speex/8000/1")
+    assert not matches("PCM", "PCMU/8000/1")
+
+
+def test_the_default_order_is_opus_g722_pcma_pcmu() -> None:
+    assert DEFAULT_CODECS == ("opus", "G722", "PCMA", "PCMU")
+    prio = priorities(DEFAULT_CODECS, IDS)
+    assert sorted(prio, key=lambda i: -prio[i]) == [
+        "opus/48000/2", "G722/16000/1", "PCMA/8000/1", "PCMU/8000/1"]
+    assert min(prio.values()) > 200  # above every codec PJSIP ranks itself
+
+
+def test_apply_sets_priorities_and_tolerates_a_missing_codec() -> None:
+    calls: list[tuple[str, int]] = []
+
+    class Ep:
+        def codecEnum2(self) -> list[Any]:
+            return [SimpleNamespace(codecId=i) for i in IDS if not i.startswith("opus")]
+
+        def codecSetPriority(self, codec_id: str, prio: int) -> None:
+            calls.append((codec_id, prio))
+
+    first = apply_codec_order(Ep(), ("opus", "PCMA", "G722"))
+    assert first == ["PCMA/8000/1", "G722/16000/1"]  # no Opus here: the rest keep their order
+    assert dict(calls)["PCMA/8000/1"] > dict(calls)["G722/16000/1"]
+
+
+def _parse(tmp_path: Path, body: str) -> Any:
+    path = tmp_path / "softphone.toml"
+    return parse_settings(body, path)
+
+
+def test_settings_read_the_codec_order(tmp_path: Path) -> None:
+    assert _parse(tmp_path, "").audio.codecs == DEFAULT_CODECS
+    s = _parse(tmp_path, '[audio]\ncodecs = ["pcma", "OPUS", "speex/16000"]\n')
+    assert s.audio.codecs == ("PCMA", "opus", "speex/16000")
+
+
+@pytest.mark.parametrize("value, problem", [
+    ('["opus", "mp3"]', "unknown codec 'mp3'"),
+    ('["opus", "Opus"]', "opus is listed twice"),
+    ("[]", "list at least one codec"),
+    ('"opus"', "expected a list"),
+])
+def test_a_bad_codec_list_names_the_key_and_the_problem(tmp_path: Path, value: str,
+                                                       problem: str) -> None:
+    with pytest.raises(SettingsError) as err:
+        _parse(tmp_path, f"[audio]\ncodecs = {value}\n")
+    assert "audio.codecs" in str(err.value) and problem in str(err.value)
+
+
+def test_opus_is_named_by_its_rtp_clock() -> None:
+    assert codec_label("opus", 16000) == "opus/48000"
+    assert codec_label("G722", 16000) == "G722/16000"
+
+
+def test_libopus_is_found_or_overridden(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = tmp_path / "libopus.so.0"
+    fake.write_bytes(b"")
+    monkeypatch.setenv("SOFTPHONE_LIBOPUS", str(fake))
+    assert find_libopus() == str(fake)
+    monkeypatch.setenv("SOFTPHONE_LIBOPUS", str(tmp_path / "missing.so"))
+    assert find_libopus() is None
