@@ -82,7 +82,7 @@
         <translation>Порт %1 занят (запущен другой софтфон?): используется другой порт.</translation>
     </message>
     <message>
-        <location line="+47"/>
+        <location line="+50"/>
         <source>The phone could not start: %1</source>
         <translation>Не удалось запустить телефон: %1</translation>
     </message>
@@ -91,12 +91,12 @@
         <translation type="vanished">Ожидание звонков на %1.</translation>
     </message>
     <message>
-        <location line="+169"/>
+        <location line="+173"/>
         <source>Settings not saved: %1</source>
         <translation>Настройки не сохранены: %1</translation>
     </message>
     <message>
-        <location line="+23"/>
+        <location line="+27"/>
         <source>Settings saved, but start at login was not changed: %1</source>
         <translation>Настройки сохранены, но запуск при входе в систему не изменён: %1</translation>
     </message>
@@ -121,22 +121,22 @@
         <translation>звоним на %1</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+3"/>
         <source>no incoming call</source>
         <translation>нет входящего звонка</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+1"/>
         <source>answered</source>
         <translation>отвечено</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+3"/>
         <source>no call</source>
         <translation>нет звонка</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+1"/>
         <source>hung up</source>
         <translation>звонок завершён</translation>
     </message>
@@ -172,7 +172,7 @@
 <context>
     <name>CallKeys</name>
     <message>
-        <location filename="../../softphone/ui/call_keys.py" line="+117"/>
+        <location filename="../../softphone/ui/call_keys.py" line="+116"/>
         <source>The global shortcut %1 is taken by another application: choose another one in Settings.</source>
         <translation>Глобальное сочетание клавиш %1 занято другим приложением: выберите другое в настройках.</translation>
     </message>
@@ -494,6 +494,24 @@
     </message>
 </context>
 <context>
+    <name>CodecOrderEditor</name>
+    <message>
+        <location filename="../../softphone/ui/codec_order.py" line="+41"/>
+        <source>Up</source>
+        <translation>Выше</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Down</source>
+        <translation>Ниже</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Ticked codecs are offered first, top to bottom; the others follow, so a phone that has only those can still call</source>
+        <translation>Отмеченные кодеки предлагаются первыми, сверху вниз; остальные следуют за ними, чтобы телефон, у которого есть только они, всё равно мог позвонить</translation>
+    </message>
+</context>
+<context>
     <name>ColleaguesView</name>
     <message>
         <location filename="../../softphone/ui/colleagues.py" line="+39"/>
@@ -807,14 +825,14 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../softphone/ui/main_window.py" line="+58"/>
-        <location line="+304"/>
+        <location filename="../../softphone/ui/main_window.py" line="+61"/>
+        <location line="+388"/>
         <source>Softphone</source>
         <extracomment>the settings dialog was accepted: (settings, passwords)</extracomment>
         <translation>Softphone</translation>
     </message>
     <message>
-        <location line="-277"/>
+        <location line="-361"/>
         <source>Number, SIP address or name — Enter calls</source>
         <translation>Номер, SIP-адрес или имя — Enter для звонка</translation>
     </message>
@@ -824,12 +842,12 @@
         <translation>Позвонить</translation>
     </message>
     <message>
-        <location line="+27"/>
+        <location line="+29"/>
         <source>Phone</source>
         <translation>Телефон</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+0"/>
         <source>Contacts</source>
         <translation>Контакты</translation>
     </message>
@@ -839,29 +857,29 @@
         <translation>История</translation>
     </message>
     <message>
-        <location line="+1"/>
-        <location line="+468"/>
+        <location line="+0"/>
+        <location line="+553"/>
         <source>Missed</source>
         <translation>Пропущенные</translation>
     </message>
     <message>
-        <location line="-467"/>
+        <location line="-552"/>
         <source>Tasks</source>
         <translation>Задачи</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+0"/>
         <source>Statistics</source>
         <translation>Статистика</translation>
     </message>
     <message>
         <location line="+1"/>
-        <location line="+158"/>
+        <location line="+219"/>
         <source>Colleagues</source>
         <translation>Коллеги</translation>
     </message>
     <message>
-        <location line="-74"/>
+        <location line="-82"/>
         <source>Answer</source>
         <translation>Ответить</translation>
     </message>
@@ -897,7 +915,7 @@
         <translation>Настройки (Ctrl+,)</translation>
     </message>
     <message>
-        <location line="+55"/>
+        <location line="+63"/>
         <source>Colleagues (%1)</source>
         <translation>Коллеги (%1)</translation>
     </message>
@@ -907,12 +925,12 @@
         <translation>Нет звонка для перевода.</translation>
     </message>
     <message>
-        <location line="+21"/>
+        <location line="+27"/>
         <source>Listening on %1.</source>
         <translation>Ожидание звонков на %1.</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+16"/>
         <source>Call from %1 forwarded to %2</source>
         <translation>Звонок от %1 переадресован на %2</translation>
     </message>
@@ -927,7 +945,7 @@
         <translation>Перевод не удался (%1)</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+14"/>
         <source>%1: registered</source>
         <translation>%1: зарегистрирован</translation>
     </message>
@@ -952,7 +970,7 @@
         <translation>%1: не в сети</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+25"/>
         <source>Incoming call: %1</source>
         <translation>Входящий звонок: %1</translation>
     </message>
@@ -987,7 +1005,7 @@
         <translation>Входящий звонок</translation>
     </message>
     <message>
-        <location line="+102"/>
+        <location line="+103"/>
         <source>Finish the call first.</source>
         <translation>Сначала завершите звонок.</translation>
     </message>
@@ -1165,30 +1183,30 @@
     </message>
     <message>
         <location line="+7"/>
-        <location line="+71"/>
+        <location line="+86"/>
         <location line="+17"/>
         <source>Hold</source>
         <translation>Удержать</translation>
     </message>
     <message>
-        <location line="-54"/>
+        <location line="-69"/>
         <source>Cannot call: %1</source>
         <translation>Не удалось позвонить: %1</translation>
     </message>
     <message>
         <location line="+8"/>
-        <location line="+77"/>
+        <location line="+92"/>
         <location line="+10"/>
         <source>Answer</source>
         <translation>Ответить</translation>
     </message>
     <message>
-        <location line="-77"/>
+        <location line="-97"/>
         <source>Decline</source>
         <translation>Отклонить</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+29"/>
         <source>Hang up</source>
         <translation>Положить трубку</translation>
     </message>
@@ -1325,7 +1343,7 @@
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../../softphone/ui/settings_dialog.py" line="+42"/>
+        <location filename="../../softphone/ui/settings_dialog.py" line="+43"/>
         <source>Settings</source>
         <extracomment>new settings, passwords {account name: password or None to delete}</extracomment>
         <translation>Настройки</translation>
@@ -1352,12 +1370,12 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+278"/>
+        <location line="+291"/>
         <source>Language</source>
         <translation>Язык</translation>
     </message>
     <message>
-        <location line="-261"/>
+        <location line="-274"/>
         <source>Add</source>
         <translation>Добавить</translation>
     </message>
@@ -1471,7 +1489,12 @@
         <translation>Уровень микрофона</translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="+2"/>
+        <source>Codecs</source>
+        <translation>Кодеки</translation>
+    </message>
+    <message>
+        <location line="+25"/>
         <source>empty: the profile&apos;s SQLite file</source>
         <translation>пусто: файл SQLite в профиле</translation>
     </message>
@@ -1731,7 +1754,7 @@
 <context>
     <name>Tray</name>
     <message>
-        <location filename="../../softphone/ui/tray.py" line="+81"/>
+        <location filename="../../softphone/ui/tray.py" line="+82"/>
         <source>Show Softphone</source>
         <translation>Показать Softphone</translation>
     </message>

@@ -132,12 +132,24 @@ def priorities(order: Sequence[str], codec_ids: Iterable[str]) -> dict[str, int]
     return result
 
 
+# PJSIP's own priorities, as first seen (the same for every Endpoint of a process): a codec
+# taken off the list goes back to its own place.
+_pjsip_priorities: dict[str, int] = {}
+
+
 def apply_codec_order(ep: Any, order: Sequence[str]) -> list[str]:
     """Give the endpoint's codecs the settings' order; returns the ids now first, in order."""
-    ids = [str(info.codecId) for info in ep.codecEnum2()]
+    infos = list(ep.codecEnum2())
+    for info in infos:
+        _pjsip_priorities.setdefault(str(info.codecId), int(info.priority))
+    ids = [str(info.codecId) for info in infos]
     wanted = priorities(order, ids)
-    for codec_id, prio in wanted.items():
-        ep.codecSetPriority(codec_id, prio)
+    floor = TOP_PRIORITY - len(order)
+    for codec_id in ids:
+        if codec_id in wanted:
+            ep.codecSetPriority(codec_id, wanted[codec_id])
+        else:
+            ep.codecSetPriority(codec_id, min(_pjsip_priorities[codec_id], floor - 1))
     missing = [n for n in order if not any(matches(n, i) for i in ids)]
     if missing:
         log.info("codecs not available here: %s", ", ".join(missing))

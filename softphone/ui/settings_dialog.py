@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from softphone.settings import TRANSPORTS, AccountSettings, Settings
+from softphone.ui.codec_order import CodecOrderEditor
 from softphone.ui.common import button, plain_label
 from softphone.ui.levels import LevelMeter
 
@@ -251,6 +252,8 @@ class SettingsDialog(QDialog):
         form.addRow(self.tr("Ring volume"), self.ring_volume)
         form.addRow(self.test_sound_button)
         form.addRow(self.tr("Microphone level"), self.input_meter)
+        self.codec_order = CodecOrderEditor(a.codecs, w)
+        form.addRow(self.tr("Codecs"), self.codec_order)
         self.test_sound_button.clicked.connect(
             lambda: self.test_sound_requested.emit(self.ringer_combo.currentData() or ""))
         return w
@@ -358,7 +361,8 @@ class SettingsDialog(QDialog):
             audio=dataclasses.replace(s.audio, input=self.input_combo.currentData(),
                                       output=self.output_combo.currentData(),
                                       ringer=self.ringer_combo.currentData(),
-                                      ring_volume=self.ring_volume.value() / 100),
+                                      ring_volume=self.ring_volume.value() / 100,
+                                      codecs=self.codec_order.codecs()),
             crm=dataclasses.replace(s.crm, database_url=self.db_url.text().strip() or None,
                                     default_region=region if len(region) == 2 else "US",
                                     agent=self.agent.text().strip() or None),

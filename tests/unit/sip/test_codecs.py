@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from softphone.settings import DEFAULT_CODECS, SettingsError, parse_settings
+from softphone.sip import codecs
 from softphone.sip.calls import codec_label
 from softphone.sip.codecs import apply_codec_order, find_libopus, matches, priorities
 
@@ -32,19 +33,24 @@ def test_the_default_order_is_opus_g722_pcma_pcmu() -> None:
     assert min(prio.values()) > 200  # above every codec PJSIP ranks itself
 
 
-def test_apply_sets_priorities_and_tolerates_a_missing_codec() -> None:
+def test_apply_sets_priorities_and_tolerates_a_missing_codec(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(codecs, "_pjsip_priorities", {})
     calls: list[tuple[str, int]] = []
 
     class Ep:
         def codecEnum2(self) -> list[Any]:
-            return [SimpleNamespace(codecId=i) for i in IDS if not i.startswith("opus")]
+            return [SimpleNamespace(codecId=i, priority=128 + n) for n, i in enumerate(IDS)
+                    if not i.startswith("opus")]
 
         def codecSetPriority(self, codec_id: str, prio: int) -> None:
             calls.append((codec_id, prio))
 
     first = apply_codec_order(Ep(), ("opus", "PCMA", "G722"))
     assert first == ["PCMA/8000/1", "G722/16000/1"]  # no Opus here: the rest keep their order
-    assert dict(calls)["PCMA/8000/1"] > dict(calls)["G722/16000/1"]
+    prio = dict(calls)
+    assert prio["PCMA/8000/1"] > prio["G722/16000/1"] > prio["PCMU/8000/1"]
+    assert prio["PCMU/8000/1"] == 128 + IDS.index("PCMU/8000/1")  # not listed: PJSIP's own
 
 
 def _parse(tmp_path: Path, body: str) -> Any:
