@@ -92,6 +92,9 @@ class CallSettings:
     forward_no_answer: str | None = None
     forward_no_answer_after: int = 20
     record_all: bool = False
+    #: ghost-call protection: INVITEs only from an account's registrar / outbound proxy (or,
+    #: for a LAN account, the local network); others get 403 and never ring
+    only_from_my_servers: bool = True
     outcomes: tuple[str, ...] = (
         "Interested",
         "Not interested",
@@ -400,6 +403,7 @@ def _parse_calls(table: dict[str, Any], path: Path, text: str) -> CallSettings:
         forward_no_answer=_parse_target(r, "forward_no_answer"),
         forward_no_answer_after=r.int_range("forward_no_answer_after", 20, 1, 600),
         record_all=r.get("record_all", bool, False),
+        only_from_my_servers=r.get("only_from_my_servers", bool, True),
         outcomes=tuple(o.strip() for o in outcomes),
     )
     r.check_unknown()

@@ -47,6 +47,16 @@ def first_hop_host(settings: AccountSettings, request_uri: str) -> str | None:
     return None
 
 
+def host_of(uri: str | None) -> str | None:
+    """The host of a SIP URI (no brackets), or None for none / an unparsable one."""
+    if not uri:
+        return None
+    try:
+        return parse_sip_uri(uri).host.strip("[]")
+    except InvalidTarget:
+        return None
+
+
 def server_host(settings: AccountSettings) -> str | None:
     """The host PJSIP will resolve first for this account (proxy, else registrar)."""
     for uri in (settings.outbound_proxy, settings.registrar):
@@ -123,14 +133,20 @@ class EngineAccount(pj.Account):
 
     def onRegState(self, prm: Any) -> None:
         try:
+            try:
+                source = str(prm.rdata.srcAddress)
+            except Exception:  # no message: a local failure (timeout, transport error)
+                source = ""
             self._session.on_reg_state(self.name, int(prm.code), str(prm.reason),
-                                       int(prm.expiration))
+                                       int(prm.expiration), source)
         except Exception:
             log.exception("registration callback failed")
 
     def onIncomingCall(self, prm: Any) -> None:
         try:
-            self._session.on_incoming_call(self, int(prm.callId), str(prm.rdata.wholeMsg))
+            rdata = prm.rdata
+            self._session.on_incoming_call(self, int(prm.callId), str(rdata.wholeMsg),
+                                           str(rdata.srcAddress))
         except Exception:
             log.exception("incoming call callback failed")
 

@@ -33,6 +33,7 @@ from softphone.sip.events import CallState
 if TYPE_CHECKING:
     from softphone.sip.accounts import AccountState
     from softphone.sip.audio_guard import GuardedAudio
+    from softphone.sip.ghost_guard import GhostGuard
     from softphone.sip.resolver import HostResolver
 
 log = logging.getLogger("softphone.sip")
@@ -74,9 +75,7 @@ class CallMediaOps:
     graveyard: list[Any]
     conference_ids: set[int]
     finalizing: list[tuple[int, Path, float]]
-    repeat_caller_logged: dict[str, float]
-    repeat_refusals: dict[str, deque[float]]
-    flood_blocked_until: dict[str, float]
+    guard: GhostGuard
     recent_refusals: deque[float]
     call_settings: CallSettings
     recordings_dir: Path | None

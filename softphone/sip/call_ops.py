@@ -7,9 +7,9 @@ Every method runs on the SIP thread.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import time
-from collections import deque
 from typing import TYPE_CHECKING, Any
 
 import pjsua2 as pj
@@ -26,6 +26,7 @@ from softphone.sip.calls import (
     wire_recorder,
 )
 from softphone.sip.events import CallState, Direction
+from softphone.sip.ghost_guard import ACK_DEADLINE
 from softphone.sip.rules import IncomingAction, decide_incoming
 from softphone.sip.uris import (
     InvalidTarget,
@@ -42,13 +43,6 @@ log = logging.getLogger("softphone.sip")
 
 # Longest an incoming call may ring: proxies give up after 3 minutes (RFC 3261 timer C).
 RING_TIMEOUT = 180.0
-MAX_RINGING_PER_CALLER = 2
-# A caller refused this often within FLOOD_WINDOW while its calls already ring is a flood:
-# its ringing calls are ghosts. The wheel's pjsua has only 4 call slots whatever maxCalls
-# says, so ghosts from two sources would otherwise lock every real caller out.
-FLOOD_REFUSALS = 5
-FLOOD_WINDOW = 10.0
-FLOOD_BLOCK_SECONDS = 60.0
 REFUSALS_PER_SECOND = 5
 REFUSAL_LINGER = 0.3
 
@@ -74,10 +68,12 @@ class CallOps(CallMediaOps):
             self.emit(record.snapshot(time.time(), self.muted))
 
     def _others_up(self, record: CallRecord) -> list[CallRecord]:
-        """Calls other than ``record`` that are up or being set up (not ringing here)."""
+        """Calls other than ``record`` that are up or being set up: not an incoming call
+        that is ringing or answered without its ACK back (a scanner's ghost never ACKs; it
+        must not make the next real call "call waiting" nor stop auto-answer)."""
         return [
             r for r in self.calls.values()
-            if r is not record and not r.ended and not r.silent and not r.ringing_in
+            if r is not record and not r.ended and not r.silent and not r.unsettled_in
         ]
 
     def _hold_others(self, keep: CallRecord) -> None:
@@ -151,7 +147,8 @@ class CallOps(CallMediaOps):
             self.audio.play_tone("failed")
 
     # --- incoming ------------------------------------------------------------------------
-    def on_incoming_call(self, account: EngineAccount, pj_call_id: int, whole_msg: str) -> None:
+    def on_incoming_call(self, account: EngineAccount, pj_call_id: int, whole_msg: str,
+                         source: str = "") -> None:
         call = EngineCall(self, account, pj_call_id)
         call_id = self.allocate_call_id()
         call.engine_id = call_id
@@ -161,10 +158,10 @@ class CallOps(CallMediaOps):
         record = CallRecord(
             call_id=call_id, account=account.name, direction=Direction.INCOMING, call=call,
             remote_uri=remote, display_name=identity.display_name, number=identity.number,
-            sip_call_id=str(ci.callIdString), state=CallState.INCOMING,
+            sip_call_id=str(ci.callIdString), state=CallState.INCOMING, source=source,
         )
         self.calls[call_id] = record
-        if self._refuse_repeat_caller(record, call):
+        if self._refused_as_ghost(record):
             return
         busy = bool(self._others_up(record))
         decision = decide_incoming(self.call_settings, busy=busy)
@@ -211,48 +208,42 @@ class CallOps(CallMediaOps):
             self.schedule(decision.no_answer_after,
                           lambda: self._forward_if_unanswered(record, target))
 
-    def _refuse_repeat_caller(self, record: CallRecord, call: EngineCall) -> bool:
-        """One caller ringing us many times at once is a broken peer or a flood, never a
-        person: beyond MAX_RINGING_PER_CALLER the extra INVITEs get 486 without a trace in
-        the call list. A caller that keeps sending them is a flood: its ringing calls are
-        ended and it is refused outright for FLOOD_BLOCK_SECONDS, which frees the call slots
-        for real callers without anyone declining the ghosts."""
-        uri = record.remote_uri
-        now = time.monotonic()
-        blocked = self.flood_blocked_until.get(uri, 0.0) > now
-        if not blocked:
-            ringing = sum(1 for r in self.calls.values()
-                          if r is not record and r.ringing_in and not r.silent
-                          and r.remote_uri == uri)
-            if ringing < MAX_RINGING_PER_CALLER:
-                return False
+    def _refused_as_ghost(self, record: CallRecord) -> bool:
+        """Scanners and floods never ring (``ghost_guard``): a sender that is not one of our
+        servers (with only_from_my_servers) gets 403, a sender or caller that already has an
+        unanswered call here gets 486, without a trace in the call list."""
+        code = self.guard.admit(record, record.source, self.calls.values(),
+                                self.call_settings.only_from_my_servers)
+        for key in self.guard.take_newly_blocked():
+            # Not from inside onIncomingCall: on the loop's next turn.
+            self.schedule(0.0, functools.partial(self._end_ghost_calls, key))
+        if not code:
+            return False
         record.silent = True
         record.local_hangup = True
-        refusals = self.repeat_refusals.setdefault(uri, deque(maxlen=FLOOD_REFUSALS))
-        refusals.append(now)
-        if (not blocked and len(refusals) == FLOOD_REFUSALS
-                and now - refusals[0] <= FLOOD_WINDOW):
-            self.flood_blocked_until[uri] = now + FLOOD_BLOCK_SECONDS
-            log.warning("%s keeps calling while its calls ring: treated as a flood; its "
-                        "ringing calls end and it is refused for %.0f s", uri,
-                        FLOOD_BLOCK_SECONDS)
-            # Not from inside onIncomingCall: on the loop's next turn.
-            self.schedule(0.0, lambda: self._end_ghost_calls(uri))
-        elif now - self.repeat_caller_logged.get(uri, -3600.0) > 60.0:
-            self.repeat_caller_logged[uri] = now
-            log.warning("%s already rings %d times: refusing more calls from it (486)",
-                        uri, MAX_RINGING_PER_CALLER)
-        self._answer_later(record, 486)
+        self._answer_later(record, code)
         return True
 
-    def _end_ghost_calls(self, uri: str) -> None:
+    def _end_ghost_calls(self, key: str) -> None:
         for r in list(self.calls.values()):
-            if r.remote_uri == uri and r.ringing_in and not r.ended and r.call is not None:
+            if r.guard_key == key and r.unsettled_in and not r.ended and r.call is not None:
                 r.local_hangup = True
                 op = pj.CallOpParam()
                 op.statusCode = 486
                 with contextlib.suppress(pj.Error):
                     r.call.hangup(op)
+
+    def _end_if_unacknowledged(self, record: CallRecord) -> None:
+        """An answered call whose ACK never came is a ghost (a scanner): end it, so it holds
+        no call slot for the next real caller."""
+        if (record.state is CallState.CONNECTING and not record.ended
+                and record.call is not None):
+            log.warning("call %s from %s: no ACK %.0f s after the answer: a ghost call "
+                        "(a scanner?), ended", record.call_id,
+                        record.source or record.remote_uri, ACK_DEADLINE)
+            record.local_hangup = True
+            with contextlib.suppress(pj.Error):
+                record.call.hangup(pj.CallOpParam())
 
     def _answer_later(self, record: CallRecord, code: int,
                       headers: tuple[tuple[str, str], ...] = ()) -> None:
@@ -332,6 +323,7 @@ class CallOps(CallMediaOps):
         op = pj.CallOpParam(True)
         op.statusCode = 200
         call.answer(op)
+        self.schedule(ACK_DEADLINE, lambda: self._end_if_unacknowledged(record))
 
     def reject(self, call_id: int, code: int) -> None:
         record, call = self.live_call(call_id)

@@ -106,6 +106,10 @@ class CallRecord:
     transfer_target: str = ""
     created: float = field(default_factory=time.time)
     answered_at: float | None = None
+    # Who sent it, for the ghost-call guard: "ip:port" of the INVITE's sender, and the key
+    # its flood counting uses (the sender, or the caller's URI when it came via our server).
+    source: str = ""
+    guard_key: str = ""
 
     @property
     def ended(self) -> bool:
@@ -115,6 +119,14 @@ class CallRecord:
     def ringing_in(self) -> bool:
         return self.direction is Direction.INCOMING and self.state in (
             None, CallState.INCOMING, CallState.EARLY
+        )
+
+    @property
+    def unsettled_in(self) -> bool:
+        """Incoming and not a conversation yet: ringing, or answered with no ACK back (a
+        scanner never sends one)."""
+        return self.direction is Direction.INCOMING and self.state in (
+            None, CallState.INCOMING, CallState.EARLY, CallState.CONNECTING
         )
 
     def snapshot(self, at: float, muted: bool) -> CallStateChanged:

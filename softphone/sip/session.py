@@ -33,12 +33,14 @@ from softphone.sip.accounts import (
     MediaBinding,
     build_account_config,
     enable_office_features,
+    host_of,
     server_host,
 )
 from softphone.sip.audio_guard import GuardedAudio
 from softphone.sip.call_ops import CallOps
 from softphone.sip.calls import CallRecord
 from softphone.sip.codecs import DEFAULT_CODECS, apply_codec_order, register_opus
+from softphone.sip.ghost_guard import GhostGuard
 from softphone.sip.media_api import NullAudioBackend
 from softphone.sip.messaging import Messenger
 from softphone.sip.pjlog import PythonLogWriter, pj_level_for
@@ -129,9 +131,7 @@ class SipSession(CallOps):
         self.retired_accounts: list[EngineAccount] = []  # removed, alive until shutdown
         self.conference_ids: set[int] = set()
         self.finalizing: list[tuple[int, Path, float]] = []
-        self.repeat_caller_logged: dict[str, float] = {}
-        self.repeat_refusals: dict[str, deque[float]] = {}
-        self.flood_blocked_until: dict[str, float] = {}
+        self.guard = GhostGuard()
         self.recent_refusals: deque[float] = deque()
         self.muted = False
         self.ringing = False
@@ -379,6 +379,7 @@ class SipSession(CallOps):
         state.account = account
         self.presence.account_added(state)
         if settings.is_lan:
+            self.guard.set_lan(True)
             self._emit_reg(state, ev.RegistrationState.LAN)
         else:
             self.register(settings.name)
@@ -398,6 +399,9 @@ class SipSession(CallOps):
             # Calls made on it keep a C++ reference to it: keep the object until shutdown.
             self.retired_accounts.append(account)
         self.accounts.pop(state.name, None)
+        self.guard.forget_account(state.name)
+        self.guard.set_lan(any(s.settings.is_lan and s.account is not None
+                               for s in self.accounts.values()))
 
     def set_accounts(self, accounts: Sequence[AccountSettings]) -> None:
         wanted = {a.name: a for a in accounts}
@@ -454,11 +458,29 @@ class SipSession(CallOps):
         if error is not None:
             self._registration_failed(state, 0, error)
             return
+        self._note_servers(state)
         try:
             state.account.setRegistration(True)
         except pj.Error as exc:
             if token == state.retry_token:  # not already reported through onRegState
                 self._registration_failed(state, 0, pj_error_text(exc))
+
+    def _note_servers(self, state: AccountState) -> None:
+        """Tell the ghost-call guard where this account's calls may come from: its
+        registrar's and outbound proxy's addresses (names are resolved off this thread)."""
+        for uri in (state.settings.outbound_proxy, state.settings.registrar):
+            host = host_of(uri)
+            if not host:
+                continue
+            known = self.resolver.addresses(host)
+            if known:
+                self.guard.add_server_addresses(state.name, known)
+            elif self.resolver.needs_lookup(host):
+                def resolved(error: str | None, host: str = host) -> None:
+                    if error is None and state.name in self.accounts:
+                        self.guard.add_server_addresses(state.name,
+                                                        self.resolver.addresses(host))
+                self.resolver.resolve(host, resolved)
 
     def _registration_failed(self, state: AccountState, code: int, reason: str) -> None:
         delay = state.backoff.next_delay(code)
@@ -488,10 +510,14 @@ class SipSession(CallOps):
             log.info("unregister %s: %s", name, pj_error_text(exc))
         self._emit_reg(state, ev.RegistrationState.UNREGISTERED)
 
-    def on_reg_state(self, name: str, code: int, reason: str, expiration: int) -> None:
+    def on_reg_state(self, name: str, code: int, reason: str, expiration: int,
+                     source: str = "") -> None:
         state = self.accounts.get(name)
         if state is None:
             return
+        if source and 200 <= code < 300:
+            # Where the registrar really answers from (a name may have several addresses).
+            self.guard.add_server_addresses(name, [source])
         if 200 <= code < 300 and expiration > 0:
             if not state.want_registered and state.account is not None:
                 # The server said yes after the user asked to unregister: undo it.

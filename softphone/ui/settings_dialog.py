@@ -309,6 +309,11 @@ class SettingsDialog(QDialog):
         self.forward_after.setValue(c.forward_no_answer_after)
         self.record_all = QCheckBox(self.tr("Record every call"), w)
         self.record_all.setChecked(c.record_all)
+        self.only_from_my_servers = QCheckBox(
+            self.tr("Ghost-call protection: take calls only from my servers (and, for a LAN "
+                    "account, the local network)"), w)
+        self.only_from_my_servers.setObjectName("onlyFromMyServers")
+        self.only_from_my_servers.setChecked(c.only_from_my_servers)
         self.outcomes = QLineEdit(", ".join(c.outcomes), w)
         form.addRow(self.auto_answer)
         form.addRow(self.tr("Auto-answer after"), self.auto_answer_delay)
@@ -318,6 +323,7 @@ class SettingsDialog(QDialog):
         form.addRow(self.tr("Forward unanswered to"), self.forward_no_answer)
         form.addRow(self.tr("…after"), self.forward_after)
         form.addRow(self.record_all)
+        form.addRow(self.only_from_my_servers)
         form.addRow(self.tr("Wrap-up outcomes"), self.outcomes)
         return w
 
@@ -374,6 +380,7 @@ class SettingsDialog(QDialog):
                 forward_no_answer=self.forward_no_answer.text().strip() or None,
                 forward_no_answer_after=self.forward_after.value(),
                 record_all=self.record_all.isChecked(),
+                only_from_my_servers=self.only_from_my_servers.isChecked(),
                 outcomes=outcomes or s.calls.outcomes),
             ui=dataclasses.replace(s.ui, language=None if language == "system" else language,
                                    close_to_tray=self.close_to_tray.isChecked(),

@@ -5,7 +5,8 @@ rotation of kinds (truncated requests, oversized headers, lying Content-Length, 
 huge SDP bodies, unknown methods, binary garbage, and well-formed INVITEs flooding from one
 address with ever new Call-IDs). ``flood_udp`` / ``flood_tcp`` send them and stop by
 themselves after ``count`` messages or ``max_seconds``; they return a :class:`FloodReport`.
-Only loopback targets are accepted.
+``scanner_invites`` sends what a SIP scanner sends: a few plain INVITEs a second, never ACKed.
+Only loopback targets (and the network-namespace lab's documentation addresses) are accepted.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import ipaddress
 import random
 import socket
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -29,6 +31,8 @@ class FloodReport:
     seconds: float = 0.0
     kinds: Counter[str] = field(default_factory=Counter)
     last_error: str = ""
+    #: status codes of the answers read back (scanner_invites only): {"100": 20, "403": 20}
+    answers: Counter[str] = field(default_factory=Counter)
 
     def line(self) -> str:
         rate = self.sent / self.seconds if self.seconds else 0.0
@@ -40,9 +44,16 @@ class FloodReport:
         return f" (last: {self.last_error})" if self.last_error else ""
 
 
+# Documentation ranges: only the network-namespace lab uses them; they never leave the machine.
+_LAB_NETWORKS = tuple(ipaddress.ip_network(n) for n in (
+    "192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24"))
+
+
 def _check_loopback(host: str) -> None:
-    if not ipaddress.ip_address(host).is_loopback:
-        raise ValueError(f"flood targets must be loopback addresses, not {host}")
+    address = ipaddress.ip_address(host)
+    if not (address.is_loopback or any(address in n for n in _LAB_NETWORKS)):
+        raise ValueError(f"flood targets must be loopback (or lab documentation) addresses, "
+                         f"not {host}")
 
 
 def _invite(host: str, port: int, n: int, src_port: int, *, body: bytes = b"",
@@ -152,6 +163,49 @@ def send_invite(host: str, port: int, display_name: str, to_user: str = "agent",
         src = sock.getsockname()[1]
         sock.sendto(_invite(host, port, n, src, body=_sdp(1), to_user=to_user,
                             from_name=display_name), (host, port))
+
+
+def scanner_invites(host: str, port: int, count: int = 20, seconds: float = 4.0,
+                    to_user: str = "100", source: str = "127.0.0.1") -> FloodReport:
+    """What a SIP scanner does: ``count`` plain, well-formed INVITEs straight to the phone's
+    port, evenly over ``seconds``, from one socket, each with a new Call-ID and branch; it
+    never ACKs, CANCELs nor answers a BYE (like the "friendly-scanner" probes)."""
+    _check_loopback(host)
+    report = FloodReport()
+    pace = threading.Event()  # never set: paces the sends (a rate, not a wait on a result)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind((source, 0))
+        src = sock.getsockname()[1]
+        t0 = time.perf_counter()
+        for n in range(count):
+            pace.wait(max(0.0, t0 + n * seconds / count - time.perf_counter()))
+            data = _invite(host, port, 90_000 + n, src, body=_sdp(1), to_user=to_user,
+                           from_name="", extra="User-Agent: friendly-scanner\r\n")
+            sock.sendto(data, (host, port))
+            report.sent += 1
+            report.bytes += len(data)
+            report.kinds["scanner_invite"] += 1
+            _read_answers(sock, report, 0.0)
+        report.seconds = time.perf_counter() - t0
+        _read_answers(sock, report, 1.0)  # the last answers: until 1 s of silence
+    return report
+
+
+def _read_answers(sock: socket.socket, report: FloodReport, quiet: float) -> None:
+    """Count the status codes of the answers waiting (``quiet`` > 0: until none came for
+    that long, at most 3 s: unACKed final answers are retransmitted for half a minute)."""
+    deadline = time.monotonic() + 3.0
+    sock.settimeout(quiet) if quiet > 0 else sock.setblocking(False)
+    try:
+        while time.monotonic() < deadline:
+            data = sock.recv(MAX_UDP)
+            parts = data.split(b" ", 2)
+            if len(parts) > 1 and parts[0] == b"SIP/2.0":
+                report.answers[parts[1].decode(errors="replace")] += 1
+    except OSError:
+        pass
+    finally:
+        sock.setblocking(True)
 
 
 def hostile_messages(host: str, port: int, count: int, src_port: int = 5999,

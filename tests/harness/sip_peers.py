@@ -520,6 +520,21 @@ class Baresip(_Peer):
                     raise self._fail(f"no {type_} event in {timeout} s (saw {seen})")
                 self._events_cv.wait(min(left, 0.1))
 
+    def wait_for_any(self, types: tuple[str, ...], timeout: float = 10.0,
+                     since: int = 0) -> dict[str, Any]:
+        """The first event (index >= ``since``) whose type is one of ``types``."""
+        deadline = time.monotonic() + timeout
+        with self._events_cv:
+            while True:
+                for ev in self.events[since:]:
+                    if ev.get("type") in types:
+                        return ev
+                left = deadline - time.monotonic()
+                if left <= 0 or not self.running():
+                    seen = [e.get("type") for e in self.events[since:]]
+                    raise self._fail(f"none of {types} in {timeout} s (saw {seen})")
+                self._events_cv.wait(min(left, 0.1))
+
     def decoded_dumps(self) -> list[Path]:
         """The WAV files of audio it received (``dump-*-dec.wav``), oldest first.
 
