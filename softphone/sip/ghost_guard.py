@@ -38,10 +38,9 @@ IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 # A real phone ACKs a 200 at once; PJSIP retransmits the 200 at 0.5, 1.5, 3.5 and 7.5 s, so
 # a peer behind heavy loss still ACKs well within this.
 ACK_DEADLINE = 8.0
-# Unsettled calls one sender may have at once: a phone calling us directly never has two;
-# through a server the same caller can (a queue, a retry racing a CANCEL).
-MAX_UNSETTLED_DIRECT = 1
-MAX_UNSETTLED_VIA_SERVER = 2
+# Unsettled calls one sender (or, through a server, one caller) may have at once: two lets
+# a person redial while the first attempt is still being torn down, or a queue call twice.
+MAX_UNSETTLED = 2
 # A sender refused this often within FLOOD_WINDOW is a flood: its unsettled calls end and it
 # is refused outright for FLOOD_BLOCK_SECONDS. pjsua has only 4 call slots.
 FLOOD_REFUSALS = 5
@@ -191,10 +190,9 @@ class GhostGuard:
         call.guard_key = key
         blocked = self.blocked_until.get(key, 0.0) > now
         if not blocked:
-            limit = MAX_UNSETTLED_VIA_SERVER if via_server else MAX_UNSETTLED_DIRECT
             unsettled = sum(1 for c in calls
                             if c is not call and c.guard_key == key and c.unsettled_in)
-            if unsettled < limit:
+            if unsettled < MAX_UNSETTLED:
                 return 0
         self._refused(key, blocked, now)
         return BUSY_HERE

@@ -71,9 +71,10 @@ def test_a_lan_account_accepts_the_local_network_only() -> None:
 def test_a_direct_sender_with_an_unsettled_call_is_refused_then_blocked() -> None:
     guard = GhostGuard()
     guard.set_lan(True)
-    first = Call("sip:100@scanner")
-    calls = [first]
+    first, second = Call("sip:100@scanner"), Call("sip:101@scanner")
+    calls = [first, second]
     assert guard.admit(first, "192.168.1.66:5070", calls, True, now=0.0) == 0
+    assert guard.admit(second, "192.168.1.66:5070", calls, True, now=0.1) == 0
     # the scanner changes its From for every INVITE; its socket stays: still refused
     for n in range(FLOOD_REFUSALS):
         call = Call(f"sip:{200 + n}@scanner")
@@ -81,8 +82,8 @@ def test_a_direct_sender_with_an_unsettled_call_is_refused_then_blocked() -> Non
                            now=0.2 * (n + 1)) == 486
     assert guard.take_newly_blocked() == ["192.168.1.66:5070"]
     assert guard.take_newly_blocked() == []
-    # blocked even once its first call is gone, until the block ends
-    first.unsettled_in = False
+    # blocked even once its calls are gone, until the block ends
+    first.unsettled_in = second.unsettled_in = False
     assert guard.admit(Call("sip:1@scanner"), "192.168.1.66:5070", calls, True, now=5.0) == 486
     later = FLOOD_BLOCK_SECONDS + 2.0
     assert guard.admit(Call("sip:1@scanner"), "192.168.1.66:5070", calls, True, now=later) == 0
