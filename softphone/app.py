@@ -341,6 +341,7 @@ def apply_settings(parts: AppParts, settings: Settings, passwords: dict[str, str
     parts.window.accounts_changed({a.name for a in settings.accounts}
                                   or {default_lan_account().name})
     parts.window.dnd_action.setChecked(settings.calls.dnd)
+    parts.window.outgoing.set_accounts(settings.accounts)
     parts.window.call_keys.apply_settings(settings.ui)
     if parts.office is not None and (settings.accounts, settings.office, settings.crm) != (
             old.accounts, old.office, old.crm):

@@ -21,6 +21,7 @@ from typing import Any, Protocol
 
 from softphone.sip.events import (
     CallForwarded,
+    CallMediaChanged,
     CallQuality,
     CallRejectedByRule,
     CallState,
@@ -138,6 +139,7 @@ class CallInfo:
     caller: CallerInfo | None = None
     quality: dict[str, Any] = field(default_factory=dict)
     row_id: int | None = None  # the CRM call row, once written
+    early_media: bool = False  # an outgoing call plays the far end's audio before the answer
 
     @property
     def active(self) -> bool:
@@ -350,6 +352,8 @@ class CallWorkflow:
             self._on_call_state_changed(event)
         elif isinstance(event, CallQuality):
             self._on_call_quality(event)
+        elif isinstance(event, CallMediaChanged):
+            self._on_call_media_changed(event)
         elif isinstance(event, CallRejectedByRule):
             self._log_unrung(event.account, event.remote_uri, event.display_name, event.number,
                              event.at, MISSED, event.code)
@@ -404,6 +408,16 @@ class CallWorkflow:
         if rec is None or not rec.info.active:
             return
         rec.info = replace(rec.info, quality=_quality_dict(ev))
+        self._emit(WorkflowUpdate("call", rec.info))
+
+    def _on_call_media_changed(self, ev: CallMediaChanged) -> None:
+        rec = self._calls.get(ev.call_id)
+        # EARLY only: the answer's own media update comes after CONNECTING (the engine's order)
+        if rec is None or rec.info.state != CallState.EARLY or not ev.active \
+                or rec.info.early_media:
+            return
+        # audio before the answer: a ringback, an announcement ("the number is not ...")
+        rec.info = replace(rec.info, early_media=True)
         self._emit(WorkflowUpdate("call", rec.info))
 
     # --- the steps ----------------------------------------------------------------------------

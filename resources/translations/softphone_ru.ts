@@ -2,74 +2,67 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="ru">
 <context>
+    <name>AccountChooser</name>
+    <message>
+        <source>The account the call goes out from</source>
+        <translation>Учётная запись, с которой идёт звонок</translation>
+    </message>
+</context>
+<context>
     <name>AccountTester</name>
     <message>
-        <location filename="../../softphone/ui/account_test.py" line="+49"/>
         <source>The phone is not running: the account cannot be tested now.</source>
         <translation>Телефон не запущен: проверить учётную запись сейчас нельзя.</translation>
     </message>
     <message>
-        <location line="+6"/>
         <source>The test could not start: %1</source>
         <translation>Проверку не удалось начать: %1</translation>
     </message>
     <message>
-        <location line="+20"/>
         <source>The test could not run: %1</source>
         <translation>Проверка не выполнена: %1</translation>
     </message>
     <message>
-        <location line="+9"/>
         <source>No answer from the phone engine: try again.</source>
         <translation>Нет ответа от SIP-движка: попробуйте ещё раз.</translation>
     </message>
     <message>
-        <location line="+6"/>
         <source>Registered (%1)</source>
         <translation>Зарегистрирована (%1)</translation>
     </message>
     <message>
-        <location line="+2"/>
         <source>A LAN account needs no registration: the phone listens on %1</source>
         <translation>Учётной записи локальной сети регистрация не нужна: телефон принимает звонки на %1</translation>
     </message>
     <message>
-        <location line="+3"/>
         <source>The server name does not resolve: %1</source>
         <translation>Имя сервера не находится в DNS: %1</translation>
     </message>
     <message>
-        <location line="+2"/>
         <source>No answer from the server (408)</source>
         <translation>Сервер не отвечает (408)</translation>
     </message>
     <message>
-        <location line="+2"/>
         <source>The account settings are not usable: %1</source>
         <translation>С такими настройками учётная запись не работает: %1</translation>
     </message>
     <message>
-        <location line="+2"/>
         <source>Failed: %1 — check the user name and password</source>
         <translation>Ошибка: %1 — проверьте имя пользователя и пароль</translation>
     </message>
     <message>
-        <location line="+3"/>
         <source>Failed: %1 — the server does not know this address</source>
         <translation>Ошибка: %1 — сервер не знает этот адрес</translation>
     </message>
     <message>
-        <location line="+3"/>
         <source>Failed: %1 — the server cannot be reached</source>
         <translation>Ошибка: %1 — сервер недоступен</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>no connection</source>
         <translation>нет соединения</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Failed: %1</source>
         <translation>Ошибка: %1</translation>
     </message>
@@ -77,12 +70,10 @@
 <context>
     <name>App</name>
     <message>
-        <location filename="../../softphone/app.py" line="+99"/>
         <source>Port %1 is in use (is another softphone running?): using another port.</source>
         <translation>Порт %1 занят (запущен другой софтфон?): используется другой порт.</translation>
     </message>
     <message>
-        <location line="+50"/>
         <source>The phone could not start: %1</source>
         <translation>Не удалось запустить телефон: %1</translation>
     </message>
@@ -91,72 +82,58 @@
         <translation type="vanished">Ожидание звонков на %1.</translation>
     </message>
     <message>
-        <location line="+173"/>
         <source>Settings not saved: %1</source>
         <translation>Настройки не сохранены: %1</translation>
     </message>
     <message>
-        <location line="+27"/>
         <source>Settings saved, but start at login was not changed: %1</source>
         <translation>Настройки сохранены, но запуск при входе в систему не изменён: %1</translation>
     </message>
     <message>
-        <location line="+4"/>
         <source>Settings saved</source>
         <translation>Настройки сохранены</translation>
     </message>
     <message>
-        <location line="+43"/>
         <source>nothing to dial</source>
         <translation>нечего набирать</translation>
     </message>
     <message>
-        <location line="+3"/>
         <source>cannot dial</source>
         <translation>не удалось позвонить</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>calling %1</source>
         <translation>звоним на %1</translation>
     </message>
     <message>
-        <location line="+3"/>
         <source>no incoming call</source>
         <translation>нет входящего звонка</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>answered</source>
         <translation>отвечено</translation>
     </message>
     <message>
-        <location line="+3"/>
         <source>no call</source>
         <translation>нет звонка</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>hung up</source>
         <translation>звонок завершён</translation>
     </message>
     <message>
-        <location line="+5"/>
         <source>do not disturb is on</source>
         <translation>режим «Не беспокоить» включён</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>do not disturb is off</source>
         <translation>режим «Не беспокоить» выключен</translation>
     </message>
     <message>
-        <location line="+19"/>
         <source>unknown command: %1</source>
         <translation>неизвестная команда: %1</translation>
     </message>
     <message>
-        <location line="+13"/>
         <source>Another Softphone already runs for this profile.</source>
         <translation>Для этого профиля уже запущен другой Softphone.</translation>
     </message>
@@ -164,7 +141,6 @@
 <context>
     <name>BarChart</name>
     <message>
-        <location filename="../../softphone/ui/stats.py" line="+59"/>
         <source>No calls yet</source>
         <translation>Звонков пока нет</translation>
     </message>
@@ -172,17 +148,14 @@
 <context>
     <name>CallKeys</name>
     <message>
-        <location filename="../../softphone/ui/call_keys.py" line="+116"/>
         <source>The global shortcut %1 is taken by another application: choose another one in Settings.</source>
         <translation>Глобальное сочетание клавиш %1 занято другим приложением: выберите другое в настройках.</translation>
     </message>
     <message>
-        <location line="+3"/>
         <source>The global shortcut %1 has no key on this keyboard.</source>
         <translation>Для глобального сочетания клавиш %1 на этой клавиатуре нет клавиши.</translation>
     </message>
     <message>
-        <location line="+3"/>
         <source>The global shortcut %1 could not be set: %2</source>
         <translation>Не удалось назначить глобальное сочетание клавиш %1: %2</translation>
     </message>
@@ -190,182 +163,272 @@
 <context>
     <name>CallPanel</name>
     <message>
-        <location filename="../../softphone/ui/call_panel.py" line="+35"/>
         <source>On hold</source>
         <translation>На удержании</translation>
     </message>
     <message>
-        <location line="+2"/>
         <source>Held by the other side</source>
         <translation>Удержание с той стороны</translation>
     </message>
     <message>
-        <location line="+2"/>
         <source>Calling…</source>
         <translation>Вызов…</translation>
     </message>
     <message>
-        <location line="+1"/>
-        <location line="+2"/>
         <source>Ringing (incoming)</source>
         <translation>Входящий звонок</translation>
     </message>
     <message>
-        <location line="-1"/>
         <source>Ringing…</source>
         <translation>Звонит…</translation>
     </message>
     <message>
-        <location line="+2"/>
         <source>Connecting…</source>
         <translation>Соединение…</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Talking</source>
         <translation>Разговор</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Ended</source>
         <translation>Завершён</translation>
     </message>
     <message>
-        <location line="+15"/>
         <source>Last call %1: %2</source>
         <translation>Последний звонок %1: %2</translation>
     </message>
     <message>
-        <location line="+2"/>
         <source>Task: %1</source>
         <translation>Задача: %1</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Deal: %1 (%2)</source>
         <translation>Сделка: %1 (%2)</translation>
     </message>
     <message>
-        <location line="+41"/>
         <source>REC</source>
         <translation>ЗАП</translation>
     </message>
     <message>
-        <location line="+10"/>
-        <location line="+1"/>
         <source>Hang up</source>
         <translation>Положить трубку</translation>
     </message>
     <message>
-        <location line="+2"/>
         <source>Hold</source>
         <translation>Удержать</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Mute</source>
         <translation>Без звука</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Keypad</source>
         <translation>Клавиатура</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Record</source>
         <translation>Запись</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Merge calls</source>
         <translation>Объединить</translation>
     </message>
     <message>
-        <location line="+2"/>
         <source>Merge all calls into a conference</source>
         <translation>Объединить все звонки в конференцию</translation>
     </message>
     <message>
-        <location line="+20"/>
         <source>Transfer to: name, number or SIP URI</source>
         <translation>Перевести на: имя, номер или SIP-адрес</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Transfer</source>
         <translation>Перевести</translation>
     </message>
     <message>
-        <location line="+2"/>
         <source>Blind transfer</source>
         <translation>Перевести без консультации</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Consult first</source>
         <translation>С консультацией</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Call the target, then transfer</source>
         <translation>Сначала позвонить адресату, затем перевести</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Complete transfer</source>
         <translation>Завершить перевод</translation>
     </message>
     <message>
-        <location line="+25"/>
         <source>Sound</source>
         <translation>Звук</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Microphone</source>
         <translation>Микрофон</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Speaker</source>
         <translation>Динамик</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Quality</source>
         <translation>Качество</translation>
     </message>
     <message>
-        <location line="+52"/>
         <source>%1, loss %2%, jitter %3 ms</source>
         <translation>%1, потери %2%, джиттер %3 мс</translation>
     </message>
     <message>
-        <location line="+18"/>
         <source>System default</source>
         <translation>Системное по умолчанию</translation>
     </message>
 </context>
 <context>
+    <name>CallProgress</name>
+    <message>
+        <source>Busy (%1)</source>
+        <extracomment>SIP final answers and what they mean for the agent (&quot;%1&quot;: the code)</extracomment>
+        <translation>Занято (%1)</translation>
+    </message>
+    <message>
+        <source>Number not found (%1)</source>
+        <translation>Номер не найден (%1)</translation>
+    </message>
+    <message>
+        <source>Number no longer in use (%1)</source>
+        <translation>Номер больше не обслуживается (%1)</translation>
+    </message>
+    <message>
+        <source>Incomplete number (%1)</source>
+        <translation>Неполный номер (%1)</translation>
+    </message>
+    <message>
+        <source>Ambiguous number (%1)</source>
+        <translation>Неоднозначный номер (%1)</translation>
+    </message>
+    <message>
+        <source>Not allowed (%1)</source>
+        <translation>Запрещено (%1)</translation>
+    </message>
+    <message>
+        <source>Not authorised: check the account&apos;s password (%1)</source>
+        <translation>Нет авторизации: проверьте пароль учётной записи (%1)</translation>
+    </message>
+    <message>
+        <source>No common codec with the other side (%1)</source>
+        <translation>Нет общего кодека с другой стороной (%1)</translation>
+    </message>
+    <message>
+        <source>Server unavailable (%1)</source>
+        <translation>Сервер недоступен (%1)</translation>
+    </message>
+    <message>
+        <source>Server error (%1)</source>
+        <translation>Ошибка сервера (%1)</translation>
+    </message>
+    <message>
+        <source>Bad gateway (%1)</source>
+        <translation>Ошибка шлюза (%1)</translation>
+    </message>
+    <message>
+        <source>Server timed out (%1)</source>
+        <translation>Сервер не ответил вовремя (%1)</translation>
+    </message>
+    <message>
+        <source>Declined (%1)</source>
+        <translation>Отклонено (%1)</translation>
+    </message>
+    <message>
+        <source>Not supported by the other side (%1)</source>
+        <translation>Не поддерживается другой стороной (%1)</translation>
+    </message>
+    <message>
+        <source>The call no longer exists (%1)</source>
+        <translation>Звонка больше нет (%1)</translation>
+    </message>
+    <message>
+        <source>No answer from the server (%1)</source>
+        <translation>Сервер не отвечает (%1)</translation>
+    </message>
+    <message>
+        <source>No answer</source>
+        <translation>Нет ответа</translation>
+    </message>
+    <message>
+        <source>Cancelled</source>
+        <translation>Отменён</translation>
+    </message>
+    <message>
+        <source>Call failed (%1)</source>
+        <translation>Звонок не удался (%1)</translation>
+    </message>
+    <message>
+        <source>Call failed</source>
+        <translation>Звонок не удался</translation>
+    </message>
+    <message>
+        <source>Calling…</source>
+        <translation>Вызов…</translation>
+    </message>
+    <message>
+        <source>Ringing: the other side plays audio (early media)</source>
+        <translation>Идёт вызов: другая сторона передаёт звук (ранний медиапоток)</translation>
+    </message>
+    <message>
+        <source>Ringing…</source>
+        <translation>Идёт вызов…</translation>
+    </message>
+    <message>
+        <source>Answered, connecting…</source>
+        <translation>Ответили, соединение…</translation>
+    </message>
+    <message>
+        <source>Answered</source>
+        <translation>Ответили</translation>
+    </message>
+</context>
+<context>
+    <name>CallProgressBar</name>
+    <message>
+        <source>Redial</source>
+        <translation>Повторить</translation>
+    </message>
+    <message>
+        <source>Call the same number again</source>
+        <translation>Позвонить на этот номер ещё раз</translation>
+    </message>
+    <message>
+        <source>Call from another account</source>
+        <translation>Позвонить с другой учётной записи</translation>
+    </message>
+    <message>
+        <source>Dismiss (Esc)</source>
+        <translation>Скрыть (Esc)</translation>
+    </message>
+    <message>
+        <source>%1 · from %2</source>
+        <translation>%1 · с %2</translation>
+    </message>
+</context>
+<context>
     <name>CallerCard</name>
     <message>
-        <location filename="../../softphone/ui/caller_card.py" line="+73"/>
         <source>&amp;Answer</source>
         <translation>&amp;Ответить</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Answer (Ctrl+Shift+A)</source>
         <translation>Ответить (Ctrl+Shift+A)</translation>
     </message>
     <message>
-        <location line="+2"/>
         <source>&amp;Decline</source>
         <translation>О&amp;тклонить</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Decline (Ctrl+Shift+D)</source>
         <translation>Отклонить (Ctrl+Shift+D)</translation>
     </message>
@@ -374,77 +437,62 @@
         <translation type="vanished">Завершить текущий и ответить</translation>
     </message>
     <message>
-        <location line="+2"/>
         <source>End &amp;&amp; answer</source>
         <translation>Завершить и ответить</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Hang up the current call and take this one</source>
         <translation>Завершить текущий звонок и принять этот</translation>
     </message>
     <message>
-        <location line="+18"/>
         <source>Create contact</source>
         <translation>Создать контакт</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Spam</source>
         <translation>Спам</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Internal</source>
         <translation>Внутренний</translation>
     </message>
     <message>
-        <location line="+10"/>
         <source>Name</source>
         <translation>Имя</translation>
     </message>
     <message>
-        <location line="+2"/>
         <source>Company (optional)</source>
         <translation>Компания (необязательно)</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Also create a deal</source>
         <translation>Создать и сделку</translation>
     </message>
     <message>
-        <location line="+2"/>
         <source>Deal title</source>
         <translation>Название сделки</translation>
     </message>
     <message>
-        <location line="+3"/>
         <source>Save contact</source>
         <translation>Сохранить контакт</translation>
     </message>
     <message>
-        <location line="+8"/>
         <source>…or add this number to a contact: search</source>
         <translation>…или добавьте номер к контакту: поиск</translation>
     </message>
     <message>
-        <location line="+14"/>
         <source>Call waiting</source>
         <translation>Второй звонок</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Incoming call</source>
         <translation>Входящий звонок</translation>
     </message>
     <message>
-        <location line="+3"/>
         <source>Hold &amp;&amp; &amp;answer</source>
         <translation>Удержать и &amp;ответить</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Hold the current call and answer this one (Ctrl+Shift+A)</source>
         <translation>Поставить текущий звонок на удержание и ответить на этот (Ctrl+Shift+A)</translation>
     </message>
@@ -453,42 +501,34 @@
         <translation type="vanished">Удержать текущий и &amp;ответить</translation>
     </message>
     <message>
-        <location line="+7"/>
         <source>Looking up…</source>
         <translation>Поиск…</translation>
     </message>
     <message>
-        <location line="+16"/>
         <source>Marked as %1</source>
         <translation>Отмечен как %1</translation>
     </message>
     <message>
-        <location line="+6"/>
         <source>People: %1</source>
         <translation>Люди: %1</translation>
     </message>
     <message>
-        <location line="+7"/>
         <source>Last call: %1, %2</source>
         <translation>Последний звонок: %1, %2</translation>
     </message>
     <message>
-        <location line="+4"/>
         <source>First call</source>
         <translation>Первый звонок</translation>
     </message>
     <message>
-        <location line="+2"/>
         <source>Task: %1</source>
         <translation>Задача: %1</translation>
     </message>
     <message>
-        <location line="+2"/>
         <source>Deal: %1 (%2)</source>
         <translation>Сделка: %1 (%2)</translation>
     </message>
     <message>
-        <location line="+36"/>
         <source>Deal with %1</source>
         <translation>Сделка с %1</translation>
     </message>
@@ -496,17 +536,14 @@
 <context>
     <name>CodecOrderEditor</name>
     <message>
-        <location filename="../../softphone/ui/codec_order.py" line="+41"/>
         <source>Up</source>
         <translation>Выше</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Down</source>
         <translation>Ниже</translation>
     </message>
     <message>
-        <location line="+12"/>
         <source>Ticked codecs are offered first, top to bottom; the others follow, so a phone that has only those can still call</source>
         <translation>Отмеченные кодеки предлагаются первыми, сверху вниз; остальные следуют за ними, чтобы телефон, у которого есть только они, всё равно мог позвонить</translation>
     </message>
@@ -514,78 +551,63 @@
 <context>
     <name>ColleaguesView</name>
     <message>
-        <location filename="../../softphone/ui/colleagues.py" line="+39"/>
         <source>available</source>
         <translation>свободен</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>in a call</source>
         <translation>разговаривает</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>do not disturb</source>
         <translation>не беспокоить</translation>
     </message>
     <message>
-        <location line="+144"/>
         <source>No colleagues found on the network yet. Colleagues appear here when their softphone runs with a LAN account on the same network.</source>
         <extracomment>~250 ms after the first of a burst: the set of tables that changed (&quot;*&quot;: everything) why no colleagues can be listed: &quot;off&quot; (settings), &quot;no_lan&quot; (no LAN account), &quot;error&quot; (the detail says why); &quot;&quot; once presence runs</extracomment>
         <translation>Коллеги в сети пока не найдены. Они появятся здесь, когда их софтфон запущен с локальной (LAN) учётной записью в той же сети.</translation>
     </message>
     <message>
-        <location line="+6"/>
         <source>Name</source>
         <translation>Имя</translation>
     </message>
     <message>
-        <location line="+0"/>
         <source>Extension</source>
         <translation>Номер</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Address</source>
         <translation>Адрес</translation>
     </message>
     <message>
-        <location line="+0"/>
         <source>State</source>
         <translation>Статус</translation>
     </message>
     <message>
-        <location line="+8"/>
         <source>Call</source>
         <translation>Позвонить</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Call the selected colleague</source>
         <translation>Позвонить выбранному коллеге</translation>
     </message>
     <message>
-        <location line="+2"/>
         <source>Transfer</source>
         <translation>Перевести</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Transfer the current call to the selected colleague</source>
         <translation>Перевести текущий звонок выбранному коллеге</translation>
     </message>
     <message>
-        <location line="+17"/>
         <source>Colleagues are not listed: presence is turned off in the settings ([office] presence).</source>
         <translation>Коллеги не показываются: присутствие выключено в настройках ([office] presence).</translation>
     </message>
     <message>
-        <location line="+2"/>
         <source>Colleagues are listed for a LAN account (calls without a server); this phone has none.</source>
         <translation>Коллеги показываются для локальной (LAN) учётной записи (звонки без сервера); у этого телефона её нет.</translation>
     </message>
     <message>
-        <location line="+2"/>
         <source>Colleagues cannot be found: %1</source>
         <translation>Не удаётся найти коллег: %1</translation>
     </message>
@@ -593,58 +615,46 @@
 <context>
     <name>ContactCard</name>
     <message>
-        <location filename="../../softphone/ui/contacts.py" line="+42"/>
         <source>Edit</source>
         <translation>Изменить</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Edit contact</source>
         <translation>Изменить контакт</translation>
     </message>
     <message>
-        <location line="+42"/>
         <source>Call %1</source>
         <translation>Позвонить %1</translation>
     </message>
     <message>
-        <location line="+10"/>
         <source>Do not call</source>
         <translation>Не звонить</translation>
     </message>
     <message>
-        <location line="+3"/>
         <source>Open tasks</source>
         <translation>Открытые задачи</translation>
     </message>
     <message>
-        <location line="+4"/>
         <source>Done</source>
         <translation>Готово</translation>
     </message>
     <message>
-        <location line="+5"/>
-        <location line="+6"/>
         <source>None</source>
         <translation>Нет</translation>
     </message>
     <message>
-        <location line="-5"/>
         <source>Deals</source>
         <translation>Сделки</translation>
     </message>
     <message>
-        <location line="+6"/>
         <source>Calls</source>
         <translation>Звонки</translation>
     </message>
     <message>
-        <location line="+13"/>
         <source>▶ Recording</source>
         <translation>▶ Запись</translation>
     </message>
     <message>
-        <location line="+6"/>
         <source>No calls yet</source>
         <translation>Звонков пока нет</translation>
     </message>
@@ -652,52 +662,42 @@
 <context>
     <name>ContactDialog</name>
     <message>
-        <location line="+167"/>
         <source>New contact</source>
         <translation>Новый контакт</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Edit contact</source>
         <translation>Изменить контакт</translation>
     </message>
     <message>
-        <location line="+6"/>
         <source>one per line: number, label</source>
         <translation>по одному в строке: номер, метка</translation>
     </message>
     <message>
-        <location line="+6"/>
         <source>Name</source>
         <translation>Имя</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Company</source>
         <translation>Компания</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Position</source>
         <translation>Должность</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Phones</source>
         <translation>Телефоны</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>E-mails</source>
         <translation>Эл. почта</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Tags</source>
         <translation>Метки</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Notes</source>
         <translation>Заметки</translation>
     </message>
@@ -705,23 +705,18 @@
 <context>
     <name>ContactsView</name>
     <message>
-        <location line="-164"/>
         <source>Search contacts</source>
         <translation>Поиск контактов</translation>
     </message>
     <message>
-        <location line="+4"/>
-        <location line="+1"/>
         <source>New contact</source>
         <translation>Новый контакт</translation>
     </message>
     <message>
-        <location line="+107"/>
         <source>This contact was changed by someone else meanwhile. Your changes were not saved: the contact now shows their version; edit it again to apply yours.</source>
         <translation>Тем временем этот контакт изменил кто-то другой. Ваши изменения не сохранены: сейчас показана его версия контакта; откройте редактирование снова, чтобы внести свои.</translation>
     </message>
     <message>
-        <location line="+3"/>
         <source>Contact not saved</source>
         <translation>Контакт не сохранён</translation>
     </message>
@@ -729,95 +724,101 @@
 <context>
     <name>DbWorker</name>
     <message>
-        <location filename="../../softphone/ui/bridge.py" line="+122"/>
         <source>The contact database is not open.</source>
         <translation>База контактов не открыта.</translation>
     </message>
 </context>
 <context>
+    <name>DialPad</name>
+    <message>
+        <source>Delete the last character</source>
+        <extracomment>(key, object name) row by row</extracomment>
+        <translation>Удалить последний символ</translation>
+    </message>
+    <message>
+        <source>Call</source>
+        <translation>Позвонить</translation>
+    </message>
+    <message>
+        <source>Call the number above (Enter)</source>
+        <translation>Позвонить на набранный номер (Enter)</translation>
+    </message>
+    <message>
+        <source>Redial</source>
+        <translation>Повторить</translation>
+    </message>
+    <message>
+        <source>Call the last number again (Ctrl+R)</source>
+        <translation>Позвонить на последний номер ещё раз (Ctrl+R)</translation>
+    </message>
+</context>
+<context>
     <name>HistoryView</name>
     <message>
-        <location filename="../../softphone/ui/history.py" line="+45"/>
         <source>All calls</source>
         <translation>Все звонки</translation>
     </message>
     <message>
-        <location line="+0"/>
         <source>Missed</source>
         <translation>Пропущенные</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Incoming</source>
         <translation>Входящие</translation>
     </message>
     <message>
-        <location line="+0"/>
         <source>Outgoing</source>
         <translation>Исходящие</translation>
     </message>
     <message>
-        <location line="+4"/>
         <source>Search name, number, note</source>
         <translation>Поиск по имени, номеру, заметке</translation>
     </message>
     <message>
-        <location line="+2"/>
         <source>Call back</source>
         <translation>Перезвонить</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Call the selected number</source>
         <translation>Позвонить на выбранный номер</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Edit wrap-up</source>
         <translation>Изменить итог звонка</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Play recording</source>
         <translation>Прослушать запись</translation>
     </message>
     <message>
-        <location line="+10"/>
         <source>When</source>
         <translation>Когда</translation>
     </message>
     <message>
-        <location line="+0"/>
         <source>Who</source>
         <translation>Кто</translation>
     </message>
     <message>
-        <location line="+0"/>
         <source>Number</source>
         <translation>Номер</translation>
     </message>
     <message>
-        <location line="+0"/>
         <source>Direction</source>
         <translation>Направление</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Outcome</source>
         <translation>Результат</translation>
     </message>
     <message>
-        <location line="+0"/>
         <source>Talk / note</source>
         <translation>Разговор / заметка</translation>
     </message>
     <message>
-        <location line="+39"/>
         <source>in</source>
         <translation>вх.</translation>
     </message>
     <message>
-        <location line="+0"/>
         <source>out</source>
         <translation>исх.</translation>
     </message>
@@ -825,217 +826,171 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../softphone/ui/main_window.py" line="+61"/>
-        <location line="+388"/>
         <source>Softphone</source>
         <extracomment>the settings dialog was accepted: (settings, passwords)</extracomment>
         <translation>Softphone</translation>
     </message>
     <message>
-        <location line="-361"/>
         <source>Number, SIP address or name — Enter calls</source>
         <translation>Номер, SIP-адрес или имя — Enter для звонка</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Call</source>
         <translation>Позвонить</translation>
     </message>
     <message>
-        <location line="+29"/>
         <source>Phone</source>
         <translation>Телефон</translation>
     </message>
     <message>
-        <location line="+0"/>
         <source>Contacts</source>
         <translation>Контакты</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>History</source>
         <translation>История</translation>
     </message>
     <message>
-        <location line="+0"/>
-        <location line="+553"/>
         <source>Missed</source>
         <translation>Пропущенные</translation>
     </message>
     <message>
-        <location line="-552"/>
         <source>Tasks</source>
         <translation>Задачи</translation>
     </message>
     <message>
-        <location line="+0"/>
         <source>Statistics</source>
         <translation>Статистика</translation>
     </message>
     <message>
-        <location line="+1"/>
-        <location line="+219"/>
         <source>Colleagues</source>
         <translation>Коллеги</translation>
     </message>
     <message>
-        <location line="-82"/>
         <source>Answer</source>
         <translation>Ответить</translation>
     </message>
     <message>
-        <location line="+2"/>
         <source>Decline</source>
         <translation>Отклонить</translation>
     </message>
     <message>
-        <location line="+2"/>
         <source>Focus the dial field</source>
         <translation>Перейти к полю набора</translation>
     </message>
     <message>
-        <location line="+1"/>
-        <location line="+12"/>
         <source>Settings</source>
         <translation>Настройки</translation>
     </message>
     <message>
-        <location line="-11"/>
         <source>Quit</source>
         <translation>Выход</translation>
     </message>
     <message>
-        <location line="+4"/>
         <source>Do not disturb</source>
         <translation>Не беспокоить</translation>
     </message>
     <message>
-        <location line="+8"/>
         <source>Settings (Ctrl+,)</source>
         <translation>Настройки (Ctrl+,)</translation>
     </message>
     <message>
-        <location line="+63"/>
         <source>Colleagues (%1)</source>
         <translation>Коллеги (%1)</translation>
     </message>
     <message>
-        <location line="+19"/>
         <source>No call to transfer.</source>
         <translation>Нет звонка для перевода.</translation>
     </message>
     <message>
-        <location line="+27"/>
         <source>Listening on %1.</source>
         <translation>Ожидание звонков на %1.</translation>
     </message>
     <message>
-        <location line="+16"/>
         <source>Call from %1 forwarded to %2</source>
         <translation>Звонок от %1 переадресован на %2</translation>
     </message>
     <message>
-        <location line="+4"/>
         <source>Transfer done</source>
         <translation>Перевод выполнен</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Transfer failed (%1)</source>
         <translation>Перевод не удался (%1)</translation>
     </message>
     <message>
-        <location line="+14"/>
         <source>%1: registered</source>
         <translation>%1: зарегистрирован</translation>
     </message>
     <message>
-        <location line="+2"/>
         <source>%1: ready (LAN)</source>
         <translation>%1: готов (локальная сеть)</translation>
     </message>
     <message>
-        <location line="+4"/>
         <source>%1: failed (%2)</source>
         <translation>%1: ошибка (%2)</translation>
     </message>
     <message>
-        <location line="+2"/>
         <source>%1: registering…</source>
         <translation>%1: регистрация…</translation>
     </message>
     <message>
-        <location line="+2"/>
         <source>%1: offline</source>
         <translation>%1: не в сети</translation>
     </message>
     <message>
-        <location line="+25"/>
         <source>Incoming call: %1</source>
         <translation>Входящий звонок: %1</translation>
     </message>
     <message>
-        <location line="+2"/>
         <source>In call: %1</source>
         <translation>Разговор: %1</translation>
     </message>
     <message>
-        <location line="+2"/>
         <source>Do not disturb is on</source>
         <translation>Режим «Не беспокоить» включён</translation>
     </message>
     <message>
-        <location line="+2"/>
         <source>Missed calls: %1</source>
         <translation>Пропущенные звонки: %1</translation>
     </message>
     <message>
-        <location line="+31"/>
         <source>Missed call</source>
         <translation>Пропущенный звонок</translation>
     </message>
     <message>
-        <location line="+31"/>
         <source>Call waiting</source>
         <translation>Второй звонок</translation>
     </message>
     <message>
-        <location line="+0"/>
         <source>Incoming call</source>
         <translation>Входящий звонок</translation>
     </message>
     <message>
-        <location line="+103"/>
         <source>Finish the call first.</source>
         <translation>Сначала завершите звонок.</translation>
     </message>
     <message>
-        <location line="+32"/>
         <source>Calling %1 as soon as the phone is ready…</source>
         <translation>Звонок на %1 начнётся, как только телефон будет готов…</translation>
     </message>
     <message>
-        <location line="+13"/>
         <source>Missed (%1)</source>
         <translation>Пропущенные (%1)</translation>
     </message>
     <message>
-        <location line="+7"/>
         <source>Task due: %1</source>
         <translation>Срок задачи: %1</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Task due: %1 %2</source>
         <translation>Срок задачи: %1 %2</translation>
     </message>
     <message>
-        <location line="+10"/>
         <source>Do not disturb is on: calls are declined</source>
         <translation>Режим «Не беспокоить» включён: звонки отклоняются</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Do not disturb is off</source>
         <translation>Режим «Не беспокоить» выключен</translation>
     </message>
@@ -1051,47 +1006,38 @@
 <context>
     <name>Match</name>
     <message>
-        <location filename="../../softphone/ui/common.py" line="+102"/>
         <source>matched by the full number</source>
         <translation>совпадение по полному номеру</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>matched by the national number</source>
         <translation>совпадение по номеру без кода страны</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>matched by the last digits of the number</source>
         <translation>совпадение по последним цифрам номера</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>a company number</source>
         <translation>номер компании</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>the contact you called</source>
         <translation>контакт, которому вы звонили</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>the number is withheld</source>
         <translation>номер скрыт</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>a short or service number</source>
         <translation>короткий или служебный номер</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>on the ignore list</source>
         <translation>в списке игнорируемых</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>not in your contacts</source>
         <translation>нет в ваших контактах</translation>
     </message>
@@ -1099,33 +1045,26 @@
 <context>
     <name>MissedInbox</name>
     <message>
-        <location filename="../../softphone/ui/history.py" line="+53"/>
         <source>No missed calls. Nice.</source>
         <translation>Пропущенных звонков нет. Отлично.</translation>
     </message>
     <message>
-        <location line="+4"/>
         <source>Who</source>
         <translation>Кто</translation>
     </message>
     <message>
-        <location line="+0"/>
         <source>Number</source>
         <translation>Номер</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Calls</source>
         <translation>Звонки</translation>
     </message>
     <message>
-        <location line="+0"/>
         <source>Last call</source>
         <translation>Последний звонок</translation>
     </message>
     <message>
-        <location line="+5"/>
-        <location line="+1"/>
         <source>Call back</source>
         <translation>Перезвонить</translation>
     </message>
@@ -1133,122 +1072,113 @@
 <context>
     <name>Outcome</name>
     <message>
-        <location filename="../../softphone/ui/common.py" line="-21"/>
         <source>answered</source>
         <translation>отвечен</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>missed</source>
         <translation>пропущен</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>declined</source>
         <translation>отклонён</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>busy</source>
         <translation>занято</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>no answer</source>
         <translation>нет ответа</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>failed</source>
         <translation>ошибка</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>interrupted</source>
         <translation>прерван</translation>
     </message>
 </context>
 <context>
+    <name>OutgoingCalls</name>
+    <message>
+        <source>Redial</source>
+        <translation>Повторить набор</translation>
+    </message>
+    <message>
+        <source>Redial (Ctrl+R)</source>
+        <translation>Повторить набор (Ctrl+R)</translation>
+    </message>
+    <message>
+        <source>Finish the call first.</source>
+        <translation>Сначала завершите звонок.</translation>
+    </message>
+</context>
+<context>
     <name>Phone</name>
     <message>
-        <location filename="../../softphone/ui/phone.py" line="+36"/>
-        <location line="+40"/>
         <source>The phone is not running.</source>
+        <extracomment>what each outgoing call dialled, as typed (a redial from another account needs the number, not the URI made for the first account): call id -&gt; (target, contact id) which account a call to a contact (or None) goes out from; None: the default</extracomment>
         <translation>Телефон не запущен.</translation>
     </message>
     <message>
-        <location line="-32"/>
         <source>%1 failed: %2</source>
         <translation>%1: ошибка: %2</translation>
     </message>
     <message>
-        <location line="+7"/>
-        <location line="+86"/>
-        <location line="+17"/>
         <source>Hold</source>
         <translation>Удержать</translation>
     </message>
     <message>
-        <location line="-69"/>
         <source>Cannot call: %1</source>
         <translation>Не удалось позвонить: %1</translation>
     </message>
     <message>
-        <location line="+8"/>
-        <location line="+92"/>
-        <location line="+10"/>
+        <source>Nothing to redial yet.</source>
+        <translation>Пока нечего набирать повторно.</translation>
+    </message>
+    <message>
         <source>Answer</source>
         <translation>Ответить</translation>
     </message>
     <message>
-        <location line="-97"/>
         <source>Decline</source>
         <translation>Отклонить</translation>
     </message>
     <message>
-        <location line="+29"/>
         <source>Hang up</source>
         <translation>Положить трубку</translation>
     </message>
     <message>
-        <location line="+14"/>
         <source>Mute</source>
         <translation>Без звука</translation>
     </message>
     <message>
-        <location line="+4"/>
         <source>Keypad</source>
         <translation>Клавиатура</translation>
     </message>
     <message>
-        <location line="+4"/>
-        <location line="+12"/>
         <source>Transfer</source>
         <translation>Перевести</translation>
     </message>
     <message>
-        <location line="-11"/>
         <source>Transferring to %1…</source>
         <translation>Перевод на %1…</translation>
     </message>
     <message>
-        <location line="+18"/>
         <source>Conference</source>
         <translation>Конференция</translation>
     </message>
     <message>
-        <location line="+5"/>
-        <location line="+2"/>
         <source>Recording</source>
         <translation>Запись</translation>
     </message>
     <message>
-        <location line="+12"/>
         <source>Resume</source>
         <translation>Продолжить</translation>
     </message>
     <message>
-        <location line="+15"/>
         <source>Sound device</source>
         <translation>Звуковое устройство</translation>
     </message>
@@ -1256,68 +1186,54 @@
 <context>
     <name>RecordingPlayer</name>
     <message>
-        <location filename="../../softphone/ui/player.py" line="+57"/>
         <source>Recording</source>
         <translation>Запись</translation>
     </message>
     <message>
-        <location line="+16"/>
         <source>▶ Play</source>
         <translation>▶ Играть</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>❚❚ Pause</source>
         <translation>❚❚ Пауза</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>■ Stop</source>
         <translation>■ Стоп</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Open in system player</source>
         <translation>Открыть в системном проигрывателе</translation>
     </message>
     <message>
-        <location line="+34"/>
         <source>Loading…</source>
         <translation>Загрузка…</translation>
     </message>
     <message>
-        <location line="+23"/>
-        <location line="+56"/>
         <source>The recording file is missing: %1</source>
         <translation>Файл записи не найден: %1</translation>
     </message>
     <message>
-        <location line="-54"/>
         <source>The recording is empty: %1</source>
         <translation>Запись пуста: %1</translation>
     </message>
     <message>
-        <location line="+2"/>
         <source>This file is not a recording the phone can play (%1). Try the system player.</source>
         <translation>Телефон не может воспроизвести этот файл (%1). Попробуйте системный проигрыватель.</translation>
     </message>
     <message>
-        <location line="+2"/>
         <source>The recording cannot be read: %1</source>
         <translation>Не удаётся прочитать запись: %1</translation>
     </message>
     <message>
-        <location line="+13"/>
         <source>The phone has no sound output to play this on. %1</source>
         <translation>У телефона нет звукового выхода, чтобы это воспроизвести. %1</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Use the system player instead.</source>
         <translation>Воспользуйтесь системным проигрывателем.</translation>
     </message>
     <message>
-        <location line="+62"/>
         <source>The sound device does not play (see the status bar). Use the system player instead.</source>
         <translation>Звуковое устройство не воспроизводит звук (см. строку состояния). Воспользуйтесь системным проигрывателем.</translation>
     </message>
@@ -1325,17 +1241,14 @@
 <context>
     <name>Reminder</name>
     <message>
-        <location filename="../../softphone/ui/today.py" line="+90"/>
         <source>Task due</source>
         <translation>Срок задачи</translation>
     </message>
     <message>
-        <location line="+4"/>
         <source>Call now</source>
         <translation>Позвонить сейчас</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Later</source>
         <translation>Позже</translation>
     </message>
@@ -1343,104 +1256,83 @@
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../../softphone/ui/settings_dialog.py" line="+43"/>
         <source>Settings</source>
         <extracomment>new settings, passwords {account name: password or None to delete}</extracomment>
         <translation>Настройки</translation>
     </message>
     <message>
-        <location line="+7"/>
         <source>Accounts</source>
         <translation>Учётные записи</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Audio</source>
         <translation>Звук</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>CRM</source>
         <translation>CRM</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Call handling</source>
         <translation>Обработка звонков</translation>
     </message>
     <message>
-        <location line="+1"/>
-        <location line="+291"/>
         <source>Language</source>
         <translation>Язык</translation>
     </message>
     <message>
-        <location line="-274"/>
         <source>Add</source>
         <translation>Добавить</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Remove</source>
         <translation>Удалить</translation>
     </message>
     <message>
-        <location line="+7"/>
         <source>No account: the phone calls other phones on the local network directly. Add an account to use a PBX or a SIP provider.</source>
         <translation>Нет учётной записи: телефон звонит другим телефонам в локальной сети напрямую. Добавьте учётную запись, чтобы работать через АТС или SIP-провайдера.</translation>
     </message>
     <message>
-        <location line="+10"/>
         <source>sip:pbx.example.com (empty: LAN)</source>
         <translation>sip:pbx.example.com (пусто: локальная сеть)</translation>
     </message>
     <message>
-        <location line="+6"/>
         <source>Enabled</source>
         <translation>Включена</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Test</source>
         <translation>Проверить</translation>
     </message>
     <message>
-        <location line="+10"/>
         <source>Name</source>
         <translation>Имя</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Address</source>
         <translation>Адрес</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Registrar</source>
         <translation>Сервер регистрации</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>User name</source>
         <translation>Имя пользователя</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Password</source>
         <translation>Пароль</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Transport</source>
         <translation>Транспорт</translation>
     </message>
     <message>
-        <location line="+30"/>
         <source>An account needs a name and an address like sip:user@host.</source>
         <translation>Учётной записи нужны имя и адрес вида sip:user@host.</translation>
     </message>
     <message>
-        <location line="+50"/>
         <source>Account %1</source>
         <translation>Учётная запись %1</translation>
     </message>
@@ -1449,148 +1341,118 @@
         <translation type="vanished">Проверка… смотрите строку состояния.</translation>
     </message>
     <message>
-        <location line="+21"/>
         <source>Testing…</source>
         <translation>Проверка…</translation>
     </message>
     <message>
-        <location line="+19"/>
         <source>System default</source>
         <translation>Системное по умолчанию</translation>
     </message>
     <message>
-        <location line="+16"/>
         <source>Play a test sound</source>
         <translation>Проиграть тестовый звук</translation>
     </message>
     <message>
-        <location line="+2"/>
         <source>Microphone</source>
         <translation>Микрофон</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Speaker / headset</source>
         <translation>Динамик / гарнитура</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Ringer</source>
         <translation>Звонок</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Ring volume</source>
         <translation>Громкость звонка</translation>
     </message>
     <message>
-        <location line="+2"/>
         <source>Microphone level</source>
         <translation>Уровень микрофона</translation>
     </message>
     <message>
-        <location line="+2"/>
         <source>Codecs</source>
         <translation>Кодеки</translation>
     </message>
     <message>
-        <location line="+25"/>
         <source>empty: the profile&apos;s SQLite file</source>
         <translation>пусто: файл SQLite в профиле</translation>
     </message>
     <message>
-        <location line="+4"/>
         <source>Database URL</source>
         <translation>URL базы данных</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Default region (for numbers)</source>
         <translation>Регион по умолчанию (для номеров)</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Agent name</source>
         <translation>Имя оператора</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Database changes apply after a restart.</source>
         <translation>Изменения базы данных вступят в силу после перезапуска.</translation>
     </message>
     <message>
-        <location line="+7"/>
         <source>Answer calls automatically</source>
         <translation>Отвечать на звонки автоматически</translation>
     </message>
     <message>
-        <location line="+4"/>
-        <location line="+9"/>
         <source> s</source>
         <translation> с</translation>
     </message>
     <message>
-        <location line="-7"/>
         <source>Do not disturb</source>
         <translation>Не беспокоить</translation>
     </message>
     <message>
-        <location line="+9"/>
         <source>Record every call</source>
         <translation>Записывать все звонки</translation>
     </message>
     <message>
-        <location line="+4"/>
         <source>Auto-answer after</source>
         <translation>Автоответ через</translation>
     </message>
     <message>
-        <location line="+2"/>
         <source>Forward all calls to</source>
         <translation>Переадресовывать все звонки на</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Forward when busy to</source>
         <translation>Переадресовывать при занятости на</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Forward unanswered to</source>
         <translation>Переадресовывать без ответа на</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>…after</source>
         <translation>…через</translation>
     </message>
     <message>
-        <location line="+2"/>
         <source>Wrap-up outcomes</source>
         <translation>Итоги звонков</translation>
     </message>
     <message>
-        <location line="+7"/>
         <source>System language</source>
         <translation>Язык системы</translation>
     </message>
     <message>
-        <location line="+5"/>
         <source>Closing the window keeps the phone running in the tray</source>
         <translation>При закрытии окна телефон продолжает работать в трее</translation>
     </message>
     <message>
-        <location line="+3"/>
         <source>Start Softphone in the tray when I log in</source>
         <translation>Запускать Softphone в трее при входе в систему</translation>
     </message>
     <message>
-        <location line="+8"/>
         <source>Set by the installer on Windows, in System Settings &gt; Login Items on macOS</source>
         <translation>В Windows задаётся установщиком, в macOS — в «Системных настройках» &gt; «Объекты входа»</translation>
     </message>
     <message>
-        <location line="+4"/>
         <source>A new language applies after a restart.</source>
         <translation>Новый язык применится после перезапуска.</translation>
     </message>
@@ -1598,67 +1460,54 @@
 <context>
     <name>StatsView</name>
     <message>
-        <location filename="../../softphone/ui/stats.py" line="+54"/>
         <source>Last 7 days</source>
         <translation>Последние 7 дней</translation>
     </message>
     <message>
-        <location line="+0"/>
         <source>Last 30 days</source>
         <translation>Последние 30 дней</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Last 90 days</source>
         <translation>Последние 90 дней</translation>
     </message>
     <message>
-        <location line="+7"/>
         <source>Calls of one agent (a shared database holds the calls of every desk)</source>
         <translation>Звонки одного сотрудника (в общей базе хранятся звонки всех рабочих мест)</translation>
     </message>
     <message>
-        <location line="+2"/>
         <source>All agents</source>
         <translation>Все сотрудники</translation>
     </message>
     <message>
-        <location line="+7"/>
         <source>Calls</source>
         <translation>Звонки</translation>
     </message>
     <message>
-        <location line="+0"/>
         <source>Missed</source>
         <translation>Пропущенные</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Average talk</source>
         <translation>Средний разговор</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Time to call back</source>
         <translation>Время до перезвона</translation>
     </message>
     <message>
-        <location line="+12"/>
         <source>Calls per day</source>
         <translation>Звонков в день</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Missed per day</source>
         <translation>Пропущенных в день</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Busiest hours</source>
         <translation>Самые загруженные часы</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Most-called contacts</source>
         <translation>Частые контакты</translation>
     </message>
@@ -1666,54 +1515,43 @@
 <context>
     <name>TasksView</name>
     <message>
-        <location filename="../../softphone/ui/tasks.py" line="+21"/>
         <source>Call back</source>
         <translation>Перезвонить</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Meeting</source>
         <translation>Встреча</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>To-do</source>
         <translation>Дело</translation>
     </message>
     <message>
-        <location line="+23"/>
         <source>Due today and overdue</source>
         <extracomment>a task fell due: (task) — the main window shows a reminder with &quot;Call now&quot;</extracomment>
         <translation>На сегодня и просроченные</translation>
     </message>
     <message>
-        <location line="+4"/>
         <source>Due</source>
         <translation>Срок</translation>
     </message>
     <message>
-        <location line="+0"/>
         <source>Kind</source>
         <translation>Тип</translation>
     </message>
     <message>
-        <location line="+0"/>
         <source>Task</source>
         <translation>Задача</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Number</source>
         <translation>Номер</translation>
     </message>
     <message>
-        <location line="+6"/>
         <source>Call now</source>
         <translation>Позвонить сейчас</translation>
     </message>
     <message>
-        <location line="+1"/>
-        <location line="+1"/>
         <source>Mark done</source>
         <translation>Отметить выполненной</translation>
     </message>
@@ -1721,32 +1559,26 @@
 <context>
     <name>TodayPage</name>
     <message>
-        <location filename="../../softphone/ui/today.py" line="-65"/>
         <source>Ready. Type a number above (Ctrl+L), or pick a contact.</source>
         <translation>Готово. Наберите номер вверху (Ctrl+L) или выберите контакт.</translation>
     </message>
     <message>
-        <location line="+5"/>
         <source>Missed calls to return</source>
         <translation>Пропущенные, на которые нужно перезвонить</translation>
     </message>
     <message>
-        <location line="+6"/>
         <source>Due today</source>
         <translation>На сегодня</translation>
     </message>
     <message>
-        <location line="+8"/>
         <source>Double-click a line to call.</source>
         <translation>Дважды щёлкните строку, чтобы позвонить.</translation>
     </message>
     <message>
-        <location line="+19"/>
         <source>None</source>
         <translation>Нет</translation>
     </message>
     <message>
-        <location line="+8"/>
         <source>Nothing due</source>
         <translation>Задач на сегодня нет</translation>
     </message>
@@ -1754,12 +1586,10 @@
 <context>
     <name>Tray</name>
     <message>
-        <location filename="../../softphone/ui/tray.py" line="+82"/>
         <source>Show Softphone</source>
         <translation>Показать Softphone</translation>
     </message>
     <message>
-        <location line="+4"/>
         <source>Quit</source>
         <translation>Выход</translation>
     </message>
@@ -1767,12 +1597,10 @@
 <context>
     <name>Wrapup</name>
     <message>
-        <location filename="../../softphone/ui/wrapup.py" line="+263"/>
         <source>Incoming</source>
         <translation>Входящий</translation>
     </message>
     <message>
-        <location line="+0"/>
         <source>Outgoing</source>
         <translation>Исходящий</translation>
     </message>
@@ -1780,23 +1608,19 @@
 <context>
     <name>WrapupPanel</name>
     <message>
-        <location line="-212"/>
         <source>Outcome</source>
         <extracomment>outcome (&quot;&quot; for none), reason, note kind (call_back|meeting|todo), title, due (aware UTC datetime)</extracomment>
         <translation>Результат</translation>
     </message>
     <message>
-        <location line="+22"/>
         <source>Reason (optional)</source>
         <translation>Причина (необязательно)</translation>
     </message>
     <message>
-        <location line="+4"/>
         <source>Note: what was said, what was promised</source>
         <translation>Заметка: о чём говорили, что обещали</translation>
     </message>
     <message>
-        <location line="+5"/>
         <source>Next step</source>
         <translation>Следующий шаг</translation>
     </message>
@@ -1813,12 +1637,10 @@
         <translation type="vanished">Через неделю</translation>
     </message>
     <message>
-        <location line="+143"/>
         <source>Meeting</source>
         <translation>Встреча</translation>
     </message>
     <message>
-        <location line="-127"/>
         <source>To-do…</source>
         <translation>Дело…</translation>
     </message>
@@ -1827,97 +1649,78 @@
         <translation type="vanished">Добавить дело</translation>
     </message>
     <message>
-        <location line="-14"/>
         <source>Call back &amp;tomorrow</source>
         <translation>Перезвонить &amp;завтра</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>In 3 &amp;days</source>
         <translation>Через 3 &amp;дня</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>In a &amp;week</source>
         <translation>Через &amp;неделю</translation>
     </message>
     <message>
-        <location line="+10"/>
         <source>&amp;Meeting</source>
         <translation>&amp;Встреча</translation>
     </message>
     <message>
-        <location line="+3"/>
         <source>Add t&amp;o-do</source>
         <translation>Добавить &amp;задачу</translation>
     </message>
     <message>
-        <location line="+16"/>
         <source>Name for a new contact</source>
         <translation>Имя нового контакта</translation>
     </message>
     <message>
-        <location line="+2"/>
         <source>Deal (optional)</source>
         <translation>Сделка (необязательно)</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Create contact</source>
         <translation>Создать контакт</translation>
     </message>
     <message>
-        <location line="+9"/>
         <source>Done</source>
         <translation>Готово</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Save and close</source>
         <translation>Сохранить и закрыть</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Skip</source>
         <translation>Пропустить</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Close without a wrap-up</source>
         <translation>Закрыть без итога</translation>
     </message>
     <message>
-        <location line="+60"/>
         <source>Saved</source>
         <translation>Сохранено</translation>
     </message>
     <message>
-        <location line="+0"/>
         <source>Not saved!</source>
         <translation>Не сохранено!</translation>
     </message>
     <message>
-        <location line="+8"/>
         <source>Saving…</source>
         <translation>Сохранение…</translation>
     </message>
     <message>
-        <location line="+19"/>
         <source>Call back</source>
         <translation>Перезвонить</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Call back on %1</source>
         <translation>Перезвонить %1</translation>
     </message>
     <message>
-        <location line="+8"/>
         <source>Meeting on %1</source>
         <translation>Встреча %1</translation>
     </message>
     <message>
-        <location line="+11"/>
         <source>To-do: %1</source>
         <translation>Дело: %1</translation>
     </message>
@@ -1925,22 +1728,18 @@
 <context>
     <name>i18n</name>
     <message>
-        <location filename="../../softphone/i18n.py" line="+147"/>
         <source>%1 h %2 min</source>
         <translation>%1 ч %2 мин</translation>
     </message>
     <message>
-        <location line="+3"/>
         <source>%1 min</source>
         <translation>%1 мин</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>%1 s</source>
         <translation>%1 с</translation>
     </message>
     <message>
-        <location line="+39"/>
         <source>Yesterday %1</source>
         <translation>Вчера %1</translation>
     </message>

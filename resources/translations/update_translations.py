@@ -57,7 +57,7 @@ def ts_file(language: str) -> Path:
 def extract() -> None:
     for language in LANGUAGES:
         ts = ts_file(language)
-        cmd = [_tool("lupdate"), "-locations", "relative", "-target-language", language,
+        cmd = [_tool("lupdate"), "-locations", "none", "-target-language", language,
                *sources(), "-ts", str(ts.relative_to(ROOT))]
         subprocess.run(cmd, cwd=ROOT, check=True)
         _warn_about_missing_contexts(ts)

@@ -31,6 +31,7 @@ from softphone.ui.caller_card import CallerCard
 from softphone.ui.colleagues import ColleaguesView, reload_for_changes
 from softphone.ui.common import button, paint_button
 from softphone.ui.history import HistoryView, MissedInbox
+from softphone.ui.outgoing import OutgoingCalls
 from softphone.ui.phone import PhoneController
 from softphone.ui.pickers import ContactSearchField
 from softphone.ui.status_line import ElidedLabel, StatusBar
@@ -91,6 +92,10 @@ class MainWindow(QMainWindow):
         top.addWidget(self.dial_field, 1)
         top.addWidget(self.call_button)
         lay.addLayout(top)
+        # the account a call leaves from, its progress and failure, redial, the dial pad
+        self.outgoing = OutgoingCalls(self)
+        top.insertWidget(1, self.outgoing.chooser)
+        lay.addWidget(self.outgoing.bar)
         self.dial_field.submitted.connect(self._on_dial_submitted)
         self.dial_field.chosen.connect(self._on_dial_contact_chosen)
         self.call_button.clicked.connect(lambda: self._on_dial_submitted(self.dial_field.text()))
@@ -102,7 +107,7 @@ class MainWindow(QMainWindow):
 
         # phone page: idle / in call / wrap-up
         self.phone_page = QStackedWidget(self)
-        self.idle_page = TodayPage(self)
+        self.idle_page = TodayPage(self, dialpad=self.outgoing.pad)
         self.call_panel = CallPanel(self.search_contacts, self)
         self.wrapup = WrapupPanel(settings.calls.outcomes, self)
         for page in (self.idle_page, self.call_panel, self.wrapup):
@@ -475,6 +480,7 @@ class MainWindow(QMainWindow):
 
     # --- workflow updates --------------------------------------------------------------------
     def on_workflow_update(self, update: WorkflowUpdate) -> None:
+        self.outgoing.on_update(update)
         call = update.call
         if update.kind in ("call", "caller") and call is not None:
             ringing = (call.direction == Direction.INCOMING and call.answered_at is None

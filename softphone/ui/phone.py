@@ -7,6 +7,7 @@ thread. Errors the user must see go to ``message`` (the status bar).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
@@ -29,6 +30,13 @@ class PhoneController(QObject):
         self.workflow = workflow
         self.current_call_id: int | None = None
         self.consults: dict[int, int] = {}  # consultation call -> call to transfer
+        #: what each outgoing call dialled, as typed (a redial from another account needs the
+        #: number, not the URI made for the first account): call id -> (target, contact id)
+        self.dialled: dict[int, tuple[str, int | None]] = {}
+        self.last_dialled: tuple[str, int | None, str | None] | None = None
+        #: which account a call to a contact (or None) goes out from; None: the default
+        self.choose_account: Callable[[int | None], str | None] = lambda _contact: None
+        self.account_names: list[str] = []  # the enabled accounts (set with the chooser)
 
     # --- helpers ------------------------------------------------------------------------------
     def _run(self, what: str, fn: Any, *args: Any) -> Any:
@@ -68,24 +76,52 @@ class PhoneController(QObject):
         self.current_changed.emit()
 
     # --- actions ------------------------------------------------------------------------------
-    def dial(self, target: str, contact_id: int | None = None) -> int | None:
+    def dial(self, target: str, contact_id: int | None = None,
+             account: str | None = None) -> int | None:
+        """Call ``target``; ``account`` None: the one chosen for the contact (or the default)."""
         target = target.strip()
         if not target:
             return None
         if self.engine is None:
             self.message.emit(translate("Phone", "The phone is not running."))
             return None
+        if account is None:
+            account = self.choose_account(contact_id)
         self._hold_others(None)
         try:
-            call_id = self.workflow.dial(target, contact_id=contact_id)
+            call_id = self.workflow.dial(target, contact_id=contact_id, account=account)
         except ValueError as exc:
             self.message.emit(str(exc))
             return None
         except Exception as exc:
             self.message.emit(translate("Phone", "Cannot call: %1").replace("%1", str(exc)))
             return None
+        self.dialled[call_id] = (target, contact_id)
+        self.last_dialled = (target, contact_id, account)
         self._set_current(call_id)
         return call_id
+
+    def redial(self, account: str | None = None) -> None:
+        """Call the last number dialled again, from the same account unless ``account`` is
+        given (after a restart: the call log's last call out)."""
+        if self.last_dialled is not None:
+            target, contact_id, used = self.last_dialled
+            self.dial(target, contact_id, account or used)
+            return
+
+        def job(store: Any) -> Any:
+            rows = store.list_calls(direction="out", limit=1)
+            return rows[0] if rows else None
+
+        def done(row: Any) -> None:
+            if row is None:
+                self.message.emit(translate("Phone", "Nothing to redial yet."))
+                return
+            number = row.number if row.number and row.number.lstrip("+").isdigit() \
+                else row.remote_uri
+            self.dial(number, row.contact_id, account or self._known_account(row.account))
+
+        self.workflow.db.submit(job, done, lambda exc: self.message.emit(str(exc)))
 
     @Slot(int)
     def answer(self, call_id: int) -> None:
@@ -203,8 +239,14 @@ class PhoneController(QObject):
                   lambda: audio.set_devices(settings_audio.input, name or None,
                                             settings_audio.ringer))
 
+    def _known_account(self, name: str | None) -> str | None:
+        return name if name in self.account_names else None  # still configured?
+
     def ended(self, call_id: int) -> None:
         self.consults.pop(call_id, None)
+        if len(self.dialled) > 50:  # the bar's redial needs the last ones only
+            for old in list(self.dialled)[:-20]:
+                del self.dialled[old]
         if self.current_call_id == call_id:
             rest = self.workflow.calls()
             self._set_current(rest[-1].call_id if rest else None)

@@ -23,7 +23,7 @@ class TodayPage(QWidget):
 
     call_requested = Signal(str, int)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, dialpad: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("todayPage")
         lay = QVBoxLayout(self)
@@ -31,6 +31,11 @@ class TodayPage(QWidget):
                                                "contact."), self, size=1.2, name="idleText")
         lay.addWidget(self.ready_label)
         cols = QHBoxLayout()
+        if dialpad is not None:  # the on-screen dial pad (softphone.ui.dialpad)
+            pad = QVBoxLayout()
+            pad.addWidget(dialpad)
+            pad.addStretch(1)
+            cols.addLayout(pad)
         left = QVBoxLayout()
         self.missed_title = plain_label(self.tr("Missed calls to return"), self, bold=True)
         self.missed_list = QListWidget(self)

@@ -303,6 +303,8 @@ class Baresip(_Peer):
     Args:
         user: user part of its address ``sip:USER@127.0.0.1:PORT`` (digits work: caller ID).
         auto_answer: answer incoming calls at once.
+        answer_mode: baresip's ``answermode`` instead (``early``: 183 with SDP and its tone,
+            the 200 on ``accept``).
         tone_hz: the sine tone it sends in every call (``audio_source ausine,HZ``).
         dump_dir: where ``sndfile`` dumps what it heard/sent (default: ``DIR/dumps``).
         register_with: register ``sip:USER@kamailio`` (password ``secret``) and send every
@@ -323,8 +325,10 @@ class Baresip(_Peer):
                  register_with: Kamailio | None = None, codecs: str = "PCMU,G722",
                  contacts: list[str] | None = None,
                  modules: tuple[str, ...] = (), options: dict[str, str] | None = None,
-                 audio_source: str | None = None, workdir: Path | None = None) -> None:
+                 audio_source: str | None = None, workdir: Path | None = None,
+                 answer_mode: str | None = None) -> None:
         super().__init__(workdir)
+        self.answer_mode = answer_mode
         # baresip also binds PORT+1 (TLS) when libre has TLS.
         self.port = port or free_port(count=2)
         self.user = user
@@ -359,7 +363,7 @@ class Baresip(_Peer):
         return self.register_with.aor(self.user) if self.register_with else self.uri
 
     def _account_line(self) -> str:
-        answer = "auto" if self.auto_answer else "manual"
+        answer = self.answer_mode or ("auto" if self.auto_answer else "manual")
         common = f"answermode={answer};audio_codecs={self.codecs}"
         k = self.register_with
         if k is None:

@@ -94,29 +94,55 @@ class ThreadGuard:
         return guarded
 
 
-@pytest.fixture
-def app(qtbot: Any, engine: Any, sip_bridge: Any, profile_dir: Path,
-        settings: Settings) -> Iterator[Any]:
-    """The whole app (window, workflow, store on its worker) on the session engine."""
-    from softphone.app import create_parts, shutdown
+def _close_app(qtbot: Any, parts: Any) -> None:
+    from softphone.app import shutdown
 
-    engine.set_call_settings(settings.calls)
-    parts = create_parts(profile_dir, settings, engine=engine, bridge=sip_bridge,
-                         use_secrets=False)
-    qtbot.addWidget(parts.window)
-    parts.window.show()
-    qtbot.waitUntil(lambda: parts.db.store is not None, timeout=10_000)
-    guard = ThreadGuard(parts.db.store, parts.db.thread_ident)
-    assert parts.db.thread_ident != threading.get_ident()
-    parts.db.store = guard
-    yield parts
-    engine.hangup_all()
-    qtbot.waitUntil(lambda: not engine.active_calls(), timeout=10_000)
     for card in list(parts.window.cards.values()):
         card.close()
     parts.window.quitting = True
     shutdown(parts)
-    assert not guard.violations, f"store used off the DB worker: {guard.violations[:5]}"
+    guard = parts.db.store
+    violations = getattr(guard, "violations", [])
+    assert not violations, f"store used off the DB worker: {violations[:5]}"
+
+
+@pytest.fixture
+def app_factory(qtbot: Any, engine: Any, sip_bridge: Any, profile_dir: Path,
+                settings: Settings) -> Iterator[Callable[..., Any]]:
+    """Makes the whole app on the session engine: ``make(settings=None, close_first=None)``;
+    ``close_first``: an app made before, shut down first (a restart on the same profile)."""
+    from softphone.app import create_parts
+
+    made: list[Any] = []
+
+    def make(app_settings: Settings | None = None, close_first: Any = None) -> Any:
+        if close_first is not None:
+            made.remove(close_first)
+            _close_app(qtbot, close_first)
+        chosen = app_settings or settings
+        engine.set_call_settings(chosen.calls)
+        parts = create_parts(profile_dir, chosen, engine=engine, bridge=sip_bridge,
+                             use_secrets=False)
+        qtbot.addWidget(parts.window)
+        parts.window.show()
+        qtbot.waitUntil(lambda: parts.db.store is not None, timeout=10_000)
+        guard = ThreadGuard(parts.db.store, parts.db.thread_ident)
+        assert parts.db.thread_ident != threading.get_ident()
+        parts.db.store = guard
+        made.append(parts)
+        return parts
+
+    yield make
+    engine.hangup_all()
+    qtbot.waitUntil(lambda: not engine.active_calls(), timeout=10_000)
+    for parts in made:
+        _close_app(qtbot, parts)
+
+
+@pytest.fixture
+def app(app_factory: Callable[..., Any]) -> Any:
+    """The whole app (window, workflow, store on its worker) on the session engine."""
+    return app_factory()
 
 
 def db_call(qtbot: Any, parts: Any, job: Callable[[Any], Any], timeout: int = 5000) -> Any:

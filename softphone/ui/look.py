@@ -1,0 +1,44 @@
+"""Colours that carry meaning (call states), readable on the light and the dark scheme."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QColor, QPalette
+
+#: (light scheme, dark scheme): strong enough on white, soft enough on a dark grey
+_STATE_COLOURS: dict[str, tuple[str, str]] = {
+    "calling": ("#1565c0", "#64b5f6"),
+    "ringing": ("#b26a00", "#ffb74d"),
+    "talking": ("#2e7d32", "#81c784"),
+    "held": ("#6a1b9a", "#ce93d8"),
+    "failed": ("#c62828", "#ef9a9a"),
+    "ended": ("#616161", "#bdbdbd"),
+}
+
+
+def is_dark(palette: QPalette | None = None) -> bool:
+    """Whether the window background is dark (the desktop's dark scheme, or a dark style)."""
+    if palette is None:
+        from PySide6.QtGui import QGuiApplication
+
+        palette = QGuiApplication.palette()
+    return palette.color(QPalette.ColorRole.Window).lightnessF() < 0.5
+
+
+def state_colour(state: str, palette: QPalette | None = None) -> str:
+    """The text colour of a call state (calling, ringing, talking, held, failed, ended)."""
+    light, dark = _STATE_COLOURS.get(state, _STATE_COLOURS["ended"])
+    return dark if is_dark(palette) else light
+
+
+def contrast(a: QColor, b: QColor) -> float:
+    """WCAG contrast ratio of two colours (1 = none, 21 = black on white)."""
+
+    def luminance(c: QColor) -> float:
+        def channel(v: float) -> float:
+            return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
+
+        return 0.2126 * channel(c.redF()) + 0.7152 * channel(c.greenF()) + \
+            0.0722 * channel(c.blueF())
+
+    la, lb = sorted((luminance(a), luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
