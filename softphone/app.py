@@ -340,6 +340,8 @@ def apply_settings(parts: AppParts, settings: Settings, passwords: dict[str, str
             return
     parts.window.accounts_changed({a.name for a in settings.accounts}
                                   or {default_lan_account().name})
+    if settings.ui.register_handlers != old.ui.register_handlers:
+        apply_url_handlers_in_background(parts, settings.ui.register_handlers)
     parts.window.dnd_action.setChecked(settings.calls.dnd)
     parts.window.outgoing.set_accounts(settings.accounts)
     parts.window.call_keys.apply_settings(settings.ui)
@@ -372,6 +374,24 @@ def apply_start_at_login(parts: AppParts, settings: Settings) -> tuple[Settings,
         return dataclasses.replace(settings, ui=ui), str(exc)
     log.info("start at login %s%s", "on: " if wanted else "off", path or "")
     return settings, ""
+
+
+def apply_url_handlers_in_background(parts: AppParts, enabled: bool) -> threading.Thread:
+    """Register (or remove) the tel:/sip:/callto: handlers for the user off the UI thread
+    (files and update-desktop-database); a failure goes to the log and the status bar."""
+    from softphone.url_handlers import HandlerError, apply_url_handlers
+
+    def run() -> None:
+        try:
+            log.info("%s", apply_url_handlers(enabled, parts.profile))
+        except HandlerError as exc:
+            log.warning("links: %s", exc)
+            message = translate("App", "tel:, sip: and callto: links were not registered: %1")
+            parts.window.phone.message.emit(message.replace("%1", str(exc)))  # queued
+
+    thread = threading.Thread(target=run, name="url-handlers", daemon=True)
+    thread.start()
+    return thread
 
 
 def refresh_start_at_login(parts: AppParts) -> None:
@@ -567,6 +587,8 @@ def run_gui(args: argparse.Namespace, profile: Path, settings: Settings) -> int:
         app.setQuitOnLastWindowClosed(True)
     start_instance_server(parts)
     refresh_start_at_login(parts)
+    if settings.ui.register_handlers:  # a source install: links and the menu entry
+        apply_url_handlers_in_background(parts, True)
     quit_on_signals(app, window)
     target = getattr(args, "dial_target", None)
     if target:

@@ -135,6 +135,10 @@ class UiSettings:
     close_to_tray: bool = True
     #: an XDG autostart entry (Linux) starts the app, minimized, when the user logs in
     start_at_login: bool = False
+    #: a source install registers tel:/sip:/callto: links and a desktop entry for the user
+    register_handlers: bool = True
+    #: the "Connect your phone" page while no account exists (skipping it turns this off)
+    first_start_page: bool = True
     #: desktop-wide keys (X11 only); "" turns one off
     shortcut_answer: str = "Ctrl+Alt+A"
     shortcut_hangup: str = "Ctrl+Alt+H"
@@ -466,6 +470,8 @@ def _parse_ui(table: dict[str, Any], path: Path, text: str) -> UiSettings:
         start_minimized=r.get("start_minimized", bool, False),
         close_to_tray=r.get("close_to_tray", bool, True),
         start_at_login=r.get("start_at_login", bool, False),
+        register_handlers=r.get("register_handlers", bool, True),
+        first_start_page=r.get("first_start_page", bool, True),
         shortcut_answer=_parse_shortcut(r, "shortcut_answer", UiSettings.shortcut_answer),
         shortcut_hangup=_parse_shortcut(r, "shortcut_hangup", UiSettings.shortcut_hangup),
         shortcut_mute=_parse_shortcut(r, "shortcut_mute", UiSettings.shortcut_mute),

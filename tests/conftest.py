@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,11 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Tests never touch the user's real keyring: the explicit file fallback is used.
 os.environ["SOFTPHONE_KEYRING"] = "file"
+# Nor the user's desktop files: an app started by a test (its link handlers, autostart) writes
+# under these, removed when the run ends.
+_XDG = tempfile.TemporaryDirectory(prefix="softphone-tests-xdg-")
+os.environ["XDG_DATA_HOME"] = os.path.join(_XDG.name, "data")
+os.environ["XDG_CONFIG_HOME"] = os.path.join(_XDG.name, "config")
 
 
 @pytest.fixture

@@ -94,6 +94,10 @@
         <translation>Настройки сохранены</translation>
     </message>
     <message>
+        <source>tel:, sip: and callto: links were not registered: %1</source>
+        <translation>Ссылки tel:, sip: и callto: не зарегистрированы: %1</translation>
+    </message>
+    <message>
         <source>nothing to dial</source>
         <translation>нечего набирать</translation>
     </message>
@@ -750,6 +754,93 @@
     <message>
         <source>Call the last number again (Ctrl+R)</source>
         <translation>Позвонить на последний номер ещё раз (Ctrl+R)</translation>
+    </message>
+</context>
+<context>
+    <name>FirstStartPage</name>
+    <message>
+        <source>Connect your phone</source>
+        <translation>Подключите телефон</translation>
+    </message>
+    <message>
+        <source>Enter the SIP account your provider or office PBX gave you.</source>
+        <translation>Введите SIP-учётную запись, которую выдал провайдер или офисная АТС.</translation>
+    </message>
+    <message>
+        <source>pbx.example.com or sip.provider.net:5060</source>
+        <translation>pbx.example.com или sip.provider.net:5060</translation>
+    </message>
+    <message>
+        <source>extension or login, e.g. 1001</source>
+        <translation>внутренний номер или логин, например 1001</translation>
+    </message>
+    <message>
+        <source>&amp;Server</source>
+        <translation>&amp;Сервер</translation>
+    </message>
+    <message>
+        <source>&amp;User</source>
+        <translation>&amp;Пользователь</translation>
+    </message>
+    <message>
+        <source>&amp;Password</source>
+        <translation>П&amp;ароль</translation>
+    </message>
+    <message>
+        <source>&amp;Transport</source>
+        <translation>&amp;Транспорт</translation>
+    </message>
+    <message>
+        <source>Test</source>
+        <translation>Проверить</translation>
+    </message>
+    <message>
+        <source>Register once with these settings</source>
+        <translation>Один раз зарегистрироваться с этими настройками</translation>
+    </message>
+    <message>
+        <source>Save and connect</source>
+        <translation>Сохранить и подключить</translation>
+    </message>
+    <message>
+        <source>Save the account and register</source>
+        <translation>Сохранить учётную запись и зарегистрироваться</translation>
+    </message>
+    <message>
+        <source>No server?</source>
+        <translation>Нет сервера?</translation>
+    </message>
+    <message>
+        <source>Just call colleagues on this network</source>
+        <translation>Просто звонить коллегам в этой сети</translation>
+    </message>
+    <message>
+        <source>No account needed: the phone calls other softphones and SIP phones on your local network directly.</source>
+        <translation>Учётная запись не нужна: телефон звонит другим софтфонам и SIP-телефонам в вашей локальной сети напрямую.</translation>
+    </message>
+    <message>
+        <source>Skip</source>
+        <translation>Пропустить</translation>
+    </message>
+    <message>
+        <source>Decide later: Settings &gt; Accounts</source>
+        <translation>Решить позже: Настройки &gt; Учётные записи</translation>
+    </message>
+    <message>
+        <source>The server is a host name or address, with a port if needed: pbx.example.com or 192.0.2.10:5060.</source>
+        <translation>Сервер — это имя или адрес узла, при необходимости с портом: pbx.example.com или 192.0.2.10:5060.</translation>
+    </message>
+    <message>
+        <source>The user is the extension or login your provider gave you, without spaces or @.</source>
+        <translation>Пользователь — это внутренний номер или логин от провайдера, без пробелов и @.</translation>
+    </message>
+    <message>
+        <source>Testing…</source>
+        <translation>Проверка…</translation>
+    </message>
+    <message>
+        <source>Enter the password (it is kept in the system keyring).</source>
+        <translation>Введите пароль (он хранится в системном хранилище паролей).</translation>
     </message>
 </context>
 <context>
@@ -1451,6 +1542,10 @@
     <message>
         <source>Set by the installer on Windows, in System Settings &gt; Login Items on macOS</source>
         <translation>В Windows задаётся установщиком, в macOS — в «Системных настройках» &gt; «Объекты входа»</translation>
+    </message>
+    <message>
+        <source>Open tel:, sip: and callto: links with Softphone</source>
+        <translation>Открывать ссылки tel:, sip: и callto: в Softphone</translation>
     </message>
     <message>
         <source>A new language applies after a restart.</source>

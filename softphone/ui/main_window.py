@@ -30,6 +30,7 @@ from softphone.ui.call_panel import CallPanel
 from softphone.ui.caller_card import CallerCard
 from softphone.ui.colleagues import ColleaguesView, reload_for_changes
 from softphone.ui.common import button, paint_button
+from softphone.ui.first_start import attach_first_start, needs_first_start
 from softphone.ui.history import HistoryView, MissedInbox
 from softphone.ui.outgoing import OutgoingCalls
 from softphone.ui.phone import PhoneController
@@ -112,6 +113,9 @@ class MainWindow(QMainWindow):
         self.wrapup = WrapupPanel(settings.calls.outcomes, self)
         for page in (self.idle_page, self.call_panel, self.wrapup):
             self.phone_page.addWidget(page)
+        self.first_start: QWidget | None = None  # "Connect your phone" (ui/first_start.py)
+        if needs_first_start(settings):
+            attach_first_start(self)
         self.missed = MissedInbox(db, self)
         self.tasks = TasksView(db, self)
         self.colleagues = ColleaguesView(self)

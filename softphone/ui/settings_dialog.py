@@ -348,9 +348,14 @@ class SettingsDialog(QDialog):
             self.start_at_login.setEnabled(False)
             self.start_at_login.setToolTip(self.tr(
                 "Set by the installer on Windows, in System Settings > Login Items on macOS"))
+        self.register_handlers = QCheckBox(self.tr("Open tel:, sip: and callto: links with "
+                                                   "Softphone"), w)
+        self.register_handlers.setObjectName("registerHandlers")
+        self.register_handlers.setChecked(self.settings.ui.register_handlers)
         form.addRow(self.tr("Language"), self.language)
         form.addRow(self.close_to_tray)
         form.addRow(self.start_at_login)
+        form.addRow(self.register_handlers)
         form.addRow(plain_label(self.tr("A new language applies after a restart."), w))
         return w
 
@@ -384,7 +389,8 @@ class SettingsDialog(QDialog):
                 outcomes=outcomes or s.calls.outcomes),
             ui=dataclasses.replace(s.ui, language=None if language == "system" else language,
                                    close_to_tray=self.close_to_tray.isChecked(),
-                                   start_at_login=self.start_at_login.isChecked()),
+                                   start_at_login=self.start_at_login.isChecked(),
+                                   register_handlers=self.register_handlers.isChecked()),
         )
 
     @Slot()

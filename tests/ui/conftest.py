@@ -14,7 +14,14 @@ from typing import Any
 
 import pytest
 
-from softphone.settings import AccountSettings, CallSettings, CrmSettings, Settings, SipSettings
+from softphone.settings import (
+    AccountSettings,
+    CallSettings,
+    CrmSettings,
+    Settings,
+    SipSettings,
+    UiSettings,
+)
 from tests.harness.ports import free_port
 from tests.harness.sip_peers import Baresip
 
@@ -70,7 +77,9 @@ def make_baresip(tmp_path: Path) -> Iterator[Callable[..., Baresip]]:
 
 @pytest.fixture
 def settings() -> Settings:
-    return Settings(crm=CrmSettings(default_region="RU", agent="tester"))
+    # the first start page (tests/ui/test_first_start.py) would cover the idle page
+    return Settings(crm=CrmSettings(default_region="RU", agent="tester"),
+                    ui=UiSettings(first_start_page=False))
 
 
 class ThreadGuard:
@@ -109,20 +118,22 @@ def _close_app(qtbot: Any, parts: Any) -> None:
 @pytest.fixture
 def app_factory(qtbot: Any, engine: Any, sip_bridge: Any, profile_dir: Path,
                 settings: Settings) -> Iterator[Callable[..., Any]]:
-    """Makes the whole app on the session engine: ``make(settings=None, close_first=None)``;
-    ``close_first``: an app made before, shut down first (a restart on the same profile)."""
+    """Makes the whole app on the session engine: ``make(settings=None, close_first=None,
+    use_secrets=False)``; ``close_first``: an app made before, shut down first (a restart on
+    the same profile); ``use_secrets``: passwords go to the profile's credentials file."""
     from softphone.app import create_parts
 
     made: list[Any] = []
 
-    def make(app_settings: Settings | None = None, close_first: Any = None) -> Any:
+    def make(app_settings: Settings | None = None, close_first: Any = None,
+             use_secrets: bool = False) -> Any:
         if close_first is not None:
             made.remove(close_first)
             _close_app(qtbot, close_first)
         chosen = app_settings or settings
         engine.set_call_settings(chosen.calls)
         parts = create_parts(profile_dir, chosen, engine=engine, bridge=sip_bridge,
-                             use_secrets=False)
+                             use_secrets=use_secrets)
         qtbot.addWidget(parts.window)
         parts.window.show()
         qtbot.waitUntil(lambda: parts.db.store is not None, timeout=10_000)
