@@ -13,7 +13,10 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from softphone.integrations.config import IntegrationSettings
 
 SETTINGS_FILE = "softphone.toml"
 TRANSPORTS = ("udp", "tcp", "tls")
@@ -160,6 +163,14 @@ class Settings:
     crm: CrmSettings = field(default_factory=CrmSettings)
     ui: UiSettings = field(default_factory=UiSettings)
     office: OfficeSettings = field(default_factory=OfficeSettings)
+    #: CardDAV, LDAP directory, webhooks, Bitrix24, click-to-call (softphone/integrations)
+    integrations: IntegrationSettings = field(default_factory=lambda: _default_integrations())
+
+
+def _default_integrations() -> IntegrationSettings:
+    from softphone.integrations.config import default_integrations
+
+    return default_integrations()
 
 
 def default_lan_account() -> AccountSettings:
@@ -294,6 +305,9 @@ def parse_settings(text: str, path: Path) -> Settings:
     office_reader = _Reader(path, text, _table(top, "office"), "office")
     office = OfficeSettings(presence=office_reader.get("presence", bool, True))
     office_reader.check_unknown()
+    from softphone.integrations.config import parse_integrations
+
+    integrations = parse_integrations(top, path, text)
     raw_accounts = top.get("accounts", list, [])
     accounts: list[AccountSettings] = []
     names: set[str] = set()
@@ -311,7 +325,7 @@ def parse_settings(text: str, path: Path) -> Settings:
         accounts.append(account)
     top.check_unknown()
     return Settings(sip=sip, accounts=tuple(accounts), calls=calls, audio=audio, crm=crm, ui=ui,
-                    office=office)
+                    office=office, integrations=integrations)
 
 
 def _table(top: _Reader, name: str) -> dict[str, Any]:
@@ -564,8 +578,11 @@ def save_settings(profile: Path, settings: Settings) -> None:
         ("crm", dataclasses.asdict(settings.crm), dataclasses.asdict(CrmSettings())),
         ("ui", dataclasses.asdict(settings.ui), dataclasses.asdict(UiSettings())),
         ("office", dataclasses.asdict(settings.office), dataclasses.asdict(OfficeSettings())),
+        *_integration_tables(settings),
     ):
         if name not in doc:
+            if values == defaults and name not in _CORE_TABLES:
+                continue  # no empty [carddav], [webhooks], ... tables in a file that uses none
             doc[name] = tomlkit.table()
         put(doc[name], values, defaults)
 
@@ -585,6 +602,15 @@ def save_settings(profile: Path, settings: Settings) -> None:
     if settings.accounts:
         doc["accounts"] = accounts
     write_atomically(path, tomlkit.dumps(doc))
+
+
+_CORE_TABLES = ("sip", "calls", "audio", "crm", "ui", "office")
+
+
+def _integration_tables(settings: Settings) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
+    from softphone.integrations.config import integration_tables
+
+    return integration_tables(settings)
 
 
 def write_atomically(path: Path, text: str, mode: int = 0o644) -> None:

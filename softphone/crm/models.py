@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
     text,
 )
 from sqlalchemy.engine import Dialect
@@ -206,3 +207,45 @@ class Deal(Base):
     )
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+class ContactHistory(Base):
+    """Added by revision 0003: what a sync conflict replaced (nothing a user typed is lost)."""
+
+    __tablename__ = "contact_history"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    contact_id: Mapped[int] = mapped_column(
+        ForeignKey("contacts.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime]
+    source: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(20))
+    fields: Mapped[dict[str, Any]] = mapped_column(JSON)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class CardDavItem(Base):
+    """Added by revision 0003: a card of a CardDAV address book and the contact it is."""
+
+    __tablename__ = "carddav_items"
+    __table_args__ = (UniqueConstraint("book", "href", name="uq_carddav_items_book_href"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    book: Mapped[str] = mapped_column(String(1000))
+    href: Mapped[str] = mapped_column(String(1000))
+    contact_id: Mapped[int | None] = mapped_column(
+        ForeignKey("contacts.id", ondelete="SET NULL"), index=True
+    )
+    uid: Mapped[str] = mapped_column(String(300))
+    etag: Mapped[str | None] = mapped_column(String(300))
+    base_card: Mapped[str | None] = mapped_column(Text)
+    synced_version: Mapped[int | None] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(12))
+
+
+class CardDavState(Base):
+    """Added by revision 0003: per address book values (its sync token)."""
+
+    __tablename__ = "carddav_state"
+    book: Mapped[str] = mapped_column(String(1000), primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

@@ -56,6 +56,7 @@ from softphone.crm.phones import (
 from softphone.crm.records import ContactRecord, ImportResult
 from softphone.crm.store_calls import CallLogMixin
 from softphone.crm.store_records import RecordsMixin
+from softphone.crm.store_sync import SyncMixin
 from softphone.crm.views import (
     CompanyView,
     ContactView,
@@ -73,7 +74,7 @@ _DIGIT_QUERY = re.compile(r"^\+?[\d\s\-.()/]+$")
 _MAX_CHAR = "\U0010ffff"
 
 
-class Store(CallLogMixin, RecordsMixin):
+class Store(CallLogMixin, RecordsMixin, SyncMixin):
     """The mini-CRM. Create with :meth:`open`; close with :meth:`close`."""
 
     def __init__(
