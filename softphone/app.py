@@ -50,6 +50,7 @@ class AppParts:
     notices: list[str] = field(default_factory=list)
     own_engine: bool = True
     collector: Any = None  # ui.gc_collector.MainThreadCollector
+    integrations: Any = None  # ui.integrations.IntegrationsLink: CardDAV, LDAP, webhooks...
 
 
 def translate(context: str, text: str) -> str:
@@ -221,6 +222,7 @@ def create_parts(profile: Path, settings: Settings, *, engine: Any = None, bridg
                      own_engine=own_engine, collector=collector)
     window.settings_changed.connect(lambda s, p: apply_settings(parts, s, p))
     parts.office = create_office_link(parts, agent)
+    parts.integrations = create_integrations(parts)
     if engine is not None:
         for name in [a.name for a in accounts_with_passwords(settings, None)]:
             state = engine.registration(name)
@@ -261,6 +263,49 @@ def create_office_link(parts: AppParts, agent: str | None) -> Any:
     if parts.engine is not None and getattr(parts.engine, "running", False):
         link.engine_listening(parts.engine.listen_address)
     return link
+
+
+def create_integrations(parts: AppParts) -> Any:
+    """CardDAV sync, the LDAP directory, webhooks and Bitrix24 (the outbox), click-to-call:
+    only what is configured, started on a helper thread (keyring, imports, sockets)."""
+    from softphone.integrations.service import Integrations
+
+    if not Integrations.wanted(parts.settings):
+        return None
+    from softphone.ui.integrations import IntegrationsLink
+
+    window = parts.window
+    link = IntegrationsLink(window, window)
+    service = Integrations(parts.profile, parts.settings, parts.secrets,
+                           dial=link.dial_from_outside, on_outbox_status=link.outbox_status,
+                           on_sync_done=link.sync_done, on_sync_failed=link.sync_failed)
+    link.service = service
+    parts.workflow.call_events = service.publish_call_event
+    parts.workflow.directory = link if parts.settings.integrations.directory.enabled else None
+    window.integrations = link
+    link.message.connect(window.show_message)
+    link.contacts_changed.connect(window.refresh_data)
+    threading.Thread(target=service.start, name="integrations-start", daemon=True).start()
+
+    def store_opened(_store: Any = None) -> None:
+        threading.Thread(target=service.store_opened, name="integrations-store",
+                         daemon=True).start()
+
+    parts.db.store_opened.connect(store_opened)
+    if parts.db.store is not None:
+        store_opened()
+    return link
+
+
+def stop_integrations(parts: AppParts) -> None:
+    link, parts.integrations = parts.integrations, None
+    if link is None:
+        return
+    parts.workflow.call_events = None
+    parts.workflow.directory = None
+    parts.window.integrations = None
+    link.service.stop()
+    link.stop()
 
 
 def attach_engine(parts: AppParts, engine: Any, notices: list[str]) -> None:
@@ -348,6 +393,9 @@ def apply_settings(parts: AppParts, settings: Settings, passwords: dict[str, str
     if parts.office is not None and (settings.accounts, settings.office, settings.crm) != (
             old.accounts, old.office, old.crm):
         parts.office.restart()  # presence for the new account / feed of the new database
+    if (settings.integrations, settings.crm) != (old.integrations, old.crm):
+        stop_integrations(parts)
+        parts.integrations = create_integrations(parts)
     if autostart_problem:
         parts.window.show_message(translate(
             "App", "Settings saved, but start at login was not changed: %1")
@@ -487,6 +535,8 @@ def shutdown(parts: AppParts) -> None:
     parts.window.call_keys.stop()  # the global keys and the MPRIS name go back to the desktop
     if parts.office is not None:  # goodbye to colleagues while the engine still runs
         parts.office.stop()
+    with contextlib.suppress(Exception):  # click-to-call closes; undelivered events stay queued
+        stop_integrations(parts)
     if parts.collector is not None:  # Qt leftovers die here, not in the SIP thread's collect
         parts.collector.stop()
     if parts.own_engine and parts.engine is not None:

@@ -17,6 +17,7 @@ from softphone import __version__
 
 COMMAND_MODULES = (
     "softphone.commands.crm", "softphone.commands.phone", "softphone.commands.office",
+    "softphone.commands.integrations",
 )
 
 

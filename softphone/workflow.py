@@ -36,6 +36,18 @@ log = logging.getLogger("softphone.workflow")
 Job = Callable[[Any], Any]
 
 
+class DirectoryRunner(Protocol):
+    """Looks a caller up in the company directory off the caller's thread; ``on_done(entry or
+    None)`` comes back on the caller's thread within the directory's time bound."""
+
+    def find_caller(self, number: str, on_done: Callable[[Any], None]) -> None: ...
+
+
+#: (event, call view) on the DB worker after the call's row changed: ringing, answered,
+#: ended, wrapup (softphone.integrations.call_events)
+CallEventHook = Callable[[str, Any], None]
+
+
 class DbRunner(Protocol):
     def submit(self, job: Job, on_done: Callable[[Any], None] | None = None,
                on_error: Callable[[Exception], None] | None = None) -> None: ...
@@ -105,6 +117,8 @@ class CallerInfo:
     last_call: Any | None = None  # CallView of the previous call with this contact/number
     tasks: tuple[Any, ...] = ()
     deals: tuple[Any, ...] = ()
+    #: the company directory's entry (LDAP) when the CRM does not know the caller
+    directory: Any | None = None
 
     @property
     def contact(self) -> Any | None:
@@ -151,6 +165,8 @@ class CallInfo:
         contact = self.caller.contact if self.caller else None
         if contact is not None:
             return str(contact.name)
+        if self.caller is not None and self.caller.directory is not None:
+            return str(self.caller.directory.name)
         return self.display_name or self.number or self.remote_uri
 
 
@@ -198,8 +214,12 @@ class CallWorkflow:
     """Turns SIP events into CRM rows and UI updates; carries out the agent's call actions."""
 
     def __init__(self, db: DbRunner, listener: UpdateListener, *, engine: Any = None,
-                 agent: str | None = None, clock: Callable[[], datetime] | None = None) -> None:
+                 agent: str | None = None, clock: Callable[[], datetime] | None = None,
+                 call_events: CallEventHook | None = None,
+                 directory: DirectoryRunner | None = None) -> None:
         self.db = db
+        self.call_events = call_events
+        self.directory = directory
         self.listener = listener
         self.engine = engine
         self.agent = agent
@@ -259,8 +279,10 @@ class CallWorkflow:
             target = row_id if row_id is not None else (rec.row_id if rec else None)
             if target is None:
                 raise LookupError("the call was not logged")
-            return store.save_wrapup(target, outcome=outcome, reason=reason, note=note,
-                                     author=agent)
+            saved = store.save_wrapup(target, outcome=outcome, reason=reason, note=note,
+                                      author=agent)
+            self._publish(store, "wrapup", target)
+            return saved
 
         self.db.submit(job, on_done, self._on_db_error)
 
@@ -394,6 +416,7 @@ class CallWorkflow:
             def answered_job(store: Any) -> None:
                 if rec.row_id is not None:
                     store.call_answered(rec.row_id, answered_at)
+                    self._publish(store, "answered", rec.row_id)
 
             # answering clears the number's missed-call inbox entry: views refresh
             self.db.submit(answered_job, self._done_then_data(None), self._on_db_error)
@@ -443,6 +466,8 @@ class CallWorkflow:
 
         self.db.submit(job, lambda caller: self._on_caller_found(rec, caller),
                        self._on_db_error)
+        if self.call_events is not None:  # after the card's lookup, not before it
+            self.db.submit(lambda store: self._publish(store, "ringing", rec.row_id))
         # answering, ending and the wrap-up need the full store: load it now, after the
         # card's lookup (queued behind it), not when the agent clicks
         self.db.submit(_load_full_store, None, self._on_db_error)
@@ -452,7 +477,23 @@ class CallWorkflow:
         contact = caller.contact
         if rec.contact_id is None and contact is not None:
             rec.contact_id = contact.id
+        old = rec.info.caller
+        if not caller.known and old is not None and old.directory is not None:
+            caller = replace(caller, directory=old.directory)
         rec.info = replace(rec.info, caller=caller, row_id=rec.row_id)
+        self._emit(WorkflowUpdate("caller", rec.info))
+        if not caller.known and caller.directory is None and self.directory is not None \
+                and old is None and getattr(caller.match, "ignored", None) is None:
+            number = rec.info.number or rec.info.remote_uri
+            if number:
+                self.directory.find_caller(
+                    number, lambda entry: self._on_directory_answer(rec, entry))
+
+    def _on_directory_answer(self, rec: _CallRecord, entry: Any) -> None:
+        caller = rec.info.caller
+        if entry is None or caller is None or caller.known:
+            return
+        rec.info = replace(rec.info, caller=replace(caller, directory=entry))
         self._emit(WorkflowUpdate("caller", rec.info))
 
     def _refresh_caller(self, rec: _CallRecord) -> None:
@@ -481,6 +522,7 @@ class CallWorkflow:
                 store.call_ended(rec.row_id, ended_at=ended_at, outcome=outcome,
                                  sip_status=ev.code or None, recording_path=recording,
                                  quality=quality)
+                self._publish(store, "ended", rec.row_id)
 
         def done(_: Any) -> None:
             rec.info = replace(rec.info, row_id=rec.row_id)
@@ -502,10 +544,23 @@ class CallWorkflow:
                                      remote_uri=remote_uri, display_name=display_name,
                                      started_at=when, sip_call_id="",
                                      contact_id=contact.id if contact is not None else None)
+            self._publish(store, "ringing", row)
             store.call_ended(row, ended_at=when, outcome=outcome, sip_status=code,
                              recording_path=None, quality={})
+            self._publish(store, "ended", row)
 
         self.db.submit(job, self._done_then_data(None), self._on_db_error)
+
+    def _publish(self, store: Any, kind: str, row_id: int | None) -> None:
+        """Hand the call's row to the integrations (webhooks, Bitrix24); on the DB worker."""
+        if self.call_events is None or row_id is None:
+            return
+        try:
+            view = store.get_call(row_id)
+            if view is not None:
+                self.call_events(kind, view)
+        except Exception:
+            log.exception("call event %s of call %s not queued", kind, row_id)
 
     def _forget_old_calls(self) -> None:
         """Keep finished calls a while (the wrap-up refers to them), not forever."""

@@ -24,6 +24,7 @@ arrived but whose answer was lost is recognised (``If-None-Match`` fails) and no
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -252,10 +253,8 @@ class CardDavSync:
         href = item.href if item is not None else self.client.new_href(uid)
         if contact is None:  # deleted here before its upload finished
             if item is not None:
-                try:
+                with contextlib.suppress(NotFound):
                     self.client.delete(href, None)
-                except NotFound:
-                    pass
                 self.store.delete_carddav_item(self.book, href)
             return
         fields = clean(fields_of_contact(contact), self._usable)

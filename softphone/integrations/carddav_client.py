@@ -180,16 +180,16 @@ class CardDavClient:
                         out[href] = got
                 continue
             for item in _responses(response.body):
-                href = _href(item)
-                data = item.findtext(".//c:address-data", default="", namespaces=_NS)
+                found = _href(item)
+                data = item.findtext(".//c:address-data", default="", namespaces=_NS) or ""
                 etag = item.findtext(".//d:getetag", default="", namespaces=_NS).strip()
-                if href is not None and data:
+                if found is not None and data:
                     if not etag:
-                        got = self.get(href)
+                        got = self.get(found)
                         if got is None:
                             continue
-                        etag, data = got
-                    out[_match_href(href, batch)] = (etag, data)
+                        etag, data = got[0], got[1]
+                    out[_match_href(found, batch)] = (etag, data)
         return out
 
     def get(self, href: str) -> tuple[str, str] | None:

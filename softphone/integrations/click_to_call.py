@@ -94,7 +94,8 @@ class ClickToCallServer:
         if not number:
             return 400, {"ok": False, "error": "no number: /dial?number=..."}
         if not valid_target(number):
-            return 400, {"ok": False, "error": f"not a phone number or SIP address: {number[:60]!r}"}
+            return 400, {"ok": False,
+                         "error": f"not a phone number or SIP address: {number[:60]!r}"}
         try:
             ok, message = self.dial(number)
         except Exception as exc:
@@ -137,7 +138,7 @@ def _handler_class(owner: ClickToCallServer) -> type[BaseHTTPRequestHandler]:
         def do_DELETE(self) -> None:
             self._reply("DELETE")
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: Any) -> None:
             # never log the query: it holds the token
             log.debug("click-to-call %s", self.command)
 

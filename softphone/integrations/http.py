@@ -94,7 +94,7 @@ class HttpClient:
             data = raw.read()
             return Response(raw.status, raw.reason, {k.lower(): v for k, v in raw.getheaders()},
                             data, url)
-        except (OSError, http.client.HTTPException, socket.timeout) as exc:
+        except (TimeoutError, OSError, http.client.HTTPException) as exc:
             raise HttpError(_describe(exc, parts.netloc)) from None
         finally:
             conn.close()

@@ -166,6 +166,10 @@ class CallerCard(QFrame):
         ignored = getattr(match, "ignored", None)
         if ignored:
             why = self.tr("Marked as %1").replace("%1", ignored)
+        entry = caller.directory if not caller.known else None
+        if entry is not None:  # not in the CRM, but in the company directory (LDAP)
+            why = self.tr("From the directory")
+            self._show(self.company_label, entry.company_line)
         self.why_label.setText(why)
         people = list(getattr(match, "people", ()) or [])
         if contact is None and people:
@@ -190,7 +194,7 @@ class CallerCard(QFrame):
             for d in caller.deals[:3]))
         self.unknown_box.setVisible(not caller.known)
         if not caller.known and not self.new_name.text():
-            self.new_name.setText(call.display_name)
+            self.new_name.setText(entry.name if entry is not None else call.display_name)
 
     @staticmethod
     def _show(label: Any, text: str) -> None:

@@ -328,6 +328,9 @@ class MainWindow(QMainWindow):
 
     # --- data ---------------------------------------------------------------------------------
     def search_contacts(self, query: str, show: Callable[[list[Any]], None]) -> None:
+        from softphone.ui.integrations import with_directory  # the LDAP phone book, if any
+
+        show = with_directory(getattr(self, "integrations", None), query, show)
         self.db.submit(lambda store: store.search(query, limit=10), show, lambda _e: None)
 
     def refresh_data(self) -> None:
@@ -650,7 +653,9 @@ class MainWindow(QMainWindow):
 
     @Slot(int, str)
     def _on_dial_contact_chosen(self, contact_id: int, number: str) -> None:
-        if number and self.phone.dial(number, contact_id) is not None:
+        # a directory entry (id -1) is no contact of the CRM
+        if number and self.phone.dial(number, contact_id if contact_id > 0 else None) \
+                is not None:
             self.dial_field.clear()
 
     @Slot(str, int)

@@ -58,7 +58,8 @@ class Radicale:
         deadline = time.monotonic() + 30
         while True:
             if self.proc.poll() is not None:
-                raise RuntimeError("radicale exited: " + (self.workdir / "radicale.log").read_text())
+                log = (self.workdir / "radicale.log").read_text()
+                raise RuntimeError(f"radicale exited: {log}")
             with socket.socket() as s:
                 s.settimeout(0.5)
                 if s.connect_ex(("127.0.0.1", self.port)) == 0:

@@ -56,7 +56,7 @@ class Slapd:
             "access to * by * read",
             "",
         ]))
-        self.log = open(self.workdir / "slapd.log", "wb")  # noqa: SIM115
+        self.log = open(self.workdir / "slapd.log", "wb")
         # -d: stay in the foreground (we own the process); -h: only our loopback port
         self.proc = subprocess.Popen(
             [SLAPD, "-f", str(conf), "-h", self.url + "/", "-d", "0"],
