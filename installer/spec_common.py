@@ -70,6 +70,7 @@ def hiddenimports() -> list[str]:
         "psycopg_binary._psycopg",
         *collect_submodules("keyring.backends"),
         *collect_submodules("zeroconf"),
+        *collect_submodules("ldap3"),  # the LDAP directory (imported when configured)
         "alembic.runtime.migration",
         "alembic.script",
         "alembic.ddl.sqlite",

@@ -14,8 +14,9 @@ profile="${1:-app}"
 app_packages=(python3 python3-venv gcc libc6-dev python3-dev libportaudio2 libopus0 libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0
   libfontconfig1 libdbus-1-3 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0
   libxcb-xinerama0 libxcb-randr0 libxcb-render-util0 libxcb-image0)
+# slapd, ldap-utils: the LDAP directory the directory tests start (own config, never the system's)
 test_packages=(kamailio kamailio-tls-modules kamailio-presence-modules openssl baresip-core linphone-cli jackd2 sox postgresql xvfb xauth iproute2 xdotool
-  trayer x11-utils dbus-daemon libglib2.0-bin desktop-file-utils)
+  trayer x11-utils dbus-daemon libglib2.0-bin desktop-file-utils slapd ldap-utils)
 # bench: the desktop peers timed beside softphone, an X observer's tools, a D-Bus session;
 # espeak-ng speaks the listening benchmark's sentences (bench/bench_voice.py), nftables drops
 # its packets
@@ -40,6 +41,8 @@ if [ ${#missing[@]} -gt 0 ]; then
     echo "bootstrap: installing Debian packages: ${missing[*]}"
     # jackd2 asks whether to enable realtime limits; answer no so the install is unattended.
     echo "jackd2 jackd/tweak_rt_limits boolean false" | $sudo debconf-set-selections
+    # slapd: no system directory is configured (nor started); tests run their own
+    echo "slapd slapd/no_configuration boolean true" | $sudo debconf-set-selections
     $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
     $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
   fi
