@@ -123,8 +123,9 @@ class SyncMixin:
         with self._session() as s:
             out: dict[int, int] = {}
             for chunk in _chunks(ids, 500):
-                out.update(s.execute(select(Contact.id, Contact.version).where(
-                    Contact.id.in_(chunk))).tuples().all())
+                for contact_id, version in s.execute(select(Contact.id, Contact.version).where(
+                        Contact.id.in_(chunk))):
+                    out[contact_id] = version
             return out
 
     def carddav_state(self, book: str, key: str) -> str | None:

@@ -13,6 +13,7 @@ stranger whose number merely ends the same.
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -120,8 +121,9 @@ class LdapDirectory:
         full = f"(&{self.extra_filter}{query})"
         attributes = [*self.name_attributes, *self.phone_attributes, *_EXTRA_ATTRIBUTES]
         try:
+            # ldap3 sets SO_RCVTIMEO from whole seconds; callers bound the wait themselves
             conn = ldap3.Connection(self._server(), user=self.bind_dn, password=self.password,
-                                    read_only=True, receive_timeout=self.timeout,
+                                    read_only=True, receive_timeout=math.ceil(self.timeout),
                                     raise_exceptions=True, auto_bind=False)
             try:
                 conn.open()
