@@ -70,7 +70,7 @@ class ContactCard(QWidget):
                 self._clear(item.layout())
 
     def show_contact(self, contact: Any, calls: list[Any], tasks: list[Any],
-                     deals: list[Any]) -> None:
+                     deals: list[Any], history: list[Any] | None = None) -> None:
         self.contact = contact
         self.edit_button.setEnabled(True)
         self.name_label.setText(contact.name)
@@ -131,6 +131,16 @@ class ContactCard(QWidget):
             self.sections.addLayout(row)
         if not calls:
             self.sections.addWidget(plain_label(self.tr("No calls yet"), self))
+        if history:  # what a sync conflict replaced: nothing typed here is lost
+            self.sections.addWidget(plain_label(self.tr("History"), self, bold=True,
+                                                name="contactHistory"))
+            for h in history:
+                values = "; ".join(f"{k}: {', '.join(map(str, v)) if isinstance(v, list) else v}"
+                                   for k, v in h.fields.items())
+                what = (self.tr("Changed here and on the contacts server; this desk had: %1")
+                        .replace("%1", values) if h.kind == "conflict" else
+                        self.tr("Deleted on the contacts server, kept here because it changed"))
+                self.sections.addWidget(plain_label(f"{local_time(h.at)}  {what}", self))
         self.sections.addStretch(1)
 
 
@@ -218,12 +228,13 @@ class ContactsView(QWidget):
             self.open_contact(int(item.data(Qt.ItemDataRole.UserRole)))
 
     def open_contact(self, contact_id: int) -> None:
-        def job(store: Any) -> tuple[Any, list[Any], list[Any], list[Any]]:
+        def job(store: Any) -> tuple[Any, ...]:
             return (store.get_contact(contact_id), store.list_calls(contact_id=contact_id,
                                                                      limit=50),
-                    store.open_tasks(contact_id=contact_id), store.deals(contact_id=contact_id))
+                    store.open_tasks(contact_id=contact_id), store.deals(contact_id=contact_id),
+                    store.contact_history(contact_id, limit=20))
 
-        def show(result: tuple[Any, list[Any], list[Any], list[Any]]) -> None:
+        def show(result: tuple[Any, ...]) -> None:
             if result[0] is not None:
                 self.card.show_contact(*result)
 
