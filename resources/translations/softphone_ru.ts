@@ -513,6 +513,10 @@
         <translation>Отмечен как %1</translation>
     </message>
     <message>
+        <source>From the directory</source>
+        <translation>Из справочника</translation>
+    </message>
+    <message>
         <source>People: %1</source>
         <translation>Люди: %1</translation>
     </message>
@@ -661,6 +665,18 @@
     <message>
         <source>No calls yet</source>
         <translation>Звонков пока нет</translation>
+    </message>
+    <message>
+        <source>History</source>
+        <translation>История</translation>
+    </message>
+    <message>
+        <source>Changed here and on the contacts server; this desk had: %1</source>
+        <translation>Изменён здесь и на сервере контактов; здесь было: %1</translation>
+    </message>
+    <message>
+        <source>Deleted on the contacts server, kept here because it changed</source>
+        <translation>Удалён на сервере контактов, сохранён здесь, потому что был изменён</translation>
     </message>
 </context>
 <context>
@@ -912,6 +928,45 @@
     <message>
         <source>out</source>
         <translation>исх.</translation>
+    </message>
+</context>
+<context>
+    <name>IntegrationsLink</name>
+    <message>
+        <source>The phone did not answer in time.</source>
+        <translation>Телефон не ответил вовремя.</translation>
+    </message>
+    <message>
+        <source>calling %1</source>
+        <translation>звоним на %1</translation>
+    </message>
+    <message>
+        <source>cannot dial now</source>
+        <translation>сейчас позвонить нельзя</translation>
+    </message>
+    <message>
+        <source>Contacts synced: %1 new, %2 changed, %3 deleted here; %4 sent to the server</source>
+        <translation>Контакты синхронизированы: здесь %1 новых, %2 изменено, %3 удалено; на сервер отправлено: %4</translation>
+    </message>
+    <message>
+        <source>%1 conflict(s) merged (see the contacts&apos; history)</source>
+        <translation>объединено конфликтов: %1 (см. историю контактов)</translation>
+    </message>
+    <message>
+        <source>Contacts not synced: %1</source>
+        <translation>Контакты не синхронизированы: %1</translation>
+    </message>
+    <message>
+        <source>Webhooks</source>
+        <translation>Веб-хуки</translation>
+    </message>
+    <message>
+        <source>%1: not delivered (%2); %3 event(s) wait and will be sent again</source>
+        <translation>%1: не доставлено (%2); событий в очереди: %3, они будут отправлены повторно</translation>
+    </message>
+    <message>
+        <source>%1: delivering again</source>
+        <translation>%1: доставка возобновлена</translation>
     </message>
 </context>
 <context>
@@ -1504,6 +1559,10 @@
         <translation>Записывать все звонки</translation>
     </message>
     <message>
+        <source>Ghost-call protection: take calls only from my servers (and, for a LAN account, the local network)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Auto-answer after</source>
         <translation>Автоответ через</translation>
     </message>
@@ -1837,6 +1896,13 @@
     <message>
         <source>Yesterday %1</source>
         <translation>Вчера %1</translation>
+    </message>
+</context>
+<context>
+    <name>link</name>
+    <message>
+        <source>directory</source>
+        <translation>справочник</translation>
     </message>
 </context>
 </TS>

@@ -21,9 +21,9 @@ class IntegrationsLink(QObject):
     _sync_done = Signal(object)
     _sync_failed = Signal(str)
     _outbox_status = Signal(object)
-    #: a text for the status bar (sync results, delivery trouble)
+    # a text for the status bar (sync results, delivery trouble)
     message = Signal(str)
-    #: contacts changed by a sync: views refresh
+    # contacts changed by a sync: views refresh
     contacts_changed = Signal()
 
     def __init__(self, window: Any, parent: QObject | None = None) -> None:
