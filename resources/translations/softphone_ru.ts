@@ -1560,7 +1560,7 @@
     </message>
     <message>
         <source>Ghost-call protection: take calls only from my servers (and, for a LAN account, the local network)</source>
-        <translation type="unfinished"></translation>
+        <translation>Защита от звонков-призраков: принимать звонки только с моих серверов (а для учётной записи LAN — из локальной сети)</translation>
     </message>
     <message>
         <source>Auto-answer after</source>
