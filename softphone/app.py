@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from softphone.live_settings import apply_live, relaunch, restart_reasons
 from softphone.profile import database_file
 from softphone.settings import (
     AccountSettings,
@@ -387,6 +388,7 @@ def apply_settings(parts: AppParts, settings: Settings, passwords: dict[str, str
                                   or {default_lan_account().name})
     if settings.ui.register_handlers != old.ui.register_handlers:
         apply_url_handlers_in_background(parts, settings.ui.register_handlers)
+    apply_live(parts, old, settings, settings.crm.agent or _user_name())
     parts.window.dnd_action.setChecked(settings.calls.dnd)
     parts.window.outgoing.set_accounts(settings.accounts)
     parts.window.call_keys.apply_settings(settings.ui)
@@ -402,6 +404,9 @@ def apply_settings(parts: AppParts, settings: Settings, passwords: dict[str, str
             .replace("%1", autostart_problem))
     else:
         parts.window.show_message(translate("App", "Settings saved"))
+    reasons = restart_reasons(old, settings)
+    if reasons:  # used from the next start: said so, with a restart offered
+        parts.window.offer_restart(reasons)
 
 
 def apply_start_at_login(parts: AppParts, settings: Settings) -> tuple[Settings, str]:
@@ -644,6 +649,9 @@ def run_gui(args: argparse.Namespace, profile: Path, settings: Settings) -> int:
     if target:
         window.dial_when_ready(target)
     try:
-        return int(app.exec())
+        status = int(app.exec())
     finally:
         shutdown(parts)
+    if window.restarting:  # the user chose to restart for settings used at start
+        relaunch(profile, bool(getattr(args, "verbose", False)))
+    return status

@@ -127,7 +127,9 @@ class AudioSettings:
 @dataclass(frozen=True)
 class CrmSettings:
     database_url: str | None = None
-    default_region: str = "US"
+    #: ISO country of national numbers ("8 495 ...": RU); "" none: such numbers are kept as
+    #: they came and normalised once a region is set (never a guessed country)
+    default_region: str = ""
     agent: str | None = None
 
 
@@ -462,8 +464,8 @@ def _parse_codecs(r: _Reader) -> tuple[str, ...]:
 
 def _parse_crm(table: dict[str, Any], path: Path, text: str) -> CrmSettings:
     r = _Reader(path, text, table, "crm")
-    region = (r.text_or_none("default_region") or "US").upper()
-    if not re.match(r"^[A-Z]{2}$", region):
+    region = (r.text_or_none("default_region") or "").upper()
+    if region and not re.match(r"^[A-Z]{2}$", region):
         raise r._fail("default_region", f"expected a two-letter country code, got {region!r}")
     url = r.text_or_none("database_url")
     if url is not None and not re.match(r"^[a-z][a-z0-9+]*://", url):

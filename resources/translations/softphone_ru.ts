@@ -141,6 +141,18 @@
         <source>Another Softphone already runs for this profile.</source>
         <translation>Для этого профиля уже запущен другой Softphone.</translation>
     </message>
+    <message>
+        <source>Region %1: %2 numbers that came without a region are now normalised and linked to their contacts.</source>
+        <translation>Регион %1: номера, пришедшие без региона (%2), приведены к полному виду и связаны с контактами.</translation>
+    </message>
+    <message>
+        <source>the interface language</source>
+        <translation>языка интерфейса</translation>
+    </message>
+    <message>
+        <source>the contact database</source>
+        <translation>базы контактов</translation>
+    </message>
 </context>
 <context>
     <name>BarChart</name>
@@ -1141,6 +1153,26 @@
         <translation>Режим «Не беспокоить» выключен</translation>
     </message>
     <message>
+        <source>The new settings for %1 apply when Softphone starts again.</source>
+        <translation>Новые настройки %1 вступят в силу после перезапуска Softphone.</translation>
+    </message>
+    <message>
+        <source>Restarting now ends the calls in progress.</source>
+        <translation>Перезапуск сейчас завершит текущие звонки.</translation>
+    </message>
+    <message>
+        <source>Restart Softphone?</source>
+        <translation>Перезапустить Softphone?</translation>
+    </message>
+    <message>
+        <source>Restart now</source>
+        <translation>Перезапустить</translation>
+    </message>
+    <message>
+        <source>Later</source>
+        <translation>Позже</translation>
+    </message>
+    <message>
         <source>The recording file is missing: %1</source>
         <translation type="vanished">Файл записи не найден: %1</translation>
     </message>
@@ -1527,6 +1559,14 @@
         <translation>пусто: файл SQLite в профиле</translation>
     </message>
     <message>
+        <source>e.g. RU, DE, US</source>
+        <translation>например, RU, DE, US</translation>
+    </message>
+    <message>
+        <source>The country of numbers dialled without a country code (8 495…, 030…). Without one, such numbers are kept as they came until a region is set.</source>
+        <translation>Страна номеров без кода страны (8 495…, 030…). Пока регион не задан, такие номера хранятся в том виде, в каком пришли.</translation>
+    </message>
+    <message>
         <source>Database URL</source>
         <translation>URL базы данных</translation>
     </message>
@@ -1609,6 +1649,10 @@
     <message>
         <source>A new language applies after a restart.</source>
         <translation>Новый язык применится после перезапуска.</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not a country code: use two letters such as RU, DE or US, or leave it empty.</source>
+        <translation>«%1» — не код страны: введите две буквы, например RU, DE или US, или оставьте поле пустым.</translation>
     </message>
 </context>
 <context>

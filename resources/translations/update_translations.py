@@ -46,7 +46,7 @@ def _tool(name: str) -> str:
 
 def sources() -> list[str]:
     files = sorted((ROOT / "softphone" / "ui").rglob("*.py"))
-    files += [ROOT / "softphone" / name for name in ("app.py", "i18n.py")]
+    files += [ROOT / "softphone" / name for name in ("app.py", "i18n.py", "live_settings.py")]
     return [str(f.relative_to(ROOT)) for f in files if f.exists()]
 
 

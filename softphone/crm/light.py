@@ -29,7 +29,7 @@ from softphone.crm import queries
 from softphone.crm.errors import StoreError, known_errors
 from softphone.crm.journal import JOURNAL_NAME, PendingJournal, new_pending_id
 from softphone.crm.matching import find_caller, log_call_start
-from softphone.crm.phones import normalize
+from softphone.crm.phones import normalize, region_known
 from softphone.crm.queries import as_utc
 from softphone.crm.views import (
     CallView,
@@ -38,16 +38,23 @@ from softphone.crm.views import (
     Match,
     MissedView,
     NormalizedNumber,
+    RegionReport,
     TaskView,
 )
 from softphone.profile import database_file
 
 log = logging.getLogger("softphone.crm")
 
+_SHARED = ("on_pending", "default_region", "agent")  # set here, set on the full Store too
+
+
+def _waiting_for_region(conn: sqlite3.Connection) -> bool:
+    return bool(conn.execute(queries.WAITING_FOR_REGION).fetchall())
+
 DEFAULT_BUSY_TIMEOUT_MS = 5000  # as softphone.crm.db's
 
 
-def open_store(url: str | None, profile: Path, default_region: str = "US",
+def open_store(url: str | None, profile: Path, default_region: str = "",
                agent: str | None = None, *,
                busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS) -> Any:
     """The app's store: a :class:`LightStore` for the embedded database when it is ready to
@@ -90,7 +97,7 @@ class LightStore:
         self._conn: sqlite3.Connection | None = conn
         self._db = _SqliteRunner(conn)
         self.profile = profile
-        self.default_region = (default_region or "US").upper()
+        self.default_region = (default_region or "").upper()
         self.agent = agent
         self.journal = PendingJournal(profile / JOURNAL_NAME)
         self._busy_timeout_ms = busy_timeout_ms
@@ -100,7 +107,7 @@ class LightStore:
         self._interrupted_done = False
 
     @classmethod
-    def try_open(cls, profile: Path, default_region: str = "US", agent: str | None = None,
+    def try_open(cls, profile: Path, default_region: str = "", agent: str | None = None,
                  *, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS) -> LightStore | None:
         """The light store, or None when the full Store must open (no database yet, a schema
         to migrate or refuse, journaled writes to replay, or the file cannot be read)."""
@@ -128,6 +135,9 @@ class LightStore:
             return None
         if len(stored) != 1 or stored[0][0] != head:
             conn.close()
+            return None
+        if region_known(default_region) and _waiting_for_region(conn):
+            conn.close()  # numbers that came with no region: the full Store normalises them
             return None
         store = cls(conn, profile, default_region=default_region, agent=agent,
                     busy_timeout_ms=busy_timeout_ms)
@@ -166,8 +176,29 @@ class LightStore:
 
     def __setattr__(self, name: str, value: Any) -> None:
         super().__setattr__(name, value)
-        if name == "on_pending" and self.__dict__.get("_full") is not None:
-            self._full.on_pending = value
+        if name in _SHARED and self.__dict__.get("_full") is not None:
+            setattr(self._full, name, value)
+
+    def set_region(self, region: str | None) -> RegionReport:
+        """As ``Store.set_region``: numbers read from now on use ``region``; those that came
+        with no region are normalised (by the full Store, loaded only if there are any)."""
+        self.default_region = (region or "").upper()
+        if self._full is not None:
+            return self._full.set_region(region)  # type: ignore[no-any-return]
+        if not region_known(self.default_region) or self._conn is None:
+            return RegionReport()
+        try:
+            waiting = _waiting_for_region(self._conn)
+        except sqlite3.Error as err:
+            log.warning("cannot look for numbers waiting for a region: %s", err)
+            waiting = True
+        if not waiting:
+            return RegionReport()
+        full = self.load_full("set_region")  # opened with the region: it normalised them
+        return full.opening_region_report or full.set_region(region)  # type: ignore[no-any-return]
+
+    def set_agent(self, agent: str | None) -> None:
+        self.agent = agent
 
     # ------------------------------------------------------------------ plumbing
 

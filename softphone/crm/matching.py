@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from softphone.crm.phones import can_match_stranger, suffix_keys
+from softphone.crm.phones import NO_REGION, can_match_stranger, suffix_keys
 from softphone.crm.queries import Runner, _in, contact_views_by_id, fold, insert_call
 from softphone.crm.views import CompanyView, Match, NormalizedNumber
 
@@ -122,4 +122,5 @@ def log_call_start(
         db, direction=direction, account=account, number=nn.e164 or number or remote_uri,
         number_key=nn.key if nn.kind not in ("withheld", "invalid") else None,
         remote_uri=remote_uri, display_name=display_name, contact_id=contact_id,
-        started_at=started_at, sip_call_id=sip_call_id, agent=agent, client_key=client_key)
+        started_at=started_at, sip_call_id=sip_call_id, agent=agent, client_key=client_key,
+        needs_region=nn.kind == NO_REGION)

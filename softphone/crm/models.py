@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.engine import Dialect
@@ -109,6 +110,11 @@ class Call(Base):
             "ix_calls_open", "agent",
             sqlite_where=text("outcome IS NULL"), postgresql_where=text("outcome IS NULL"),
         ),
+        # revision 0004: numbers that arrived with no region set, normalised once one is
+        Index(
+            "ix_calls_needs_region", "id",
+            sqlite_where=text("needs_region"), postgresql_where=text("needs_region"),
+        ),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     direction: Mapped[str] = mapped_column(String(3))
@@ -133,6 +139,9 @@ class Call(Base):
     agent: Mapped[str | None] = mapped_column(String(200))
     sip_call_id: Mapped[str] = mapped_column(String(300), default="")
     client_key: Mapped[str | None] = mapped_column(String(40), unique=True)
+    #: revision 0004: ``number`` is national digits read with no region set (not E.164)
+    needs_region: Mapped[bool] = mapped_column(Boolean, default=False,
+                                               server_default=false())
 
 
 class Wrapup(Base):

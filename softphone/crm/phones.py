@@ -33,6 +33,8 @@ WITHHELD_WORDS = frozenset(
 MIN_SUBSCRIBER_DIGITS = 7
 #: Suffix matching needs at least this many digits and a unique answer.
 MIN_SUFFIX_DIGITS = 7
+#: The kind of a number of 7+ digits without "+" read with no region set: not normalised.
+NO_REGION = "noregion"
 
 _SEPARATORS = re.compile(r"[\s\-.()/\[\]\u00a0\u2010-\u2015\u2212]")
 _SCHEME = re.compile(r"^(sips?|tel):", re.IGNORECASE)
@@ -100,6 +102,11 @@ def _normalize_full(raw: str, region: str) -> NormalizedNumber:
         return NormalizedNumber(raw, None, digits, "short")
     if not plus and len(digits) <= 6:
         return NormalizedNumber(raw, None, digits, "short")
+    if not plus and not region_known(region):
+        # no region: the digits may be national (8 495..., 0 30...) or international
+        # without "+"; a country is never guessed (issue 14). Kept as they came, marked, and
+        # normalised when a region is set (softphone.crm.regions).
+        return NormalizedNumber(raw, None, digits, NO_REGION)
     parsed = _parse_fast(digits, plus, region) or _parse(("+" if plus else "") + digits, region)
     if parsed is None and not plus:
         parsed = _parse_strict("+" + digits)  # bare digits starting with a country code
@@ -121,6 +128,13 @@ def _normalize_full(raw: str, region: str) -> NormalizedNumber:
                 "number",
             )
     return NormalizedNumber(raw, None, nsn or digits, "local" if len(nsn) >= 7 else "short")
+
+
+@cache
+def region_known(region: str | None) -> bool:
+    """Whether ``region`` is a region whose national numbers can be read (an ISO code that
+    phonenumbers has metadata for); "" / None: no region set."""
+    return bool(region) and region in phonenumbers.SUPPORTED_REGIONS
 
 
 @cache
@@ -345,7 +359,7 @@ def is_usable(number: NormalizedNumber) -> bool:
 
 def can_match_stranger(number: NormalizedNumber) -> bool:
     """Only full (or local 7+ digit) numbers may be matched beyond an exact stored copy."""
-    return number.kind in ("number", "local")
+    return number.kind in ("number", "local", NO_REGION)
 
 
 def suffix_keys(national: str) -> list[str]:

@@ -301,17 +301,19 @@ def recent_calls(db: Runner, *, contact_id: int | None = None, number_key: str |
 
 _INSERT_CALL = (
     "INSERT INTO calls (direction, account, number, number_key, remote_uri, display_name, "
-    "contact_id, started_at, start_hour, sip_call_id, agent, client_key) VALUES (:direction, "
-    ":account, :number, :number_key, :remote_uri, :display_name, :contact_id, :started_at, "
-    ":start_hour, :sip_call_id, :agent, :client_key) RETURNING id"
+    "contact_id, started_at, start_hour, sip_call_id, agent, client_key, needs_region) "
+    "VALUES (:direction, :account, :number, :number_key, :remote_uri, :display_name, "
+    ":contact_id, :started_at, :start_hour, :sip_call_id, :agent, :client_key, "
+    ":needs_region) RETURNING id"
 )
 
 
 def insert_call(db: Runner, *, direction: str, account: str, number: str,
                 number_key: str | None, remote_uri: str, display_name: str,
                 contact_id: int | None, started_at: datetime, sip_call_id: str,
-                agent: str | None, client_key: str | None) -> int:
-    """One new call-log row (a call starts ringing or is dialled); its id."""
+                agent: str | None, client_key: str | None, needs_region: bool = False) -> int:
+    """One new call-log row (a call starts ringing or is dialled); its id. ``needs_region``:
+    ``number`` is digits read with no region set (normalised once one is)."""
     if client_key is not None:
         rows = db.rows("SELECT id FROM calls WHERE client_key = :k", {"k": client_key})
         if rows:  # replayed twice (crash during a flush)
@@ -321,7 +323,7 @@ def insert_call(db: Runner, *, direction: str, account: str, number: str,
         remote_uri=remote_uri, display_name=display_name, contact_id=contact_id,
         started_at=bind_dt(db.dialect, started_at),
         start_hour=int(started_at.timestamp()) // 3600, sip_call_id=sip_call_id,
-        agent=agent, client_key=client_key))
+        agent=agent, client_key=client_key, needs_region=needs_region))
     return int(rows[0][0])
 
 
@@ -353,3 +355,10 @@ def missed_inbox(db: Runner) -> list[MissedView]:
                    first_at=to_dt(first), last_at=to_dt(last), account=account)
         for number, cid, name, count, first, last, account in db.rows(sql, {})
     ]
+
+
+#: Does anything wait for a region? (numbers that came while none was set: crm.regions)
+WAITING_FOR_REGION = (
+    "SELECT 1 WHERE EXISTS (SELECT 1 FROM calls WHERE needs_region) "
+    "OR EXISTS (SELECT 1 FROM phones WHERE kind = 'noregion')"
+)

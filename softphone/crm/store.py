@@ -51,9 +51,11 @@ from softphone.crm.models import (
 from softphone.crm.phones import (
     is_usable,
     normalize,
+    region_known,
     reverse_digits,
 )
 from softphone.crm.records import ContactRecord, ImportResult
+from softphone.crm.regions import RegionMixin
 from softphone.crm.store_calls import CallLogMixin
 from softphone.crm.store_records import RecordsMixin
 from softphone.crm.store_sync import SyncMixin
@@ -63,6 +65,7 @@ from softphone.crm.views import (
     ErasedContact,
     Match,
     NormalizedNumber,
+    RegionReport,
 )
 
 log = logging.getLogger("softphone.crm")
@@ -74,7 +77,7 @@ _DIGIT_QUERY = re.compile(r"^\+?[\d\s\-.()/]+$")
 _MAX_CHAR = "\U0010ffff"
 
 
-class Store(CallLogMixin, RecordsMixin, SyncMixin):
+class Store(CallLogMixin, RecordsMixin, SyncMixin, RegionMixin):
     """The mini-CRM. Create with :meth:`open`; close with :meth:`close`."""
 
     def __init__(
@@ -82,15 +85,18 @@ class Store(CallLogMixin, RecordsMixin, SyncMixin):
         engine: Engine,
         profile: Path,
         *,
-        default_region: str = "US",
+        default_region: str = "",
         agent: str | None = None,
     ) -> None:
         self.engine = engine
         self.profile = Path(profile)
-        self.default_region = (default_region or "US").upper()
+        #: ISO region for national numbers; "" none (such numbers wait: crm.regions)
+        self.default_region = (default_region or "").upper()
         self.agent = agent
         self.journal = PendingJournal(self.profile / JOURNAL_NAME)
         self.dialect = engine.dialect.name
+        #: what opening with a region normalised (numbers that came with none), if anything
+        self.opening_region_report: RegionReport | None = None
 
     # ------------------------------------------------------------------ life cycle
 
@@ -99,7 +105,7 @@ class Store(CallLogMixin, RecordsMixin, SyncMixin):
         cls,
         url: str | None,
         profile: Path,
-        default_region: str = "US",
+        default_region: str = "",
         agent: str | None = None,
         *,
         busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
@@ -127,6 +133,8 @@ class Store(CallLogMixin, RecordsMixin, SyncMixin):
             except StoreError as err:
                 log.warning("pending call-log entries not written yet: %s", err)
             store._close_interrupted_calls()
+            if region_known(store.default_region):  # numbers that came with no region
+                store.opening_region_report = store.set_region(store.default_region)
         except BaseException:
             engine.dispose()
             raise
@@ -166,6 +174,10 @@ class Store(CallLogMixin, RecordsMixin, SyncMixin):
 
     def normalize(self, raw: str) -> NormalizedNumber:
         return normalize(raw or "", self.default_region)
+
+    def set_agent(self, agent: str | None) -> None:
+        """Calls and wrap-ups written from now on carry ``agent``."""
+        self.agent = agent
 
     # ------------------------------------------------------------------ contacts
 

@@ -28,7 +28,9 @@ class NormalizedNumber:
 
     ``kind``: ``"number"`` (a full number, ``e164`` set), ``"local"`` (digits that are not a
     full number, e.g. a city number without area code), ``"extension"`` (3-4 digits),
-    ``"short"`` (service numbers: 112, 911, 5-6 digit short codes), ``"withheld"``
+    ``"short"`` (service numbers: 112, 911, 5-6 digit short codes), ``"noregion"`` (7+
+    digits without "+" read with no default region: kept as they came, not normalised, until
+    a region is set), ``"withheld"``
     (anonymous, restricted, empty) or ``"invalid"`` (no digits, e.g. ``sip:alice@pbx``).
     ``national`` holds the national significant digits (or the bare digits for
     local/extension/short numbers), the key used for national and suffix matching.
@@ -207,3 +209,17 @@ class Stats:
     top_contacts: list[tuple[int, str, int]]  # (contact_id, name, calls)
     inbound: int = 0
     outbound: int = 0
+
+
+@dataclass(frozen=True)
+class RegionReport:
+    """What setting a region changed (``Store.set_region``): numbers that had come with no
+    region, now normalised, and calls linked to their contacts."""
+
+    phones: int = 0
+    calls: int = 0
+    linked: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.phones or self.calls or self.linked)

@@ -76,6 +76,7 @@ class MainWindow(QMainWindow):
         self._pending_wrapup: CallInfo | None = None
         self._registration: dict[str, ev.RegistrationChanged] = {}
         self.quitting = False
+        self.restarting = False  # quitting to start again (settings used at start)
         self._account_state = "ok"  # the tray's status: "ok" or "failed" (an account failed)
         self._missed_count = 0
         self.pending_dial = ""
@@ -724,6 +725,30 @@ class MainWindow(QMainWindow):
         self.settings_dialog = dialog
         if not self.devices:  # the audio page's choices, once sound is loaded and listed
             self.list_devices(lambda: self._fill_device_choices(dialog))
+
+    def offer_restart(self, reasons: list[str]) -> None:
+        """Settings that apply at the next start were saved: say so, offer to restart now."""
+        from PySide6.QtWidgets import QMessageBox
+
+        text = self.tr("The new settings for %1 apply when Softphone starts again.").replace(
+            "%1", ", ".join(reasons))
+        if self.workflow.calls():
+            text += " " + self.tr("Restarting now ends the calls in progress.")
+        box = QMessageBox(QMessageBox.Icon.Information, self.tr("Restart Softphone?"), text,
+                          QMessageBox.StandardButton.NoButton, self)
+        box.setObjectName("restartOffer")
+        restart = box.addButton(self.tr("Restart now"), QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(self.tr("Later"), QMessageBox.ButtonRole.RejectRole)
+        restart.clicked.connect(self.restart)
+        box.setModal(False)
+        box.show()
+        self.restart_box = box
+
+    @Slot()
+    def restart(self) -> None:
+        """Quit, and have the app started again once it has shut down (app.run_gui)."""
+        self.restarting = True
+        self._on_quit_requested()
 
     def _fill_device_choices(self, dialog: Any) -> None:
         with contextlib.suppress(RuntimeError):  # closed (and deleted) meanwhile

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from softphone.crm.phones import region_known
 from softphone.settings import TRANSPORTS, AccountSettings, Settings
 from softphone.ui.codec_order import CodecOrderEditor
 from softphone.ui.common import button, plain_label
@@ -280,10 +281,18 @@ class SettingsDialog(QDialog):
         self.db_url = QLineEdit(c.database_url or "", w)
         self.db_url.setPlaceholderText(self.tr("empty: the profile's SQLite file"))
         self.region = QLineEdit(c.default_region, w)
+        self.region.setObjectName("region")
         self.region.setMaxLength(2)
+        self.region.setPlaceholderText(self.tr("e.g. RU, DE, US"))
+        self.region_note = plain_label(self.tr(
+            "The country of numbers dialled without a country code (8 495…, 030…). Without "
+            "one, such numbers are kept as they came until a region is set."), w,
+            name="regionNote")
+        self.region_note.setWordWrap(True)
         self.agent = QLineEdit(c.agent or "", w)
         form.addRow(self.tr("Database URL"), self.db_url)
         form.addRow(self.tr("Default region (for numbers)"), self.region)
+        form.addRow(self.region_note)
         form.addRow(self.tr("Agent name"), self.agent)
         form.addRow(plain_label(self.tr("Database changes apply after a restart."), w))
         return w
@@ -363,7 +372,7 @@ class SettingsDialog(QDialog):
     def result_settings(self) -> Settings:
         self._store_current_account()
         s = self.settings
-        region = (self.region.text().strip() or "US").upper()
+        region = self.region.text().strip().upper()
         outcomes = tuple(o.strip() for o in self.outcomes.text().split(",") if o.strip())
         language: Any = self.language.currentData()
         return dataclasses.replace(
@@ -375,7 +384,7 @@ class SettingsDialog(QDialog):
                                       ring_volume=self.ring_volume.value() / 100,
                                       codecs=self.codec_order.codecs()),
             crm=dataclasses.replace(s.crm, database_url=self.db_url.text().strip() or None,
-                                    default_region=region if len(region) == 2 else "US",
+                                    default_region=region if region_known(region) else "",
                                     agent=self.agent.text().strip() or None),
             calls=dataclasses.replace(
                 s.calls, auto_answer=self.auto_answer.isChecked(),
@@ -395,6 +404,16 @@ class SettingsDialog(QDialog):
 
     @Slot()
     def _on_ok_clicked(self) -> None:
+        region = self.region.text().strip().upper()
+        if region and not region_known(region):  # said, never replaced by a guess
+            self.tabs.setCurrentIndex(self.tabs.indexOf(self.region.parentWidget()))
+            self.region_note.setStyleSheet("color:#c62828")
+            self.region_note.setText(self.tr(
+                "\"%1\" is not a country code: use two letters such as RU, DE or US, or leave "
+                "it empty.").replace("%1", self.region.text().strip()))
+            self.region.setFocus()
+            self.region.selectAll()
+            return
         settings = self.result_settings()
         names = {a.name for a in settings.accounts}
         passwords = {k: v for k, v in self.passwords.items() if k in names or v is None}

@@ -49,23 +49,12 @@ class WrapupPanel(QWidget):
         lay.addWidget(self.summary_label)
 
         lay.addWidget(plain_label(self.tr("Outcome"), self, bold=True))
-        chips = QHBoxLayout()
+        self._chips = QHBoxLayout()
         self.outcome_group = QButtonGroup(self)
         self.outcome_group.setExclusive(True)
         self.outcome_buttons: dict[str, QPushButton] = {}
-        for i, outcome in enumerate(outcomes):
-            b = QPushButton(outcome.replace("&", "&&"), self)  # text, not a mnemonic
-            b.setProperty("outcome", outcome)
-            b.setCheckable(True)
-            b.setObjectName(f"outcome_{i}")
-            if i < 9:
-                b.setShortcut(f"Alt+{i + 1}")
-                b.setToolTip(f"Alt+{i + 1}")
-            self.outcome_group.addButton(b, i)
-            self.outcome_buttons[outcome] = b
-            chips.addWidget(b)
-        chips.addStretch(1)
-        lay.addLayout(chips)
+        self.set_outcomes(outcomes)
+        lay.addLayout(self._chips)
         self.outcome_group.buttonClicked.connect(self._on_outcome_clicked)
 
         self.reason_edit = QLineEdit(self)
@@ -141,6 +130,31 @@ class WrapupPanel(QWidget):
         self.reason_edit.textEdited.connect(self._on_text_changed)
         self.note_edit.textChanged.connect(self._on_text_changed)
         self._dirty = False
+
+    def set_outcomes(self, outcomes: tuple[str, ...]) -> None:
+        """The outcome chips (the settings' list; changed settings apply at once). A chosen
+        outcome that is still offered stays chosen."""
+        chosen = self.outcome()
+        for b in list(self.outcome_buttons.values()):
+            self.outcome_group.removeButton(b)
+            self._chips.removeWidget(b)
+            b.deleteLater()
+        self.outcome_buttons = {}
+        while self._chips.count():  # the stretch
+            self._chips.takeAt(0)
+        for i, outcome in enumerate(outcomes):
+            b = QPushButton(outcome.replace("&", "&&"), self)  # text, not a mnemonic
+            b.setProperty("outcome", outcome)
+            b.setCheckable(True)
+            b.setObjectName(f"outcome_{i}")
+            if i < 9:
+                b.setShortcut(f"Alt+{i + 1}")
+                b.setToolTip(f"Alt+{i + 1}")
+            self.outcome_group.addButton(b, i)
+            self.outcome_buttons[outcome] = b
+            self._chips.addWidget(b)
+            b.setChecked(outcome == chosen)
+        self._chips.addStretch(1)
 
     # ----------------------------------------------------------------------------------------
     def start(self, *, title: str, summary: str, call_id: int | None = None,
