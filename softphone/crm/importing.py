@@ -107,11 +107,15 @@ def _short(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _add_unique(target: list[str], items: Iterable[str]) -> None:
+def _add_unique(target: list[str], items: Iterable[str], *, fold_case: bool = False) -> None:
+    """Append ``items`` not in ``target`` yet (e-mails: ``fold_case``, letter case ignored)."""
+    seen = {t.casefold() for t in target} if fold_case else set(target)
     for item in items:
         item = (item or "").strip()
-        if item and item not in target:
+        key = item.casefold() if fold_case else item
+        if item and key not in seen:
             target.append(item)
+            seen.add(key)
 
 
 def import_contacts(
@@ -175,13 +179,24 @@ def _parse_batch(
             key = number.e164 or number.national  # number.key
             if key and number.kind != "withheld":  # is_usable()
                 phones.append(((raw or "").strip(), label or "work", number, key))
-        if not phones:
+        if not phones and not _unique(record.emails or ()):
+            # an e-mail alone still makes a contact (issue 14); nothing to reach: skipped
             text = ", ".join(p[0] for p in record.phones) or name
-            reason = "no usable phone number" if record.phones else "no phone number"
+            reason = ("no usable phone number or e-mail" if record.phones
+                      else "no phone number or e-mail")
             skipped.append(SkippedRow(record.source_row, reason, _short(text)))
             continue
         parsed.append((record, name, phones))
     return parsed
+
+
+def email_key(email: str) -> str:
+    """The merge key of a contact known by an e-mail address (phones' keys are numbers)."""
+    return "mailto:" + email.strip().casefold()
+
+
+def _email_keys(record: ContactRecord) -> list[str]:
+    return [email_key(e) for e in _unique(record.emails or ())]
 
 
 def _next_id(s: Session, model: Any) -> int:
@@ -334,6 +349,7 @@ def _find_known(
         known[key] = []
     for key in nationals:
         known[key] = []
+    _find_known_emails(conn, parsed, known)
     if store.dialect == "sqlite":  # one statement per batch, the keys as one JSON array
         for sql, wanted in ((_KNOWN_E164_SQLITE, e164s), (_KNOWN_NATIONAL_SQLITE, nationals)):
             if wanted:
@@ -356,6 +372,26 @@ def _find_known(
             known[national or ""].append((cid, name))
 
 
+def _find_known_emails(
+    conn: Connection,
+    parsed: list[tuple[ContactRecord, str, list[_PhoneItem]]],
+    known: dict[str, list[tuple[int, str]]],
+) -> None:
+    """Stored contacts with the e-mails of this batch's phone-less records (rare: one pass
+    over the contacts that have e-mails, only when such records come)."""
+    wanted = {key for record, _, phones in parsed if not phones
+              for key in _email_keys(record) if key not in known}
+    if not wanted:
+        return
+    for key in wanted:
+        known[key] = []
+    for cid, name, emails in conn.execute(select(Contact.id, Contact.name, Contact.emails)):
+        for email in (emails if isinstance(emails, list) else json.loads(emails or "[]")):
+            key = email_key(str(email))
+            if key in wanted:
+                known[key].append((cid, name))
+
+
 def _group(
     parsed: list[tuple[ContactRecord, str, list[_PhoneItem]]],
     known: dict[str, list[tuple[int, str]]],
@@ -369,7 +405,9 @@ def _group(
     created = merged = 0
     for record, name, phones in parsed:
         group: _Group | None = None
-        for _, _, _, key in phones:
+        # a contact without a phone is recognised by its e-mail (a re-import adds nobody)
+        keys = [item[3] for item in phones] or _email_keys(record)
+        for key in keys:
             candidates = by_key.get(key)
             if candidates is not None:
                 for candidate in candidates:
@@ -399,6 +437,8 @@ def _group(
                 group.emails = _unique(record.emails)
             if record.tags:
                 group.tags = _unique(record.tags)
+            for key in _email_keys(record):  # a later phone-less record may be this person
+                by_key.setdefault(key, []).append(group)
             if len(phones) == 1:
                 group.phones = phones
                 key = phones[0][3]
@@ -407,6 +447,8 @@ def _group(
                     by_key[key] = [group]
                 else:
                     bucket.append(group)
+                continue
+            if not phones:
                 continue
             have: set[str] = set()
         else:
@@ -418,7 +460,7 @@ def _group(
             group.do_not_call = group.do_not_call or record.do_not_call
             have = {item[3] for item in group.phones}
             if record.emails:
-                _add_unique(group.emails, record.emails)
+                _add_unique(group.emails, record.emails, fold_case=True)
             if record.tags:
                 _add_unique(group.tags, record.tags)
             group.phones = list(group.phones)
@@ -502,6 +544,8 @@ def _insert_new(
         g.existing_id = cid
         g.created = True
         name = g.name
+        for key in (email_key(e) for e in g.emails):  # for the next batches' e-mail-only rows
+            known.setdefault(key, []).append((cid, name))
         for i, (raw, label, n, key) in enumerate(g.phones):
             national = n.national
             phone_rows.append((cid, raw, n.e164, national, national[::-1] if national else None,
@@ -594,7 +638,7 @@ def _merge_batch(
         old_emails = contact["emails"] or []
         old_tags = contact["tags"] or []
         emails, tags = list(old_emails), list(old_tags)
-        _add_unique(emails, g.emails)
+        _add_unique(emails, g.emails, fold_case=True)
         _add_unique(tags, g.tags)
         if emails != old_emails or tags != old_tags:
             contact["emails"], contact["tags"] = emails, tags

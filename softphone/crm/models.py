@@ -154,6 +154,8 @@ class Wrapup(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     author: Mapped[str | None] = mapped_column(String(200))
     updated_at: Mapped[datetime]
+    #: revision 0005: outcome, reason and note folded (queries.wrapup_fold): the history search
+    search_fold: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class Task(Base):

@@ -74,6 +74,11 @@ def _fold(text: str) -> str:
     return " ".join(text.casefold().replace("ё", "е").split())
 
 
+def wrapup_fold(outcome: str | None, reason: str | None, note: str | None) -> str:
+    """What a wrap-up is found by (the history's search): its words, folded."""
+    return fold(" ".join(t for t in (outcome, reason, note) if t))
+
+
 def bind_dt(dialect: str, value: datetime) -> Any:
     """A datetime as the schema stores it: naive UTC; on SQLite in SQLAlchemy's text format
     (string comparison must order it like the rows SQLAlchemy wrote)."""

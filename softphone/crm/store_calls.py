@@ -358,6 +358,10 @@ class CallLogMixin:
             ids = [c.id for c in self.search(q, limit=50)]
             if ids:
                 alternatives.append(Call.contact_id.in_(ids))
+            words = queries.fold(q)
+            if words:  # the wrap-up's outcome, reason and note, whatever the letter case
+                alternatives.append(Call.id.in_(select(Wrapup.call_id).where(
+                    Wrapup.search_fold.contains(words, autoescape=True))))
             conditions.append(or_(*alternatives))
         with self._session() as s:
             rows = s.scalars(
@@ -475,6 +479,7 @@ class CallLogMixin:
                 s.add(wrapup)
             wrapup.outcome, wrapup.reason, wrapup.note = outcome, reason, note
             wrapup.author, wrapup.updated_at = author, updated_at
+            wrapup.search_fold = queries.wrapup_fold(outcome, reason, note)
             s.flush()
             return wrapup_view(wrapup)
 

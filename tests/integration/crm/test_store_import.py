@@ -33,7 +33,8 @@ def test_import_creates_merges_and_skips_with_reasons(store: Store) -> None:
     assert result.total_rows == 7
     assert result.created == 2 and result.merged == 2
     assert [(s.source_row, s.reason) for s in result.skipped] == [
-        (5, "no name"), (6, "no phone number"), (7, "no usable phone number")]
+        (5, "no name"), (6, "no phone number or e-mail"),
+        (7, "no usable phone number or e-mail")]
     assert progress == [3, 6, 7]
 
     ivan = store.get_contact(existing.id)

@@ -84,6 +84,7 @@ def test_upgrade_from_the_first_revision_keeps_every_row(
         assert call is not None and call.talk_seconds == 42 and call.contact_name == "Иван Петров"
         assert call.started_at == T0.replace(tzinfo=UTC)
         assert call.wrapup is not None and call.wrapup.note == "old note"
+        assert [c.id for c in store.list_calls(query="OLD Note")] == [1]  # 0005's backfill
         assert len(store.open_tasks(contact_id=1)) == 1
         # old rows are found by the new search and by lookup
         assert [c.id for c in store.search("иван")] == [1]
