@@ -370,12 +370,22 @@ def _contacts_lookup(args: argparse.Namespace, store: Store, profile: Path,
                      settings: Settings) -> int:
     match = store.lookup(args.number)
     if args.json:
-        contact = match.contact
+        # as the caller card: the contact, or the company of a shared number and its people
+        def person(c: Any) -> dict[str, Any]:
+            return {"id": c.id, "name": c.name, "company": c.company,
+                    "company_id": c.company_id,
+                    "phones": [{"raw": p.raw, "e164": p.e164, "label": p.label}
+                               for p in c.phones]}
+
+        contact, company = match.contact, match.company
         print(json.dumps({
-            "contact": None if contact is None else {
-                "id": contact.id, "name": contact.name, "company": contact.company},
+            "contact": None if contact is None else person(contact),
+            "company": None if company is None else {"id": company.id, "name": company.name},
+            "people": [person(c) for c in match.people],
             "matched_by": match.matched_by,
+            "why": _WHY.get(match.matched_by, match.matched_by),
             "number": match.number,
+            "ignored": match.ignored,
         }, ensure_ascii=False))
         return EXIT_OK if match.found else EXIT_NOTHING
     why = _WHY.get(match.matched_by, match.matched_by)

@@ -79,10 +79,9 @@ def test_import_lookup_calls_stats_export_reimport(
     assert found["number"] == "+74951234567"
     assert found["contact"]["name"] == "Иванов Иван Иванович"
     assert found["contact"]["company"] == 'ООО "Ромашка"'
-    assert json.loads(out) == {"contact": {"id": found["contact"]["id"],
-                                           "name": "Иванов Иван Иванович",
-                                           "company": 'ООО "Ромашка"'},
-                               "matched_by": "e164", "number": "+74951234567"}
+    assert found["company"] == {"id": found["contact"]["company_id"], "name": 'ООО "Ромашка"'}
+    assert [p["name"] for p in found["people"]] == ["Иванов Иван Иванович"]
+    assert "+74951234567" in [ph["e164"] for ph in found["contact"]["phones"]]
     code, out, _ = run(capsys, "--profile", p, "contacts", "lookup", "84951234567")
     assert code == 0
     assert "Иванов Иван Иванович" in out and "exact number" in out
@@ -90,7 +89,9 @@ def test_import_lookup_calls_stats_export_reimport(
     code, out, _ = run(capsys, "--profile", p, "contacts", "lookup", "+7 999 000 11 22",
                        "--json")
     assert code == 1
-    assert json.loads(out) == {"contact": None, "matched_by": "none", "number": "+79990001122"}
+    none = json.loads(out)
+    assert (none["contact"], none["company"], none["people"]) == (None, None, [])
+    assert (none["matched_by"], none["number"]) == ("none", "+79990001122")
 
     write_calls(profile, backend)
     code, out, _ = run(capsys, "calls", "list", "--json", "--profile", p)
@@ -345,12 +346,20 @@ def test_lookup_company_number_and_withheld(capsys: pytest.CaptureFixture[str],
     store.close()
     code, out, _ = run(capsys, "contacts", "lookup", "+74951112233", "--json", "--profile", p)
     assert code == 0
-    assert json.loads(out) == {"contact": None, "matched_by": "company",
-                               "number": "+74951112233"}
+    answer = json.loads(out)  # as the caller card: the company and its people (issue 14)
+    assert answer["contact"] is None and answer["matched_by"] == "company"
+    assert answer["number"] == "+74951112233"
+    company = answer["company"]
+    assert company["name"] == "ООО Ромашка" and isinstance(company["id"], int)
+    assert [p["name"] for p in answer["people"]] == ["Анна", "Борис"]
+    assert {p["company_id"] for p in answer["people"]} == {company["id"]}
+    assert all("+74951112233" in [ph["e164"] for ph in p["phones"]] for p in answer["people"])
     code, out, _ = run(capsys, "contacts", "lookup", "+74951112233", "--profile", p)
     assert code == 0
     assert out.splitlines()[0].startswith("ООО Ромашка")
     assert "Анна" in out and "Борис" in out
     code, out, _ = run(capsys, "contacts", "lookup", "anonymous", "--json", "--profile", p)
     assert code == 1
-    assert json.loads(out) == {"contact": None, "matched_by": "withheld", "number": None}
+    answer = json.loads(out)
+    assert (answer["contact"], answer["company"], answer["people"]) == (None, None, [])
+    assert (answer["matched_by"], answer["number"]) == ("withheld", None)
