@@ -279,7 +279,8 @@ def create_integrations(parts: AppParts) -> Any:
     link = IntegrationsLink(window, window)
     service = Integrations(parts.profile, parts.settings, parts.secrets,
                            dial=link.dial_from_outside, on_outbox_status=link.outbox_status,
-                           on_sync_done=link.sync_done, on_sync_failed=link.sync_failed)
+                           on_sync_done=link.sync_done, on_sync_failed=link.sync_failed,
+                           on_problem=link.problem)
     link.service = service
     parts.workflow.call_events = service.publish_call_event
     parts.workflow.directory = link if parts.settings.integrations.directory.enabled else None

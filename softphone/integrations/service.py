@@ -26,7 +26,8 @@ class Integrations:
                  dial: Callable[[str], tuple[bool, str]] | None = None,
                  on_outbox_status: Callable[[Any], None] | None = None,
                  on_sync_done: Callable[[Any], None] | None = None,
-                 on_sync_failed: Callable[[str], None] | None = None) -> None:
+                 on_sync_failed: Callable[[str], None] | None = None,
+                 on_problem: Callable[[str], None] | None = None) -> None:
         self.profile = profile
         self.settings = settings
         self.secrets = secrets
@@ -34,12 +35,14 @@ class Integrations:
         self.on_outbox_status = on_outbox_status
         self.on_sync_done = on_sync_done
         self.on_sync_failed = on_sync_failed
+        self.on_problem = on_problem
         self.config: IntegrationSettings = settings.integrations
         self.outbox: Any = None
         self.worker: Any = None
         self.publisher: Any = None
         self.directory: Any = None
         self.click_to_call: Any = None
+        self.click_to_call_token: str | None = None
         self.carddav: CardDavThread | None = None
         self.problems: list[str] = []
         self._ready = threading.Event()
@@ -86,6 +89,8 @@ class Integrations:
 
     def _problem(self, text: str) -> None:
         self.problems.append(text)
+        if self.on_problem is not None:
+            self.on_problem(text)
 
     def _start_outbox(self) -> None:
         from softphone.integrations.call_events import CallEventPublisher
@@ -140,7 +145,14 @@ class Integrations:
         from softphone.integrations.click_to_call import ClickToCallServer
 
         assert self.dial is not None
-        token = click_to_call_token(self.secrets)
+        if self.secrets is not None:
+            token = click_to_call_token(self.secrets)
+        else:  # no secret store (tests, a broken keyring): a token for this run only
+            import secrets as random_source
+
+            token = random_source.token_urlsafe(24)
+            log.warning("click-to-call: no secret store; this run's token is not kept")
+        self.click_to_call_token = token
         from softphone.logs import register_secret
 
         register_secret(token)

@@ -21,6 +21,7 @@ class IntegrationsLink(QObject):
     _sync_done = Signal(object)
     _sync_failed = Signal(str)
     _outbox_status = Signal(object)
+    _problem = Signal(str)
     # a text for the status bar (sync results, delivery trouble)
     message = Signal(str)
     # contacts changed by a sync: views refresh
@@ -37,6 +38,7 @@ class IntegrationsLink(QObject):
         self._sync_done.connect(self._on_sync_done, queued)
         self._sync_failed.connect(self._on_sync_failed, queued)
         self._outbox_status.connect(self._on_outbox_status, queued)
+        self._problem.connect(self._on_problem, queued)
         self._failing: set[str] = set()
         self.sync_status = ""
 
@@ -59,6 +61,9 @@ class IntegrationsLink(QObject):
 
     def outbox_status(self, status: Any) -> None:
         self._outbox_status.emit(status)
+
+    def problem(self, text: str) -> None:
+        self._problem.emit(text)
 
     # --- the directory (called on the UI thread) -----------------------------------------------
     @property
@@ -142,6 +147,10 @@ class IntegrationsLink(QObject):
     def _on_sync_failed(self, error: str) -> None:
         self.sync_status = self.tr("Contacts not synced: %1").replace("%1", error)
         self.message.emit(self.sync_status)
+
+    @Slot(str)
+    def _on_problem(self, text: str) -> None:
+        self.message.emit(self.tr("Not started: %1").replace("%1", text))
 
     @Slot(object)
     def _on_outbox_status(self, status: Any) -> None:

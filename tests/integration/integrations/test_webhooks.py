@@ -4,9 +4,9 @@ gets every event, in order, once per event id; a refusal sets only that event as
 
 from __future__ import annotations
 
-import io
 import json
-from contextlib import redirect_stdout
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -81,14 +81,13 @@ def test_a_calls_events_arrive_signed_with_the_fields_of_calls_list_json(tmp_pat
     assert ringing["outcome"] is None and answered["answered_at"] is not None
     assert ended["outcome"] == "answered" and ended["talk_seconds"] == 60
     assert wrapup["wrapup"]["note"] == "wants a quote"
-    # exactly what `softphone calls list --json` prints for that call
-    from softphone.cli import main
-
+    # exactly what `softphone calls list --json` prints for that call (its own process: the
+    # command sets up logging into the profile)
     store.close()
-    out = io.StringIO()
-    with redirect_stdout(out):
-        assert main(["--profile", str(profile), "calls", "list", "--json"]) == 0
-    (listed,) = json.loads(out.getvalue())
+    done = subprocess.run([sys.executable, "-m", "softphone", "--profile", str(profile),
+                           "calls", "list", "--json"], capture_output=True, text=True,
+                          timeout=120, check=True)
+    (listed,) = json.loads(done.stdout)
     assert set(listed) == set(wrapup) and listed == wrapup
 
 
