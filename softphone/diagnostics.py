@@ -45,6 +45,8 @@ class Check:
     name: str
     ok: bool
     detail: str
+    #: works, but not as a user expects (no sound device: calls connect without sound)
+    warning: bool = False
 
 
 # ---------------------------------------------------------------------------------------------
@@ -304,12 +306,14 @@ def run_selftest(profile: Path, settings: Settings) -> list[Check]:
 
 
 def _guard(name: str, check: Any) -> Check:
+    warning = False
     try:
-        ok, detail = check()
+        ok, detail, *rest = check()
+        warning = bool(rest and rest[0])
     except Exception as exc:
         log.exception("selftest: %s failed", name)
         ok, detail = False, f"{type(exc).__name__}: {exc}"
-    return Check(name, ok, redact(str(detail)))
+    return Check(name, ok, redact(str(detail)), warning=warning and ok)
 
 
 def _check_engine(profile: Path, settings: Settings) -> tuple[bool, str]:
@@ -367,13 +371,15 @@ def _check_store(profile: Path, settings: Settings) -> tuple[bool, str]:
             close()
 
 
-def _check_audio() -> tuple[bool, str]:
+def _check_audio() -> tuple[bool, str, bool]:
+    """(works, detail, warning): no device at all is a warning (calls connect silently)."""
     devices, note = audio_devices()
     if note.startswith(("PortAudio is not available", "cannot list")):
-        return False, note
+        return False, note, False
     if not devices:
-        return True, note
-    return True, f"{len(devices)} device(s): " + "; ".join(d.split(" [", 1)[0] for d in devices)
+        return True, note, True
+    return True, f"{len(devices)} device(s): " + "; ".join(
+        d.split(" [", 1)[0] for d in devices), False
 
 
 def _check_qt() -> tuple[bool, str]:
