@@ -647,8 +647,10 @@ class _ContactMatch:
     ignored: Any
 
 
-def due_in_days(days: int, now: datetime | None = None, hour: int = 10) -> datetime:
-    """A follow-up ``days`` from now at ``hour`` local time, as UTC."""
-    local = (now or datetime.now(UTC)).astimezone()
-    due = (local + timedelta(days=days)).replace(hour=hour, minute=0, second=0, microsecond=0)
-    return due.astimezone(UTC)
+def due_in_days(days: int, now: datetime | None = None, hour: int = 10,
+                minute: int = 0) -> datetime:
+    """A follow-up ``days`` from now at ``hour``:``minute`` local time, as UTC. The local
+    time of *that* day counts (its own daylight-saving offset, not today's)."""
+    day = (now or datetime.now(UTC)).astimezone().date() + timedelta(days=days)
+    # a naive local time: astimezone() reads it with the offset in force on that date
+    return datetime(day.year, day.month, day.day, hour, minute).astimezone(UTC)

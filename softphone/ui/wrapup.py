@@ -7,7 +7,7 @@ the wrap-up of an older call from the history.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from PySide6.QtCore import QDateTime, QTimer, Signal, Slot
@@ -24,6 +24,8 @@ from PySide6.QtWidgets import (
 
 from softphone.ui.common import button, duration, outcome_text, plain_label
 from softphone.workflow import due_in_days
+
+CALLBACK_HOUR = 10  # a call-back's default time of day (local)
 
 
 class WrapupPanel(QWidget):
@@ -180,9 +182,9 @@ class WrapupPanel(QWidget):
         self.unknown_box.setVisible(not known)
         self.new_name.clear()
         self.new_deal.clear()
-        default_meeting = datetime.now().astimezone() + timedelta(days=1)
-        self.meeting_time.setDateTime(QDateTime(default_meeting.replace(
-            hour=11, minute=0, second=0, microsecond=0)))
+        # tomorrow at the hour a call-back gets: the time the chips and Meeting then use
+        tomorrow = due_in_days(1, hour=CALLBACK_HOUR).astimezone().replace(tzinfo=None)
+        self.meeting_time.setDateTime(QDateTime(tomorrow))
         self._loading = False
         self._dirty = False
         self.note_edit.setFocus()
@@ -227,18 +229,20 @@ class WrapupPanel(QWidget):
                           self.note_edit.toPlainText())
 
     def _on_callback_clicked(self, days: int) -> None:
-        due = due_in_days(days)
+        # one time for the next step: the picker's time of day, on the chosen day; the picker
+        # then shows what is saved, and the confirmation says the same
+        at = self.meeting_time.time()
+        due = due_in_days(days, hour=at.hour(), minute=at.minute())
+        self.meeting_time.setDateTime(QDateTime(due.astimezone().replace(tzinfo=None)))
         self.next_action_requested.emit("call_back", self.tr("Call back"), due)
-        self._note_action(self.tr("Call back on %1").replace(
-            "%1", due.astimezone().strftime("%Y-%m-%d %H:%M")))
+        self._note_action(self.tr("Call back on %1").replace("%1", _local(due)))
 
     @Slot()
     def _on_meeting_clicked(self) -> None:
-        due = self.meeting_time.dateTime().toPython()
+        due = self.meeting_time.dateTime().toPython().replace(second=0, microsecond=0)
         due = due.astimezone(UTC) if due.tzinfo else due.astimezone().astimezone(UTC)
         self.next_action_requested.emit("meeting", self.tr("Meeting"), due)
-        self._note_action(self.tr("Meeting on %1").replace(
-            "%1", due.astimezone().strftime("%Y-%m-%d %H:%M")))
+        self._note_action(self.tr("Meeting on %1").replace("%1", _local(due)))
 
     @Slot()
     def _on_todo_clicked(self) -> None:
@@ -270,6 +274,11 @@ class WrapupPanel(QWidget):
     def _on_skip_clicked(self) -> None:
         self.flush()
         self.closed.emit()
+
+def _local(due: datetime) -> str:
+    """``due`` as the picker shows it: local time, to the minute."""
+    return due.astimezone().strftime("%Y-%m-%d %H:%M")
+
 
 def summary_text(direction: str, number: str, talk_seconds: int | None, outcome: str) -> str:
     from softphone.ui.common import translate
