@@ -33,7 +33,7 @@ TRIGGER = "softphone_change_notify"
 FEED_VERSION = "1"
 #: The CRM tables whose changes are reported (phones are reported as their contact).
 TABLES = ("companies", "contacts", "phones", "calls", "wrapups", "tasks", "ignored_numbers",
-          "missed_inbox", "deals")
+          "missed_inbox", "deals", "messages")
 OPS = ("INSERT", "UPDATE", "DELETE", "CHANGED", "RESYNC")
 _LOCK_KEY = 0x50F7_C4A6  # pg_advisory_xact_lock key for trigger installation
 

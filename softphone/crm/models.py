@@ -260,3 +260,42 @@ class CardDavState(Base):
     book: Mapped[str] = mapped_column(String(1000), primary_key=True)
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class Message(Base):
+    """A chat message (SIP MESSAGE) sent or received; added by revision 0006.
+
+    ``peer_key`` names the conversation (``user@host``, lower-case host, no port or
+    parameters: one colleague's messages stay together whichever server port they come
+    through). ``status``: received | sending | delivered | failed.
+    """
+
+    __tablename__ = "messages"
+    __table_args__ = (
+        Index("ix_messages_contact", "contact_id", "sent_at"),
+        Index("ix_messages_peer", "peer_key", "sent_at"),
+        Index(
+            "ix_messages_unread", "agent", "peer_key",
+            sqlite_where=text("read_at IS NULL AND direction = 'in'"),
+            postgresql_where=text("read_at IS NULL AND direction = 'in'"),
+        ),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    direction: Mapped[str] = mapped_column(String(3))
+    account: Mapped[str] = mapped_column(String(200), default="")
+    remote_uri: Mapped[str] = mapped_column(String(500))
+    peer_key: Mapped[str] = mapped_column(String(300))
+    number_key: Mapped[str | None] = mapped_column(String(30), index=True)
+    display_name: Mapped[str] = mapped_column(String(300), default="")
+    contact_id: Mapped[int | None] = mapped_column(
+        ForeignKey("contacts.id", ondelete="SET NULL")
+    )
+    body: Mapped[str] = mapped_column(Text)
+    content_type: Mapped[str] = mapped_column(String(100), default="text/plain")
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(12))
+    sip_status: Mapped[int | None] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(300), default="")
+    read_at: Mapped[datetime | None]
+    agent: Mapped[str | None] = mapped_column(String(200))
+    client_key: Mapped[str | None] = mapped_column(String(40), unique=True)

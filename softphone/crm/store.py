@@ -39,11 +39,13 @@ from softphone.crm.db import DEFAULT_BUSY_TIMEOUT_MS, database_url, make_engine,
 from softphone.crm.errors import ConflictError, NotFoundError, StoreError, known_errors
 from softphone.crm.journal import JOURNAL_NAME, PendingJournal
 from softphone.crm.matching import find_caller
+from softphone.crm.messages import MessagesMixin
 from softphone.crm.models import (
     Call,
     Company,
     Contact,
     Deal,
+    Message,
     MissedEntry,
     Phone,
     Task,
@@ -77,7 +79,7 @@ _DIGIT_QUERY = re.compile(r"^\+?[\d\s\-.()/]+$")
 _MAX_CHAR = "\U0010ffff"
 
 
-class Store(CallLogMixin, RecordsMixin, SyncMixin, RegionMixin):
+class Store(CallLogMixin, RecordsMixin, SyncMixin, RegionMixin, MessagesMixin):
     """The mini-CRM. Create with :meth:`open`; close with :meth:`close`."""
 
     def __init__(
@@ -398,8 +400,8 @@ class Store(CallLogMixin, RecordsMixin, SyncMixin, RegionMixin):
 
     def erase_contact(self, contact_id: int) -> ErasedContact:
         """Forget a person entirely (privacy request): the contact, its calls, wrap-ups, tasks,
-        deals and inbox entries. Recordings inside the profile are deleted; paths outside it
-        are returned in ``recording_paths`` for the caller to delete."""
+        deals, chat messages and inbox entries. Recordings inside the profile are deleted;
+        paths outside it are returned in ``recording_paths`` for the caller to delete."""
         with self._session() as s:
             contact = s.get(Contact, contact_id)
             if contact is None:
@@ -423,6 +425,7 @@ class Store(CallLogMixin, RecordsMixin, SyncMixin, RegionMixin):
             tasks = s.execute(delete(Task).where(Task.contact_id == contact_id)).rowcount  # type: ignore[attr-defined]
             deals = s.execute(delete(Deal).where(Deal.contact_id == contact_id)).rowcount  # type: ignore[attr-defined]
             calls = s.execute(delete(Call).where(Call.contact_id == contact_id)).rowcount  # type: ignore[attr-defined]
+            s.execute(delete(Message).where(Message.contact_id == contact_id))
             s.execute(delete(MissedEntry).where(MissedEntry.contact_id == contact_id))
             if keys:
                 s.execute(delete(MissedEntry).where(MissedEntry.number_key.in_(keys)))
@@ -566,6 +569,7 @@ class Store(CallLogMixin, RecordsMixin, SyncMixin, RegionMixin):
                 select(Task).where(Task.contact_id == contact_id).order_by(Task.id))]
             deals = [deal_view(d) for d in s.scalars(
                 select(Deal).where(Deal.contact_id == contact_id).order_by(Deal.id))]
+        messages = self.conversation(contact_id=contact_id, limit=1_000_000)
         return _jsonable(
             {
                 "format": "softphone-contact-bundle/1",
@@ -574,6 +578,7 @@ class Store(CallLogMixin, RecordsMixin, SyncMixin, RegionMixin):
                 "calls": [asdict(c) for c in calls],
                 "tasks": [asdict(t) for t in tasks],
                 "deals": [asdict(d) for d in deals],
+                "messages": [asdict(m) for m in messages],
             }
         )
 

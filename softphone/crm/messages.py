@@ -1,0 +1,235 @@
+"""Chat messages in the CRM timeline beside calls (the ``messages`` table, revision 0003).
+
+A message is written when it arrives or is sent, linked to the contact its sender's number
+matches (or the contact it was written to), and updated when the server answers (delivered
+or failed, with the SIP status and reason). Like call-log writes, these writes are never lost:
+a database that refuses one (locked, disk full, unavailable) gets it from the pending
+journal later, in order (``store_calls``). ``client_key`` (a UUID the caller chooses) makes
+each write idempotent and lets the answer find its message.
+
+Unread counts are per agent: on a shared database, a colleague's conversations are visible
+in the timeline but are not unread for us.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
+
+from sqlalchemy import and_, func, select, update
+from sqlalchemy.orm import Session
+
+from softphone.crm.convert import as_utc, utcnow
+from softphone.crm.models import Contact, Message
+
+if TYPE_CHECKING:
+    from softphone.crm.views import Match, NormalizedNumber
+
+__all__ = ["MESSAGE_STATUSES", "ConversationView", "MessageView", "MessagesMixin", "peer_key"]
+
+MESSAGE_STATUSES = ("received", "sending", "delivered", "failed")
+_URI = re.compile(r"^(?:sips?|tel):(?:(?P<user>[^@;?]*)@)?(?P<host>[^;?>]*)", re.IGNORECASE)
+
+
+def peer_key(uri: str) -> str:
+    """The conversation a URI belongs to: ``user@host`` (host lower-case, no port, no
+    parameters); a ``tel:`` URI or a bare number is its digits."""
+    text = uri.strip()
+    if "<" in text:  # a name-addr: "Bob" <sip:bob@h>
+        text = text.split("<", 1)[1].split(">", 1)[0]
+    m = _URI.match(text.strip())
+    if m is None:
+        return text.lower()[:300]
+    user = unquote(m.group("user") or "")
+    host = (m.group("host") or "").lower()
+    if text.lower().startswith("tel:"):
+        return host[:300]  # tel:+7495... has no host: the "host" is the number
+    if host.startswith("["):
+        host = host.split("]", 1)[0] + "]"
+    else:
+        host = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+    return (f"{user}@{host}" if user else host)[:300]
+
+
+@dataclass(frozen=True)
+class MessageView:
+    id: int
+    direction: str  # in | out
+    account: str
+    remote_uri: str
+    peer_key: str
+    display_name: str
+    contact_id: int | None
+    body: str
+    content_type: str
+    sent_at: datetime
+    status: str  # received | sending | delivered | failed
+    sip_status: int | None
+    reason: str
+    read_at: datetime | None
+    agent: str | None
+    client_key: str | None
+
+    @property
+    def failed(self) -> bool:
+        return self.status == "failed"
+
+
+@dataclass(frozen=True)
+class ConversationView:
+    """One conversation with unread messages: who, how many, the latest."""
+
+    peer_key: str
+    remote_uri: str
+    display_name: str
+    contact_id: int | None
+    contact_name: str | None
+    unread: int
+    last_at: datetime
+    last_body: str
+
+
+def _view(row: Message) -> MessageView:
+    return MessageView(
+        id=row.id, direction=row.direction, account=row.account, remote_uri=row.remote_uri,
+        peer_key=row.peer_key, display_name=row.display_name, contact_id=row.contact_id,
+        body=row.body, content_type=row.content_type, sent_at=row.sent_at, status=row.status,
+        sip_status=row.sip_status, reason=row.reason, read_at=row.read_at, agent=row.agent,
+        client_key=row.client_key)
+
+
+class MessagesMixin:
+    """The chat half of :class:`softphone.crm.store.Store`."""
+
+    if TYPE_CHECKING:
+        agent: str | None
+
+        def _session(self) -> AbstractContextManager[Session]: ...
+        def _write(self, op: str, args: dict[str, Any]) -> Any: ...
+        def normalize(self, raw: str) -> NormalizedNumber: ...
+        def lookup(self, number_or_uri: str) -> Match: ...
+
+    # ------------------------------------------------------------------ writes
+
+    def message_received(self, *, account: str, remote_uri: str, body: str,
+                         display_name: str = "", content_type: str = "text/plain",
+                         received_at: datetime | None = None,
+                         client_key: str | None = None) -> MessageView | None:
+        """Log an arrived message; its sender is matched to a contact by number. Returns
+        the row, or None when the write was journaled (the database refused it for now)."""
+        return self._write("message_logged", dict(  # type: ignore[no-any-return]
+            direction="in", account=account or "", remote_uri=remote_uri, body=body,
+            display_name=display_name or "", content_type=content_type or "text/plain",
+            sent_at=as_utc(received_at or utcnow()), status="received", contact_id=None,
+            agent=self.agent, client_key=client_key or uuid.uuid4().hex))
+
+    def message_sent(self, *, account: str, remote_uri: str, body: str, client_key: str,
+                     contact_id: int | None = None, display_name: str = "",
+                     sent_at: datetime | None = None) -> MessageView | None:
+        """Log a message as it is sent (status ``sending``); ``contact_id`` when written from
+        a contact's card, else matched by number."""
+        return self._write("message_logged", dict(  # type: ignore[no-any-return]
+            direction="out", account=account or "", remote_uri=remote_uri, body=body,
+            display_name=display_name or "", content_type="text/plain",
+            sent_at=as_utc(sent_at or utcnow()), status="sending", contact_id=contact_id,
+            agent=self.agent, client_key=client_key))
+
+    def message_answered(self, client_key: str, *, delivered: bool, sip_status: int,
+                         reason: str = "") -> MessageView | None:
+        """The server's final answer to a sent message."""
+        return self._write("message_answered", dict(  # type: ignore[no-any-return]
+            client_key=client_key, delivered=bool(delivered), sip_status=int(sip_status),
+            reason=(reason or "")[:300]))
+
+    def _do_message_logged(self, *, direction: str, account: str, remote_uri: str, body: str,
+                           display_name: str, content_type: str, sent_at: datetime,
+                           status: str, contact_id: int | None, agent: str | None,
+                           client_key: str) -> MessageView:
+        key = peer_key(remote_uri)
+        number = self.normalize(remote_uri)
+        if contact_id is None:
+            match = self.lookup(remote_uri)
+            contact_id = match.contact.id if match.contact is not None else None
+        with self._session() as s:
+            existing = s.scalar(select(Message).where(Message.client_key == client_key))
+            if existing is not None:  # replayed from the journal after all: once only
+                return _view(existing)
+            if contact_id is not None and s.get(Contact, contact_id) is None:
+                contact_id = None  # deleted meanwhile
+            row = Message(
+                direction=direction, account=account[:200], remote_uri=remote_uri[:500],
+                peer_key=key, number_key=number.key, display_name=display_name[:300],
+                contact_id=contact_id, body=body, content_type=content_type[:100],
+                sent_at=as_utc(sent_at), status=status, sip_status=None, reason="",
+                read_at=None, agent=agent, client_key=client_key)
+            s.add(row)
+            s.flush()
+            return _view(row)
+
+    def _do_message_answered(self, *, client_key: str, delivered: bool, sip_status: int,
+                             reason: str) -> MessageView | None:
+        with self._session() as s:
+            row = s.scalar(select(Message).where(Message.client_key == client_key))
+            if row is None:
+                return None
+            row.status = "delivered" if delivered else "failed"
+            row.sip_status = sip_status
+            row.reason = reason
+            s.flush()
+            return _view(row)
+
+    def mark_read(self, *, peer: str | None = None, contact_id: int | None = None) -> int:
+        """Mark our unread messages of a conversation (or of a contact) read; returns how
+        many changed."""
+        if peer is None and contact_id is None:
+            raise ValueError("mark_read needs a conversation or a contact")
+        where = [Message.direction == "in", Message.read_at.is_(None), self._ours()]
+        where.append(Message.peer_key == peer_key(peer) if peer is not None
+                     else Message.contact_id == contact_id)
+        with self._session() as s:
+            done = s.execute(update(Message).where(and_(*where)).values(read_at=utcnow())
+                             .execution_options(synchronize_session=False))
+            return int(done.rowcount)  # type: ignore[attr-defined]
+
+    # ------------------------------------------------------------------ reads
+
+    def conversation(self, *, peer: str | None = None, contact_id: int | None = None,
+                     limit: int = 200) -> list[MessageView]:
+        """The latest ``limit`` messages with a peer (any URI of it) or a contact, oldest
+        first."""
+        if peer is None and contact_id is None:
+            raise ValueError("conversation needs a peer or a contact")
+        condition = (Message.peer_key == peer_key(peer) if peer is not None
+                     else Message.contact_id == contact_id)
+        with self._session() as s:
+            rows = s.scalars(select(Message).where(condition)
+                             .order_by(Message.sent_at.desc(), Message.id.desc())
+                             .limit(limit)).all()
+            return [_view(r) for r in reversed(rows)]
+
+    def unread_conversations(self) -> list[ConversationView]:
+        """Our conversations with unread messages, the most recent first."""
+        unread = [Message.direction == "in", Message.read_at.is_(None), self._ours()]
+        with self._session() as s:
+            groups = s.execute(
+                select(Message.peer_key, func.count(), func.max(Message.id))
+                .where(and_(*unread)).group_by(Message.peer_key)).all()
+            out = []
+            for key, count, last_id in groups:
+                last = s.get(Message, last_id)
+                assert last is not None
+                contact = s.get(Contact, last.contact_id) if last.contact_id else None
+                out.append(ConversationView(
+                    peer_key=key, remote_uri=last.remote_uri, display_name=last.display_name,
+                    contact_id=last.contact_id, contact_name=contact.name if contact else None,
+                    unread=int(count), last_at=last.sent_at, last_body=last.body))
+        out.sort(key=lambda c: c.last_at, reverse=True)
+        return out
+
+    def _ours(self) -> Any:
+        return Message.agent == self.agent if self.agent else Message.agent.is_(None)
