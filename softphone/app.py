@@ -48,6 +48,7 @@ class AppParts:
     secrets: Any = None
     ipc: Any = None
     office: Any = None  # ui.colleagues.OfficeLink: colleagues on the LAN, shared-CRM feed
+    office_pbx: Any = None  # ui.office_pbx.OfficePbx: voicemail, chat, colleagues via the PBX
     notices: list[str] = field(default_factory=list)
     own_engine: bool = True
     collector: Any = None  # ui.gc_collector.MainThreadCollector
@@ -224,6 +225,7 @@ def create_parts(profile: Path, settings: Settings, *, engine: Any = None, bridg
     window.settings_changed.connect(lambda s, p: apply_settings(parts, s, p))
     parts.office = create_office_link(parts, agent)
     parts.integrations = create_integrations(parts)
+    parts.office_pbx = create_office_pbx(parts)
     if engine is not None:
         for name in [a.name for a in accounts_with_passwords(settings, None)]:
             state = engine.registration(name)
@@ -310,6 +312,20 @@ def stop_integrations(parts: AppParts) -> None:
     link.stop()
 
 
+def create_office_pbx(parts: AppParts) -> Any:
+    """Voicemail, chat and colleagues' presence through the PBX (ui/office_pbx.py)."""
+    from softphone.ui.office_pbx import OfficePbx
+
+    pbx = OfficePbx(parts.window, parts.settings, parts.db)
+    parts.bridge.sip_event.connect(pbx.on_sip_event)
+    parts.db.store_opened.connect(pbx.store_opened)
+    if parts.office is not None:
+        parts.office.tables_changed.connect(pbx.on_tables_changed)
+    if parts.db.store is not None:
+        pbx.store_opened()
+    return pbx
+
+
 def attach_engine(parts: AppParts, engine: Any, notices: list[str]) -> None:
     """Hand an engine made after the window showed to everything that uses it; start it."""
     window = parts.window
@@ -393,6 +409,8 @@ def apply_settings(parts: AppParts, settings: Settings, passwords: dict[str, str
     parts.window.dnd_action.setChecked(settings.calls.dnd)
     parts.window.outgoing.set_accounts(settings.accounts)
     parts.window.call_keys.apply_settings(settings.ui)
+    if parts.office_pbx is not None:
+        parts.office_pbx.settings_changed(settings)
     if parts.office is not None and (settings.accounts, settings.office, settings.crm) != (
             old.accounts, old.office, old.crm):
         parts.office.restart()  # presence for the new account / feed of the new database
@@ -538,6 +556,10 @@ def shutdown(parts: AppParts) -> None:
     if parts.office is not None:
         with contextlib.suppress(RuntimeError, TypeError):
             parts.bridge.sip_event.disconnect(parts.office.on_sip_event)
+    if parts.office_pbx is not None:
+        with contextlib.suppress(RuntimeError, TypeError):
+            parts.bridge.sip_event.disconnect(parts.office_pbx.on_sip_event)
+        parts.office_pbx.stop()
     parts.window.call_keys.stop()  # the global keys and the MPRIS name go back to the desktop
     if parts.office is not None:  # goodbye to colleagues while the engine still runs
         parts.office.stop()

@@ -379,13 +379,14 @@ def _parse_account(r: _Reader) -> AccountSettings:
     return account
 
 
-_DIALABLE = re.compile(r"^(sips?:[^\s<>\"]+|[+*#\d][\d\s()*#\-.]*|[A-Za-z0-9._+*#-]+)$")
+#: an extension (``*97``, ``1001``), a phone number or a SIP URI (voicemail, colleagues)
+DIALABLE = re.compile(r"^(sips?:[^\s<>\"]+|[+*#\d][\d\s()*#\-.]*|[A-Za-z0-9._+*#-]+)$")
 
 
 def _parse_dialable(r: _Reader, key: str) -> str | None:
     """An extension (``*97``, ``1001``), a phone number or a SIP URI."""
     value = r.text_or_none(key)
-    if value is not None and not _DIALABLE.match(value):
+    if value is not None and not DIALABLE.match(value):
         raise r._fail(key, f"expected an extension, a number or a SIP URI, got {value!r}")
     return value
 
@@ -394,7 +395,7 @@ def _parse_colleagues(r: _Reader) -> tuple[str, ...]:
     values = r.get("colleagues", list, [])
     out: list[str] = []
     for value in values:
-        if not isinstance(value, str) or not _DIALABLE.match(value.strip()):
+        if not isinstance(value, str) or not DIALABLE.match(value.strip()):
             raise r._fail("colleagues", "expected a list of SIP URIs or extensions, got "
                                         f"{value!r}")
         if value.strip() not in out:

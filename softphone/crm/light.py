@@ -279,6 +279,33 @@ class LightStore:
         with self._transaction() as db:
             return queries.deals(db, contact_id, company_id)
 
+    def unread_conversations(self) -> list[Any]:
+        """The chat badge at start (``crm/office_queries.py``)."""
+        if self._full is not None:
+            return self._full.unread_conversations()  # type: ignore[no-any-return]
+        from softphone.crm.office_queries import unread_conversations
+
+        with self._transaction() as db:
+            return list(unread_conversations(db, self.agent))
+
+    def close_unanswered_messages(self) -> int:
+        """At start (``crm/office_queries.py``)."""
+        if self._full is not None:
+            return self._full.close_unanswered_messages()  # type: ignore[no-any-return]
+        from softphone.crm.office_queries import close_unanswered_messages
+
+        with self._transaction() as db:
+            return close_unanswered_messages(db, self.agent)
+
+    def contacts_tagged(self, tags: Any, limit: int = 500) -> list[ContactView]:
+        """The colleagues kept in the CRM, at start (``crm/office_queries.py``)."""
+        if self._full is not None:
+            return self._full.contacts_tagged(tags, limit)  # type: ignore[no-any-return]
+        from softphone.crm.office_queries import contacts_tagged
+
+        with self._transaction() as db:
+            return contacts_tagged(db, tuple(tags), limit)
+
     def missed_inbox(self) -> list[MissedView]:
         if self._full is not None:
             return self._full.missed_inbox()  # type: ignore[no-any-return]

@@ -13,49 +13,33 @@ in the timeline but are not unread for us.
 
 from __future__ import annotations
 
-import re
 import uuid
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, select, update
 from sqlalchemy.orm import Session
 
-from softphone.crm.convert import as_utc, utcnow
+from softphone.crm.convert import SqlRunner, as_utc, utcnow
 from softphone.crm.models import Contact, Message
+from softphone.crm.office_queries import (
+    ConversationView,
+    close_unanswered_messages,
+    contacts_tagged,
+    unread_conversations,
+)
+from softphone.crm.peer import peer_key
 
 if TYPE_CHECKING:
-    from softphone.crm.views import Match, NormalizedNumber
+    from collections.abc import Sequence
+
+    from softphone.crm.views import ContactView, Match, NormalizedNumber
 
 __all__ = ["MESSAGE_STATUSES", "ConversationView", "MessageView", "MessagesMixin", "peer_key"]
 
 MESSAGE_STATUSES = ("received", "sending", "delivered", "failed")
-_URI = re.compile(r"^(?:sips?|tel):(?:(?P<user>[^@;?]*)@)?(?P<host>[^;?>]*)", re.IGNORECASE)
-
-
-def peer_key(uri: str) -> str:
-    """The conversation a URI belongs to: ``user@host`` (host lower-case, no port, no
-    parameters); a ``tel:`` URI or a bare number is its digits."""
-    text = uri.strip()
-    if "<" in text:  # a name-addr: "Bob" <sip:bob@h>
-        text = text.split("<", 1)[1].split(">", 1)[0]
-    m = _URI.match(text.strip())
-    if m is None:
-        return text.lower()[:300]
-    user = unquote(m.group("user") or "")
-    host = (m.group("host") or "").lower()
-    if text.lower().startswith("tel:"):
-        return host[:300]  # tel:+7495... has no host: the "host" is the number
-    if host.startswith("["):
-        host = host.split("]", 1)[0] + "]"
-    else:
-        host = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
-    return (f"{user}@{host}" if user else host)[:300]
-
-
 @dataclass(frozen=True)
 class MessageView:
     id: int
@@ -80,20 +64,6 @@ class MessageView:
         return self.status == "failed"
 
 
-@dataclass(frozen=True)
-class ConversationView:
-    """One conversation with unread messages: who, how many, the latest."""
-
-    peer_key: str
-    remote_uri: str
-    display_name: str
-    contact_id: int | None
-    contact_name: str | None
-    unread: int
-    last_at: datetime
-    last_body: str
-
-
 def _view(row: Message) -> MessageView:
     return MessageView(
         id=row.id, direction=row.direction, account=row.account, remote_uri=row.remote_uri,
@@ -110,6 +80,7 @@ class MessagesMixin:
         agent: str | None
 
         def _session(self) -> AbstractContextManager[Session]: ...
+        def _runner(self, s: Session) -> SqlRunner: ...
         def _write(self, op: str, args: dict[str, Any]) -> Any: ...
         def normalize(self, raw: str) -> NormalizedNumber: ...
         def lookup(self, number_or_uri: str) -> Match: ...
@@ -214,22 +185,19 @@ class MessagesMixin:
 
     def unread_conversations(self) -> list[ConversationView]:
         """Our conversations with unread messages, the most recent first."""
-        unread = [Message.direction == "in", Message.read_at.is_(None), self._ours()]
         with self._session() as s:
-            groups = s.execute(
-                select(Message.peer_key, func.count(), func.max(Message.id))
-                .where(and_(*unread)).group_by(Message.peer_key)).all()
-            out = []
-            for key, count, last_id in groups:
-                last = s.get(Message, last_id)
-                assert last is not None
-                contact = s.get(Contact, last.contact_id) if last.contact_id else None
-                out.append(ConversationView(
-                    peer_key=key, remote_uri=last.remote_uri, display_name=last.display_name,
-                    contact_id=last.contact_id, contact_name=contact.name if contact else None,
-                    unread=int(count), last_at=last.sent_at, last_body=last.body))
-        out.sort(key=lambda c: c.last_at, reverse=True)
-        return out
+            return unread_conversations(self._runner(s), self.agent)
+
+    def close_unanswered_messages(self) -> int:
+        """Sent messages a stopped run left ``sending`` become ``failed`` (once a minute old)."""
+        with self._session() as s:
+            return close_unanswered_messages(self._runner(s), self.agent)
+
+    def contacts_tagged(self, tags: Sequence[str], limit: int = 500) -> list[ContactView]:
+        """Contacts that carry any of ``tags`` (any case), by name: the office's colleagues
+        kept in the CRM."""
+        with self._session() as s:
+            return contacts_tagged(self._runner(s), tuple(tags), limit)
 
     def _ours(self) -> Any:
         return Message.agent == self.agent if self.agent else Message.agent.is_(None)

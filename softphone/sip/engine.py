@@ -27,7 +27,7 @@ from softphone.sip import events as ev
 from softphone.sip.call_media import CallError, default_recordings_dir, recording_path
 from softphone.sip.codecs import DEFAULT_CODECS
 from softphone.sip.media_api import NullAudioBackend
-from softphone.sip.uris import InvalidTarget, account_domain, target_to_uri
+from softphone.sip.uris import InvalidTarget, account_domain, parse_sip_uri, target_to_uri
 
 if TYPE_CHECKING:
     from softphone.sip.account_probe import ProbeResult
@@ -535,13 +535,27 @@ class Engine:
         if len(text) > MAX_MESSAGE_CHARS:
             raise ValueError(f"the message is too long ({len(text)} characters, at most "
                              f"{MAX_MESSAGE_CHARS})")
-        settings = self._account(account)
-        uri = target_to_uri(target, account_domain(settings.address), settings.transport)
+        name, uri = self.resolve_target(target, account)
         with self._lock:
             message_id = next(self._message_ids)
-        self._submit("send_message",
-                     lambda s: s.messenger.send(message_id, settings.name, uri, text))
+        self._submit("send_message", lambda s: s.messenger.send(message_id, name, uri, text))
         return message_id
+
+    def resolve_target(self, target: str, account: str | None = None) -> tuple[str, str]:
+        """The account (its name) and SIP URI that ``target`` means: what a dial or a
+        message to it uses. Raises InvalidTarget, or EngineError for an unknown account."""
+        settings = self._account(account)
+        domain = account_domain(settings.address)
+        uri = target_to_uri(target, domain, settings.transport)
+        if domain is not None:
+            # PJSIP (and others) print From without the port: an answer to such an address
+            # on the account's own server goes to the server's port, not 5060
+            parsed, own = parse_sip_uri(uri), parse_sip_uri(f"sip:{domain}")
+            if (parsed.port is None and own.port and parsed.user
+                    and parsed.host.lower() == own.host.lower()):
+                head, _at, rest = uri.rpartition("@")
+                uri = f"{head}@{own.hostport}{rest[len(parsed.host):]}"
+        return settings.name, uri
 
     def watch_presence(self, account: str, targets: Sequence[str]) -> None:
         """Watch these colleagues (SIP URIs or extensions) on ``account`` besides those of

@@ -13,6 +13,7 @@ them in order and a server answers each.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections import deque
@@ -32,6 +33,11 @@ log = logging.getLogger("softphone.sip")
 #: longest chat message (characters); SIP MESSAGE is meant for short texts (RFC 3428 asks
 #: for under 1300 bytes over UDP; PJSIP moves larger requests to TCP when it can)
 MAX_MESSAGE_CHARS = 4000
+#: at shutdown, how long (s) MESSAGEs still waiting for their answer get before libDestroy
+FINISH_WAIT = 1.0
+#: a removed account with MESSAGEs in flight is deleted once they are answered, or after this
+#: long (s): PJSIP's non-INVITE transaction gives up after 32 s
+RETIRE_WAIT = 40.0
 
 
 class MessageBuddy(pj.Buddy):
@@ -54,6 +60,8 @@ class Messenger:
         self.session = session
         self.buddies: dict[tuple[str, str], MessageBuddy] = {}
         self.pending: dict[tuple[str, str, str], deque[int]] = {}
+        # removed accounts whose MESSAGEs still wait for an answer: (account, name, deadline)
+        self.closing: list[tuple[Any, str, float]] = []
 
     # --- sending ------------------------------------------------------------------------------
     def send(self, message_id: int, account_name: str, uri: str, text: str) -> None:
@@ -106,16 +114,56 @@ class Messenger:
             at=time.time(), message_id=message_id, account=account, remote_uri=uri,
             delivered=200 <= code < 300, code=code, reason=reason))
 
+    # --- accounts going away ------------------------------------------------------------------
+    # PJSIP reports every MESSAGE's answer with the account that sent it; pjsua2 aborts the
+    # process (an assertion) when that account was deleted meanwhile. So an account is
+    # deleted only once its MESSAGEs are answered.
+
+    def pending_for(self, name: str) -> bool:
+        return any(k[0] == name for k in self.pending)
+
     def account_removed(self, name: str) -> None:
+        """Drop the account's buddies (its MESSAGEs in flight stay tracked)."""
         for buddy_key in [k for k in self.buddies if k[0] == name]:
             self.session.graveyard.append(self.buddies.pop(buddy_key))
-        for key in [k for k in self.pending if k[0] == name]:
-            for message_id in self.pending.pop(key):
-                self._status(message_id, name, key[1], 0, "the account was removed")
 
-    def close(self) -> None:
-        for name in {k[0] for k in (*self.buddies, *self.pending)}:
-            self.account_removed(name)
+    def retire(self, account: Any, name: str) -> bool:
+        """Take over deleting a removed account whose MESSAGEs are in flight (True); it is
+        unregistered now and deleted by :meth:`tick` once they are answered."""
+        if not self.pending_for(name):
+            return False
+        with contextlib.suppress(pj.Error):
+            account.setRegistration(False)
+        self.closing.append((account, name, time.monotonic() + RETIRE_WAIT))
+        return True
+
+    def tick(self) -> None:
+        if not self.closing:
+            return
+        now = time.monotonic()
+        still = []
+        for account, name, deadline in self.closing:
+            if self.pending_for(name) and now < deadline and name not in self.session.accounts:
+                still.append((account, name, deadline))
+                continue
+            with contextlib.suppress(pj.Error):
+                account.shutdown()
+            self.session.retired_accounts.append(account)
+        self.closing = still
+
+    def finish(self, ep: Any) -> tuple[set[str], list[Any]]:
+        """At shutdown: give MESSAGEs in flight :data:`FINISH_WAIT` to be answered. Returns
+        the accounts (names) that still wait, which must outlive libDestroy (it reports their
+        MESSAGEs), and the removed accounts not deleted yet (the same)."""
+        for buddy_key in list(self.buddies):
+            self.session.graveyard.append(self.buddies.pop(buddy_key))
+        until = time.monotonic() + FINISH_WAIT
+        while self.pending and time.monotonic() < until:
+            ep.libHandleEvents(10)
+        waiting = {k[0] for k in self.pending}
+        closing = [account for account, _name, _deadline in self.closing]
+        self.closing = []
+        return waiting, closing
 
     # --- arrivals -----------------------------------------------------------------------------
     def on_incoming(self, account_name: str, from_uri: str, content_type: str,

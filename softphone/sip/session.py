@@ -280,7 +280,8 @@ class SipSession(CallOps):
                 log.exception("audio backend failed to stop")
         self.calls.clear()
         self.presence.close()  # buddies go before their accounts
-        self.messenger.close()
+        # MESSAGEs still in flight: their accounts outlive libDestroy (see messaging.py)
+        waiting, outliving = self.messenger.finish(ep)
         self.graveyard.clear()
         self.conference_ids.clear()
         gc.collect()
@@ -288,8 +289,11 @@ class SipSession(CallOps):
         for state in self.accounts.values():
             if state.account is not None:
                 publishing |= state.settings.publishes_presence and not state.settings.is_lan
-                with contextlib.suppress(pj.Error):
-                    state.account.shutdown()
+                if state.name in waiting:
+                    outliving.append(state.account)
+                else:
+                    with contextlib.suppress(pj.Error):
+                        state.account.shutdown()
                 state.account = None
         if publishing:
             # The un-PUBLISH answers the server's digest challenge first: without this
@@ -303,6 +307,9 @@ class SipSession(CallOps):
             ep.libDestroy(pj.PJSUA_DESTROY_NO_RX_MSG)
         finally:
             self.ep = None
+            # deleted after libDestroy: pjsua has forgotten every account by then, so their
+            # shutdown() does nothing
+            outliving.clear()
 
     # --- the loop's housekeeping ---------------------------------------------------------
     def handle_events(self, max_ms: int) -> None:
@@ -319,6 +326,7 @@ class SipSession(CallOps):
             self.check_finalized_recordings()
         now = time.monotonic()
         self.presence.tick()
+        self.messenger.tick()
         while self._timers and self._timers[0][0] <= now:
             _due, _seq, fn = heapq.heappop(self._timers)
             try:
@@ -393,7 +401,7 @@ class SipSession(CallOps):
         self.messenger.account_removed(state.name)
         self.graveyard.clear()  # their buddies, before the account
         state.account = None
-        if account is not None:
+        if account is not None and not self.messenger.retire(account, state.name):
             with contextlib.suppress(pj.Error):
                 account.shutdown()
             # Calls made on it keep a C++ reference to it: keep the object until shutdown.

@@ -7,7 +7,9 @@ shared CRM's change feed turned into reloads of the open views.
   background-thread callbacks into Qt signals, and collects CRM changes for ~250 ms before it
   says which tables changed (``tables_changed``), so a burst of writes costs one reload.
 * :class:`ColleaguesView` lists the colleagues (name, extension, address, state with a coloured
-  dot) with Call and Transfer buttons; a double click calls.
+  dot) with Call, Message and Transfer buttons; a double click calls. Colleagues on the LAN
+  (mDNS) and colleagues watched through the PBX's presence server (``ui/office_pbx.py``) are
+  one list.
 
 Everything a colleague announces is remote data: it is shown as plain text only.
 """
@@ -38,8 +40,12 @@ log = logging.getLogger("softphone.ui")
 
 STATE_NAMES = {"available": QT_TRANSLATE_NOOP("ColleaguesView", "available"),
                "in_call": QT_TRANSLATE_NOOP("ColleaguesView", "in a call"),
-               "dnd": QT_TRANSLATE_NOOP("ColleaguesView", "do not disturb")}
-STATE_COLORS = {"available": "#2e7d32", "in_call": "#c62828", "dnd": "#ef6c00"}
+               "dnd": QT_TRANSLATE_NOOP("ColleaguesView", "do not disturb"),
+               "away": QT_TRANSLATE_NOOP("ColleaguesView", "away"),
+               "offline": QT_TRANSLATE_NOOP("ColleaguesView", "offline"),
+               "unknown": QT_TRANSLATE_NOOP("ColleaguesView", "unknown")}
+STATE_COLORS = {"available": "#2e7d32", "in_call": "#c62828", "dnd": "#ef6c00",
+                "away": "#f9a825", "offline": "#9e9e9e", "unknown": "#bdbdbd"}
 COLLECT_MS = 250  # CRM changes are collected this long before the views reload
 
 
@@ -174,16 +180,23 @@ class ColleaguesView(QWidget):
 
     call_requested = Signal(str)  # the colleague's SIP URI
     transfer_requested = Signal(str)  # blind-transfer the current call to this URI
+    message_requested = Signal(str, str)  # chat with the colleague: (SIP URI, name)
+    count_changed = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("colleaguesView")
         self.colleagues: list[Any] = []
+        self.lan: list[Any] = []  # found on the LAN (mDNS)
+        self.pbx: list[Any] = []  # watched through the PBX (SUBSCRIBE/NOTIFY)
+        self.unread: dict[str, int] = {}  # conversation (crm.messages.peer_key) -> unread
         self.in_call = False
         lay = QVBoxLayout(self)
         self.default_note = self.tr(
-            "No colleagues found on the network yet. Colleagues appear here when their "
-            "softphone runs with a LAN account on the same network.")
+            "No colleagues found yet. Colleagues appear here when their softphone runs with "
+            "a LAN account on the same network, or when an account lists them "
+            "(colleagues in the settings, or contacts tagged \u201ccolleague\u201d) and its "
+            "server tells their presence.")
         self.empty_label = plain_label(self.default_note, self, name="colleaguesEmpty")
         lay.addWidget(self.empty_label)
         self.table = QTableWidget(0, 4, self)
@@ -200,14 +213,18 @@ class ColleaguesView(QWidget):
         self.call_button = button(self.tr("Call"), self, name="colleagueCall",
                                   tooltip=self.tr("Call the selected colleague"))
         paint_button(self.call_button, "#2e7d32")
+        self.message_button = button(self.tr("Message"), self, name="colleagueMessage",
+                                     tooltip=self.tr("Write to the selected colleague"))
         self.transfer_button = button(self.tr("Transfer"), self, name="colleagueTransfer",
                                       tooltip=self.tr("Transfer the current call to the "
                                                       "selected colleague"))
         row.addStretch(1)
         row.addWidget(self.call_button)
+        row.addWidget(self.message_button)
         row.addWidget(self.transfer_button)
         lay.addLayout(row)
         self.call_button.clicked.connect(self._on_call_clicked)
+        self.message_button.clicked.connect(self._on_message_clicked)
         self.transfer_button.clicked.connect(self._on_transfer_clicked)
         # a double click (or Enter) activates: one call, not two
         self.table.itemActivated.connect(lambda _i: self._on_call_clicked())
@@ -220,21 +237,41 @@ class ColleaguesView(QWidget):
         texts = {
             "off": self.tr("Colleagues are not listed: presence is turned off in the settings "
                            "([office] presence)."),
-            "no_lan": self.tr("Colleagues are listed for a LAN account (calls without a "
-                              "server); this phone has none."),
+            "no_lan": self.tr("Colleagues on the network are listed for a LAN account (calls "
+                              "without a server); this phone has none. An account with a "
+                              "server lists the colleagues its settings name."),
             "error": self.tr("Colleagues cannot be found: %1").replace("%1", detail),
         }
         self.empty_label.setText(texts.get(kind, self.default_note))
 
     @Slot(list)
     def set_colleagues(self, colleagues: list[Any]) -> None:
+        """The colleagues found on the LAN."""
+        self.lan = list(colleagues)
+        self._show()
+
+    @Slot(list)
+    def set_pbx_colleagues(self, colleagues: list[Any]) -> None:
+        """The colleagues watched through the PBX, with their state."""
+        self.pbx = list(colleagues)
+        self._show()
+
+    def set_unread(self, unread: dict[str, int]) -> None:
+        self.unread = dict(unread)
+        self._show()
+
+    def _show(self) -> None:
+        from softphone.crm.peer import peer_key
+
         chosen = self.selected()
         chosen_id = chosen.id if chosen is not None else None
-        self.colleagues = list(colleagues)
+        self.colleagues = [*self.pbx, *self.lan]
         self.table.setRowCount(len(self.colleagues))
         for i, c in enumerate(self.colleagues):
             state = self.tr(str(STATE_NAMES.get(c.state, STATE_NAMES["available"])))
-            cells = (c.name, c.extension, c.address, state)
+            unread = self.unread.get(peer_key(c.uri), 0)
+            name = f"{c.name}  ✉ {unread}" if unread else c.name
+            cells = (name, c.extension, c.address, state)
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)  # plain text: remote data
                 item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
@@ -252,6 +289,7 @@ class ColleaguesView(QWidget):
         self.empty_label.setVisible(not self.colleagues)
         self.table.setVisible(bool(self.colleagues))
         self._update_buttons()
+        self.count_changed.emit(len(self.colleagues))
 
     def set_in_call(self, in_call: bool) -> None:
         self.in_call = in_call
@@ -264,6 +302,7 @@ class ColleaguesView(QWidget):
     def _update_buttons(self) -> None:
         chosen = self.selected() is not None
         self.call_button.setEnabled(chosen)
+        self.message_button.setEnabled(chosen)
         self.transfer_button.setEnabled(chosen and self.in_call)
 
     @Slot()
@@ -271,6 +310,12 @@ class ColleaguesView(QWidget):
         c = self.selected()
         if c is not None:
             self.call_requested.emit(c.uri)
+
+    @Slot()
+    def _on_message_clicked(self) -> None:
+        c = self.selected()
+        if c is not None:
+            self.message_requested.emit(c.uri, c.name)
 
     @Slot()
     def _on_transfer_clicked(self) -> None:
@@ -296,7 +341,8 @@ def reload_for_changes(window: Any, tables: set[str]) -> None:
         card = current.card
         if everything or tables & {"contacts", "companies"}:
             current.refresh()  # the list, then the open card
-        elif tables & {"calls", "wrapups", "tasks", "deals"} and card.contact is not None:
+        elif tables & {"calls", "wrapups", "tasks", "deals", "messages"} and (
+                card.contact is not None):
             current.open_contact(card.contact.id)
     elif (current is window.built("history") and (everything or tables & {
             "calls", "wrapups", "contacts", "companies"})) or (

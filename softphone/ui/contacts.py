@@ -1,5 +1,6 @@
 """Contacts: search list on the left, the contact card on the right (numbers to click-to-call,
-calls with notes, recordings, tasks, deals), plus an edit dialog."""
+calls and chat messages with notes, recordings, tasks, deals, a chat pane), plus an edit
+dialog."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from softphone.ui.chat import ChatPane
 from softphone.ui.common import button, duration, local_time, outcome_text, plain_label
 
 
@@ -31,6 +33,8 @@ class ContactCard(QWidget):
     edit_requested = Signal(object)
     play_requested = Signal(str)
     task_done_requested = Signal(int)
+    #: the chat pane asks to send: (contact, the number to write to, text)
+    message_requested = Signal(object, str, str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -55,7 +59,12 @@ class ContactCard(QWidget):
         inner = QWidget(scroll)
         self.sections = QVBoxLayout(inner)
         scroll.setWidget(inner)
-        outer.addWidget(scroll, 1)
+        split = QSplitter(Qt.Orientation.Vertical, self)
+        split.addWidget(scroll)
+        self.chat = ChatPane(split)  # SIP MESSAGE to the contact's first number
+        split.addWidget(self.chat)
+        outer.addWidget(split, 1)
+        self.chat.send_requested.connect(self._on_chat_send)
         self.edit_button.clicked.connect(lambda: self.edit_requested.emit(self.contact))
         self.edit_button.setEnabled(False)
         self.phone_buttons: list[QPushButton] = []
@@ -69,9 +78,19 @@ class ContactCard(QWidget):
             elif item.layout() is not None:
                 self._clear(item.layout())
 
+    def _on_chat_send(self, text: str) -> None:
+        contact = self.contact
+        if contact is not None and contact.phones:
+            phone = contact.primary_phone or contact.phones[0]
+            self.message_requested.emit(contact, phone.raw, text)
+
     def show_contact(self, contact: Any, calls: list[Any], tasks: list[Any],
-                     deals: list[Any], history: list[Any] | None = None) -> None:
+                     deals: list[Any], history: list[Any] | None = None,
+                     messages: list[Any] | tuple[Any, ...] = ()) -> None:
         self.contact = contact
+        self.chat.show_messages(list(messages))
+        self.chat.set_can_send(bool(contact.phones),
+                               self.tr("No number to write to: add one to chat."))
         self.edit_button.setEnabled(True)
         self.name_label.setText(contact.name)
         self.company_label.setText(" · ".join(x for x in (contact.position, contact.company)
@@ -111,8 +130,17 @@ class ContactCard(QWidget):
             self.sections.addWidget(plain_label(f"{d.title} ({d.stage}){amount}", self))
         if not deals:
             self.sections.addWidget(plain_label(self.tr("None"), self))
-        self.sections.addWidget(plain_label(self.tr("Calls"), self, bold=True))
-        for c in calls:
+        self.sections.addWidget(plain_label(self.tr("Calls and messages"), self, bold=True))
+        timeline = sorted([*calls, *messages], reverse=True,
+                          key=lambda x: getattr(x, "started_at", None) or x.sent_at)
+        for c in timeline:
+            if hasattr(c, "sent_at"):  # a chat message, beside the calls
+                way = "✉↘" if c.direction == "in" else "✉↗"
+                text = f"{local_time(c.sent_at)} {way} {c.body}"
+                if c.status == "failed":
+                    text += "  ✗"
+                self.sections.addWidget(plain_label(text, self))
+                continue
             way = "↘" if c.direction == "in" else "↗"
             talk = f" {duration(c.talk_seconds)}" if c.talk_seconds else ""
             text = f"{local_time(c.started_at)} {way} {outcome_text(c.outcome)}{talk}"
@@ -129,7 +157,7 @@ class ContactCard(QWidget):
                                      self.play_requested.emit(p))
                 row.addWidget(play)
             self.sections.addLayout(row)
-        if not calls:
+        if not timeline:
             self.sections.addWidget(plain_label(self.tr("No calls yet"), self))
         if history:  # what a sync conflict replaced: nothing typed here is lost
             self.sections.addWidget(plain_label(self.tr("History"), self, bold=True,
@@ -148,6 +176,7 @@ class ContactsView(QWidget):
     call_requested = Signal(str, int)
     play_requested = Signal(str)
     changed = Signal()
+    contact_chat_shown = Signal(int)  # the card shows this contact's conversation
 
     def __init__(self, db: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -232,13 +261,26 @@ class ContactsView(QWidget):
             return (store.get_contact(contact_id), store.list_calls(contact_id=contact_id,
                                                                      limit=50),
                     store.open_tasks(contact_id=contact_id), store.deals(contact_id=contact_id),
-                    store.contact_history(contact_id, limit=20))
+                    store.contact_history(contact_id, limit=20),
+                    store.conversation(contact_id=contact_id, limit=100))
 
         def show(result: tuple[Any, ...]) -> None:
             if result[0] is not None:
                 self.card.show_contact(*result)
+                self.contact_chat_shown.emit(contact_id)
 
         self.db.submit(job, show, lambda _e: None)
+
+    def show_contact_chat(self, contact_id: int) -> None:
+        """Open ``contact_id``'s card with the cursor in its chat box."""
+        self.search_edit.clear()
+        for i in range(self.list.count()):
+            if self.list.item(i).data(Qt.ItemDataRole.UserRole) == contact_id:
+                self.list.setCurrentRow(i)
+                break
+        else:
+            self.open_contact(contact_id)
+        self.card.chat.edit.setFocus()
 
     @Slot(int)
     def _on_task_done(self, task_id: int) -> None:

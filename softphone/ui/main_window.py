@@ -81,6 +81,7 @@ class MainWindow(QMainWindow):
         self._missed_count = 0
         self.pending_dial = ""
         self.office: Any = None  # OfficeLink, when the composition root made one
+        self.office_pbx: Any = None  # ui.office_pbx.OfficePbx: voicemail, chat, PBX colleagues
         self.port_notice = ""  # the configured port was taken: shown once the engine runs
 
         central = QWidget(self)
@@ -217,6 +218,8 @@ class MainWindow(QMainWindow):
             contacts.call_requested.connect(self._on_call_requested)
             contacts.play_requested.connect(self.play_recording)
             contacts.changed.connect(self.refresh_data)
+            if self.office_pbx is not None:  # the card's chat pane
+                self.office_pbx.contacts_built(contacts)
             return contacts
         if name == "history":
             history = HistoryView(self.db, self)
@@ -238,6 +241,10 @@ class MainWindow(QMainWindow):
         self.tasks.reminder_due.connect(self._on_task_reminder)
         self.colleagues.call_requested.connect(self._on_colleague_call_requested)
         self.colleagues.transfer_requested.connect(self._on_colleague_transfer_requested)
+        self.colleagues.count_changed.connect(lambda found: self.tabs.setTabText(
+            self.tabs.indexOf(self.colleagues),
+            self.tr("Colleagues (%1)").replace("%1", str(found)) if found
+            else self.tr("Colleagues")))
         self.tasks.changed.connect(self.refresh_data)
 
     def _build_status_bar(self) -> None:
@@ -347,10 +354,6 @@ class MainWindow(QMainWindow):
         self.office = link
         link.colleagues_changed.connect(self.colleagues.set_colleagues)
         link.presence_status.connect(self.colleagues.set_presence_status)
-        link.colleagues_changed.connect(lambda found: self.tabs.setTabText(
-            self.tabs.indexOf(self.colleagues),
-            self.tr("Colleagues (%1)").replace("%1", str(len(found))) if found
-            else self.tr("Colleagues")))
         link.tables_changed.connect(self.on_crm_tables_changed)
         self.dnd_action.toggled.connect(link.set_dnd)
         link.set_dnd(self.dnd_action.isChecked())
@@ -451,6 +454,8 @@ class MainWindow(QMainWindow):
         tray.quit_requested.connect(self._on_quit_requested)
         tray.message_clicked.connect(self.bring_to_front)
         self.tray = tray
+        if self.office_pbx is not None:  # "call voicemail" in its menu
+            self.office_pbx.tray_made(tray)
         self._refresh_tray()
 
     def _refresh_tray(self) -> None:
@@ -472,13 +477,18 @@ class MainWindow(QMainWindow):
             lines.append(self.tr("Do not disturb is on"))
         if self._missed_count:
             lines.append(self.tr("Missed calls: %1").replace("%1", str(self._missed_count)))
+        attention = False
+        if self.office_pbx is not None:  # voicemail waiting, unread messages
+            for line in self.office_pbx.tray_lines():
+                lines.append(line)
+                attention = True
         if self.account_label.text():
             lines.append(self.account_label.text())
         if ringing or talking:
             status = "ringing"
         elif self.dnd_action.isChecked():
             status = "dnd"
-        elif status == "ok" and self._missed_count:
+        elif status == "ok" and (self._missed_count or attention):
             status = "missed"
         tray.set_status(status, "\n".join(lines))
 

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from softphone.crm.phones import region_known
-from softphone.settings import TRANSPORTS, AccountSettings, Settings
+from softphone.settings import DIALABLE, TRANSPORTS, AccountSettings, Settings
 from softphone.ui.codec_order import CodecOrderEditor
 from softphone.ui.common import button, plain_label
 from softphone.ui.levels import LevelMeter
@@ -93,6 +93,15 @@ class SettingsDialog(QDialog):
         self.acc_password.setEchoMode(QLineEdit.EchoMode.Password)
         self.acc_transport = QComboBox(w)
         self.acc_transport.addItems(list(TRANSPORTS))
+        self.acc_voicemail = QLineEdit(w)
+        self.acc_voicemail.setObjectName("accountVoicemail")
+        self.acc_voicemail.setPlaceholderText(self.tr("*97 (what the Voicemail button dials)"))
+        self.acc_colleagues = QLineEdit(w)
+        self.acc_colleagues.setObjectName("accountColleagues")
+        self.acc_colleagues.setPlaceholderText(self.tr("101, 102, sip:bob@pbx.example.com"))
+        self.acc_colleagues.setToolTip(self.tr(
+            "Colleagues whose presence the server tells (extensions or SIP addresses, "
+            "separated by commas); your own state is published to them"))
         self.acc_enabled = QCheckBox(self.tr("Enabled"), w)
         self.test_account_button = button(self.tr("Test"), w, name="testAccount")
         # The answer shows next to the button; the dialog stays usable meanwhile.
@@ -109,7 +118,9 @@ class SettingsDialog(QDialog):
                              (self.tr("Registrar"), self.acc_registrar),
                              (self.tr("User name"), self.acc_username),
                              (self.tr("Password"), self.acc_password),
-                             (self.tr("Transport"), self.acc_transport)):
+                             (self.tr("Transport"), self.acc_transport),
+                             (self.tr("Voicemail"), self.acc_voicemail),
+                             (self.tr("Colleagues"), self.acc_colleagues)):
             form.addRow(label, field)
         form.addRow(self.acc_enabled)
         form.addRow(test_row)
@@ -142,11 +153,22 @@ class SettingsDialog(QDialog):
             self.account_error.setText(self.tr("An account needs a name and an address "
                                                "like sip:user@host."))
             return None
+        voicemail = self.acc_voicemail.text().strip() or None
+        colleagues = tuple(dict.fromkeys(
+            c.strip() for c in self.acc_colleagues.text().replace(";", ",").split(",")
+            if c.strip()))
+        bad = [c for c in ((voicemail,) if voicemail else ()) + colleagues
+               if not DIALABLE.match(c)]
+        if bad:
+            self.account_error.setText(self.tr("Not an extension, a number or a SIP address: "
+                                               "%1").replace("%1", bad[0]))
+            return None
         self.account_error.setText("")
         return AccountSettings(
             name=name, address=address, registrar=self.acc_registrar.text().strip() or None,
             username=self.acc_username.text().strip() or None,
-            transport=self.acc_transport.currentText(), enabled=self.acc_enabled.isChecked())
+            transport=self.acc_transport.currentText(), enabled=self.acc_enabled.isChecked(),
+            voicemail=voicemail, colleagues=colleagues)
 
     def _store_current_account(self) -> None:
         i = self._current_account
@@ -157,7 +179,8 @@ class SettingsDialog(QDialog):
             return
         old = self.accounts[i]
         account = dataclasses.replace(old, **{k: getattr(account, k) for k in (
-            "name", "address", "registrar", "username", "transport", "enabled")})
+            "name", "address", "registrar", "username", "transport", "enabled", "voicemail",
+            "colleagues")})
         self.accounts[i] = account
         password = self.acc_password.text()
         if old.name != account.name:
@@ -183,6 +206,8 @@ class SettingsDialog(QDialog):
         self.acc_username.setText(a.username or "")
         self.acc_password.setText(self.passwords.get(a.name) or "")
         self.acc_transport.setCurrentText(a.transport)
+        self.acc_voicemail.setText(a.voicemail or "")
+        self.acc_colleagues.setText(", ".join(a.colleagues))
         self.acc_enabled.setChecked(a.enabled)
 
     @Slot()

@@ -82,7 +82,7 @@ class Tray(QObject):
         show = menu.addAction(translate("Tray", "Show Softphone"))
         show.triggered.connect(self.show_requested)
         menu.addAction(dnd_action)
-        menu.addSeparator()
+        self._separator = menu.addSeparator()
         quit_action = menu.addAction(translate("Tray", "Quit"))
         quit_action.triggered.connect(self.quit_requested)
         self.menu = menu
@@ -90,6 +90,10 @@ class Tray(QObject):
         self.icon.activated.connect(self._on_activated)
         self.icon.messageClicked.connect(self.message_clicked)
         self.icon.show()
+
+    def add_action(self, action: QAction) -> None:
+        """An action of another part (call voicemail) in the menu, above Quit."""
+        self.menu.insertAction(self._separator, action)
 
     @staticmethod
     def available() -> bool:

@@ -103,3 +103,44 @@ def test_messages_wait_in_the_journal_while_the_database_is_locked(profile_dir: 
 def test_conversation_needs_a_peer_or_contact(store: Store, kwargs: dict[str, object]) -> None:
     with pytest.raises(ValueError):
         store.conversation(**kwargs)  # type: ignore[arg-type]
+
+
+def test_colleagues_tagged_in_the_crm(store: Store) -> None:
+    store.create_contact("Dana", phones=["7002"], tags=["Colleague"])
+    store.create_contact("Егор", phones=["7003"], tags=["коллега", "sales"])
+    store.create_contact("Colleague Corp client", phones=["+74951234567"], tags=["vip"])
+    found = store.contacts_tagged(["colleague", "коллега"])
+    assert [c.name for c in found] == ["Dana", "Егор"]
+    assert found[0].phones[0].raw == "7002"
+
+
+def test_the_light_reader_gives_the_same_unread_and_colleagues(profile_dir: Path) -> None:
+    """At start the badge and the colleagues come from plain sqlite3 (no SQLAlchemy)."""
+    from softphone.crm.light import open_store
+
+    with Store.open(None, profile_dir, default_region="RU", agent="alice") as full:
+        full.create_contact("Dana", phones=["7002"], tags=["colleague"])
+        full.message_received(account="a", remote_uri="sip:7002@pbx", body="hi",
+                              received_at=T0)
+        want = (full.unread_conversations(), full.contacts_tagged(["colleague"]))
+    light = open_store(None, profile_dir, "RU", "alice")
+    try:
+        assert type(light).__name__ == "LightStore" and not light.full_loaded
+        assert (light.unread_conversations(), light.contacts_tagged(["colleague"])) == want
+        assert not light.full_loaded
+        assert want[0][0].contact_name == "Dana" and want[0][0].unread == 1
+    finally:
+        light.close()
+
+
+def test_messages_a_stopped_run_left_sending_become_failed(store: Store) -> None:
+    old = store.message_sent(account="a", remote_uri="sip:x@h", body="before the crash",
+                             client_key="k-old", sent_at=datetime.now(UTC) - timedelta(hours=1))
+    new = store.message_sent(account="a", remote_uri="sip:x@h", body="just now",
+                             client_key="k-new")
+    assert old is not None and new is not None
+    assert store.close_unanswered_messages() == 1
+    by_body = {m.body: m for m in store.conversation(peer="sip:x@h")}
+    assert by_body["before the crash"].failed
+    assert by_body["before the crash"].reason == "no answer before the phone stopped"
+    assert by_body["just now"].status == "sending"  # may still be answered

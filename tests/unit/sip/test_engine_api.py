@@ -85,3 +85,19 @@ def test_a_second_engine_in_one_process_is_refused(monkeypatch: pytest.MonkeyPat
     with pytest.raises(EngineError, match="already running"):
         engine.start()
     engine.stop()
+
+
+def test_an_address_on_the_account_server_without_its_port_gets_the_port() -> None:
+    """A reply goes to the From address, which PJSIP prints without the port."""
+    from softphone.settings import AccountSettings, CallSettings, SipSettings
+    from softphone.sip.engine import Engine
+
+    account = AccountSettings(name="pbx", address="sip:100@pbx.example.com:5080",
+                              registrar="sip:pbx.example.com:5080")
+    engine = Engine(SipSettings(), [account], CallSettings(), lambda _e: None)
+    assert engine.resolve_target("sip:alice@PBX.example.com;transport=tcp") == (
+        "pbx", "sip:alice@pbx.example.com:5080;transport=tcp")
+    assert engine.resolve_target("sip:alice@other.example") == ("pbx", "sip:alice@other.example")
+    assert engine.resolve_target("sip:alice@pbx.example.com:5090")[1] == \
+        "sip:alice@pbx.example.com:5090"
+    assert engine.resolve_target("101")[1] == "sip:101@pbx.example.com:5080"
