@@ -554,6 +554,68 @@
     </message>
 </context>
 <context>
+    <name>ChatCenter</name>
+    <message>
+        <source>✉ %1</source>
+        <translation>✉ %1</translation>
+    </message>
+    <message>
+        <source>Unread messages: %1 (latest from %2)</source>
+        <translation>Непрочитанных сообщений: %1 (последнее от %2)</translation>
+    </message>
+    <message>
+        <source>Unread messages: %1</source>
+        <translation>Непрочитанных сообщений: %1</translation>
+    </message>
+    <message>
+        <source>Message from %1</source>
+        <translation>Сообщение от %1</translation>
+    </message>
+</context>
+<context>
+    <name>ChatPane</name>
+    <message>
+        <source>sending…</source>
+        <translation>отправляется…</translation>
+    </message>
+    <message>
+        <source>delivered</source>
+        <translation>доставлено</translation>
+    </message>
+    <message>
+        <source>not reachable: %1</source>
+        <translation>недоступен: %1</translation>
+    </message>
+    <message>
+        <source>not delivered (%1)</source>
+        <translation>не доставлено (%1)</translation>
+    </message>
+    <message>
+        <source>No messages yet.</source>
+        <translation>Сообщений пока нет.</translation>
+    </message>
+    <message>
+        <source>Write a message — Enter sends</source>
+        <translation>Напишите сообщение — Enter отправляет</translation>
+    </message>
+    <message>
+        <source>Send</source>
+        <translation>Отправить</translation>
+    </message>
+    <message>
+        <source>Not sent: %1</source>
+        <extracomment>a message arrived: (who, text) for a notification</extracomment>
+        <translation>Не отправлено: %1</translation>
+    </message>
+</context>
+<context>
+    <name>ChatWindow</name>
+    <message>
+        <source>Chat: %1</source>
+        <translation>Чат: %1</translation>
+    </message>
+</context>
+<context>
     <name>CodecOrderEditor</name>
     <message>
         <source>Up</source>
@@ -585,7 +647,24 @@
     <message>
         <source>No colleagues found on the network yet. Colleagues appear here when their softphone runs with a LAN account on the same network.</source>
         <extracomment>~250 ms after the first of a burst: the set of tables that changed (&quot;*&quot;: everything) why no colleagues can be listed: &quot;off&quot; (settings), &quot;no_lan&quot; (no LAN account), &quot;error&quot; (the detail says why); &quot;&quot; once presence runs</extracomment>
-        <translation>Коллеги в сети пока не найдены. Они появятся здесь, когда их софтфон запущен с локальной (LAN) учётной записью в той же сети.</translation>
+        <translation type="vanished">Коллеги в сети пока не найдены. Они появятся здесь, когда их софтфон запущен с локальной (LAN) учётной записью в той же сети.</translation>
+    </message>
+    <message>
+        <source>away</source>
+        <translation>отошёл</translation>
+    </message>
+    <message>
+        <source>offline</source>
+        <translation>не в сети</translation>
+    </message>
+    <message>
+        <source>unknown</source>
+        <translation>неизвестно</translation>
+    </message>
+    <message>
+        <source>No colleagues found yet. Colleagues appear here when their softphone runs with a LAN account on the same network, or when an account lists them (colleagues in the settings, or contacts tagged “colleague”) and its server tells their presence.</source>
+        <extracomment>~250 ms after the first of a burst: the set of tables that changed (&quot;*&quot;: everything) why no colleagues can be listed: &quot;off&quot; (settings), &quot;no_lan&quot; (no LAN account), &quot;error&quot; (the detail says why); &quot;&quot; once presence runs</extracomment>
+        <translation>Коллеги пока не найдены. Коллеги появляются здесь, когда их софтфон работает с учётной записью локальной сети в той же сети или когда учётная запись их перечисляет (коллеги в настройках или контакты с меткой «коллега») и её сервер сообщает их присутствие.</translation>
     </message>
     <message>
         <source>Name</source>
@@ -612,6 +691,14 @@
         <translation>Позвонить выбранному коллеге</translation>
     </message>
     <message>
+        <source>Message</source>
+        <translation>Написать</translation>
+    </message>
+    <message>
+        <source>Write to the selected colleague</source>
+        <translation>Написать выбранному коллеге</translation>
+    </message>
+    <message>
         <source>Transfer</source>
         <translation>Перевести</translation>
     </message>
@@ -624,8 +711,12 @@
         <translation>Коллеги не показываются: присутствие выключено в настройках ([office] presence).</translation>
     </message>
     <message>
+        <source>Colleagues on the network are listed for a LAN account (calls without a server); this phone has none. An account with a server lists the colleagues its settings name.</source>
+        <translation>Коллеги в сети показываются для учётной записи локальной сети (звонки без сервера); у этого телефона её нет. Учётная запись с сервером показывает коллег, названных в её настройках.</translation>
+    </message>
+    <message>
         <source>Colleagues are listed for a LAN account (calls without a server); this phone has none.</source>
-        <translation>Коллеги показываются для локальной (LAN) учётной записи (звонки без сервера); у этого телефона её нет.</translation>
+        <translation type="vanished">Коллеги показываются для локальной (LAN) учётной записи (звонки без сервера); у этого телефона её нет.</translation>
     </message>
     <message>
         <source>Colleagues cannot be found: %1</source>
@@ -636,11 +727,16 @@
     <name>ContactCard</name>
     <message>
         <source>Edit</source>
+        <extracomment>the chat pane asks to send: (contact, the number to write to, text)</extracomment>
         <translation>Изменить</translation>
     </message>
     <message>
         <source>Edit contact</source>
         <translation>Изменить контакт</translation>
+    </message>
+    <message>
+        <source>No number to write to: add one to chat.</source>
+        <translation>Нет номера для сообщений: добавьте номер, чтобы писать.</translation>
     </message>
     <message>
         <source>Call %1</source>
@@ -667,8 +763,12 @@
         <translation>Сделки</translation>
     </message>
     <message>
+        <source>Calls and messages</source>
+        <translation>Звонки и сообщения</translation>
+    </message>
+    <message>
         <source>Calls</source>
-        <translation>Звонки</translation>
+        <translation type="vanished">Звонки</translation>
     </message>
     <message>
         <source>▶ Recording</source>
@@ -967,6 +1067,10 @@
     <message>
         <source>Contacts not synced: %1</source>
         <translation>Контакты не синхронизированы: %1</translation>
+    </message>
+    <message>
+        <source>Not started: %1</source>
+        <translation>Не запущено: %1</translation>
     </message>
     <message>
         <source>Webhooks</source>
@@ -1475,6 +1579,18 @@
         <translation>sip:pbx.example.com (пусто: локальная сеть)</translation>
     </message>
     <message>
+        <source>*97 (what the Voicemail button dials)</source>
+        <translation>*97 (что набирает кнопка «Голосовая почта»)</translation>
+    </message>
+    <message>
+        <source>101, 102, sip:bob@pbx.example.com</source>
+        <translation>101, 102, sip:bob@pbx.example.com</translation>
+    </message>
+    <message>
+        <source>Colleagues whose presence the server tells (extensions or SIP addresses, separated by commas); your own state is published to them</source>
+        <translation>Коллеги, чьё присутствие сообщает сервер (внутренние номера или SIP-адреса через запятую); им публикуется и ваше состояние</translation>
+    </message>
+    <message>
         <source>Enabled</source>
         <translation>Включена</translation>
     </message>
@@ -1507,8 +1623,20 @@
         <translation>Транспорт</translation>
     </message>
     <message>
+        <source>Voicemail</source>
+        <translation>Голосовая почта</translation>
+    </message>
+    <message>
+        <source>Colleagues</source>
+        <translation>Коллеги</translation>
+    </message>
+    <message>
         <source>An account needs a name and an address like sip:user@host.</source>
         <translation>Учётной записи нужны имя и адрес вида sip:user@host.</translation>
+    </message>
+    <message>
+        <source>Not an extension, a number or a SIP address: %1</source>
+        <translation>Не внутренний номер, не телефон и не SIP-адрес: %1</translation>
     </message>
     <message>
         <source>Account %1</source>
@@ -1790,6 +1918,38 @@
     <message>
         <source>Quit</source>
         <translation>Выход</translation>
+    </message>
+</context>
+<context>
+    <name>Voicemail</name>
+    <message>
+        <source>No voicemail number: set one for the account in Settings → Accounts → Voicemail.</source>
+        <extracomment>nothing to dial: the message is fit to show</extracomment>
+        <translation>Нет номера голосовой почты: укажите его для учётной записи в Настройки → Учётные записи → Голосовая почта.</translation>
+    </message>
+    <message>
+        <source>Voicemail: %1 new</source>
+        <translation>Голосовая почта: новых %1</translation>
+    </message>
+    <message>
+        <source>Voicemail: new messages</source>
+        <translation>Голосовая почта: есть новые сообщения</translation>
+    </message>
+    <message>
+        <source>Voicemail (%1)</source>
+        <translation>Голосовая почта (%1)</translation>
+    </message>
+    <message>
+        <source>Voicemail</source>
+        <translation>Голосовая почта</translation>
+    </message>
+    <message>
+        <source>%1: %2 new, %3 old</source>
+        <translation>%1: новых %2, старых %3</translation>
+    </message>
+    <message>
+        <source>Call your voicemail</source>
+        <translation>Позвонить в голосовую почту</translation>
     </message>
 </context>
 <context>
