@@ -52,6 +52,8 @@ class AppParts:
     notices: list[str] = field(default_factory=list)
     own_engine: bool = True
     collector: Any = None  # ui.gc_collector.MainThreadCollector
+    #: softphone.toml was refused and the app runs on defaults: settings are not saved
+    settings_error: str = ""
     integrations: Any = None  # ui.integrations.IntegrationsLink: CardDAV, LDAP, webhooks...
 
 
@@ -377,7 +379,8 @@ def apply_settings(parts: AppParts, settings: Settings, passwords: dict[str, str
         if parts.secrets is not None else {}
     settings, autostart_problem = apply_start_at_login(parts, settings)
     try:
-        save_settings(parts.profile, settings)
+        if not parts.settings_error:  # a file with an error is never written over
+            save_settings(parts.profile, settings)
         if parts.secrets is not None:
             for name, password in passwords.items():
                 parts.secrets.set(name, password)
@@ -421,6 +424,10 @@ def apply_settings(parts: AppParts, settings: Settings, passwords: dict[str, str
         parts.window.show_message(translate(
             "App", "Settings saved, but start at login was not changed: %1")
             .replace("%1", autostart_problem))
+    elif parts.settings_error:
+        parts.window.show_message(translate(
+            "App", "Settings applied until you quit, not saved: softphone.toml has an error. "
+                   "Fix the file, then restart."))
     else:
         parts.window.show_message(translate("App", "Settings saved"))
     reasons = restart_reasons(old, settings)
@@ -638,7 +645,10 @@ def _quit(app: Any, window: Any) -> None:
     app.quit()
 
 
-def run_gui(args: argparse.Namespace, profile: Path, settings: Settings) -> int:
+def run_gui(args: argparse.Namespace, profile: Path, settings: Settings,
+            settings_error: str = "") -> int:
+    """The desktop app. ``settings_error``: softphone.toml was refused and the user chose
+    to start with the defaults (nothing is saved over the file meanwhile)."""
     from PySide6.QtWidgets import QApplication
 
     cheap_pyside_import_hook()
@@ -653,6 +663,11 @@ def run_gui(args: argparse.Namespace, profile: Path, settings: Settings) -> int:
     later: list[Callable[[], Any]] = []
     parts = create_parts(profile, settings, later=later)
     window = parts.window
+    if settings_error:
+        parts.settings_error = settings_error
+        window.show_settings_notice(translate(
+            "App", "Default settings: softphone.toml has an error and is not used (%1)")
+            .replace("%1", settings_error))
     window.quit_requested.connect(app.quit)
     minimized = settings.ui.start_minimized or bool(getattr(args, "minimized", False))
     if not (minimized and window.tray is not None):

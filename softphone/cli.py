@@ -59,6 +59,23 @@ def _split_url_argument(argv: list[str]) -> list[str]:
     return out
 
 
+def _start_after_settings_error(args: argparse.Namespace, profile: Path,
+                                error: Exception) -> int:
+    """A desktop start (menu, login) with a refused softphone.toml: a window says what is
+    wrong instead of a silent exit (issue 14); the running app, if any, is raised instead."""
+    from softphone.ipc import hand_over_start
+
+    status = hand_over_start(profile, "status" if args.minimized else "show")
+    if status is not None:
+        return status
+    try:
+        from softphone.app import run_gui
+        from softphone.ui.settings_problem import start_after_settings_error
+    except ModuleNotFoundError:
+        return 2
+    return start_after_settings_error(args, profile, error, run_gui)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
@@ -70,15 +87,20 @@ def main(argv: list[str] | None = None) -> int:
 
     profile: Path = resolve_profile(args.profile)
     setup_logging(profile, verbose=args.verbose)
+    handler = getattr(args, "handler", None)
     try:
         settings = load_settings(profile)
     except SettingsError as exc:
+        import logging
+
+        logging.getLogger("softphone").error("settings file refused: %s", exc)
         print(f"softphone: {exc}", file=sys.stderr)
         print("softphone: the settings file was not changed; fix it and start again.",
               file=sys.stderr)
-        return 2
+        if handler is not None:
+            return 2
+        return _start_after_settings_error(args, profile, exc)
 
-    handler = getattr(args, "handler", None)
     if handler is None:
         from softphone.ipc import hand_over_start
 

@@ -71,6 +71,7 @@
     <name>App</name>
     <message>
         <source>Port %1 is in use (is another softphone running?): using another port.</source>
+        <extracomment>softphone.toml was refused and the app runs on defaults: settings are not saved</extracomment>
         <translation>Порт %1 занят (запущен другой софтфон?): используется другой порт.</translation>
     </message>
     <message>
@@ -88,6 +89,10 @@
     <message>
         <source>Settings saved, but start at login was not changed: %1</source>
         <translation>Настройки сохранены, но запуск при входе в систему не изменён: %1</translation>
+    </message>
+    <message>
+        <source>Settings applied until you quit, not saved: softphone.toml has an error. Fix the file, then restart.</source>
+        <translation>Настройки действуют до выхода и не сохранены: в softphone.toml ошибка. Исправьте файл и перезапустите программу.</translation>
     </message>
     <message>
         <source>Settings saved</source>
@@ -140,6 +145,10 @@
     <message>
         <source>Another Softphone already runs for this profile.</source>
         <translation>Для этого профиля уже запущен другой Softphone.</translation>
+    </message>
+    <message>
+        <source>Default settings: softphone.toml has an error and is not used (%1)</source>
+        <translation>Настройки по умолчанию: в softphone.toml ошибка, файл не используется (%1)</translation>
     </message>
     <message>
         <source>Region %1: %2 numbers that came without a region are now normalised and linked to their contacts.</source>
@@ -1781,6 +1790,61 @@
     <message>
         <source>&quot;%1&quot; is not a country code: use two letters such as RU, DE or US, or leave it empty.</source>
         <translation>«%1» — не код страны: введите две буквы, например RU, DE или US, или оставьте поле пустым.</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsProblemDialog</name>
+    <message>
+        <source>Softphone: the settings file has an error</source>
+        <translation>Softphone: ошибка в файле настроек</translation>
+    </message>
+    <message>
+        <source>Softphone could not use its settings file. Nothing in the file was changed.</source>
+        <translation>Softphone не смог использовать файл настроек. В файле ничего не изменено.</translation>
+    </message>
+    <message>
+        <source>(the whole file)</source>
+        <translation>(весь файл)</translation>
+    </message>
+    <message>
+        <source>File</source>
+        <translation>Файл</translation>
+    </message>
+    <message>
+        <source>Setting</source>
+        <translation>Параметр</translation>
+    </message>
+    <message>
+        <source>Line</source>
+        <translation>Строка</translation>
+    </message>
+    <message>
+        <source>What is wrong</source>
+        <translation>Что не так</translation>
+    </message>
+    <message>
+        <source>Fix the file and press Try again, or start with the default settings for now: your file stays as it is, and settings changed meanwhile are not saved.</source>
+        <translation>Исправьте файл и нажмите «Повторить» или пока запустите программу с настройками по умолчанию: файл останется как есть, а изменённые тем временем настройки не сохранятся.</translation>
+    </message>
+    <message>
+        <source>Open the file</source>
+        <translation>Открыть файл</translation>
+    </message>
+    <message>
+        <source>Try again</source>
+        <translation>Повторить</translation>
+    </message>
+    <message>
+        <source>Start with defaults for now</source>
+        <translation>Пока запустить с настройками по умолчанию</translation>
+    </message>
+    <message>
+        <source>Quit</source>
+        <translation>Выйти</translation>
+    </message>
+    <message>
+        <source>No program to open it was found: edit %1 with any text editor.</source>
+        <translation>Не найдена программа, чтобы открыть его: отредактируйте %1 в любом текстовом редакторе.</translation>
     </message>
 </context>
 <context>

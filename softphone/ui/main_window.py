@@ -260,6 +260,11 @@ class MainWindow(QMainWindow):
         self.listen_label.setStyleSheet("color:#c62828")
         self.listen_label.hide()
         bar.insertWidget(0, self.listen_label)
+        self.settings_notice = ElidedLabel(self)  # running on defaults: the file's error
+        self.settings_notice.setObjectName("settingsNotice")
+        self.settings_notice.setStyleSheet("color:#c62828")
+        self.settings_notice.hide()
+        bar.insertWidget(0, self.settings_notice)
         bar.addPermanentWidget(self.account_label)
         bar.addPermanentWidget(self.dnd_button)
 
@@ -491,6 +496,11 @@ class MainWindow(QMainWindow):
         elif status == "ok" and (self._missed_count or attention):
             status = "missed"
         tray.set_status(status, "\n".join(lines))
+
+    def show_settings_notice(self, text: str) -> None:
+        """Stays in the status bar (whole text in its tooltip when cut)."""
+        self.settings_notice.setText(text)
+        self.settings_notice.setVisible(bool(text))
 
     @Slot(str)
     def show_message(self, text: str) -> None:
