@@ -439,6 +439,10 @@ class SettingsDialog(QDialog):
             self.region.setFocus()
             self.region.selectAll()
             return
+        if 0 <= self._current_account < len(self.accounts) and self._form_account() is None:
+            # what was typed stays: the dialog says why it cannot be saved
+            self.tabs.setCurrentIndex(self.tabs.indexOf(self.account_form.parentWidget()))
+            return
         settings = self.result_settings()
         names = {a.name for a in settings.accounts}
         passwords = {k: v for k, v in self.passwords.items() if k in names or v is None}

@@ -16,6 +16,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QToolButton
 
+from softphone.settings import default_lan_account
 from softphone.ui.common import translate
 
 
@@ -43,7 +44,7 @@ class VoicemailIndicator(QObject):
 
     def set_accounts(self, accounts: Sequence[Any]) -> None:
         self.accounts = list(accounts)
-        names = {a.name for a in self.accounts}
+        names = {a.name for a in self.accounts} or {default_lan_account().name}
         self.status = {k: v for k, v in self.status.items() if k in names}
         self._refresh()
 
@@ -71,8 +72,8 @@ class VoicemailIndicator(QObject):
             status = self.status.get(account.name)
             if status is not None and status.message_account:
                 return status.message_account, account.name
-        for name, status in self.status.items():  # an account no longer configured
-            if status.message_account and name in by_name:
+        for name, status in self.status.items():  # the implicit LAN account
+            if status.message_account and name not in by_name:
                 return status.message_account, name
         return None
 

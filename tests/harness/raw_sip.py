@@ -52,10 +52,12 @@ def parse(data: bytes) -> SipMessage:
 
 
 class RawSip:
-    """One UDP socket on 127.0.0.1; ``user`` is the From user of what it sends."""
+    """One UDP socket on 127.0.0.1; ``user`` is the From user of what it sends. Requests it
+    receives are answered 200, or per method from ``answers`` (``{"INVITE": 486}``)."""
 
-    def __init__(self, user: str = "voicemail") -> None:
+    def __init__(self, user: str = "voicemail", answers: dict[str, int] | None = None) -> None:
         self.user = user
+        self.answers = answers or {}
         self.port = free_port()
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.sock.bind(("127.0.0.1", self.port))
@@ -103,10 +105,26 @@ class RawSip:
         to = msg.header("to")
         if ";tag=" not in to:
             to += f";tag={uuid.uuid4().hex[:8]}"
-        lines = ["SIP/2.0 200 OK", f"Via: {msg.header('via')}", f"From: {msg.header('from')}",
-                 f"To: {to}", f"Call-ID: {msg.header('call-id')}", f"CSeq: {msg.header('cseq')}",
+        code = self.answers.get(msg.method, 200)
+        reason = {200: "OK", 486: "Busy Here", 404: "Not Found"}.get(code, "Answer")
+        lines = [f"SIP/2.0 {code} {reason}", f"Via: {msg.header('via')}",
+                 f"From: {msg.header('from')}", f"To: {to}",
+                 f"Call-ID: {msg.header('call-id')}", f"CSeq: {msg.header('cseq')}",
                  f"Contact: <sip:{self.user}@127.0.0.1:{self.port}>", "Content-Length: 0"]
         self.sock.sendto(("\r\n".join(lines) + "\r\n\r\n").encode(), peer)
+
+    def wait_for(self, method: str, timeout: float = 10.0) -> SipMessage:
+        """The first request of ``method`` received."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                found = next((m for m in self.received if m.method == method), None)
+                if found is not None:
+                    return found
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError(f"no {method} received in {timeout} s")
+                self._cond.wait(left)
 
     def request(self, method: str, uri: str, dest: tuple[str, int], *, to: str,
                 headers: dict[str, str] | None = None, body: str = "",
