@@ -401,6 +401,7 @@ def apply_settings(parts: AppParts, settings: Settings, passwords: dict[str, str
                 parts.engine.set_call_settings(settings.calls)
             if settings.audio.codecs != old.audio.codecs:
                 parts.engine.set_codecs(settings.audio.codecs)
+            apply_voice_settings(parts.engine, settings.audio, old.audio)
         except Exception as exc:
             parts.window.show_message(str(exc))
             return
@@ -433,6 +434,17 @@ def apply_settings(parts: AppParts, settings: Settings, passwords: dict[str, str
     reasons = restart_reasons(old, settings)
     if reasons:  # used from the next start: said so, with a restart offered
         parts.window.offer_restart(reasons)
+
+
+def apply_voice_settings(engine: Any, new: Any, old: Any) -> None:
+    """Echo cancellation, noise suppression, gain and tail apply to a call in progress too
+    (the audio backend changes them on its own threads)."""
+    wanted = (new.echo_cancellation, new.noise_suppression, new.automatic_gain,
+              new.echo_tail_ms)
+    if wanted != (old.echo_cancellation, old.noise_suppression, old.automatic_gain,
+                  old.echo_tail_ms):
+        audio = engine.audio
+        engine.run_on_sip_thread(lambda: audio.set_voice_processing(*wanted))
 
 
 def apply_start_at_login(parts: AppParts, settings: Settings) -> tuple[Settings, str]:

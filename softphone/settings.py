@@ -112,6 +112,7 @@ class CallSettings:
 KNOWN_CODECS: tuple[str, ...] = ("opus", "G722", "PCMA", "PCMU", "speex/8000", "speex/16000",
                                  "speex/32000", "iLBC", "GSM")
 DEFAULT_CODECS: tuple[str, ...] = ("opus", "G722", "PCMA", "PCMU")
+ECHO_TAIL_MIN_MS, ECHO_TAIL_MAX_MS = 50, 800
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,14 @@ class AudioSettings:
     ring_volume: float = 0.8
     # offered first, in this order; the engine's other codecs follow
     codecs: tuple[str, ...] = DEFAULT_CODECS
+    #: PJSIP's echo canceller on the call (WebRTC; Speex at rates WebRTC does not take)
+    echo_cancellation: bool = True
+    noise_suppression: bool = True
+    automatic_gain: bool = False
+    #: the longest echo the canceller covers, ms (the speakers' sound coming back)
+    echo_tail_ms: int = 250
+    #: "speex" (measured better here, bench/README.md) or "webrtc" (8/16 kHz calls)
+    echo_canceller: str = "speex"
 
 
 @dataclass(frozen=True)
@@ -442,6 +451,11 @@ def _parse_audio(table: dict[str, Any], path: Path, text: str) -> AudioSettings:
         ringer=r.text_or_none("ringer"),
         ring_volume=volume,
         codecs=_parse_codecs(r),
+        echo_cancellation=r.get("echo_cancellation", bool, True),
+        noise_suppression=r.get("noise_suppression", bool, True),
+        automatic_gain=r.get("automatic_gain", bool, False),
+        echo_tail_ms=r.int_range("echo_tail_ms", 250, ECHO_TAIL_MIN_MS, ECHO_TAIL_MAX_MS),
+        echo_canceller=r.choice("echo_canceller", ("speex", "webrtc"), "speex"),
     )
     r.check_unknown()
     return audio

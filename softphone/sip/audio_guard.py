@@ -57,6 +57,11 @@ class GuardedAudio:
     def set_mute(self, muted: bool) -> None:
         self._call("set_mute", None, muted)
 
+    def set_voice_processing(self, echo_cancellation: bool, noise_suppression: bool,
+                             automatic_gain: bool, echo_tail_ms: int) -> None:
+        self._call("set_voice_processing", None, echo_cancellation, noise_suppression,
+                   automatic_gain, echo_tail_ms)
+
     def start_ringing(self, waiting: bool) -> None:
         self._call("start_ringing", None, waiting)
 

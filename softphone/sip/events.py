@@ -166,6 +166,19 @@ class AudioLevels(SipEvent):
 
 
 @dataclass(frozen=True)
+class VoiceProcessing(SipEvent):
+    """What runs on the call's microphone now (emitted when it changes; all off between
+    calls). ``canceller`` names the echo canceller ("WebRTC", "Speex"); ``note`` says why
+    something asked for does not run."""
+
+    echo_cancellation: bool
+    noise_suppression: bool
+    automatic_gain: bool
+    canceller: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class AudioDeviceNotice(SipEvent):
     """Something the user must know about sound: missing PortAudio, a device gone or back."""
 

@@ -96,6 +96,11 @@ class NullAudioBackend:
     def set_ring_volume(self, volume: float) -> None:
         """0.0 .. 1.0."""
 
+    def set_voice_processing(self, echo_cancellation: bool, noise_suppression: bool,
+                             automatic_gain: bool, echo_tail_ms: int) -> None:
+        """What runs on the call's microphone (Settings > Audio); applies to a call in
+        progress too."""
+
     def levels(self) -> tuple[float, float]:
         """(microphone, speaker) peak levels 0.0 .. 1.0 over the last period."""
         return (0.0, 0.0)

@@ -171,10 +171,12 @@ class CallPanel(QWidget):
         self.mic_meter = LevelMeter(self)
         self.speaker_meter = LevelMeter(self)
         self.quality_label = plain_label("", self, name="quality")
+        self.voice_label = plain_label("", self, name="voiceProcessing")
         form.addRow(self.tr("Sound"), self.output_combo)
         form.addRow(self.tr("Microphone"), self.mic_meter)
         form.addRow(self.tr("Speaker"), self.speaker_meter)
         form.addRow(self.tr("Quality"), self.quality_label)
+        form.addRow(self.tr("Voice"), self.voice_label)
         lay.addLayout(form)
         lay.addStretch(1)
 
@@ -251,6 +253,18 @@ class CallPanel(QWidget):
             i = self.output_combo.findData(current)
             if i >= 0:
                 self.output_combo.setCurrentIndex(i)
+
+    def set_voice_processing(self, echo_cancellation: bool, noise_suppression: bool,
+                             automatic_gain: bool, note: str = "") -> None:
+        """What runs on our microphone now (Settings > Audio): shown under the quality."""
+        parts = [text for on, text in (
+            (echo_cancellation, self.tr("echo cancellation")),
+            (noise_suppression, self.tr("noise suppression")),
+            (automatic_gain, self.tr("automatic gain"))) if on]
+        text = ", ".join(parts) if parts else self.tr("no echo cancellation or noise "
+                                                      "suppression")
+        self.voice_label.setText(text[:1].upper() + text[1:])
+        self.voice_label.setToolTip(note)
 
     def set_levels(self, mic: float, speaker: float) -> None:
         self.mic_meter.set_level(mic)

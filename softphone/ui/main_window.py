@@ -416,6 +416,10 @@ class MainWindow(QMainWindow):
             dialog = getattr(self, "settings_dialog", None)
             if dialog is not None and dialog.isVisible():
                 dialog.set_input_level(event.mic)
+        elif isinstance(event, ev.VoiceProcessing):
+            self.call_panel.set_voice_processing(event.echo_cancellation,
+                                                 event.noise_suppression,
+                                                 event.automatic_gain, event.note)
         elif isinstance(event, ev.AudioDeviceNotice | ev.EngineError):
             self.show_message(event.message)
         elif isinstance(event, ev.CallForwarded):

@@ -25,7 +25,14 @@ from PySide6.QtWidgets import (
 )
 
 from softphone.crm.phones import region_known
-from softphone.settings import DIALABLE, TRANSPORTS, AccountSettings, Settings
+from softphone.settings import (
+    DIALABLE,
+    ECHO_TAIL_MAX_MS,
+    ECHO_TAIL_MIN_MS,
+    TRANSPORTS,
+    AccountSettings,
+    Settings,
+)
 from softphone.ui.codec_order import CodecOrderEditor
 from softphone.ui.common import button, plain_label
 from softphone.ui.levels import LevelMeter
@@ -280,6 +287,31 @@ class SettingsDialog(QDialog):
         form.addRow(self.tr("Microphone level"), self.input_meter)
         self.codec_order = CodecOrderEditor(a.codecs, w)
         form.addRow(self.tr("Codecs"), self.codec_order)
+        # what runs on the call's microphone (voice.c); a call in progress follows at once
+        self.echo_cancellation = QCheckBox(self.tr("Echo cancellation (for speakers, not "
+                                                   "needed with a headset)"), w)
+        self.echo_cancellation.setObjectName("echoCancellation")
+        self.echo_cancellation.setChecked(a.echo_cancellation)
+        self.noise_suppression = QCheckBox(self.tr("Noise suppression"), w)
+        self.noise_suppression.setObjectName("noiseSuppression")
+        self.noise_suppression.setChecked(a.noise_suppression)
+        self.automatic_gain = QCheckBox(self.tr("Automatic microphone gain"), w)
+        self.automatic_gain.setObjectName("automaticGain")
+        self.automatic_gain.setChecked(a.automatic_gain)
+        self.echo_tail = QSpinBox(w)
+        self.echo_tail.setObjectName("echoTail")
+        self.echo_tail.setRange(ECHO_TAIL_MIN_MS, ECHO_TAIL_MAX_MS)
+        self.echo_tail.setSingleStep(50)
+        self.echo_tail.setSuffix(self.tr(" ms"))
+        self.echo_tail.setValue(a.echo_tail_ms)
+        self.echo_tail.setToolTip(self.tr("The longest echo the canceller removes: raise it "
+                                          "when the other side still hears itself late"))
+        self.echo_tail.setEnabled(a.echo_cancellation)
+        self.echo_cancellation.toggled.connect(self.echo_tail.setEnabled)
+        form.addRow(self.echo_cancellation)
+        form.addRow(self.tr("Echo tail length"), self.echo_tail)
+        form.addRow(self.noise_suppression)
+        form.addRow(self.automatic_gain)
         self.test_sound_button.clicked.connect(
             lambda: self.test_sound_requested.emit(self.ringer_combo.currentData() or ""))
         return w
@@ -407,7 +439,11 @@ class SettingsDialog(QDialog):
                                       output=self.output_combo.currentData(),
                                       ringer=self.ringer_combo.currentData(),
                                       ring_volume=self.ring_volume.value() / 100,
-                                      codecs=self.codec_order.codecs()),
+                                      codecs=self.codec_order.codecs(),
+                                      echo_cancellation=self.echo_cancellation.isChecked(),
+                                      noise_suppression=self.noise_suppression.isChecked(),
+                                      automatic_gain=self.automatic_gain.isChecked(),
+                                      echo_tail_ms=self.echo_tail.value()),
             crm=dataclasses.replace(s.crm, database_url=self.db_url.text().strip() or None,
                                     default_region=region if region_known(region) else "",
                                     agent=self.agent.text().strip() or None),

@@ -29,7 +29,8 @@ from softphone.sip.audio import native, tones
 from softphone.sip.audio.bridge import BridgePort, FrameQueue, frame_samples
 from softphone.sip.audio.own_port import NativeBridgePort
 from softphone.sip.audio.player import Clip
-from softphone.sip.events import AudioDeviceNotice, AudioLevels
+from softphone.sip.audio.voice import NativeVoice, VoiceSwitch, VoiceWanted
+from softphone.sip.events import AudioDeviceNotice, AudioLevels, VoiceProcessing
 from softphone.sip.media_api import DeviceInfo, EmitFn, NullAudioBackend
 
 log = logging.getLogger("softphone.sip.audio")
@@ -115,6 +116,14 @@ class PortAudioBackend(NullAudioBackend):
         self._in_path = self._new_path(self._rate_of(settings.input, output=False))
         self._out_path = self._new_path(self._rate_of(settings.output, output=True))
         self._sounds: dict[tuple[str, int], tones.Samples] = {}
+        # the call's echo canceller, noise suppressor and gain (voice.py): made by the device
+        # thread when the call's microphone stream opens; the SIP thread reports what runs
+        self._voice_wanted = VoiceWanted(settings.echo_cancellation, settings.noise_suppression,
+                                         settings.automatic_gain, settings.echo_tail_ms,
+                                         settings.echo_canceller)
+        self._voices = VoiceSwitch()
+        self._voice_dirty = False
+        self._voice_reported: tuple[Any, ...] | None = None
         # device thread
         self._streams: dict[str, _Stream] = {}
         self._missing: dict[str, str] = {}  # role -> chosen device name that is gone
@@ -369,6 +378,36 @@ class PortAudioBackend(NullAudioBackend):
     def set_ring_volume(self, volume: float) -> None:
         self._ring_volume = min(1.0, max(0.0, float(volume)))
 
+    def set_voice_processing(self, echo_cancellation: bool, noise_suppression: bool,
+                             automatic_gain: bool, echo_tail_ms: int) -> None:
+        """Gain switches at once; a changed canceller or suppressor is rebuilt by the device
+        thread (a call in progress keeps its sound meanwhile)."""
+        wanted = VoiceWanted(echo_cancellation, noise_suppression, automatic_gain,
+                             echo_tail_ms, self._voice_wanted.echo_canceller)
+        self._voice_wanted = wanted
+        voice = self._voices.current
+        if voice is not None:
+            voice.set_automatic_gain(automatic_gain)
+            if (voice.wanted.echo_cancellation, voice.wanted.noise_suppression,
+                    voice.wanted.echo_tail_ms) != (echo_cancellation, noise_suppression,
+                                                   echo_tail_ms):
+                self._voice_dirty = True
+                self._wake.set()
+        elif automatic_gain or echo_cancellation or noise_suppression:
+            self._voice_dirty = True
+            self._wake.set()
+
+    def voice_state(self) -> dict[str, Any]:
+        """What runs on the microphone now (diagnostics and tests)."""
+        v = self._voices.current
+        if v is None:
+            return {"echo_cancellation": False, "noise_suppression": False,
+                    "automatic_gain": False, "canceller": "", "note": "", "gain_db": 0.0}
+        return {"echo_cancellation": v.echo_cancellation,
+                "noise_suppression": v.noise_suppression, "automatic_gain": v.automatic_gain,
+                "canceller": v.canceller, "note": v.note, "gain_db": v.gain_db,
+                "latency_ms": v.latency_ms, "errors": int(v.c.errors)}
+
     def levels(self) -> tuple[float, float]:
         """Peaks (0..1) of the last ~100 ms of microphone and call audio; computed here, on
         the SIP thread at its 10/s poll, from the frames the Python callbacks kept, or kept
@@ -411,6 +450,7 @@ class PortAudioBackend(NullAudioBackend):
         ):
             self._build_ports()  # a device came back at another rate
         emit = self._emit
+        self._report_voice(emit)
         while self._notices:
             notice = self._notices.popleft()
             if emit is not None:
@@ -423,7 +463,63 @@ class PortAudioBackend(NullAudioBackend):
             emit(AudioLevels(at=time.time(), mic=mic, speaker=spk))
         self._levels_live = live
 
+    def _report_voice(self, emit: EmitFn | None) -> None:
+        v = self._voices.current
+        state = (v.echo_cancellation, v.noise_suppression, v.automatic_gain, v.canceller,
+                 v.note) if v is not None else (False, False, False, "", "")
+        if state != self._voice_reported and emit is not None:
+            self._voice_reported = state
+            emit(VoiceProcessing(time.time(), *state))
+
     # --- device thread -----------------------------------------------------------------------
+    def _attach_voice(self, state: Any, stream: Any, in_path: _Path | None,
+                      out_path: _Path | None) -> None:
+        """A call stream's C state opens: give it the call's voice processing, made now when
+        this stream carries the microphone (the first call loads the canceller)."""
+        voice = self._voices.current
+        if voice is None and in_path is not None:
+            duplex = out_path is not None
+            voice = self._new_voice(in_path, _latency_ms(stream, True, duplex), duplex)
+            if voice is not None and not duplex:
+                for other in self._live_native:
+                    other.set_voice(voice)  # an output stream opened before (ringback)
+        elif voice is not None and voice.c.sync:
+            voice = None  # fed by its duplex stream alone
+        state.set_voice(voice)
+
+    def _new_voice(self, in_path: _Path, latency_ms: int,
+                   duplex: bool) -> NativeVoice | None:
+        w = self._voice_wanted
+        if not (native.available() and (w.echo_cancellation or w.noise_suppression
+                                         or w.automatic_gain)):
+            return None
+        try:
+            voice = NativeVoice(in_path.rate, in_path.samples, w, latency_ms, duplex)
+        except Exception:
+            log.exception("the call's voice processing failed to start")
+            return None
+        self._voices.current = voice
+        return voice
+
+    def _refresh_voice(self) -> None:
+        """Settings changed during a call: a new state replaces the old one in every running
+        call stream; the old one is closed once no callback can hold it."""
+        if self._voice_dirty:
+            self._voice_dirty = False
+            old = self._voices.current
+            self._voices.current = None
+            rec = self._streams.get("input")
+            new = None
+            if rec is not None and rec.native is not None:
+                duplex = rec.role == "duplex"
+                latency = old.latency_ms if old is not None else \
+                    _latency_ms(rec.stream, True, duplex)
+                new = self._new_voice(self._in_path, latency, duplex)
+            for st in self._live_native:
+                st.set_voice(new)
+            self._voices.retire(old)
+        self._voices.reap(bool(self._live_native))
+
     def _device_loop(self) -> None:
         cb.name_thread(b"sp-audio-dev")
         try:
@@ -439,12 +535,16 @@ class PortAudioBackend(NullAudioBackend):
                     if self._dead:
                         continue
                     self._reconcile()
+                    self._refresh_voice()
                     self._look_for_missing()
                 except Exception:
                     log.exception("audio device thread")
         finally:
             for role in list(self._streams):
                 self._close(role)
+            self._voices.retire(self._voices.current)
+            self._voices.current = None
+            self._voices.reap(False)
 
     def _wanted(self) -> dict[str, bool]:
         out_tones = self._progress.active or self._keys.active or self._waiting.active
@@ -607,14 +707,20 @@ class PortAudioBackend(NullAudioBackend):
             self._streams_changed()
             e, x = self._closed_counts
             self._closed_counts = (e + rec.native.errors, x + rec.native.xruns)
-        if rec.stream is None:
-            return
-        with contextlib.suppress(Exception):
-            rec.stream.abort()
-        try:
-            rec.stream.close()
-        except Exception:
-            log.debug("closing %s stream", role, exc_info=True)
+        if rec.stream is not None:
+            with contextlib.suppress(Exception):
+                rec.stream.abort()
+            try:
+                rec.stream.close()
+            except Exception:
+                log.debug("closing %s stream", role, exc_info=True)
+        if rec.role in ("input", "duplex") and self._voices.current is not None:
+            # the microphone is gone: so is the call's voice state (a new one comes with it)
+            voice, self._voices.current = self._voices.current, None
+            for st in self._live_native:
+                st.set_voice(None)
+            self._voices.retire(voice)
+            self._voices.reap(bool(self._live_native))
 
     def _check_health(self) -> None:
         now = time.monotonic()
@@ -715,6 +821,19 @@ def _peak(recent: deque[bytes]) -> float:
     if not len(samples):
         return 0.0
     return max(int(samples.max()), -int(samples.min())) / 32767.0
+
+
+def _latency_ms(stream: Any, has_input: bool, has_output: bool) -> int:
+    """Capture plus playback latency PortAudio reports for a stream (ms): how much later the
+    speaker's sound can come back in the microphone than the frame was handed over. A stream
+    with one direction counts it twice (the other is a twin device)."""
+    try:
+        lat = stream.latency
+        both = isinstance(lat, tuple | list)
+        total = float(lat[0]) + float(lat[1]) if both else 2 * float(lat)
+    except Exception:
+        total = 0.06
+    return max(0, min(500, round(total * 1000)))
 
 
 def _conf_clock_rate(endpoint: Any) -> int:

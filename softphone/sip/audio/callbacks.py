@@ -196,6 +196,7 @@ def open_call_stream(self: PortAudioBackend, rec: _Stream, kind: str, inp: InBod
         stream._softphone_native = state  # lives as long as the stream
         rec.native = state
         self._set_extras(state)
+        self._attach_voice(state, stream, in_path, out_path)  # before the stream starts
         return stream
     in_arr = np.zeros((frames, max(1, ch_in)), dtype=np.int16)
     out_arr = np.zeros((frames, max(1, ch_out)), dtype=np.int16)

@@ -46,6 +46,7 @@ class DeferredAudioBackend(NullAudioBackend):
         self._load_requested = False
         self._devices: tuple[str | None, str | None, str | None] | None = None
         self._ring_volume: float | None = None
+        self._voice: tuple[bool, bool, bool, int] | None = None
         self._muted = False
 
     @property
@@ -75,6 +76,8 @@ class DeferredAudioBackend(NullAudioBackend):
             real.set_devices(*self._devices)
         if self._ring_volume is not None:
             real.set_ring_volume(self._ring_volume)
+        if self._voice is not None:
+            real.set_voice_processing(*self._voice)
         if self._muted:
             real.set_mute(True)
         with self._lock:
@@ -149,6 +152,13 @@ class DeferredAudioBackend(NullAudioBackend):
         self._ring_volume = volume
         if self._real is not None:
             self._real.set_ring_volume(volume)
+
+    def set_voice_processing(self, echo_cancellation: bool, noise_suppression: bool,
+                             automatic_gain: bool, echo_tail_ms: int) -> None:
+        """Kept for the backend made at the first need (nothing loads for it now)."""
+        self._voice = (echo_cancellation, noise_suppression, automatic_gain, echo_tail_ms)
+        if self._real is not None:
+            self._real.set_voice_processing(*self._voice)
 
     def levels(self) -> tuple[float, float]:
         return self._real.levels() if self._real is not None else (0.0, 0.0)

@@ -82,19 +82,26 @@ struct sp_voice {
     int rate, samples;           /* one 20 ms frame */
     int aec, ns, agc;            /* what runs (after sp_voice_open) */
     int tail_ms, latency_ms;
-    int webrtc;                  /* 1 WebRTC canceller, 0 Speex (or none) */
-    void *echo;                  /* pjmedia_echo_state */
+    int kind;                    /* SP_EC_SPEEX (speexdsp direct), SP_EC_WEBRTC, SP_EC_PJ_SPEEX */
+    void *echo;                  /* pjmedia_echo_state (WebRTC, or Speex through pjmedia) */
     void *pool;
-    void *ns_handle;             /* NsHandle when noise suppression runs without the canceller */
+    void *spx_echo, *spx_pre;    /* SpeexEchoState, SpeexPreprocessState */
+    void *ns_handle;             /* NsHandle: WebRTC's suppressor, called directly */
     int ns_sub;                  /* samples per 10 ms */
     float *ns_buf;               /* 2 * ns_sub */
     int agc_on;                  /* flips while running */
     sp_agc gain;
     int lock;                    /* playback and capture may come from two stream threads */
+    int sync;                    /* one duplex callback feeds both: we pair the frames */
+    int16_t *delay_buf;          /* delay_frames frames of the speaker signal */
+    int delay_frames, delay_pos;
+    int16_t delay_out[960];      /* the delayed frame handed to the canceller */
+    int16_t ec_out[960];         /* the canceller's output (Speex) */
     uint64_t captured, played, errors;
 };
+enum { SP_EC_NONE = 0, SP_EC_SPEEX = 1, SP_EC_WEBRTC = 2, SP_EC_PJ_SPEEX = 3 };
 int sp_voice_open(sp_voice *v, int rate, int samples, int aec, int ns, int agc, int tail_ms,
-                  int latency_ms);
+                  int latency_ms, int webrtc, int duplex);
 void sp_voice_close(sp_voice *v);
 void sp_voice_playback(sp_voice *v, int16_t *frame);
 void sp_voice_capture(sp_voice *v, int16_t *frame);

@@ -180,6 +180,22 @@ typedef struct pjmedia_codec_factory pjmedia_codec_factory;
 /* --- WebRTC's noise suppressor, carried by the wheel for the WebRTC canceller ------------- */
 typedef struct NsHandleT NsHandle;
 
+/* --- speexdsp's echo canceller and preprocessor (pjmedia's Speex backend), in the wheel ------
+ * (speex_echo.h, speex_preprocess.h: the request numbers are speexdsp's) */
+typedef struct SpeexEchoState_ SpeexEchoState;
+typedef struct SpeexPreprocessState_ SpeexPreprocessState;
+enum {
+    SPEEX_ECHO_SET_SAMPLING_RATE = 24,
+    SPEEX_PREPROCESS_SET_DENOISE = 0,
+    SPEEX_PREPROCESS_SET_AGC = 2,
+    SPEEX_PREPROCESS_SET_VAD = 4,
+    SPEEX_PREPROCESS_SET_DEREVERB = 8,
+    SPEEX_PREPROCESS_SET_NOISE_SUPPRESS = 18,
+    SPEEX_PREPROCESS_SET_ECHO_SUPPRESS = 20,
+    SPEEX_PREPROCESS_SET_ECHO_SUPPRESS_ACTIVE = 22,
+    SPEEX_PREPROCESS_SET_ECHO_STATE = 24
+};
+
 typedef int pjsua_conf_port_id;
 
 /* --- the table of functions (filled by sp_pj_bind) ----------------------------------------- */
@@ -231,7 +247,19 @@ typedef struct sp_pj_api {
     /* PJSIP's log at level 4 (optional: a codec's own notes go to the "pjsip" logger) */
     void (*pj_log_4)(const char *sender, const char *format, ...);
 
-    /* optional (NULL when the wheel lacks them): the noise suppressor on its own */
+    /* optional (NULL when the wheel lacks them): speexdsp driven directly, and WebRTC's
+     * noise suppressor on its own */
+    SpeexEchoState *(*speex_echo_state_init)(int frame_size, int filter_length);
+    void (*speex_echo_state_destroy)(SpeexEchoState *st);
+    void (*speex_echo_cancellation)(SpeexEchoState *st, const int16_t *rec,
+                                    const int16_t *play, int16_t *out);
+    void (*speex_echo_playback)(SpeexEchoState *st, const int16_t *play);
+    void (*speex_echo_capture)(SpeexEchoState *st, const int16_t *rec, int16_t *out);
+    int (*speex_echo_ctl)(SpeexEchoState *st, int request, void *ptr);
+    SpeexPreprocessState *(*speex_preprocess_state_init)(int frame_size, int sampling_rate);
+    void (*speex_preprocess_state_destroy)(SpeexPreprocessState *st);
+    int (*speex_preprocess_run)(SpeexPreprocessState *st, int16_t *x);
+    int (*speex_preprocess_ctl)(SpeexPreprocessState *st, int request, void *ptr);
     NsHandle *(*WebRtcNs_Create)(void);
     void (*WebRtcNs_Free)(NsHandle *ns);
     int (*WebRtcNs_Init)(NsHandle *ns, pj_uint32_t fs);

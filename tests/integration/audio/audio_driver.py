@@ -78,7 +78,7 @@ def _serve(config: dict[str, Any]) -> int:
         b: Any = audio
         out: dict[str, Any] = {"backend": type(b).__name__, "reason": b.unavailable_reason,
                                "counters": list(b.bridge_counters())}
-        for name in ("buffer_depth_ms", "stream_info", "queue_stats"):
+        for name in ("buffer_depth_ms", "stream_info", "queue_stats", "voice_state"):
             fn = getattr(b, name, None)
             if fn is not None:
                 out[name] = fn()
@@ -147,7 +147,10 @@ class AudioEngineProcess:
         self.dir.mkdir(parents=True, exist_ok=True)
         self.settings: dict[str, Any] = {
             "sip": {"listen_host": "127.0.0.1", "listen_port": 0, "rtp_port": 0},
-            "accounts": accounts, "calls": calls or {}, "audio": audio or {},
+            "accounts": accounts, "calls": calls or {},
+            # Test tones are steady: exactly what a noise suppressor removes. Tests of the
+            # voice processing itself ask for it (test_echo_cancellation.py).
+            "audio": {"echo_cancellation": False, "noise_suppression": False, **(audio or {})},
             "recordings_dir": str(self.dir / "recordings"), "log_level": log_level,
         }
         self.env = env
