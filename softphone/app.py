@@ -31,6 +31,7 @@ from softphone.settings import (
     default_lan_account,
     save_settings,
 )
+from softphone.settings_network import turn_secret_name
 from softphone.sip.events import EngineError
 
 log = logging.getLogger("softphone.app")
@@ -90,10 +91,12 @@ def accounts_with_passwords(settings: Settings, secrets: Any) -> tuple[AccountSe
     for a in accounts:
         try:
             password = secrets.get(a.name)
+            turn_password = secrets.get(turn_secret_name(a.name)) if a.turn_server else None
         except Exception as exc:
             log.warning("cannot read the password of %s: %s", a.name, exc)
-            password = None
-        out.append(dataclasses.replace(a, password=password or a.password))
+            password = turn_password = None
+        out.append(dataclasses.replace(a, password=password or a.password,
+                                       turn_password=turn_password or a.turn_password))
     return tuple(out)
 
 
@@ -213,7 +216,11 @@ def create_parts(profile: Path, settings: Settings, *, engine: Any = None, bridg
     def passwords() -> dict[str, str | None]:
         if secrets is None:
             return {}
-        return {a.name: _safe_get(secrets, a.name) for a in settings.accounts}
+        found = {a.name: _safe_get(secrets, a.name) for a in settings.accounts}
+        for a in settings.accounts:
+            if a.turn_server:
+                found[turn_secret_name(a.name)] = _safe_get(secrets, turn_secret_name(a.name))
+        return found
 
     window = MainWindow(settings=settings, db=db, workflow=workflow, engine=engine,
                         profile=profile, passwords=passwords)

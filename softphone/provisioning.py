@@ -1,4 +1,5 @@
-"""First-start provisioning: passwords from softphone.toml into the keyring, out of the file."""
+"""First-start provisioning: passwords (the account's and its TURN server's) from softphone.toml
+into the keyring, out of the file."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from softphone.settings import (
     default_lan_account,
     strip_passwords_from_file,
 )
+from softphone.settings_network import turn_secret_name
 
 log = logging.getLogger("softphone")
 
@@ -38,7 +40,15 @@ def accounts_with_passwords(
         else:
             password = secrets.get(account.name)
         register_secret(password)
-        result.append(dataclasses.replace(account, password=password))
+        turn_password = account.turn_password
+        if turn_password:
+            secrets.set(turn_secret_name(account.name), turn_password)
+            moved = True
+        elif account.turn_server:
+            turn_password = secrets.get(turn_secret_name(account.name))
+        register_secret(turn_password)
+        result.append(dataclasses.replace(account, password=password,
+                                          turn_password=turn_password))
     if moved and strip_passwords_from_file(profile):
         log.info("Provisioned passwords moved to %s and removed from softphone.toml",
                  secrets.where)

@@ -18,7 +18,10 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from softphone.integrations.config import IntegrationSettings
 
+from softphone.settings_network import account_network_fields, rtp_range
+
 SETTINGS_FILE = "softphone.toml"
+SECRET_KEYS = ("password", "turn_password")  # go to the keyring, never back to the file
 TRANSPORTS = ("udp", "tcp", "tls")
 DTMF_METHODS = ("rfc4733", "info")
 
@@ -31,8 +34,14 @@ class SettingsError(Exception):
 class SipSettings:
     listen_host: str = "0.0.0.0"
     listen_port: int = 5060
-    rtp_port: int = 4000
+    rtp_port: int = 4000  # the first media port: ``rtp_ports = "4000-4999"`` in the file
     user_agent: str = "softphone"
+    rtp_port_count: int = 1000
+
+    @property
+    def rtp_ports(self) -> str:
+        """The media port range as the file writes it ("4000-4999"): a firewall rule needs it."""
+        return f"{self.rtp_port}-{self.rtp_port + self.rtp_port_count - 1}"
 
     @property
     def listen(self) -> str:
@@ -61,6 +70,17 @@ class AccountSettings:
     #: publish our state (available, on a call, DND) to the server; None: when
     #: ``colleagues`` are listed
     publish_presence: bool | None = None
+    # NAT traversal and encrypted media (softphone/settings_network.py validates them)
+    stun_server: str = ""  # "stun.example.org:3478"; "": none
+    ice: bool = False  # always on while turn_server is set (PJSIP relays only through ICE)
+    turn_server: str = ""
+    turn_username: str = ""
+    turn_password: str | None = dataclasses.field(default=None, repr=False)  # keyring
+    turn_transport: str = "udp"  # udp | tcp | tls
+    public_address: str = ""  # a fixed public IP (a router forwarding the SIP and RTP ports)
+    keepalive_seconds: int = 15  # UDP keep-alives holding the router's mapping; 0: off
+    srtp: str = "optional"  # off | optional | mandatory (SDES)
+    srtp_require_tls: bool = True  # SDES keys only over TLS
 
     @property
     def is_lan(self) -> bool:
@@ -353,10 +373,11 @@ def _parse_sip(table: dict[str, Any], path: Path, text: str) -> SipSettings:
     port = int(m.group(2)) if m.group(2) else 5060
     if not 0 <= port <= 65535:
         raise r._fail("listen", f"port must be between 0 and 65535, got {port}")
-    rtp_port = r.int_range("rtp_port", 4000, 1024, 65000)
+    rtp_port, rtp_count = rtp_range(r, SipSettings.rtp_port, SipSettings.rtp_port_count)
     user_agent = r.text_or_none("user_agent") or "softphone"
     r.check_unknown()
-    return SipSettings(listen_host=host, listen_port=port, rtp_port=rtp_port, user_agent=user_agent)
+    return SipSettings(listen_host=host, listen_port=port, rtp_port=rtp_port, user_agent=user_agent,
+                       rtp_port_count=rtp_count)
 
 
 def _parse_account(r: _Reader) -> AccountSettings:
@@ -367,13 +388,14 @@ def _parse_account(r: _Reader) -> AccountSettings:
     assert address is not None
     if "@" not in address:
         raise r._fail("address", f"needs a user part (sip:user@host), got {address!r}")
+    transport = r.choice("transport", TRANSPORTS, "udp")
     account = AccountSettings(
         name=name,
         address=address,
         registrar=r.sip_uri("registrar"),
         username=r.text_or_none("username"),
         password=r.get("password", str, None),
-        transport=r.choice("transport", TRANSPORTS, "udp"),
+        transport=transport,
         outbound_proxy=r.sip_uri("outbound_proxy"),
         tls_verify=r.get("tls_verify", bool, True),
         dtmf_method=r.choice("dtmf_method", DTMF_METHODS, "rfc4733"),
@@ -383,6 +405,7 @@ def _parse_account(r: _Reader) -> AccountSettings:
         voicemail=_parse_dialable(r, "voicemail"),
         mwi=r.get("mwi", bool, None),
         publish_presence=r.get("publish_presence", bool, None),
+        **account_network_fields(r, transport),
     )
     r.check_unknown()
     return account
@@ -584,10 +607,16 @@ def save_settings(profile: Path, settings: Settings) -> None:
                 continue
             table[key] = _to_toml_value(value)
 
-    sip = dataclasses.asdict(settings.sip)
-    sip_values = {"listen": f"{sip.pop('listen_host')}:{sip.pop('listen_port')}", **sip}
-    sip_defaults = dataclasses.asdict(SipSettings())
-    sip_defaults["listen"] = SipSettings().listen
+    def sip_keys(sip: SipSettings) -> dict[str, Any]:
+        values = dataclasses.asdict(sip)
+        for key in ("listen_host", "listen_port", "rtp_port", "rtp_port_count"):
+            del values[key]
+        return {"listen": sip.listen, "rtp_ports": sip.rtp_ports, **values}
+
+    sip_values, sip_defaults = sip_keys(settings.sip), sip_keys(SipSettings())
+    if "sip" in doc and "rtp_port" in doc["sip"]:
+        del doc["sip"]["rtp_port"]  # the older key; rtp_ports says it now
+        sip_defaults.pop("rtp_ports")
     for name, values, defaults in (
         ("sip", sip_values, sip_defaults),
         ("calls", dataclasses.asdict(settings.calls), dataclasses.asdict(CallSettings())),
@@ -609,10 +638,12 @@ def save_settings(profile: Path, settings: Settings) -> None:
     for account in settings.accounts:
         table = old_accounts.get(account.name) or tomlkit.table()
         values = dataclasses.asdict(account)
-        values.pop("password")
+        for secret in SECRET_KEYS:
+            values.pop(secret)
         put(table, values, account_defaults)
-        if "password" in table:
-            del table["password"]
+        for secret in SECRET_KEYS:
+            if secret in table:
+                del table[secret]
         accounts.append(table)
     if "accounts" in doc:
         del doc["accounts"]
@@ -642,7 +673,8 @@ def write_atomically(path: Path, text: str, mode: int = 0o644) -> None:
 
 
 def strip_passwords_from_file(profile: Path) -> bool:
-    """Remove provisioned ``password`` keys from the file once they are in the keyring.
+    """Remove provisioned ``password`` / ``turn_password`` keys from the file once they are
+    in the keyring.
 
     Only the password lines go; every comment and other key stays as the admin wrote it.
     Returns True when the file changed.
@@ -656,9 +688,10 @@ def strip_passwords_from_file(profile: Path) -> bool:
         return False
     changed = False
     for table in doc.get("accounts", []):
-        if "password" in table:
-            del table["password"]
-            changed = True
+        for secret in SECRET_KEYS:
+            if secret in table:
+                del table[secret]
+                changed = True
     if changed:
         write_atomically(path, tomlkit.dumps(doc))
     return changed

@@ -25,6 +25,7 @@ import contextlib
 import dataclasses
 import itertools
 import logging
+import threading
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -33,7 +34,9 @@ import pjsua2 as pj
 
 from softphone.logs import register_secret
 from softphone.settings import AccountSettings
+from softphone.settings_network import DEFAULT_STUN_PORT, split_host_port
 from softphone.sip.accounts import MediaBinding, build_account_config, lan_identity, server_host
+from softphone.sip.stun_check import NatReport, detect_nat
 
 if TYPE_CHECKING:
     from softphone.sip.session import SipSession
@@ -64,6 +67,8 @@ class ProbeResult:
     listen: str = ""
     expires: int = 0
     seconds: float = 0.0
+    #: what the account's STUN server saw (``stun_check.NatReport``), None without one
+    nat: NatReport | None = None
 
 
 class _ProbeAccount(pj.Account):
@@ -94,10 +99,15 @@ class AccountProbe:
         self.started = time.monotonic()
         self.id = next(_probe_ids)
         self.answered = False
+        self.result: ProbeResult | None = None  # the registration's answer
+        self.nat: NatReport | None = None
+        self.nat_pending = False
 
     # --- steps (SIP thread) --------------------------------------------------------------
     def start(self) -> None:
         register_secret(self.settings.password)  # before PJSIP can log anything about it
+        if self.settings.stun_server:
+            self._start_nat_check()
         if self.settings.is_lan:
             # Nothing to ask a server; what the user needs is where peers reach this phone.
             listen = self.session.listen
@@ -116,7 +126,7 @@ class AccountProbe:
             self._resolved(host or "", None)
 
     def _resolved(self, host: str, error: str | None) -> None:
-        if self.future.done():
+        if self.result is not None or self.future.done():
             return  # the deadline came first
         if error is not None:
             self._finish(ProbeResult("unresolved", host=host, reason=error))
@@ -127,6 +137,7 @@ class AccountProbe:
             media = MediaBinding(
                 bound_address="" if host_ in ("", "0.0.0.0", "::") else host_,
                 rtp_port=session.sip.rtp_port,
+                rtp_port_count=session.sip.rtp_port_count,
             )
             cfg = build_account_config(self.settings, session.transport_for(self.settings),
                                        session.listen, media)
@@ -146,7 +157,7 @@ class AccountProbe:
             self._finish(ProbeResult("invalid", reason=pj_error_text(exc)))
 
     def on_reg_state(self, code: int, reason: str, expiration: int) -> None:
-        if self.future.done():
+        if self.result is not None or self.future.done():
             return  # the un-REGISTER's answer, or a late answer after the deadline
         if 200 <= code < 300 and expiration > 0:
             result = ProbeResult("registered", code=code, reason=reason, expires=expiration)
@@ -159,7 +170,7 @@ class AccountProbe:
         self.session.schedule(0.0, lambda: self._finish(result))
 
     def _on_deadline(self) -> None:
-        if self.answered:
+        if self.answered or self.result is not None:
             return  # the answer is being delivered on this very tick
         if not self.future.done() and self.account is not None:
             self._finish(ProbeResult("timeout", code=408, reason="Request Timeout"))
@@ -167,6 +178,37 @@ class AccountProbe:
             # Still resolving: the name lookup itself hangs (an unreachable DNS server).
             self._finish(ProbeResult("unresolved", host=server_host(self.settings) or "",
                                      reason="the name lookup did not finish in time"))
+
+    def _start_nat_check(self) -> None:
+        """The NAT type through the account's STUN server, on a worker thread (it blocks for
+        a few seconds at worst); the answer waits for the registration's."""
+        host, port = split_host_port(self.settings.stun_server)
+        bind = self.session.sip.listen_host
+        bind = "" if bind in ("0.0.0.0", "::") else bind
+        self.nat_pending = True
+
+        def check() -> None:
+            try:
+                report = detect_nat(host, port or DEFAULT_STUN_PORT, bind=bind)
+            except Exception as exc:  # a bug must not leave the test unanswered
+                log.exception("NAT check failed")
+                report = NatReport("error", detail=str(exc))
+            self.session.post(lambda: self._nat_checked(report))
+
+        threading.Thread(target=check, name="nat check", daemon=True).start()
+
+    def _nat_checked(self, report: NatReport) -> None:
+        log.info("account test %s: NAT through %s: %s", self.settings.name,
+                 self.settings.stun_server, report.summary)
+        self.nat = report
+        self.nat_pending = False
+        self._complete()
+
+    def _complete(self) -> None:
+        """Answer once the registration has answered and the NAT check (if any) is done."""
+        if self.result is None or self.nat_pending or self.future.done():
+            return
+        self.future.set_result(dataclasses.replace(self.result, nat=self.nat))
 
     def _finish(self, result: ProbeResult) -> None:
         result = dataclasses.replace(result,
@@ -182,8 +224,9 @@ class AccountProbe:
             # account), which dropping this object would then delete.
         log.info("account test %s: %s %s %s", self.settings.name, result.outcome, result.code,
                  result.reason)
-        if not self.future.done():
-            self.future.set_result(result)
+        if self.result is None:
+            self.result = result
+        self._complete()
 
 
 def start_probe(session: SipSession, settings: AccountSettings, timeout: float,

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import pjsua2 as pj
 
 from softphone.settings import AccountSettings
+from softphone.sip.nat import apply_account_network
 from softphone.sip.rules import RetryBackoff
 from softphone.sip.uris import InvalidTarget, account_domain, parse_sip_uri
 
@@ -80,6 +81,7 @@ def lan_identity(settings: AccountSettings, listen: str) -> str:
 class MediaBinding:
     bound_address: str  # "" for all interfaces
     rtp_port: int
+    rtp_port_count: int = 1000  # [sip] rtp_ports: the range a firewall rule opens
 
 
 def build_account_config(
@@ -109,8 +111,10 @@ def build_account_config(
         # (IPv6 media is not possible: the wheel's pjsua asserts ipv6_media_use disabled.)
         cfg.mediaConfig.transportConfig.boundAddress = media.bound_address.strip("[]")
     cfg.mediaConfig.transportConfig.port = media.rtp_port
-    # Two dozen calls is plenty; a bounded range keeps the firewall story simple.
-    cfg.mediaConfig.transportConfig.portRange = 200
+    # Every media socket stays inside [sip] rtp_ports (what a firewall rule opens).
+    cfg.mediaConfig.transportConfig.portRange = max(0, media.rtp_port_count - 1)
+    listen_port = int(listen.rsplit(":", 1)[1]) if ":" in listen else 5060
+    apply_account_network(cfg, settings, listen_port)
     return cfg
 
 

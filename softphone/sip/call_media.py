@@ -29,6 +29,7 @@ from softphone.sip.calls import (
     wire_recorder,
 )
 from softphone.sip.events import CallState
+from softphone.sip.nat import read_media_path
 
 if TYPE_CHECKING:
     from softphone.sip.accounts import AccountState
@@ -187,6 +188,10 @@ class CallMediaOps:
                 self._refresh_call_quality(record)
 
     def _refresh_call_quality(self, record: CallRecord) -> None:
+        path = record.media_path
+        if path is not None and path.ice_state and not path.ice and record.call is not None:
+            # ICE was still checking at the media update: its chosen path shows once it runs.
+            record.media_path = read_media_path(record.call)
         try:
             quality = read_quality(record, self.audio.bridge_counters())
         except pj.Error:

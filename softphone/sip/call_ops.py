@@ -17,6 +17,7 @@ import pjsua2 as pj
 from softphone.sip import events as ev
 from softphone.sip.accounts import first_hop_host
 from softphone.sip.call_media import CallError, CallMediaOps
+from softphone.sip.call_security import CallSecurityOps
 from softphone.sip.calls import (
     PJ_STATES,
     CallRecord,
@@ -47,7 +48,7 @@ REFUSALS_PER_SECOND = 5
 REFUSAL_LINGER = 0.3
 
 
-class CallOps(CallMediaOps):
+class CallOps(CallSecurityOps, CallMediaOps):
     """Call set-up, commands and call callbacks."""
 
     # --- helpers -------------------------------------------------------------------------
@@ -122,6 +123,7 @@ class CallOps(CallMediaOps):
         call = EngineCall(self, state.account)
         call.engine_id = record.call_id
         record.call = call
+        self.prepare_outgoing_security(record, call)
         try:
             call.makeCall(record.remote_uri, pj.CallOpParam(True))
         except pj.Error as exc:
@@ -161,7 +163,7 @@ class CallOps(CallMediaOps):
             sip_call_id=str(ci.callIdString), state=CallState.INCOMING, source=source,
         )
         self.calls[call_id] = record
-        if self._refused_as_ghost(record):
+        if self._refused_as_ghost(record) or self.refused_for_no_srtp(record, whole_msg):
             return
         busy = bool(self._others_up(record))
         decision = decide_incoming(self.call_settings, busy=busy)
@@ -411,6 +413,7 @@ class CallOps(CallMediaOps):
                 self.start_recording(record.call_id, self.default_recording_path(record))
         self._play_progress(record, state)
         if state is CallState.DISCONNECTED:
+            self.explain_failed_call(record)
             self._finish(record)
         else:
             self.publish(record)
@@ -440,8 +443,11 @@ class CallOps(CallMediaOps):
         quality = quality or record.quality
         if quality is None and record.answered_at is not None:
             bridge = self.audio.bridge_counters()
+            path = record.media_path
             quality = ev.CallQuality(at=time.time(), call_id=record.call_id,
-                                     bridge_underruns=bridge[0], bridge_overruns=bridge[1])
+                                     bridge_underruns=bridge[0], bridge_overruns=bridge[1],
+                                     encryption=path.encryption if path else "",
+                                     ice=path.ice if path else "")
         if quality is not None and not record.silent:
             self.emit(quality)
         self.release_recording(record, self.audio.local_source())
@@ -468,8 +474,10 @@ class CallOps(CallMediaOps):
         active = status == pj.PJSUA_CALL_MEDIA_ACTIVE
         changed = (held, remote_held) != (record.held, record.remote_held)
         record.held, record.remote_held = held, remote_held
+        encryption = ""
         if media is not None:
             record.media = media
+            encryption = self.note_media_path(record, call, active).encryption
             # The figures (codec, loss) on the loop's next turn, not here: reading the stream's
             # statistics costs ~0.1 ms, and this callback runs between the 200 OK and its ACK.
             self.schedule(0.0, lambda: self._refresh_call_quality(record)
@@ -484,7 +492,8 @@ class CallOps(CallMediaOps):
             self.audio.disconnect_call(record.call_id, record.media)
             record.media = None
         self.emit(ev.CallMediaChanged(at=time.time(), call_id=record.call_id, active=active,
-                                      held=held, remote_held=remote_held))
+                                      held=held, remote_held=remote_held,
+                                      encryption=encryption))
         if changed:
             self.publish(record)
 

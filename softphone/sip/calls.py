@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pjsua2 as pj
 
 from softphone.sip.events import CallQuality, CallState, CallStateChanged, Direction
+from softphone.sip.nat import MediaPath
 
 if TYPE_CHECKING:
     from softphone.sip.call_ops import CallOps
@@ -41,6 +42,7 @@ class EngineCall(pj.Call):
             super().__init__(account)
         self._session = session
         self.engine_id = -1  # set by the session right after creation
+        self.srtp_mandatory = False  # our offer demands SRTP (RTP/SAVP): set before makeCall
 
     def _guard(self, name: str, fn: Any, *args: Any) -> None:
         # An exception escaping into SWIG would be printed and leave a traceback holding
@@ -74,6 +76,12 @@ class EngineCall(pj.Call):
 
     def onStreamDestroyed(self, prm: Any) -> None:
         self._guard("stream destroyed", self._session.on_stream_destroyed, self)
+
+    def onCreateMediaTransportSrtp(self, prm: Any) -> None:
+        # Only raises the account's "optional" to "mandatory" for our own offers (the
+        # session enforces mandatory SRTP per call: see call_security.py).
+        if self.srtp_mandatory:
+            prm.srtpUse = pj.PJMEDIA_SRTP_MANDATORY
 
     def onCallReplaced(self, prm: Any) -> None:
         self._guard("call replaced", self._session.on_call_replaced, self, prm)
@@ -110,6 +118,7 @@ class CallRecord:
     # its flood counting uses (the sender, or the caller's URI when it came via our server).
     source: str = ""
     guard_key: str = ""
+    media_path: MediaPath | None = None  # encryption and ICE path, read at each media update
 
     @property
     def ended(self) -> bool:
@@ -202,6 +211,8 @@ def read_quality(record: CallRecord, bridge: tuple[int, int]) -> CallQuality | N
         rtt_ms=float(rtcp.rttUsec.mean) / 1000.0,
         bridge_underruns=bridge[0],
         bridge_overruns=bridge[1],
+        encryption=record.media_path.encryption if record.media_path else "",
+        ice=record.media_path.ice if record.media_path else "",
     )
 
 

@@ -97,6 +97,8 @@ class CallMediaChanged(SipEvent):
     active: bool  # audio flows
     held: bool = False
     remote_held: bool = False
+    #: "SRTP AES_CM_128_HMAC_SHA1_80" while the audio is encrypted; "" when it is not
+    encryption: str = ""
 
 
 @dataclass(frozen=True)
@@ -157,6 +159,8 @@ class CallQuality(SipEvent):
     rtt_ms: float = 0.0
     bridge_underruns: int = 0
     bridge_overruns: int = 0
+    encryption: str = ""  # as in CallMediaChanged ("" not encrypted)
+    ice: str = ""  # the ICE path's local candidate: host, srflx, prflx, relay (TURN); "" no ICE
 
 
 @dataclass(frozen=True)

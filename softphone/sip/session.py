@@ -43,10 +43,12 @@ from softphone.sip.codecs import DEFAULT_CODECS, apply_codec_order, register_opu
 from softphone.sip.ghost_guard import GhostGuard
 from softphone.sip.media_api import NullAudioBackend
 from softphone.sip.messaging import Messenger
+from softphone.sip.nat import stun_servers
 from softphone.sip.pjlog import PythonLogWriter, pj_level_for
 from softphone.sip.pjlog import log as pjsip_log
 from softphone.sip.presence import PresenceBook
 from softphone.sip.resolver import HostResolver
+from softphone.sip.server_watch import ServerWatch
 from softphone.sip.uris import InvalidTarget
 
 log = logging.getLogger("softphone.sip")
@@ -132,6 +134,8 @@ class SipSession(CallOps):
         self.conference_ids: set[int] = set()
         self.finalizing: list[tuple[int, Path, float]] = []
         self.guard = GhostGuard()
+        self.server_watch = ServerWatch(self.resolver, self.schedule, self.register)
+        self.stun_servers: list[str] = []
         self.recent_refusals: deque[float] = deque()
         self.muted = False
         self.ringing = False
@@ -175,6 +179,7 @@ class SipSession(CallOps):
             log.warning("TCP port %s is taken; listening for TCP on another port", udp_port)
             self._create_transport("tcp", 0)
         ep.libStart()
+        self._update_stun_servers(self.initial_accounts)
         try:
             ep.audDevManager().setNullDev()
         except pj.Error:
@@ -365,10 +370,12 @@ class SipSession(CallOps):
             self._emit_reg(state, ev.RegistrationState.UNREGISTERED, reason="disabled")
             return state
         register_secret(settings.password)  # before PJSIP can log anything about it
+        register_secret(settings.turn_password)
         host = self.sip.listen_host
         media = MediaBinding(
             bound_address="" if host in ("", "0.0.0.0", "::") else host,
             rtp_port=self.sip.rtp_port,
+            rtp_port_count=self.sip.rtp_port_count,
         )
         account = EngineAccount(self, settings.name)
         try:
@@ -408,10 +415,28 @@ class SipSession(CallOps):
             self.retired_accounts.append(account)
         self.accounts.pop(state.name, None)
         self.guard.forget_account(state.name)
+        self.server_watch.forget(state.name)
         self.guard.set_lan(any(s.settings.is_lan and s.account is not None
                                for s in self.accounts.values()))
 
+    def _update_stun_servers(self, accounts: Sequence[AccountSettings]) -> None:
+        """PJSIP's one list of STUN servers (media only; SIP learns its public address from
+        the registrar's answers): resolved in the background, awaited by the first call."""
+        servers = stun_servers(accounts)
+        if servers == self.stun_servers or self.ep is None:
+            return
+        vector = pj.StringVector()
+        for server in servers:
+            vector.append(server)
+        try:
+            self.ep.natUpdateStunServers(vector, False)
+            self.stun_servers = servers
+            log.info("STUN servers: %s", ", ".join(servers) or "none")
+        except pj.Error as exc:
+            log.warning("STUN servers %s not usable: %s", servers, pj_error_text(exc))
+
     def set_accounts(self, accounts: Sequence[AccountSettings]) -> None:
+        self._update_stun_servers(accounts)
         wanted = {a.name: a for a in accounts}
         for name, state in list(self.accounts.items()):
             if wanted.get(name) != state.settings:
@@ -507,6 +532,7 @@ class SipSession(CallOps):
         state = self.account_state(name)
         state.want_registered = False
         state.retry_token += 1
+        self.server_watch.forget(name)
         if state.settings.is_lan or state.account is None:
             return
         try:
@@ -533,6 +559,7 @@ class SipSession(CallOps):
                     state.account.setRegistration(False)
                 return
             state.backoff.reset()
+            self.server_watch.registered(name, server_host(state.settings), source)
             self._emit_reg(state, ev.RegistrationState.REGISTERED, code=code, reason=reason,
                            expires=expiration)
         elif (200 <= code < 300) or not state.want_registered:

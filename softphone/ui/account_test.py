@@ -75,13 +75,47 @@ class AccountTester(QObject):
             self.finished.emit(self.tr("The test could not run: %1").replace("%1", str(result)),
                                False)
             return
-        self.finished.emit(self.result_text(result), result.outcome in ("registered", "lan"))
+        text = self.result_text(result)
+        nat = self.nat_text(getattr(result, "nat", None))
+        if nat:
+            text = f"{text}\n{nat}"
+        self.finished.emit(text, result.outcome in ("registered", "lan"))
 
     @Slot()
     def _on_watchdog(self) -> None:
         self._generation += 1
         self.busy = False
         self.finished.emit(self.tr("No answer from the phone engine: try again."), False)
+
+    def nat_text(self, nat: Any) -> str:
+        """The NAT type the account's STUN server saw (``stun_check.NatReport``); "" when
+        the account has no STUN server. Only what was observed is said."""
+        if nat is None:
+            return ""
+        kind, public = nat.kind, nat.public
+        if kind == "open":
+            return self.tr("NAT: none, this computer has a public address (%1)").replace(
+                "%1", public)
+        if kind == "cone":
+            text = self.tr("NAT: cone NAT, a stable public address (%1): STUN is enough for "
+                           "calls").replace("%1", public)
+            filtering = {
+                "endpoint-independent": self.tr("it lets in packets from anyone"),
+                "address-dependent": self.tr("it lets in packets only from hosts we sent to"),
+                "address-and-port-dependent": self.tr(
+                    "it lets in packets only from the exact address and port we sent to"),
+            }.get(nat.filtering, "")
+            return f"{text}; {filtering}" if filtering else text
+        if kind == "symmetric":
+            return self.tr("NAT: symmetric NAT (public address %1, a new port for every "
+                           "destination): calls need a TURN relay").replace("%1", public)
+        if kind == "nat":
+            return self.tr("NAT: behind a NAT (public address %1); the STUN server cannot "
+                           "tell which kind").replace("%1", public)
+        if kind == "blocked":
+            return self.tr("NAT: no answer from the STUN server %1 (UDP blocked, or a wrong "
+                           "address)").replace("%1", nat.server)
+        return self.tr("NAT: the check failed: %1").replace("%1", nat.detail)
 
     def result_text(self, r: Any) -> str:
         """The sentence for a ``ProbeResult``: what happened and what to check."""

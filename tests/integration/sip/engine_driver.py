@@ -8,7 +8,9 @@ Process side (``python engine_driver.py CONFIG`` where CONFIG is a JSON file or 
     {"sip": {SipSettings fields}, "accounts": [{AccountSettings fields}],
      "calls": {CallSettings fields}, "recordings_dir": "/path" | null,
      "log_level": "WARNING",
-     "tone_hz": 1000}     # optional: the "microphone" is a sine tone (a test audio backend)
+     "tone_hz": 1000,     # optional: the "microphone" is a sine tone (a test audio backend)
+     "crm_profile": "/path"}  # optional: the call workflow logs calls in a real SQLite store
+                              # there ("call_log" returns its rows, newest first)
 
     stdin : one command per line: {"id": 1, "cmd": "dial", "args": {"target": "..."}}
             ``cmd`` is any public Engine method (dial, answer, hold, send_dtmf, ...) plus
@@ -124,10 +126,14 @@ def _serve(config: dict[str, Any]) -> int:
             real_stdout.write(line + "\n")
             real_stdout.flush()
 
+    call_log = _call_log(config["crm_profile"]) if config.get("crm_profile") else None
+
     def on_event(event: Any) -> None:
         data = _to_json(event)
         data["event"] = data["type"]
         write(data)
+        if call_log is not None:
+            call_log.events.put(event)
 
     def calls_from(obj: dict[str, Any]) -> CallSettings:
         if "outcomes" in obj:
@@ -156,7 +162,13 @@ def _serve(config: dict[str, Any]) -> int:
     }
     queries: dict[str, Callable[..., Any]] = {
         "listen_address": lambda: engine.listen_address,
+        # Settings > Accounts > Test: the probe's answer (waits for it)
+        "test_account_result": lambda account, timeout=30.0: engine.test_account(
+            AccountSettings(**account)).result(timeout),
     }
+    if call_log is not None:
+        queries["call_log"] = call_log.rows
+        queries["workflow_updates"] = lambda: list(call_log.updates)
     try:
         for line in sys.stdin:
             line = line.strip()
@@ -184,7 +196,68 @@ def _serve(config: dict[str, Any]) -> int:
         pass
     finally:
         engine.stop(timeout=10.0)
+        if call_log is not None:
+            call_log.close()
     return 0
+
+
+class _CallLog:
+    """The app's call workflow on its own thread, logging into a real SQLite store."""
+
+    def __init__(self, profile: Path) -> None:
+        import queue
+
+        from softphone.crm.store import Store
+        from softphone.workflow import CallWorkflow, SyncDbRunner
+
+        self.events: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        #: (kind, call_id) of every WorkflowUpdate: a "call" update of an incoming call is
+        #: what pops the caller card in the app
+        self.updates: list[tuple[str, int | None]] = []
+        self.store = Store.open(None, profile, "US", "lab")
+        self.workflow = CallWorkflow(SyncDbRunner(self.store), self._on_update)
+        self._thread = threading.Thread(target=self._run, name="call log", daemon=True)
+        self._thread.start()
+
+    def _on_update(self, update: Any) -> None:
+        self.updates.append((update.kind, update.call.call_id if update.call else None))
+
+    def _run(self) -> None:
+        while True:
+            event = self.events.get()
+            if event is None:
+                return
+            if isinstance(event, _Marker):
+                event.done.set()
+                continue
+            try:
+                self.workflow.on_sip_event(event)
+            except Exception:
+                logging.getLogger("driver").exception("workflow failed")
+
+    def rows(self) -> list[dict[str, Any]]:
+        """Every call the store logged (newest first), once the events so far are handled."""
+        done = threading.Event()
+        self.events.put(_Marker(done))
+        done.wait(10.0)
+        return [_to_json(c) for c in self.store.list_calls(limit=100)]
+
+    def close(self) -> None:
+        self.events.put(None)
+        self._thread.join(10.0)
+        self.store.close()
+
+
+class _Marker:
+    """Queued behind the events: the workflow has handled everything before it."""
+
+    def __init__(self, done: threading.Event) -> None:
+        self.done = done
+
+
+def _call_log(profile: str) -> _CallLog:
+    Path(profile).mkdir(parents=True, exist_ok=True)
+    return _CallLog(Path(profile))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -214,6 +287,8 @@ class EngineProcess:
         self.proc: subprocess.Popen[str] | None = None
         self._reader: threading.Thread | None = None
         self.listen = ""
+        #: run the driver under this command (e.g. ``ip netns exec NS``: a network lab)
+        self.command_prefix: list[str] = []
 
     def start(self, timeout: float = 15.0) -> EngineProcess:
         env = dict(os.environ)
@@ -221,7 +296,8 @@ class EngineProcess:
         env.update(self.extra_env)
         self._stderr_file = open(self._stderr_path, "w") if self._stderr_path else None  # noqa: SIM115
         self.proc = subprocess.Popen(
-            [sys.executable, str(Path(__file__).resolve()), json.dumps(self.config)],
+            [*self.command_prefix, sys.executable, str(Path(__file__).resolve()),
+             json.dumps(self.config)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=self._stderr_file if self._stderr_file else subprocess.DEVNULL,
             text=True, bufsize=1, env=env, cwd=str(ROOT),

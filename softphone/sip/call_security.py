@@ -1,0 +1,113 @@
+"""Encrypted media on the SIP thread: what a call's audio really uses (SRTP suite, ICE path),
+and ``srtp = "mandatory"`` enforced with a clear message instead of silence.
+
+A mixin of :class:`softphone.sip.session.SipSession` (through CallOps); every method runs on
+the SIP thread. Mandatory SRTP is enforced per call rather than by pjsua's account-wide
+mode, which refuses an unencrypted incoming offer with 488 before the application ever
+hears of the call (the agent would never learn that someone called).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import pjsua2 as pj
+
+from softphone.sip import events as ev
+from softphone.sip.calls import CallRecord
+from softphone.sip.events import Direction
+from softphone.sip.nat import MediaPath, offers_srtp, read_media_path, srtp_mode
+
+if TYPE_CHECKING:
+    from softphone.sip.accounts import AccountState
+
+log = logging.getLogger("softphone.sip")
+
+NO_SRTP_PEER = "The other side does not support encrypted calls"
+# What a peer without SRTP answers an RTP/SAVP offer with (RFC 3261 / 4568 practice).
+_NOT_ACCEPTABLE = (406, 415, 488, 606)
+
+
+class CallSecurityOps:
+    # Provided by SipSession / CallOps.
+    accounts: dict[str, AccountState]
+    emit: Callable[[ev.SipEvent], None]
+
+    def schedule(self, delay: float, fn: Callable[[], None]) -> None:
+        raise NotImplementedError
+
+    def _answer_later(self, record: CallRecord, code: int,
+                      headers: tuple[tuple[str, str], ...] = ()) -> None:
+        raise NotImplementedError
+
+    # --- settings ------------------------------------------------------------------------
+    def srtp_mode_of(self, account: str) -> str:
+        state = self.accounts.get(account)
+        return srtp_mode(state.settings) if state is not None else "off"
+
+    # --- incoming ------------------------------------------------------------------------
+    def refused_for_no_srtp(self, record: CallRecord, whole_msg: str) -> bool:
+        """An offer without SDES keys to an account that demands encryption: refused with
+        488, logged as a call that did not ring (with its SIP status), and said so."""
+        if self.srtp_mode_of(record.account) != "mandatory" or offers_srtp(whole_msg):
+            return False
+        log.warning("call from %s refused: it offers no encryption and account %s requires "
+                    "it (srtp = mandatory): 488 Not Acceptable Here", record.remote_uri,
+                    record.account)
+        record.silent = True
+        record.local_hangup = True
+        self.emit(ev.CallRejectedByRule(
+            at=time.time(), account=record.account, remote_uri=record.remote_uri,
+            display_name=record.display_name, number=record.number, code=488, rule="srtp",
+        ))
+        self.emit(ev.EngineError(
+            at=time.time(), command="incoming",
+            message=f"Call from {record.number or record.remote_uri} refused: {NO_SRTP_PEER} "
+                    f"(488 Not Acceptable Here)"))
+        self._answer_later(record, 488)
+        return True
+
+    # --- outgoing ------------------------------------------------------------------------
+    def prepare_outgoing_security(self, record: CallRecord, call: Any) -> None:
+        """Our own offer is RTP/SAVP (keys required) when the account demands encryption."""
+        call.srtp_mandatory = self.srtp_mode_of(record.account) == "mandatory"
+
+    def explain_failed_call(self, record: CallRecord) -> None:
+        """A call of an encryption-only account that the far end refused for its media: say
+        why (the status is in the call's CallStateChanged and the call log)."""
+        if (record.direction is Direction.OUTGOING and record.answered_at is None
+                and not record.local_hangup and record.code in _NOT_ACCEPTABLE
+                and self.srtp_mode_of(record.account) == "mandatory"):
+            status = f"{record.code} {record.reason}".strip()
+            log.warning("call %s to %s failed: %s (srtp = mandatory on account %s)",
+                        record.call_id, record.remote_uri, status, record.account)
+            self.emit(ev.EngineError(at=time.time(), command="dial", call_id=record.call_id,
+                                     message=f"{NO_SRTP_PEER} ({status})"))
+
+    # --- media ---------------------------------------------------------------------------
+    def note_media_path(self, record: CallRecord, call: Any, active: bool) -> MediaPath:
+        """Read what the audio now uses; a call of an encryption-only account whose media
+        came up unencrypted (a late offer, a re-INVITE) is ended at once."""
+        path = read_media_path(call)
+        record.media_path = path
+        if (active and not path.encryption and not record.ended
+                and self.srtp_mode_of(record.account) == "mandatory"):
+            log.warning("call %s: media came up unencrypted but account %s requires "
+                        "encryption: hanging up", record.call_id, record.account)
+            self.emit(ev.EngineError(at=time.time(), command="media", call_id=record.call_id,
+                                     message=f"{NO_SRTP_PEER}: the call was ended"))
+
+            def hang_up() -> None:
+                if not record.ended and record.call is not None:
+                    record.local_hangup = True
+                    op = pj.CallOpParam()
+                    op.statusCode = 488
+                    with contextlib.suppress(pj.Error):
+                        record.call.hangup(op)
+
+            self.schedule(0.0, hang_up)
+        return path
