@@ -92,8 +92,10 @@ def _wait(cond: Any, timeout: float, what: str) -> None:
         threading.Event().wait(0.05)
 
 
-def run(minutes: float, workdir: Path, engine_env: dict[str, str] | None = None
-        ) -> dict[str, Any]:
+def run(minutes: float, workdir: Path, engine_env: dict[str, str] | None = None,
+        audio: dict[str, Any] | None = None, codecs: str = "PCMU/8000/1") -> dict[str, Any]:
+    """One call of ``minutes``; ``audio``: the engine's [audio] settings (by default no echo
+    canceller or noise suppressor); ``codecs``: every baresip's (so both calls use one codec)."""
     seconds = minutes * 60.0
     with JackServer(workdir=workdir / "jack") as jack:
         os.environ.update(jack.env())  # the JACK baresip finds the server through these
@@ -101,18 +103,20 @@ def run(minutes: float, workdir: Path, engine_env: dict[str, str] | None = None
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                 start_new_session=True)
         try:
-            return _call(jack, tone, seconds, workdir, engine_env)
+            return _call(jack, tone, seconds, workdir, engine_env, audio, codecs)
         finally:
             tone.kill()
             tone.wait(5.0)
 
 
 def _call(jack: JackServer, tone: subprocess.Popen[bytes], seconds: float, workdir: Path,
-          engine_env: dict[str, str] | None) -> dict[str, Any]:
-    with Baresip(user="bob", tone_hz=440, workdir=workdir / "bob") as bob, \
-            Baresip(user="carol", tone_hz=300, workdir=workdir / "carol") as carol, \
-            JackBaresip(user="dave", workdir=workdir / "dave") as dave:
-        eng = AudioEngineProcess(workdir, env=jack.env(engine_env),
+          engine_env: dict[str, str] | None, audio: dict[str, Any] | None,
+          codecs: str) -> dict[str, Any]:
+    peer = {"codecs": codecs}
+    with Baresip(user="bob", tone_hz=440, workdir=workdir / "bob", **peer) as bob, \
+            Baresip(user="carol", tone_hz=300, workdir=workdir / "carol", **peer) as carol, \
+            JackBaresip(user="dave", workdir=workdir / "dave", **peer) as dave:
+        eng = AudioEngineProcess(workdir, env=jack.env(engine_env), audio=audio,
                                  accounts=[lan_account("alice")],
                                  name="alice")
         try:
@@ -152,6 +156,8 @@ def _call(jack: JackServer, tone: subprocess.Popen[bytes], seconds: float, workd
                 with JackHarness(jack, inputs=1) as harness:
                     jack.connect(jack.wait_ports("softphone:out_")[0], harness.in_ports[0])
                     heard = harness.snap(1.0)[:, 0]
+            quality = [e for e in eng.events if e.get("type") == "CallQuality"]
+            codec = str(quality[-1].get("codec", "")) if quality else ""
             eng.cmd("hangup", call_id=call_id)
             eng.wait_state(call_id, "disconnected")
         finally:
@@ -180,6 +186,8 @@ def _call(jack: JackServer, tone: subprocess.Popen[bytes], seconds: float, workd
         "jack_xruns": xrun_lines,
         "threads": {k: (threads1.get(k, 0.0) - v) / call_min for k, v in threads0.items()},
         "queues": last.get("queue_stats", {}),
+        "voice": last.get("voice_state", {}),
+        "codec": codec,
     }
 
 

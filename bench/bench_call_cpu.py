@@ -1,18 +1,23 @@
 """CPU per call-second with real audio through the bridge, beside baresip in the same run.
 
-    .venv/bin/python bench/bench_call_cpu.py               # 3 calls of 1 minute
-    .venv/bin/python bench/bench_call_cpu.py --quick       # 1 call of 20 seconds
+    .venv/bin/python bench/bench_call_cpu.py               # 3 rounds of 1-minute calls
+    .venv/bin/python bench/bench_call_cpu.py --quick       # 1 round of 20-second calls
 
 Each call is bench_audio.py's set-up (JACK dummy server at 48 kHz / 20 ms periods, as in
 tests/harness/jack.py): the engine with the real PortAudio backend calls a baresip
-(auto-answer, 440 Hz), the harness JACK client feeds its microphone port and records its
-speaker port, and in parallel a baresip with real JACK capture and playback calls another
-baresip, which is the fair peer: the same work (RTP, codec, sound device over JACK). CPU is
-user+system of each process from /proc over the connected time after the first second.
+(auto-answer, 440 Hz), a C JACK client feeds its microphone port, and in parallel a baresip
+with real JACK capture and playback calls another baresip, which is the fair peer: the same
+work (RTP, codec, sound device over JACK). Every baresip offers PCMU only, so both calls run
+the same codec. CPU is user+system of each process from /proc over the connected time after the
+first second.
 
-Printed: CPU seconds per call-second (median over the calls) for softphone (engine + bridge),
-baresip with JACK audio and the plain baresip callee, and the ratio softphone / baresip with
-JACK (target <= 2). Figures are printed, never asserted.
+Each round makes two calls, each beside its own baresip+JACK call:
+
+* softphone, C path, no echo canceller or noise suppressor (target <= 1.3x baresip);
+* softphone, C path, echo canceller and noise suppressor on, as by default (target <= 2x).
+
+Printed: CPU seconds per call-second (medians over the rounds) and each softphone call's ratio
+to the baresip+JACK call measured beside it. Figures are printed, never asserted.
 """
 
 from __future__ import annotations
@@ -31,44 +36,69 @@ for p in (str(ROOT), str(ROOT / "bench")):
     if p not in sys.path:
         sys.path.insert(0, p)
 
-TARGET_RATIO = 2.0
+MODES = {
+    "plain": ({"echo_cancellation": False, "noise_suppression": False}, 1.3,
+              "softphone, C path, no canceller"),
+    "aec": ({"echo_cancellation": True, "noise_suppression": True}, 2.0,
+            "softphone, C path, echo canceller + noise suppressor"),
+}
 
 
-def run(calls: int, minutes: float) -> list[dict[str, Any]]:
+def run(rounds: int, minutes: float) -> list[dict[str, Any]]:
     import bench_audio
 
     out = []
-    for i in range(calls):
-        with tempfile.TemporaryDirectory(prefix="bench-call-cpu-") as tmp:
-            r = bench_audio.run(minutes, Path(tmp))
-        cpu = {k: v / 60.0 for k, v in r["cpu_per_call_min"].items()}  # per call-second
-        threads = {k: v / 60.0 for k, v in r["threads"].items()}
-        out.append({"cpu_per_call_s": cpu, "underruns_per_min": r["underruns_per_min"],
-                    "speaker_hz": r["speaker_hz"], "minutes": r["minutes"],
-                    "threads": threads})
-        print(f"  call {i + 1}/{calls}: softphone {cpu['eng']:.4f}, baresip+JACK "
-              f"{cpu['dave']:.4f}, baresip callee {cpu['bob']:.4f} CPU s per call-second "
-              f"(ratio {cpu['eng'] / cpu['dave'] if cpu['dave'] else float('nan'):.2f}x; "
-              f"speaker {r['speaker_hz']:.0f} Hz)", flush=True)
-        busy = sorted(((v, k) for k, v in threads.items() if v >= 0.0002), reverse=True)
-        print("    softphone threads (CPU ms per call-second): "
-              + ", ".join(f"{k} {v * 1000:.1f}" for v, k in busy), flush=True)
+    for i in range(rounds):
+        for mode, (audio, _target, label) in MODES.items():
+            with tempfile.TemporaryDirectory(prefix="bench-call-cpu-") as tmp:
+                r = bench_audio.run(minutes, Path(tmp), audio=audio)
+            cpu = {k: v / 60.0 for k, v in r["cpu_per_call_min"].items()}  # per call-second
+            threads = {k: v / 60.0 for k, v in r["threads"].items()}
+            out.append({"mode": mode, "cpu_per_call_s": cpu, "threads": threads,
+                        "underruns_per_min": r["underruns_per_min"], "codec": r["codec"],
+                        "voice": r["voice"], "speaker_hz": r["speaker_hz"],
+                        "minutes": r["minutes"]})
+            ratio = cpu["eng"] / cpu["dave"] if cpu["dave"] else float("nan")
+            print(f"  round {i + 1}/{rounds}, {label}: softphone {cpu['eng']:.4f}, "
+                  f"baresip+JACK {cpu['dave']:.4f}, baresip callee {cpu['bob']:.4f} CPU s per "
+                  f"call-second (ratio {ratio:.2f}x; codec {r['codec'] or '?'}, canceller "
+                  f"{r['voice'].get('canceller') or 'off'})", flush=True)
+            busy = sorted(((v, k) for k, v in threads.items() if v >= 0.0002), reverse=True)
+            print("    softphone threads (CPU ms per call-second): "
+                  + ", ".join(f"{k} {v * 1000:.1f}" for v, k in busy), flush=True)
+    return out
+
+
+def summary(results: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
+    out = {}
+    for mode in MODES:
+        rs = [r for r in results if r.get("mode", "plain") == mode]
+        if not rs:
+            continue
+        c = [r["cpu_per_call_s"] for r in rs]
+        out[mode] = {"eng": statistics.median(x["eng"] for x in c),
+                     "dave": statistics.median(x["dave"] for x in c),
+                     "bob": statistics.median(x["bob"] for x in c),
+                     "ratio": statistics.median(x["eng"] / x["dave"] for x in c if x["dave"]),
+                     "n": len(rs)}
     return out
 
 
 def table(results: list[dict[str, Any]], minutes: float) -> str:
-    def med(key: str) -> float:
-        return statistics.median(r["cpu_per_call_s"][key] for r in results)
-
-    eng, dave, bob = med("eng"), med("dave"), med("bob")
+    s = summary(results)
     lines = ["| process (JACK dummy, PCMU) | calls | CPU s per call-second (median) | "
-             "vs baresip+JACK |", "|---|---|---|---|",
-             f"| softphone engine + audio bridge | {len(results)} x {minutes * 60:.0f} s | "
-             f"{eng:.4f} | {eng / dave if dave else float('nan'):.2f}x "
-             f"(target <= {TARGET_RATIO:g}x) |",
-             f"| baresip, JACK capture + playback | {len(results)} | {dave:.4f} | 1.00x |",
-             f"| baresip callee (sine, no device) | {len(results)} | {bob:.4f} | "
-             f"{bob / dave if dave else float('nan'):.2f}x |"]
+             "vs baresip+JACK beside it (median) |", "|---|---|---|---|"]
+    for mode, (_audio, target, label) in MODES.items():
+        if mode in s:
+            m = s[mode]
+            lines.append(f"| {label} | {m['n']:.0f} x {minutes * 60:.0f} s | {m['eng']:.4f} | "
+                         f"{m['ratio']:.2f}x (target <= {target:g}x) |")
+    daves = [r["cpu_per_call_s"]["dave"] for r in results]
+    bobs = [r["cpu_per_call_s"]["bob"] for r in results]
+    lines.append(f"| baresip, JACK capture + playback | {len(daves)} | "
+                 f"{statistics.median(daves):.4f} | 1.00x |")
+    lines.append(f"| baresip callee (sine, no device) | {len(bobs)} | "
+                 f"{statistics.median(bobs):.4f} | |")
     under = statistics.median(r["underruns_per_min"] for r in results)
     lines.append(f"| (bridge underruns per minute, median) | | {under:.2f} | |")
     lines.append(f"| (load average during the run) | | {os.getloadavg()[0]:.2f} | |")
@@ -77,7 +107,7 @@ def table(results: list[dict[str, Any]], minutes: float) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--calls", type=int, default=3)
+    ap.add_argument("--calls", type=int, default=3, help="rounds (each: one call per mode)")
     ap.add_argument("--minutes", type=float, default=1.0)
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--json", type=Path)

@@ -304,12 +304,32 @@
         <translation>Качество</translation>
     </message>
     <message>
+        <source>Voice</source>
+        <translation>Голос</translation>
+    </message>
+    <message>
         <source>%1, loss %2%, jitter %3 ms</source>
         <translation>%1, потери %2%, джиттер %3 мс</translation>
     </message>
     <message>
         <source>System default</source>
         <translation>Системное по умолчанию</translation>
+    </message>
+    <message>
+        <source>echo cancellation</source>
+        <translation>подавление эха</translation>
+    </message>
+    <message>
+        <source>noise suppression</source>
+        <translation>шумоподавление</translation>
+    </message>
+    <message>
+        <source>automatic gain</source>
+        <translation>автоусиление</translation>
+    </message>
+    <message>
+        <source>no echo cancellation or noise suppression</source>
+        <translation>без подавления эха и шума</translation>
     </message>
 </context>
 <context>
@@ -1690,6 +1710,30 @@
     <message>
         <source>Codecs</source>
         <translation>Кодеки</translation>
+    </message>
+    <message>
+        <source>Echo cancellation (for speakers, not needed with a headset)</source>
+        <translation>Подавление эха (для колонок, с гарнитурой не нужно)</translation>
+    </message>
+    <message>
+        <source>Noise suppression</source>
+        <translation>Шумоподавление</translation>
+    </message>
+    <message>
+        <source>Automatic microphone gain</source>
+        <translation>Автоматическое усиление микрофона</translation>
+    </message>
+    <message>
+        <source> ms</source>
+        <translation> мс</translation>
+    </message>
+    <message>
+        <source>The longest echo the canceller removes: raise it when the other side still hears itself late</source>
+        <translation>Самое долгое эхо, которое убирается: увеличьте, если собеседник всё ещё слышит себя с запаздыванием</translation>
+    </message>
+    <message>
+        <source>Echo tail length</source>
+        <translation>Длина хвоста эха</translation>
     </message>
     <message>
         <source>empty: the profile&apos;s SQLite file</source>
