@@ -27,6 +27,42 @@
         <translation>Нет ответа от SIP-движка: попробуйте ещё раз.</translation>
     </message>
     <message>
+        <source>NAT: none, this computer has a public address (%1)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>NAT: cone NAT, a stable public address (%1): STUN is enough for calls</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>it lets in packets from anyone</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>it lets in packets only from hosts we sent to</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>it lets in packets only from the exact address and port we sent to</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>NAT: symmetric NAT (public address %1, a new port for every destination): calls need a TURN relay</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>NAT: behind a NAT (public address %1); the STUN server cannot tell which kind</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>NAT: no answer from the STUN server %1 (UDP blocked, or a wrong address)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>NAT: the check failed: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Registered (%1)</source>
         <translation>Зарегистрирована (%1)</translation>
     </message>
@@ -1072,6 +1108,273 @@
     </message>
 </context>
 <context>
+    <name>ImportDialog</name>
+    <message>
+        <source>comma (,)</source>
+        <translation>запятая (,)</translation>
+    </message>
+    <message>
+        <source>semicolon (;)</source>
+        <translation>точка с запятой (;)</translation>
+    </message>
+    <message>
+        <source>tab</source>
+        <translation>табуляция</translation>
+    </message>
+    <message>
+        <source>bar (|)</source>
+        <translation>черта (|)</translation>
+    </message>
+    <message>
+        <source>Full name</source>
+        <translation>Полное имя</translation>
+    </message>
+    <message>
+        <source>First name</source>
+        <translation>Имя</translation>
+    </message>
+    <message>
+        <source>Middle name</source>
+        <translation>Отчество</translation>
+    </message>
+    <message>
+        <source>Last name</source>
+        <translation>Фамилия</translation>
+    </message>
+    <message>
+        <source>Company</source>
+        <translation>Компания</translation>
+    </message>
+    <message>
+        <source>Position</source>
+        <translation>Должность</translation>
+    </message>
+    <message>
+        <source>Phone (mobile)</source>
+        <translation>Телефон (мобильный)</translation>
+    </message>
+    <message>
+        <source>Phone (work)</source>
+        <translation>Телефон (рабочий)</translation>
+    </message>
+    <message>
+        <source>Phone (home)</source>
+        <translation>Телефон (домашний)</translation>
+    </message>
+    <message>
+        <source>Phone (fax)</source>
+        <translation>Телефон (факс)</translation>
+    </message>
+    <message>
+        <source>Phone (other)</source>
+        <translation>Телефон (другой)</translation>
+    </message>
+    <message>
+        <source>Label of the phone before</source>
+        <translation>Тип телефона слева</translation>
+    </message>
+    <message>
+        <source>E-mail</source>
+        <translation>Эл. почта</translation>
+    </message>
+    <message>
+        <source>Tags</source>
+        <translation>Метки</translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <translation>Заметки</translation>
+    </message>
+    <message>
+        <source>Do not call</source>
+        <translation>Не звонить</translation>
+    </message>
+    <message>
+        <source>Keep in the notes</source>
+        <translation>Сохранить в заметках</translation>
+    </message>
+    <message>
+        <source>Ignore</source>
+        <translation>Не загружать</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Имя</translation>
+    </message>
+    <message>
+        <source>Phones</source>
+        <translation>Телефоны</translation>
+    </message>
+    <message>
+        <source>E-mails</source>
+        <translation>Эл. почта</translation>
+    </message>
+    <message>
+        <source>Contacts (*.csv *.vcf *.vcard *.txt)</source>
+        <translation>Контакты (*.csv *.vcf *.vcard *.txt)</translation>
+    </message>
+    <message>
+        <source>Import contacts</source>
+        <translation>Импорт контактов</translation>
+    </message>
+    <message>
+        <source>Format</source>
+        <translation>Формат</translation>
+    </message>
+    <message>
+        <source>&amp;Encoding</source>
+        <translation>&amp;Кодировка</translation>
+    </message>
+    <message>
+        <source>&amp;Delimiter</source>
+        <translation>&amp;Разделитель</translation>
+    </message>
+    <message>
+        <source>The first rows, and what each column is taken for (choose another field above a column to change it):</source>
+        <translation>Первые строки и что берётся из каждого столбца (чтобы изменить, выберите другое поле над столбцом):</translation>
+    </message>
+    <message>
+        <source>Import</source>
+        <translation>Импортировать</translation>
+    </message>
+    <message>
+        <source>Import the whole file (Enter)</source>
+        <translation>Импортировать весь файл (Enter)</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Отмена</translation>
+    </message>
+    <message>
+        <source>Close without importing (Esc)</source>
+        <translation>Закрыть без импорта (Esc)</translation>
+    </message>
+    <message>
+        <source>Reading…</source>
+        <translation>Чтение…</translation>
+    </message>
+    <message>
+        <source>Field</source>
+        <translation>Поле</translation>
+    </message>
+    <message>
+        <source>Two columns are taken for “%1”: choose another field for one of them.</source>
+        <translation>Два столбца выбраны для «%1»: выберите другое поле для одного из них.</translation>
+    </message>
+    <message>
+        <source>Choose a column for the phone number or the e-mail: a contact needs one of them.</source>
+        <translation>Выберите столбец с номером телефона или эл. почтой: у контакта должно быть одно из них.</translation>
+    </message>
+    <message>
+        <source>Importing…</source>
+        <translation>Импорт…</translation>
+    </message>
+    <message>
+        <source>Stop after the rows being written (Esc)</source>
+        <translation>Остановить после записываемых строк (Esc)</translation>
+    </message>
+    <message>
+        <source>Reading %1…</source>
+        <translation>Чтение %1…</translation>
+    </message>
+    <message>
+        <source>Importing: %1 of %2 contacts</source>
+        <translation>Импорт: %1 из %2 контактов</translation>
+    </message>
+    <message>
+        <source>Stopping after the rows being written…</source>
+        <translation>Остановка после записываемых строк…</translation>
+    </message>
+    <message>
+        <source>Nothing was imported: %1</source>
+        <translation>Ничего не импортировано: %1</translation>
+    </message>
+    <message>
+        <source>Skipped rows</source>
+        <translation>Пропущенные строки</translation>
+    </message>
+    <message>
+        <source>Row</source>
+        <translation>Строка</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>Причина</translation>
+    </message>
+    <message>
+        <source>Text</source>
+        <translation>Текст</translation>
+    </message>
+    <message>
+        <source>Save skipped rows…</source>
+        <translation>Сохранить пропущенные строки…</translation>
+    </message>
+    <message>
+        <source>Save the skipped rows as a file to fix and import again</source>
+        <translation>Сохранить пропущенные строки в файл, чтобы исправить и импортировать снова</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Закрыть</translation>
+    </message>
+    <message>
+        <source>Created %1, merged into existing contacts %2, skipped %3.</source>
+        <translation>Создано: %1, объединено с существующими: %2, пропущено: %3.</translation>
+    </message>
+    <message>
+        <source>Cancelled after %1 of %2 contacts; the rest was not imported.</source>
+        <translation>Отменено после %1 из %2 контактов; остальное не импортировано.</translation>
+    </message>
+    <message>
+        <source>Card</source>
+        <translation>Карточка</translation>
+    </message>
+    <message>
+        <source>Save skipped rows</source>
+        <translation>Сохранение пропущенных строк</translation>
+    </message>
+    <message>
+        <source>%1 skipped rows saved to %2</source>
+        <translation>Пропущенные строки (%1) сохранены в %2</translation>
+    </message>
+    <message>
+        <source>Not saved: %1</source>
+        <translation>Не сохранено: %1</translation>
+    </message>
+    <message>
+        <source>All files (*)</source>
+        <translation>Все файлы (*)</translation>
+    </message>
+    <message>
+        <source>Export all contacts</source>
+        <translation>Экспорт всех контактов</translation>
+    </message>
+    <message>
+        <source>Export %1 selected contacts</source>
+        <translation>Экспорт выбранных контактов: %1</translation>
+    </message>
+    <message>
+        <source>CSV (*.csv)</source>
+        <translation>CSV-файл (*.csv)</translation>
+    </message>
+    <message>
+        <source>vCard (*.vcf)</source>
+        <translation>Файл vCard (*.vcf)</translation>
+    </message>
+    <message>
+        <source>Exporting contacts to %1…</source>
+        <translation>Экспорт контактов в %1…</translation>
+    </message>
+    <message>
+        <source>%1 contacts exported to %2</source>
+        <translation>Экспортировано контактов: %1, файл %2</translation>
+    </message>
+    <message>
+        <source>Export failed: %1</source>
+        <translation>Экспорт не удался: %1</translation>
+    </message>
+</context>
+<context>
     <name>IntegrationsLink</name>
     <message>
         <source>The phone did not answer in time.</source>
@@ -1188,6 +1491,10 @@
     <message>
         <source>Colleagues (%1)</source>
         <translation>Коллеги (%1)</translation>
+    </message>
+    <message>
+        <source>Settings…</source>
+        <translation>Настройки…</translation>
     </message>
     <message>
         <source>No call to transfer.</source>
@@ -1351,6 +1658,69 @@
     <message>
         <source>not in your contacts</source>
         <translation>нет в ваших контактах</translation>
+    </message>
+</context>
+<context>
+    <name>Menus</name>
+    <message>
+        <source>&amp;Phone</source>
+        <translation>&amp;Телефон</translation>
+    </message>
+    <message>
+        <source>&amp;Contacts</source>
+        <translation>&amp;Контакты</translation>
+    </message>
+    <message>
+        <source>Select contacts in the list first (Ctrl+click, Shift+click, Ctrl+A).</source>
+        <translation>Сначала выберите контакты в списке (Ctrl+щелчок, Shift+щелчок, Ctrl+A).</translation>
+    </message>
+    <message>
+        <source>&amp;Import…</source>
+        <translation>&amp;Импорт…</translation>
+    </message>
+    <message>
+        <source>&amp;Export all…</source>
+        <translation>&amp;Экспорт всех…</translation>
+    </message>
+    <message>
+        <source>Export &amp;selected…</source>
+        <translation>Экспорт &amp;выбранных…</translation>
+    </message>
+    <message>
+        <source>&amp;New contact</source>
+        <translation>&amp;Новый контакт</translation>
+    </message>
+    <message>
+        <source>&amp;View</source>
+        <translation>&amp;Вид</translation>
+    </message>
+    <message>
+        <source>&amp;Help</source>
+        <translation>&amp;Справка</translation>
+    </message>
+    <message>
+        <source>&amp;Keyboard shortcuts</source>
+        <translation>&amp;Сочетания клавиш</translation>
+    </message>
+    <message>
+        <source>&amp;About Softphone</source>
+        <translation>&amp;О программе Softphone</translation>
+    </message>
+    <message>
+        <source>Keyboard shortcuts</source>
+        <translation>Сочетания клавиш</translation>
+    </message>
+    <message>
+        <source>Buttons show their keys in their tooltips. In a call: Ctrl+Shift+H hang up, Ctrl+Shift+L hold, Ctrl+Shift+M mute, Ctrl+Shift+K keypad, Ctrl+Shift+T transfer.</source>
+        <translation>Клавиши кнопок показаны в их подсказках. Во время звонка: Ctrl+Shift+H — завершить, Ctrl+Shift+L — удержание, Ctrl+Shift+M — выключить микрофон, Ctrl+Shift+K — клавиатура, Ctrl+Shift+T — перевод.</translation>
+    </message>
+    <message>
+        <source>About Softphone</source>
+        <translation>О программе Softphone</translation>
+    </message>
+    <message>
+        <source>Softphone %1: a SIP phone with a contact book for people who call customers all day.</source>
+        <translation>Softphone %1: SIP-телефон с книгой контактов для тех, кто весь день звонит клиентам.</translation>
     </message>
 </context>
 <context>

@@ -185,8 +185,9 @@ def _phones_for_export(contact: ContactView) -> list[tuple[str, str]]:
 
 def export_contacts(store: Store, path: str | os.PathLike[str], *, format: str = "csv",
                     vcard_version: str = "4.0", excel: bool = False,
-                    batch_size: int = 1000) -> int:
-    """Write every contact to ``path`` (CSV: UTF-8 with a header; vCard 4.0 or 3.0).
+                    batch_size: int = 1000, contact_ids: Iterable[int] | None = None) -> int:
+    """Write every contact (or those of ``contact_ids``) to ``path`` (CSV: UTF-8 with a
+    header; vCard 4.0 or 3.0).
 
     Numbers are written in E.164 when known, so that a re-import matches them exactly.
     ``excel``: CSV with a UTF-8 byte-order mark and semicolons, which Excel (in Russian and
@@ -194,20 +195,28 @@ def export_contacts(store: Store, path: str | os.PathLike[str], *, format: str =
     Returns the number of contacts written.
     """
     path = Path(path)
+    ids = list(contact_ids) if contact_ids is not None else None
+
+    def contacts() -> Iterable[ContactView]:
+        if ids is None:
+            return store.iter_contacts(batch_size=batch_size)
+        found = (store.get_contact(i) for i in ids)
+        return (c for c in found if c is not None)  # deleted meanwhile: not exported
+
     if format == "csv":
         max_phones = 1
-        for contact in store.iter_contacts(batch_size=batch_size):
+        for contact in contacts():
             max_phones = max(max_phones, len(contact.phones))
         rows = (io_csv.csv_row(c.name, c.company, c.position, _phones_for_export(c), c.emails,
                                c.tags, c.notes, c.do_not_call, max_phones)
-                for c in store.iter_contacts(batch_size=batch_size))
+                for c in contacts())
         with _AtomicWriter(path, encoding="utf-8-sig" if excel else "utf-8") as out:
             return io_csv.write_csv(out, io_csv.csv_header(max_phones), rows,
                                     delimiter=";" if excel else ",")
     if format == "vcard":
         count = 0
         with _AtomicWriter(path) as out:
-            for c in store.iter_contacts(batch_size=batch_size):
+            for c in contacts():
                 out.write(io_vcard.vcard_text(
                     name=c.name, company=c.company, position=c.position,
                     phones=[(p.raw, p.e164, p.label, p.primary) for p in c.phones],

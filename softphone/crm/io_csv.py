@@ -241,8 +241,9 @@ def _lines(text: str) -> list[str]:
     return list(io.StringIO(text, newline=""))
 
 
-def sniff(text: str, path: Path) -> CsvLayout:
-    """Choose the delimiter and find the header row; explain when neither works."""
+def sniff(text: str, path: Path, delimiter: str | None = None) -> CsvLayout:
+    """Choose the delimiter (``delimiter``: the user's choice) and find the header row;
+    explain when neither works."""
     lines = _lines(text)
     start = 0
     if lines and re.fullmatch(r"sep=(.)\r?\n?", lines[0], re.IGNORECASE):
@@ -250,6 +251,8 @@ def sniff(text: str, path: Path) -> CsvLayout:
         start = 1
     else:
         forced = DELIMITERS
+    if delimiter is not None:
+        forced = (delimiter,)
     sample = "".join(lines[start:start + 200])
     best: tuple[tuple[int, int, int], CsvLayout] | None = None
     for delim in forced:
@@ -304,9 +307,10 @@ class CsvParse:
     kept_columns: list[str]  # unknown columns kept in the notes
 
 
-def parse_csv(text: str, path: Path) -> CsvParse:
-    """Parse a whole decoded CSV file into records, skipped rows and warnings."""
-    layout = sniff(text, path)
+def parse_csv(text: str, path: Path, layout: CsvLayout | None = None) -> CsvParse:
+    """Parse a whole decoded CSV file into records, skipped rows and warnings (``layout``:
+    the delimiter, header row and columns the user confirmed; sniffed when None)."""
+    layout = layout or sniff(text, path)
     cols = layout.columns
     records: list[ContactRecord] = []
     skipped: list[SkippedRow] = []

@@ -9,6 +9,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -195,6 +196,7 @@ class ContactsView(QWidget):
         self.search_edit.setClearButtonEnabled(True)
         self.list = QListWidget(left)
         self.list.setObjectName("contactList")
+        self.list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.new_button = button(self.tr("New contact"), left, name="newContact",
                                  shortcut="Ctrl+N", tooltip=self.tr("New contact"))
         ll.addWidget(self.search_edit)
@@ -235,6 +237,7 @@ class ContactsView(QWidget):
 
     def _show(self, contacts: list[Any]) -> None:
         current = self.card.contact.id if self.card.contact is not None else None
+        selected = set(self.selected_ids())  # a refresh keeps the selection (export)
         self.contacts = contacts
         self.list.blockSignals(True)
         self.list.clear()
@@ -245,11 +248,20 @@ class ContactsView(QWidget):
             self.list.addItem(item)
             if c.id == current:
                 self.list.setCurrentItem(item)
+        if len(selected) > 1:
+            for i in range(self.list.count()):
+                item = self.list.item(i)
+                if int(item.data(Qt.ItemDataRole.UserRole)) in selected:
+                    item.setSelected(True)
         self.list.blockSignals(False)
         if current is not None:
             self.open_contact(current)
         elif contacts:
             self.list.setCurrentRow(0)
+
+    def selected_ids(self) -> list[int]:
+        """The contacts selected in the list (Contacts > Export selected)."""
+        return [int(i.data(Qt.ItemDataRole.UserRole)) for i in self.list.selectedItems()]
 
     @Slot(QListWidgetItem, QListWidgetItem)
     def _on_current_changed(self, item: QListWidgetItem | None, _prev: Any) -> None:

@@ -32,6 +32,7 @@ from softphone.ui.colleagues import ColleaguesView, reload_for_changes
 from softphone.ui.common import button, paint_button
 from softphone.ui.first_start import attach_first_start, needs_first_start
 from softphone.ui.history import HistoryView, MissedInbox
+from softphone.ui.menus import build_menus
 from softphone.ui.outgoing import OutgoingCalls
 from softphone.ui.phone import PhoneController
 from softphone.ui.pickers import ContactSearchField
@@ -269,11 +270,15 @@ class MainWindow(QMainWindow):
         bar.addPermanentWidget(self.dnd_button)
 
     def _build_actions(self) -> None:
-        def action(text: str, shortcut: str, slot: Callable[[], None]) -> QAction:
+        self.window_actions: dict[str, QAction] = {}  # by name: the menus show them
+
+        def action(text: str, shortcut: str, slot: Callable[[], None],
+                   name: str = "") -> QAction:
             a = QAction(text, self)
             a.setShortcut(QKeySequence(shortcut))
             a.triggered.connect(slot)
             self.addAction(a)
+            self.window_actions[name or text] = a
             return a
 
         # window-wide: the caller card has the same keys for when it has the focus
@@ -281,12 +286,12 @@ class MainWindow(QMainWindow):
                                     self.phone.answer_ringing)
         self.decline_action = action(self.tr("Decline"), "Ctrl+Shift+D",
                                      self.phone.decline_ringing)
-        action(self.tr("Focus the dial field"), "Ctrl+L", self._focus_dial_field)
-        action(self.tr("Settings"), "Ctrl+,", self.open_settings)
-        action(self.tr("Quit"), "Ctrl+Q", self._on_quit_requested)
+        action(self.tr("Focus the dial field"), "Ctrl+L", self._focus_dial_field, "dial")
+        action(self.tr("Settings…"), "Ctrl+,", self.open_settings, "settings")
+        action(self.tr("Quit"), "Ctrl+Q", self._on_quit_requested, "quit")
         for i in range(self.tabs.count()):
             action(self.tabs.tabText(i), f"Ctrl+{i + 1}",
-                   lambda i=i: self.tabs.setCurrentIndex(i))
+                   lambda i=i: self.tabs.setCurrentIndex(i), f"tab{i}")
         self.dnd_action = QAction(self.tr("Do not disturb"), self)
         self.dnd_action.setCheckable(True)
         self.dnd_action.setShortcut(QKeySequence("Ctrl+Shift+N"))
@@ -298,6 +303,7 @@ class MainWindow(QMainWindow):
                                       tooltip=self.tr("Settings (Ctrl+,)"))
         self.settings_button.clicked.connect(self.open_settings)
         self.statusBar().addPermanentWidget(self.settings_button)
+        build_menus(self)  # the menu bar shows these actions and adds Import/Export (menus.py)
 
     # --- sound devices (listed on the SIP thread, which owns the audio backend) ---------------
     def list_devices(self, then: Callable[[], None] | None = None) -> bool:
