@@ -28,6 +28,7 @@ from softphone.sip.events import (
     CallStateChanged,
     Direction,
     IncomingCall,
+    IncomingCallRefused,
     SipEvent,
 )
 
@@ -174,12 +175,14 @@ class CallInfo:
 class WorkflowUpdate:
     """One thing changed. ``kind``: call (a call appeared/changed), caller (CRM info arrived),
     ended (the call is over: show the wrap-up when ``wrapup`` is true), data (history, inbox,
-    tasks or contacts changed: refresh), error (``message`` fit for the user)."""
+    tasks or contacts changed: refresh), error (``message`` fit for the user), refused (an
+    incoming call the SIP stack refused: ``refused`` is the engine's event)."""
 
     kind: str
     call: CallInfo | None = None
     wrapup: bool = False
     message: str = ""
+    refused: Any = None
 
 
 UpdateListener = Callable[[WorkflowUpdate], None]
@@ -382,6 +385,11 @@ class CallWorkflow:
         elif isinstance(event, CallForwarded):
             self._log_unrung(event.account, event.remote_uri, event.display_name, event.number,
                              event.at, FORWARDED, 302)
+        elif isinstance(event, IncomingCallRefused):
+            # a customer called and never rang here (no common codec): failed, with why
+            self._log_unrung(event.account, event.remote_uri, event.display_name, event.number,
+                             event.at, FAILED, event.code, reason=refusal_reason(event))
+            self._emit(WorkflowUpdate("refused", refused=event))
 
     def _on_incoming_call(self, ev: IncomingCall) -> None:
         if ev.call_id in self._calls:
@@ -534,7 +542,7 @@ class CallWorkflow:
         self._emit(WorkflowUpdate("ended", info, wrapup=wants_wrapup))
 
     def _log_unrung(self, account: str, remote_uri: str, display_name: str, number: str,
-                    at: float, outcome: str, code: int) -> None:
+                    at: float, outcome: str, code: int, reason: str | None = None) -> None:
         when = _utc(at)
 
         def job(store: Any) -> None:
@@ -546,7 +554,7 @@ class CallWorkflow:
                                      contact_id=contact.id if contact is not None else None)
             self._publish(store, "ringing", row)
             store.call_ended(row, ended_at=when, outcome=outcome, sip_status=code,
-                             recording_path=None, quality={})
+                             recording_path=None, quality={}, reason=reason)
             self._publish(store, "ended", row)
 
         self.db.submit(job, self._done_then_data(None), self._on_db_error)
@@ -645,6 +653,14 @@ class _ContactMatch:
     matched_by: str
     number: str
     ignored: Any
+
+
+def refusal_reason(event: IncomingCallRefused) -> str:
+    """What the call log keeps of a refusal: the caller's codecs when none was in common
+    (488), else the SIP reason phrase. Language-neutral: the window words it."""
+    if event.code == 488 and event.offered:
+        return "offered: " + ", ".join(event.offered)
+    return event.reason
 
 
 def due_in_days(days: int, now: datetime | None = None, hour: int = 10,

@@ -1557,6 +1557,10 @@
         <translation>Пропущенный звонок</translation>
     </message>
     <message>
+        <source>Call from %1 refused: %2</source>
+        <translation>Звонок от %1 отклонён: %2</translation>
+    </message>
+    <message>
         <source>Call waiting</source>
         <translation>Второй звонок</translation>
     </message>
@@ -1779,6 +1783,14 @@
     <message>
         <source>interrupted</source>
         <translation>прерван</translation>
+    </message>
+    <message>
+        <source>no common codec: the caller offered %1</source>
+        <translation>нет общего кодека: звонящий предложил %1</translation>
+    </message>
+    <message>
+        <source>no common codec</source>
+        <translation>нет общего кодека</translation>
     </message>
 </context>
 <context>

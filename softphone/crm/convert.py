@@ -169,6 +169,7 @@ def call_views(session: Session, calls: Sequence[Call]) -> list[CallView]:
                 sip_status=c.sip_status, recording_path=c.recording_path,
                 quality=dict(c.quality) if c.quality else None, agent=c.agent,
                 wrapup=wrapup_view(w) if w else None, sip_call_id=c.sip_call_id or "",
+                end_reason=c.end_reason,
             )
         )
     return out

@@ -142,6 +142,8 @@ class Call(Base):
     #: revision 0004: ``number`` is national digits read with no region set (not E.164)
     needs_region: Mapped[bool] = mapped_column(Boolean, default=False,
                                                server_default=false())
+    #: revision 0007: why it ended so, in words (a refused call: the caller's codecs)
+    end_reason: Mapped[str | None] = mapped_column(String(300))
 
 
 class Wrapup(Base):

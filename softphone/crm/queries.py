@@ -263,7 +263,7 @@ _CALL_COLUMNS = (
     "c.id, c.direction, c.account, c.number, c.remote_uri, c.display_name, c.contact_id, "
     "ct.name, c.started_at, c.answered_at, c.ended_at, c.talk_seconds, c.ring_seconds, "
     "c.outcome, c.sip_status, c.recording_path, c.quality, c.agent, c.sip_call_id, "
-    "w.outcome, w.reason, w.note, w.author, w.updated_at"
+    "w.outcome, w.reason, w.note, w.author, w.updated_at, c.end_reason"
 )
 
 
@@ -285,7 +285,7 @@ def recent_calls(db: Runner, *, contact_id: int | None = None, number_key: str |
     for row in db.rows(sql, {"key": key, "limit": int(limit)}):
         (cid, direction, account, number, remote_uri, display_name, contact, contact_name,
          started, answered, ended, talk, ring, outcome, sip_status, recording, quality, agent,
-         sip_call_id, w_outcome, w_reason, w_note, w_author, w_updated) = row
+         sip_call_id, w_outcome, w_reason, w_note, w_author, w_updated, end_reason) = row
         wrapup = None
         if w_updated is not None:
             wrapup = WrapupView(call_id=cid, outcome=w_outcome, reason=w_reason or "",
@@ -300,6 +300,7 @@ def recent_calls(db: Runner, *, contact_id: int | None = None, number_key: str |
             ring_seconds=ring, outcome=outcome, sip_status=sip_status,
             recording_path=recording, quality=dict(quality) if quality else None,
             agent=agent, wrapup=wrapup, sip_call_id=sip_call_id or "",
+            end_reason=end_reason,
         ))
     return out
 

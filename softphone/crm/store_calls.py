@@ -241,22 +241,24 @@ class CallLogMixin:
         sip_status: int | None = None,
         recording_path: str | None = None,
         quality: dict[str, Any] | None = None,
+        reason: str | None = None,
     ) -> CallView | None:
-        """The call is over. Missed inbound calls land in the missed-call inbox."""
+        """The call is over. Missed inbound calls (never connected: missed, no answer, busy,
+        failed) land in the missed-call inbox. ``reason``: why, in words, for the history."""
         if outcome not in CALL_OUTCOMES:
             raise ValueError(f"unknown call outcome {outcome!r}; one of {CALL_OUTCOMES}")
-        return self._write(  # type: ignore[no-any-return]
-            "call_ended",
-            {
-                "call_id": call_row_id, "ended_at": as_utc(ended_at), "outcome": outcome,
-                "sip_status": sip_status, "recording_path": recording_path,
-                "quality": dict(quality) if quality else None,
-            },
-        )
+        args: dict[str, Any] = {
+            "call_id": call_row_id, "ended_at": as_utc(ended_at), "outcome": outcome,
+            "sip_status": sip_status, "recording_path": recording_path,
+            "quality": dict(quality) if quality else None,
+        }
+        if reason:
+            args["reason"] = reason[:300]
+        return self._write("call_ended", args)  # type: ignore[no-any-return]
 
     def _do_call_ended(
         self, *, call_id: int, ended_at: datetime, outcome: str, sip_status: int | None,
-        recording_path: str | None, quality: dict[str, Any] | None,
+        recording_path: str | None, quality: dict[str, Any] | None, reason: str | None = None,
     ) -> CallView:
         with self._session() as s:
             row = self._resolve(s, call_id)
@@ -267,6 +269,8 @@ class CallLogMixin:
                 row.recording_path = str(recording_path)
             if quality:
                 row.quality = quality
+            if reason:
+                row.end_reason = reason
             row.talk_seconds = _seconds(ended_at, row.answered_at) if row.answered_at else 0
             row.ring_seconds = _seconds(row.answered_at or ended_at, row.started_at)
             s.flush()

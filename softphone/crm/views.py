@@ -17,7 +17,7 @@ CALL_OUTCOMES = (
     "answered", "missed", "rejected", "busy", "failed", "no_answer", "interrupted",
 )
 #: Inbound outcomes that land in the missed-call inbox and count as "missed" in statistics.
-MISSED_OUTCOMES = ("missed", "no_answer", "busy")
+MISSED_OUTCOMES = ("missed", "no_answer", "busy", "failed")
 TASK_KINDS = ("call_back", "meeting", "todo")
 IGNORE_KINDS = ("spam", "internal")
 
@@ -134,6 +134,8 @@ class CallView:
     agent: str | None
     wrapup: WrapupView | None
     sip_call_id: str = ""
+    #: why it ended so, in words ("offered: G726-32/8000" for a call refused for its codecs)
+    end_reason: str | None = None
 
 
 @dataclass(frozen=True)

@@ -150,6 +150,21 @@ class CallRejectedByRule(SipEvent):
 
 
 @dataclass(frozen=True)
+class IncomingCallRefused(SipEvent):
+    """An incoming call the SIP stack refused before it could ring (488: no codec in common
+    with the caller's offer; 486: no free call slot): logged as a failed incoming call."""
+
+    account: str
+    remote_uri: str
+    display_name: str
+    number: str
+    code: int
+    reason: str  # the SIP reason phrase sent ("Not Acceptable Here")
+    offered: tuple[str, ...] = ()  # the caller's audio codecs ("G726-32/8000")
+    sip_call_id: str = ""
+
+
+@dataclass(frozen=True)
 class CallQuality(SipEvent):
     call_id: int
     codec: str = ""

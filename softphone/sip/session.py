@@ -47,6 +47,7 @@ from softphone.sip.nat import stun_servers
 from softphone.sip.pjlog import PythonLogWriter, pj_level_for
 from softphone.sip.pjlog import log as pjsip_log
 from softphone.sip.presence import PresenceBook
+from softphone.sip.refused import EngineEndpoint, RefusedCalls, account_by_uri
 from softphone.sip.resolver import HostResolver
 from softphone.sip.server_watch import ServerWatch
 from softphone.sip.uris import InvalidTarget
@@ -150,8 +151,16 @@ class SipSession(CallOps):
     # --- lifecycle -----------------------------------------------------------------------
     def open(self) -> str:
         """Create the Endpoint and transports on this (the SIP) thread; returns host:port."""
-        ep = pj.Endpoint()
+        ep = EngineEndpoint()
         self.ep = ep
+        # calls pjsua refuses before any account sees them (no common codec): still logged
+        refused = RefusedCalls(
+            self.emit, lambda host: (not self.call_settings.only_from_my_servers
+                                     or self.guard.source_allowed(host)),
+            lambda to_uri: account_by_uri(
+                ((n, st.settings.address) for n, st in self.accounts.items()), to_uri))
+        ep.on_refused = lambda code, reason, message, source: refused.on_rejected(
+            code, reason, message, source)
         with _stdout_silenced():
             # libCreate prints a banner to stdout before any log configuration applies.
             ep.libCreate()

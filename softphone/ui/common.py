@@ -97,6 +97,18 @@ def outcome_text(outcome: str | None) -> str:
     return names.get(outcome or "", outcome or "")
 
 
+def end_reason_text(sip_status: int | None, end_reason: str | None) -> str:
+    """Why a call ended so, for the history: a call refused for lack of a common codec says
+    which codecs the caller offered (``workflow.refusal_reason``)."""
+    reason = end_reason or ""
+    if sip_status == 488 and reason.startswith("offered: "):
+        return translate("Outcome", "no common codec: the caller offered %1").replace(
+            "%1", reason.removeprefix("offered: "))
+    if sip_status == 488:
+        return translate("Outcome", "no common codec")
+    return reason
+
+
 def matched_by_text(matched_by: str) -> str:
     names = {
         "e164": translate("Match", "matched by the full number"),

@@ -17,7 +17,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from softphone.ui.common import button, duration, local_time, outcome_text, plain_label
+from softphone.ui.common import (
+    button,
+    duration,
+    end_reason_text,
+    local_time,
+    outcome_text,
+    plain_label,
+)
 
 FILTERS = ("all", "missed", "in", "out")
 
@@ -107,6 +114,9 @@ class HistoryView(QWidget):
             talk = duration(r.talk_seconds) if r.talk_seconds else ""
             rec = "● " if r.recording_path else ""
             outcome = outcome_text(r.outcome)
+            why = end_reason_text(r.sip_status, getattr(r, "end_reason", None))
+            if why:
+                outcome = f"{outcome} ({why})"
             if r.wrapup and r.wrapup.outcome:
                 outcome = f"{outcome} · {r.wrapup.outcome}"
             for col, text in enumerate((local_time(r.started_at), who, r.number, arrow, outcome,

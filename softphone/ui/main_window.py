@@ -545,9 +545,23 @@ class MainWindow(QMainWindow):
             self.refresh_data()
         elif update.kind == "error":
             self.show_message(update.message)
+        elif update.kind == "refused" and update.refused is not None:
+            self._on_call_refused(update.refused)
         if update.kind in ("call", "ended"):
             self._refresh_tray()
             self.call_keys.calls_changed()  # the headset button is ours while a call is
+
+    def _on_call_refused(self, event: Any) -> None:
+        """A customer called and the phone could not take the call (no common codec): the
+        agent is told now; the call is in History and the missed-call inbox."""
+        from softphone.ui.common import end_reason_text
+        from softphone.workflow import refusal_reason
+
+        who = event.display_name or event.number or event.remote_uri
+        why = end_reason_text(event.code, refusal_reason(event)) or event.reason
+        text = self.tr("Call from %1 refused: %2").replace("%1", who).replace("%2", why)
+        self.show_message(text)
+        self._notify(self.tr("Missed call"), text)
 
     def _show_card(self, call: CallInfo) -> None:
         card = self.cards.get(call.call_id)
