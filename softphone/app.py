@@ -311,6 +311,7 @@ def create_integrations(parts: AppParts) -> Any:
 
 
 def stop_integrations(parts: AppParts) -> None:
+    """At shutdown: stop them all (a request in flight may take its timeout)."""
     link, parts.integrations = parts.integrations, None
     if link is None:
         return
@@ -333,6 +334,33 @@ def create_office_pbx(parts: AppParts) -> Any:
     if parts.db.store is not None:
         pbx.store_opened()
     return pbx
+
+
+def restart_integrations(parts: AppParts) -> None:
+    """New settings: the old integrations stop on a helper thread (a sync or a delivery in
+    flight never holds the window), then the new ones start. Until then call events still go
+    into the outbox through the old publisher, so none is lost and none is sent twice."""
+    old = parts.integrations
+    if old is None:
+        parts.integrations = create_integrations(parts)
+        return
+    parts.integrations = None
+    parts.workflow.directory = None
+    parts.window.integrations = None
+    old.stop()
+
+    def started_again() -> None:
+        parts.workflow.call_events = None
+        parts.integrations = create_integrations(parts)
+        # after any DB job that may still hold the old publisher
+        parts.db.submit(lambda _store: old.service.close(), None,
+                        lambda exc: log.warning("closing the old outbox: %s", exc))
+
+    from PySide6.QtCore import Qt
+
+    old.stopped.connect(started_again, Qt.ConnectionType.QueuedConnection)
+    threading.Thread(target=lambda: (old.service.stop_delivery(), old.stopped.emit()),
+                     name="integrations-stop", daemon=True).start()
 
 
 def attach_engine(parts: AppParts, engine: Any, notices: list[str]) -> None:
@@ -426,8 +454,7 @@ def apply_settings(parts: AppParts, settings: Settings, passwords: dict[str, str
             old.accounts, old.office, old.crm):
         parts.office.restart()  # presence for the new account / feed of the new database
     if (settings.integrations, settings.crm) != (old.integrations, old.crm):
-        stop_integrations(parts)
-        parts.integrations = create_integrations(parts)
+        restart_integrations(parts)
     if autostart_problem:
         parts.window.show_message(translate(
             "App", "Settings saved, but start at login was not changed: %1")

@@ -166,16 +166,27 @@ class Integrations:
             self.carddav.start()
 
     def stop(self) -> None:
+        """At shutdown: threads are given 2 s (what they were doing is on disk anyway)."""
+        self.stop_delivery(timeout=2.0)
+        self.close()
+
+    def stop_delivery(self, timeout: float = 10.0) -> None:
+        """Stop every thread and server (may wait for a request in flight: not on the UI
+        thread). The outbox stays open: events published meanwhile are still written down."""
+        self._ready.wait(timeout)
         if self.carddav is not None:
-            self.carddav.stop()
+            self.carddav.stop(timeout)
         if self.click_to_call is not None:
             self.click_to_call.stop()
             self.click_to_call = None
         if self.worker is not None:
-            self.worker.stop()
+            self.worker.stop(timeout)
+
+    def close(self) -> None:
         if self.outbox is not None:
             self.outbox.close()
             self.outbox = None
+        self.publisher = None
 
     # --- for the call workflow (on the DB worker) ----------------------------------------------
     def publish_call_event(self, kind: str, call: Any) -> None:

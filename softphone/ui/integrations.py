@@ -26,6 +26,8 @@ class IntegrationsLink(QObject):
     message = Signal(str)
     # contacts changed by a sync: views refresh
     contacts_changed = Signal()
+    # the service's threads and servers have stopped (emitted from the stopping thread)
+    stopped = Signal()
 
     def __init__(self, window: Any, parent: QObject | None = None) -> None:
         super().__init__(parent)
