@@ -250,7 +250,9 @@ def settings_file_lines(profile: Path) -> list[str]:
         return ["(no softphone.toml: defaults)"]
     except OSError as exc:
         return [f"(cannot read softphone.toml: {exc.strerror})"]
-    return [re.sub(r"^(\s*\"?password\"?\s*=).*$", r'\1 "***"', line, flags=re.I)
+    # integration secrets too (a webhook key, the Bitrix24 URL with its access code)
+    return [re.sub(r"^(\s*\"?(?:password|secret|webhook_url)\"?\s*=).*$", r'\1 "***"', line,
+                   flags=re.I)
             for line in text.splitlines()]
 
 
@@ -285,6 +287,9 @@ def collect_diagnostics(profile: Path, settings: Settings, engine: Any | None = 
         states = _engine_states(engine, settings)
         if states:
             out += ["", "== Account states", *states]
+    from softphone.integrations.config import diagnostics_lines
+
+    out += ["", "== Integrations", *diagnostics_lines(profile, settings)]
     lines = last_log_lines(profile)
     out += ["", f"== Last {len(lines)} log lines", *lines]
     return _scrub("\n".join(out), settings) + "\n"

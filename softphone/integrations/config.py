@@ -327,3 +327,39 @@ def click_to_call_token(secrets: Any, *, renew: bool = False) -> str:
         token = random_source.token_urlsafe(24)
         secrets.set(CLICK_TO_CALL_TOKEN, token)
     return str(token)
+
+
+def diagnostics_lines(profile: Path, settings: Settings) -> list[str]:
+    """What is on, and what waits in the outbox (for ``softphone diagnostics``; no secrets)."""
+    it = settings.integrations
+    lines = [
+        f"CardDAV: {it.carddav.url} (every {it.carddav.interval} min)" if it.carddav.enabled
+        else "CardDAV: off",
+        f"directory: {it.directory.url} {it.directory.base_dn} (timeout "
+        f"{it.directory.timeout:g} s)" if it.directory.enabled else "directory: off",
+        f"webhooks: {it.webhooks.url} ({', '.join(it.webhooks.events)})"
+        if it.webhooks.enabled else "webhooks: off",
+        f"Bitrix24: on (user {it.bitrix24.user_id or it.bitrix24.user_phone_inner})"
+        if it.bitrix24.enabled else "Bitrix24: off",
+        f"click-to-call: 127.0.0.1:{it.click_to_call.port}" if it.click_to_call.enabled
+        else "click-to-call: off",
+    ]
+    from softphone.integrations.outbox import OUTBOX_FILE, REFUSED, Outbox
+
+    if (profile / OUTBOX_FILE).exists():
+        try:
+            outbox = Outbox.in_profile(profile)
+            try:
+                for target in outbox.pending_targets():
+                    head = outbox.head(target)
+                    lines.append(f"outbox {target}: {outbox.pending_count(target)} waiting"
+                                 + (f", last error: {head.last_error}" if head is not None
+                                    and head.last_error else ""))
+                refused = outbox.events(state=REFUSED, limit=5)
+                lines += [f"outbox {e.target}: refused {e.kind} {e.event_id}: {e.last_error}"
+                          for e in refused]
+            finally:
+                outbox.close()
+        except Exception as exc:
+            lines.append(f"outbox: cannot be read: {exc}")
+    return lines
