@@ -106,6 +106,9 @@ class ThreadGuard:
 def _close_app(qtbot: Any, parts: Any) -> None:
     from softphone.app import shutdown
 
+    if getattr(parts, "_test_closed", False):
+        return
+    parts._test_closed = True
     for card in list(parts.window.cards.values()):
         card.close()
     parts.window.quitting = True
@@ -134,7 +137,9 @@ def app_factory(qtbot: Any, engine: Any, sip_bridge: Any, profile_dir: Path,
         engine.set_call_settings(chosen.calls)
         parts = create_parts(profile_dir, chosen, engine=engine, bridge=sip_bridge,
                              use_secrets=use_secrets)
-        qtbot.addWidget(parts.window)
+        # pytest-qt closes and deletes registered widgets before fixtures tear down: the app
+        # is shut down first (a deleted window cannot flush its wrap-up)
+        qtbot.addWidget(parts.window, before_close_func=lambda _w: _close_app(qtbot, parts))
         parts.window.show()
         qtbot.waitUntil(lambda: parts.db.store is not None, timeout=10_000)
         guard = ThreadGuard(parts.db.store, parts.db.thread_ident)
