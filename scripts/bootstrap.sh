@@ -15,8 +15,11 @@ app_packages=(python3 python3-venv gcc libc6-dev python3-dev libportaudio2 libop
   libfontconfig1 libdbus-1-3 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0
   libxcb-xinerama0 libxcb-randr0 libxcb-render-util0 libxcb-image0)
 # slapd, ldap-utils: the LDAP directory the directory tests start (own config, never the system's)
+# nftables, coturn, dnsmasq-base: the network lab's NAT/loss rules, its TURN server and DNS
+# (tests/integration/network; without them those tests were skipped on a fresh machine)
 test_packages=(espeak-ng kamailio kamailio-tls-modules kamailio-presence-modules openssl baresip-core linphone-cli jackd2 sox postgresql xvfb xauth iproute2 xdotool
-  trayer x11-utils dbus-daemon libglib2.0-bin desktop-file-utils slapd ldap-utils)
+  trayer x11-utils dbus-daemon libglib2.0-bin desktop-file-utils slapd ldap-utils
+  nftables coturn dnsmasq-base)
 # bench: the desktop peers timed beside softphone, an X observer's tools, a D-Bus session;
 # espeak-ng speaks the listening benchmark's sentences (bench/bench_voice.py), nftables drops
 # its packets

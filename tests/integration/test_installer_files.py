@@ -30,12 +30,121 @@ def load_make_icons() -> Any:
 
 @pytest.mark.ui
 def test_committed_icons_are_what_make_icons_draws(qapp: Any, tmp_path: Path) -> None:
+    """What matters, not bytes (issue 14): the SVG sources are text and must match; every
+    rendered image has the same size and alpha, and the same colours within what two
+    rasterisers (another Qt, FreeType or CPU) differ by on anti-aliased edges."""
     load_make_icons().main(["--out", str(tmp_path)])
     drawn = sorted(p.name for p in tmp_path.iterdir())
     assert drawn, "nothing drawn"
+    assert sorted(p.name for p in ICONS.iterdir() if p.name != "make_icons.py"
+                  and not p.name.startswith(".")) == drawn, "icons added or missing"
     for name in drawn:
-        assert (ICONS / name).read_bytes() == (tmp_path / name).read_bytes(), (
-            f"{name} is out of date: run resources/icons/make_icons.py")
+        committed, fresh = (ICONS / name).read_bytes(), (tmp_path / name).read_bytes()
+        stale = f"{name} is out of date: run resources/icons/make_icons.py"
+        if name.endswith(".svg"):
+            assert committed == fresh, stale
+        elif name.endswith(".png"):
+            assert_same_picture(committed, fresh, stale)
+        elif name.endswith(".ico"):
+            assert_same_containers(ico_images(committed), ico_images(fresh), stale)
+        elif name.endswith(".icns"):
+            assert_same_containers(icns_images(committed), icns_images(fresh), stale)
+        else:
+            raise AssertionError(f"{name}: no rule to compare it")
+
+
+def picture(data: bytes) -> Any:
+    from PySide6.QtGui import QImage
+
+    image = QImage.fromData(data)
+    assert not image.isNull(), "not a readable image"
+    return image
+
+
+def assert_same_picture(committed: bytes, fresh: bytes, why: str) -> None:
+    """Same size and alpha; colours (alpha included) within a tolerance: no channel of any
+    pixel off by more than 64 of 255, 99 % of pixels within 8, the mean within 2."""
+    import numpy as np
+    from PySide6.QtGui import QImage
+
+    a, b = picture(committed), picture(fresh)
+    assert a.size() == b.size(), f"{why}: {a.width()}x{a.height()} vs {b.width()}x{b.height()}"
+    assert a.hasAlphaChannel() == b.hasAlphaChannel(), f"{why}: alpha channel"
+
+    def pixels(image: Any) -> Any:
+        image = image.convertToFormat(QImage.Format.Format_RGBA8888)
+        raw = np.frombuffer(bytes(image.constBits()), dtype=np.uint8)
+        return raw.reshape(image.height(), image.bytesPerLine())[:, :image.width() * 4] \
+            .reshape(image.height(), image.width(), 4).astype(np.int16)
+
+    diff = np.abs(pixels(a) - pixels(b))
+    assert diff.max() <= 64, f"{why}: a pixel differs by {diff.max()}"
+    assert (diff.max(axis=2) <= 8).mean() >= 0.99, f"{why}: too many pixels differ"
+    assert diff.mean() <= 2.0, f"{why}: colours differ by {diff.mean():.2f} on average"
+
+
+def assert_same_containers(committed: dict[Any, bytes], fresh: dict[Any, bytes],
+                           why: str) -> None:
+    assert sorted(committed) == sorted(fresh), f"{why}: sizes {sorted(committed)}"
+    for key in committed:
+        assert_same_picture(committed[key], fresh[key], f"{why} ({key})")
+
+
+def ico_images(data: bytes) -> dict[int, bytes]:
+    _reserved, _kind, count = struct.unpack("<HHH", data[:6])
+    out = {}
+    for i in range(count):
+        width, _h, _c, _r, _p, _b, size, offset = struct.unpack(
+            "<BBBBHHII", data[6 + 16 * i:22 + 16 * i])
+        out[width or 256] = data[offset:offset + size]
+    return out
+
+
+def icns_images(data: bytes) -> dict[bytes, bytes]:
+    out, at = {}, 8
+    while at < len(data):
+        kind, length = data[at:at + 4], struct.unpack(">I", data[at + 4:at + 8])[0]
+        out[kind] = data[at + 8:at + length]
+        at += length
+    return out
+
+
+@pytest.mark.ui
+def test_icon_comparison_tolerates_a_shade_and_catches_a_change(qapp: Any) -> None:
+    """The comparison passes what another machine's renderer changes (a shade, the PNG
+    encoder's bytes) and fails what a real change of the drawing does."""
+    from PySide6.QtCore import QBuffer, QByteArray, QIODevice
+    from PySide6.QtGui import QColor, QImage
+
+    source = QImage(str(ICONS / "tray-missed-32.png"))
+
+    def encoded(image: Any, level: int = -1) -> bytes:
+        data = QByteArray()
+        buffer = QBuffer(data)
+        buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+        image.save(buffer, "PNG", level)
+        buffer.close()
+        return bytes(data.data())
+
+    shaded = source.convertToFormat(QImage.Format.Format_ARGB32)
+    for y in range(shaded.height()):  # one shade off everywhere (the issue's b'\xf8' vs b'\xf7')
+        for x in range(shaded.width()):
+            c = shaded.pixelColor(x, y)
+            c.setRed(max(0, c.red() - 1))
+            shaded.setPixelColor(x, y, c)
+    original = (ICONS / "tray-missed-32.png").read_bytes()
+    assert encoded(shaded, 9) != original
+    assert_same_picture(original, encoded(shaded, 9), "a shade")
+    recoloured = source.convertToFormat(QImage.Format.Format_ARGB32)
+    for y in range(recoloured.height()):
+        for x in range(recoloured.width()):
+            c = recoloured.pixelColor(x, y)
+            if c.alpha() > 0:
+                recoloured.setPixelColor(x, y, QColor(0, 0, 255, c.alpha()))
+    with pytest.raises(AssertionError):
+        assert_same_picture(original, encoded(recoloured), "recoloured")
+    with pytest.raises(AssertionError):
+        assert_same_picture(original, encoded(source.scaled(31, 31)), "resized")
 
 
 def test_every_status_icon_exists_in_every_tray_size() -> None:

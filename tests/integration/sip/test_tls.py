@@ -13,7 +13,9 @@ from tests.integration.sip.engine_proc import EngineFactory, kamailio_account
 
 pytestmark = pytest.mark.integration
 
-TLS_MODULE = Path("/usr/lib/x86_64-linux-gnu/kamailio/modules/tls.so")
+# kamailio-tls-modules, for this machine's architecture (x86_64-linux-gnu, aarch64-linux-gnu...)
+TLS_MODULE = next(iter(sorted(Path("/usr/lib").glob("*/kamailio/modules/tls.so"))),
+                  Path("/usr/lib/kamailio/modules/tls.so"))
 
 
 @pytest.fixture
