@@ -570,6 +570,7 @@ class Store(CallLogMixin, RecordsMixin, SyncMixin, RegionMixin, MessagesMixin):
             deals = [deal_view(d) for d in s.scalars(
                 select(Deal).where(Deal.contact_id == contact_id).order_by(Deal.id))]
         messages = self.conversation(contact_id=contact_id, limit=1_000_000)
+        history = self.contact_history(contact_id, limit=1_000_000)
         return _jsonable(
             {
                 "format": "softphone-contact-bundle/1",
@@ -579,6 +580,7 @@ class Store(CallLogMixin, RecordsMixin, SyncMixin, RegionMixin, MessagesMixin):
                 "tasks": [asdict(t) for t in tasks],
                 "deals": [asdict(d) for d in deals],
                 "messages": [asdict(m) for m in messages],
+                "history": [asdict(h) for h in history],
             }
         )
 

@@ -125,6 +125,7 @@ def test_a_conflict_keeps_every_value_and_the_losing_one_in_the_history(
     assert merged.name == "Olga Smirnova-Petrova"  # the server's value wins ...
     (entry,) = store.contact_history(merged.id)
     assert entry.source == "carddav" and entry.fields == {"name": "Olga S. Smirnova"}  # ... kept
+    assert store.contact_bundle(merged.id)["history"][0]["fields"] == entry.fields  # privacy
     assert {p.raw for p in merged.phones} == {"+7 495 765-43-21", "+7 903 000-11-22",
                                               "+7 495 555-00-00"}
     assert merged.notes == "prefers e-mail"  # changed on one side only
