@@ -19,7 +19,7 @@ app_packages=(python3 python3-venv gcc libc6-dev python3-dev libportaudio2 libop
 # (tests/integration/network; without them those tests were skipped on a fresh machine)
 test_packages=(espeak-ng kamailio kamailio-tls-modules kamailio-presence-modules openssl baresip-core linphone-cli jackd2 sox postgresql xvfb xauth iproute2 xdotool
   trayer x11-utils dbus-daemon libglib2.0-bin desktop-file-utils slapd ldap-utils
-  nftables coturn dnsmasq-base)
+  nftables coturn dnsmasq-base dunst)
 # bench: the desktop peers timed beside softphone, an X observer's tools, a D-Bus session;
 # espeak-ng speaks the listening benchmark's sentences (bench/bench_voice.py), nftables drops
 # its packets

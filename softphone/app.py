@@ -600,6 +600,7 @@ def shutdown(parts: AppParts) -> None:
             parts.ipc.close()
         parts.ipc = None
     parts.window.wrapup.flush()
+    parts.window.reminders.stop()  # the notifications' D-Bus thread, if one started
     # The engine's events stop reaching the window and the office first, while Qt's D-Bus
     # thread is idle: a disconnect waits for a Qt signal-slot mutex holding the GIL, and the
     # MPRIS name going away (call_keys.stop) keeps that thread busy in our adaptors, where it

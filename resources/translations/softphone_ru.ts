@@ -820,6 +820,22 @@
         <translation>Готово</translation>
     </message>
     <message>
+        <source>Move</source>
+        <translation>Перенести</translation>
+    </message>
+    <message>
+        <source>Move to another time</source>
+        <translation>Перенести на другое время</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>Удалить</translation>
+    </message>
+    <message>
+        <source>Delete the task</source>
+        <translation>Удалить задачу</translation>
+    </message>
+    <message>
         <source>None</source>
         <translation>Нет</translation>
     </message>
@@ -1582,11 +1598,11 @@
     </message>
     <message>
         <source>Task due: %1</source>
-        <translation>Срок задачи: %1</translation>
+        <translation type="vanished">Срок задачи: %1</translation>
     </message>
     <message>
         <source>Task due: %1 %2</source>
-        <translation>Срок задачи: %1 %2</translation>
+        <translation type="vanished">Срок задачи: %1 %2</translation>
     </message>
     <message>
         <source>Do not disturb is on: calls are declined</source>
@@ -1944,6 +1960,21 @@
     <message>
         <source>Later</source>
         <translation>Позже</translation>
+    </message>
+</context>
+<context>
+    <name>Reminders</name>
+    <message>
+        <source>Task due: %1</source>
+        <translation>Пора выполнить задачу: %1</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>Открыть</translation>
+    </message>
+    <message>
+        <source>Call</source>
+        <translation>Позвонить</translation>
     </message>
 </context>
 <context>
@@ -2343,13 +2374,86 @@
         <translation>Дело</translation>
     </message>
     <message>
+        <source>Today</source>
+        <translation>Сегодня</translation>
+    </message>
+    <message>
+        <source>Tomorrow</source>
+        <translation>Завтра</translation>
+    </message>
+    <message>
+        <source>Overdue</source>
+        <translation>Просрочено</translation>
+    </message>
+    <message>
+        <source>In 1 hour</source>
+        <translation>Через час</translation>
+    </message>
+    <message>
+        <source>Tomorrow at 10:00</source>
+        <translation>Завтра в 10:00</translation>
+    </message>
+    <message>
+        <source>In 3 days</source>
+        <translation>Через 3 дня</translation>
+    </message>
+    <message>
+        <source>Next Monday at 10:00</source>
+        <translation>В следующий понедельник в 10:00</translation>
+    </message>
+    <message>
+        <source>Choose a date and time…</source>
+        <translation>Выбрать дату и время…</translation>
+    </message>
+    <message>
+        <source>Move the task</source>
+        <translation>Перенос задачи</translation>
+    </message>
+    <message>
+        <source>New due date and time:</source>
+        <translation>Новые дата и время:</translation>
+    </message>
+    <message>
+        <source>Delete the task</source>
+        <translation>Удаление задачи</translation>
+    </message>
+    <message>
+        <source>Delete “%1”?</source>
+        <translation>Удалить «%1»?</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>Удалить</translation>
+    </message>
+    <message>
+        <source>Overdue, today and the coming week</source>
+        <extracomment>a task fell due: (task) — the main window reminds (notification, tray)</extracomment>
+        <translation>Просроченные, сегодня и на неделю вперёд</translation>
+    </message>
+    <message>
+        <source>Move</source>
+        <translation>Перенести</translation>
+    </message>
+    <message>
+        <source>Move to another time (Ctrl+M)</source>
+        <translation>Перенести на другое время (Ctrl+M)</translation>
+    </message>
+    <message>
+        <source>Nothing due</source>
+        <translation>Ничего нет</translation>
+    </message>
+    <message>
         <source>Due today and overdue</source>
         <extracomment>a task fell due: (task) — the main window shows a reminder with &quot;Call now&quot;</extracomment>
-        <translation>На сегодня и просроченные</translation>
+        <translation type="vanished">На сегодня и просроченные</translation>
     </message>
     <message>
         <source>Due</source>
         <translation>Срок</translation>
+    </message>
+    <message>
+        <source>Who</source>
+        <translation>Кто</translation>
     </message>
     <message>
         <source>Kind</source>
@@ -2361,11 +2465,15 @@
     </message>
     <message>
         <source>Number</source>
-        <translation>Номер</translation>
+        <translation type="vanished">Номер</translation>
     </message>
     <message>
         <source>Call now</source>
         <translation>Позвонить сейчас</translation>
+    </message>
+    <message>
+        <source>Call now (Enter)</source>
+        <translation>Позвонить сейчас (Enter)</translation>
     </message>
     <message>
         <source>Mark done</source>

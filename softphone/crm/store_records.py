@@ -69,6 +69,25 @@ class RecordsMixin:
             s.flush()
             return task_view(task)
 
+    def move_task(self, task_id: int, due_at: datetime | None) -> TaskView:
+        """A new due time (None: no due time); a task moved keeps everything else."""
+        with self._session() as s:
+            task = s.get(Task, task_id)
+            if task is None:
+                raise NotFoundError(f"task {task_id} does not exist")
+            task.due_at = as_utc(due_at) if due_at else None
+            s.flush()
+            return task_view(task)
+
+    def delete_task(self, task_id: int) -> bool:
+        """Remove a task; False when it was already gone (another desk deleted it)."""
+        with self._session() as s:
+            task = s.get(Task, task_id)
+            if task is None:
+                return False
+            s.delete(task)
+            return True
+
     def open_tasks(
         self, contact_id: int | None = None, due_before: datetime | None = None
     ) -> list[TaskView]:

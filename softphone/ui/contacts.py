@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from softphone.ui.chat import ChatPane
 from softphone.ui.common import button, duration, local_time, outcome_text, plain_label
+from softphone.ui.tasks import TaskActions, confirm_delete, move_menu
 
 
 class ContactCard(QWidget):
@@ -34,6 +35,8 @@ class ContactCard(QWidget):
     edit_requested = Signal(object)
     play_requested = Signal(str)
     task_done_requested = Signal(int)
+    task_move_requested = Signal(int, object)  # task id, new due time (UTC)
+    task_delete_requested = Signal(object)  # the task (a confirmation names it)
     #: the chat pane asks to send: (contact, the number to write to, text)
     message_requested = Signal(object, str, str)
 
@@ -119,9 +122,17 @@ class ContactCard(QWidget):
         for t in tasks:
             row = QHBoxLayout()
             row.addWidget(plain_label(f"{local_time(t.due_at)}  {t.title}", self), 1)
-            done = button(self.tr("Done"), self)
+            done = button(self.tr("Done"), self, name="cardTaskDone")
             done.clicked.connect(lambda _=False, tid=t.id: self.task_done_requested.emit(tid))
-            row.addWidget(done)
+            move = button(self.tr("Move"), self, name="cardTaskMove",
+                          tooltip=self.tr("Move to another time"))
+            move.setMenu(move_menu(move, lambda when, tid=t.id:
+                                   self.task_move_requested.emit(tid, when), t.due_at))
+            delete = button(self.tr("Delete"), self, name="cardTaskDelete",
+                            tooltip=self.tr("Delete the task"))
+            delete.clicked.connect(lambda _=False, task=t: self.task_delete_requested.emit(task))
+            for b in (done, move, delete):
+                row.addWidget(b)
             self.sections.addLayout(row)
         if not tasks:
             self.sections.addWidget(plain_label(self.tr("None"), self))
@@ -214,7 +225,12 @@ class ContactsView(QWidget):
         self.card.call_requested.connect(self.call_requested)
         self.card.play_requested.connect(self.play_requested)
         self.card.edit_requested.connect(self._on_edit_requested)
-        self.card.task_done_requested.connect(self._on_task_done)
+        self.task_actions = TaskActions(db, self)  # the same as the Tasks tab's
+        self.task_actions.changed.connect(self._on_task_changed)
+        self.card.task_done_requested.connect(self.task_actions.done)
+        self.card.task_move_requested.connect(self.task_actions.move)
+        self.card.task_delete_requested.connect(
+            lambda task: confirm_delete(self, task, self.task_actions.delete))
         self.new_button.clicked.connect(lambda: self._on_edit_requested(None))
         self._generation = 0
 
@@ -294,9 +310,11 @@ class ContactsView(QWidget):
             self.open_contact(contact_id)
         self.card.chat.edit.setFocus()
 
-    @Slot(int)
-    def _on_task_done(self, task_id: int) -> None:
-        self.db.submit(lambda store: store.complete_task(task_id), lambda _r: self.changed.emit())
+    @Slot()
+    def _on_task_changed(self) -> None:
+        if self.card.contact is not None:
+            self.open_contact(self.card.contact.id)
+        self.changed.emit()
 
     @Slot(object)
     def _on_edit_requested(self, contact: Any) -> None:

@@ -36,9 +36,10 @@ from softphone.ui.menus import build_menus
 from softphone.ui.outgoing import OutgoingCalls
 from softphone.ui.phone import PhoneController
 from softphone.ui.pickers import ContactSearchField
+from softphone.ui.reminders import Reminders
 from softphone.ui.status_line import ElidedLabel, StatusBar
 from softphone.ui.tasks import TasksView
-from softphone.ui.today import TodayPage, show_reminder
+from softphone.ui.today import TodayPage
 from softphone.ui.tray import Tray, TrayWatch, app_icon
 from softphone.ui.wrapup import WrapupPanel, summary_text
 from softphone.workflow import CallInfo, CallWorkflow, WorkflowUpdate
@@ -239,7 +240,8 @@ class MainWindow(QMainWindow):
         self.missed.items_changed.connect(self.idle_page.set_missed)
         self.tasks.due_changed.connect(self.idle_page.set_tasks)
         self.idle_page.call_requested.connect(self._on_call_requested)
-        self.tasks.reminder_due.connect(self._on_task_reminder)
+        self.reminders = Reminders(self)  # notification, tray (ui/reminders.py)
+        self.tasks.reminder_due.connect(self.reminders.on_due)
         self.colleagues.call_requested.connect(self._on_colleague_call_requested)
         self.colleagues.transfer_requested.connect(self._on_colleague_transfer_requested)
         self.colleagues.count_changed.connect(lambda found: self.tabs.setTabText(
@@ -467,7 +469,8 @@ class MainWindow(QMainWindow):
         tray = Tray(self.dnd_action, self)
         tray.show_requested.connect(self.bring_to_front)
         tray.quit_requested.connect(self._on_quit_requested)
-        tray.message_clicked.connect(self.bring_to_front)
+        tray.message_clicked.connect(
+            lambda: self.reminders.on_tray_message_clicked() or self.bring_to_front())
         self.tray = tray
         if self.office_pbx is not None:  # "call voicemail" in its menu
             self.office_pbx.tray_made(tray)
@@ -492,6 +495,7 @@ class MainWindow(QMainWindow):
             lines.append(self.tr("Do not disturb is on"))
         if self._missed_count:
             lines.append(self.tr("Missed calls: %1").replace("%1", str(self._missed_count)))
+        lines += self.reminders.tray_lines()
         attention = False
         if self.office_pbx is not None:  # voicemail waiting, unread messages
             for line in self.office_pbx.tray_lines():
@@ -732,13 +736,6 @@ class MainWindow(QMainWindow):
                              else self.tr("Missed"))
         self._missed_count = count
         self._refresh_tray()
-
-    @Slot(object)
-    def _on_task_reminder(self, task: Any) -> None:
-        self._notify(self.tr("Task due: %1").replace("%1", task.title), task.number or "")
-        self.show_message(self.tr("Task due: %1 %2").replace("%1", task.title)
-                          .replace("%2", task.number or ""))
-        self.reminder_box = show_reminder(self, task, self._on_call_requested)
 
     @Slot(bool)
     def _on_dnd_toggled(self, on: bool) -> None:
