@@ -101,7 +101,7 @@ def test_a_directory_that_hangs_never_holds_the_card(qtbot: Any, app: Any, engin
         qtbot.waitUntil(lambda: time.monotonic() - started > BOUND + 0.5, timeout=10_000)
         timer.stop()
         gaps = [b - a for a, b in zip([started, *ticks], ticks, strict=False)]
-        assert ticks and max(gaps) < 0.5, gaps
+        assert ticks and max(gaps) < BOUND * 0.8, gaps  # a blocked window would wait BOUND
         assert card.why_label.text() != "From the directory"
     finally:
         ldap.resume()
