@@ -118,6 +118,34 @@ def rows_call_cpu(out: str, data: Any) -> list[Row]:
     return rows
 
 
+def rows_voice(out: str, data: Any) -> list[Row]:
+    """PESQ per phone, codec and loss; the softphone against the best peer with its codec."""
+    def cell(row: dict[str, Any], loss: str) -> float:
+        good = [v for v in row["scores"].get(loss, []) if v == v]
+        return med(good)
+
+    rows: list[Row] = []
+    by_codec: dict[str, list[dict[str, Any]]] = {}
+    for r in data["rows"]:
+        by_codec.setdefault(r["codec"], []).append(r)
+    for codec, entries in by_codec.items():
+        ours = next((r for r in entries if r["phone"] == "softphone"), None)
+        if ours is None:
+            continue
+        for loss in ("0", "3", "10"):
+            mine = cell(ours, loss)
+            peers = [(r["phone"], cell(r, loss)) for r in entries if r["phone"] != "softphone"]
+            best = max((v for _, v in peers if v == v), default=float("nan"))
+            target = ">= best peer" + (", >= 3.5" if codec == "opus" and loss == "10" else "")
+            ok = (mine >= best - 1e-9 if best == best else None)
+            if ok is not None and codec == "opus" and loss == "10":
+                ok = ok and mine >= 3.5
+            mode = "WB" if ours["mode"] == "wb" else "NB"
+            rows.append(Row("voice", f"PESQ {mode} {codec}, {loss} % loss", f"{mine:.2f}",
+                            "; ".join(f"{p} {v:.2f}" for p, v in peers), target, verdict(ok)))
+    return rows
+
+
 def _find(pattern: str, text: str) -> list[str]:
     m = re.search(pattern, text, re.MULTILINE)
     return list(m.groups()) if m else []
@@ -208,6 +236,9 @@ BENCHES = [
     Bench("store", "bench_store.py", [],
           ["--contacts", "10000", "--calls", "20000", "--samples", "200"], rows_store),
     Bench("import", "bench_import.py", [], ["--rows", "20000", "--runs", "1"], rows_import),
+    # needs root (network namespaces): the same seeded loss pattern for every phone
+    Bench("voice", "bench_voice.py", [], ["--only", "softphone", "--only", "baresip",
+                                          "--codec", "opus"], rows_voice, json=True),
 ]
 
 

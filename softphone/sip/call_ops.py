@@ -26,6 +26,7 @@ from softphone.sip.calls import (
     read_quality,
     wire_recorder,
 )
+from softphone.sip.codecs import reported_loss
 from softphone.sip.events import CallState, Direction
 from softphone.sip.ghost_guard import ACK_DEADLINE
 from softphone.sip.rules import IncomingAction, decide_incoming
@@ -458,6 +459,7 @@ class CallOps(CallSecurityOps, CallMediaOps):
             self.conference_ids.clear()
         self.publish(record)
         self.calls.pop(record.call_id, None)
+        reported_loss.forget(record.call_id)
         # Drop the Call now: the last reference goes when this callback returns, before
         # pjsua can give the call's slot to a new call (the pjsua2 "delete this in
         # onCallState" rule). A Call destroyed later would hang up whatever call then owns

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import pjsua2 as pj
 
+from softphone.sip.codecs import reported_loss
 from softphone.sip.events import CallQuality, CallState, CallStateChanged, Direction
 from softphone.sip.nat import MediaPath
 
@@ -199,6 +200,8 @@ def read_quality(record: CallRecord, bridge: tuple[int, int]) -> CallQuality | N
     info = call.getStreamInfo(index)
     rtcp = stat.rtcp
     rx, tx = rtcp.rxStat, rtcp.txStat
+    if str(info.codecName).lower() == "opus":
+        reported_loss.observe(record.call_id, int(tx.pkt), int(tx.loss), int(tx.updateCount))
     rx_total = int(rx.pkt) + int(rx.loss)
     tx_total = int(tx.pkt) + int(tx.loss)
     return CallQuality(

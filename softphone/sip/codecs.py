@@ -9,6 +9,7 @@ code at the first call that uses Opus, so nothing here slows the start.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import sys
 from collections.abc import Iterable, Sequence
@@ -26,7 +27,7 @@ OPUS_ID = "opus/48000/2"
 # keep PJSIP's own, lower priorities and are offered after them.
 TOP_PRIORITY = 250
 # What Opus's encoder does (the peer's maxaveragebitrate may lower the bitrate).
-OPUS_BITRATE = 28000
+OPUS_BITRATE = 32000
 OPUS_COMPLEXITY = 10
 OPUS_EXPECTED_LOSS = 10
 _LIBOPUS = "libopus.so.0"
@@ -111,6 +112,44 @@ def libopus_loaded() -> bool:
     except ImportError:
         return False
     return bool(_opus.lib.sp_opus_loaded())
+
+
+class ReportedLoss:
+    """The loss the far ends report (RTCP) for what we send on Opus calls, handed to the
+    encoder so its in-band FEC is sized to it (FEC takes bits from the voice: at 32 kbit/s,
+    planning for 10 % loss costs ~0.4 PESQ when nothing is lost). SIP thread only."""
+
+    def __init__(self) -> None:
+        self.by_call: dict[int, int] = {}
+        self.applied: int | None = None
+
+    def observe(self, call_id: int, sent: int, lost: int, reports: int) -> None:
+        """A call's cumulative figures: packets sent, lost as reported, RTCP reports."""
+        if reports <= 0 or sent <= 0:
+            return  # nothing known yet: the codec keeps its default
+        measured = 100.0 * max(0, lost) / sent
+        # as measured: planning for more than is lost costs the voice more than FEC gives back
+        # (32 kbit/s, 10 % loss: expected 10 % scored ~0.15 PESQ over 12 %, ~0.5 over 15 %)
+        self.by_call[call_id] = min(50, math.ceil(measured)) if measured > 0 else 0
+        self._apply()
+
+    def forget(self, call_id: int) -> None:
+        if self.by_call.pop(call_id, None) is not None:
+            self._apply()
+
+    def _apply(self) -> None:
+        worst = max(self.by_call.values(), default=-1)
+        if worst == self.applied:
+            return
+        self.applied = worst
+        try:
+            from softphone.sip.audio import _opus  # type: ignore[attr-defined]
+        except ImportError:
+            return
+        _opus.lib.sp_opus_set_reported_loss(worst)
+
+
+reported_loss = ReportedLoss()
 
 
 def matches(name: str, codec_id: str) -> bool:

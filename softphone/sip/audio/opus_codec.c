@@ -5,8 +5,9 @@
  *          useinbandfec=1 (the conference bridge runs at 16 kHz: more would be wasted bits).
  *   Codec: mono 48 kHz PCM to and from the stream (pjmedia's bridge resamples to 16 kHz),
  *          encoder in VoIP mode, wideband at most (or less if the peer's maxplaybackrate says
- *          so), ~28 kbit/s VBR (or the peer's maxaveragebitrate), in-band FEC unless the peer
- *          says useinbandfec=0.
+ *          so), 32 kbit/s VBR (or the peer's maxaveragebitrate), in-band FEC unless the peer
+ *          says useinbandfec=0, sized to the loss the far end reports over RTCP (10 % until
+ *          it has; none while it reports none: FEC takes bits from the voice itself).
  *   Loss:  the decoder holds one packet back. When pjmedia reports a missing packet
  *          (recover), the held packet is played and the gap is remembered; when the next
  *          packet comes, the gap is rebuilt from that packet's in-band FEC (decode_fec=1),
@@ -82,7 +83,9 @@ static unsigned long long total_fec, total_plc;
 static char library_path[1024] = "libopus.so.0";
 static char last_error[256];
 static int registered;
-static unsigned config_bitrate = 28000, config_complexity = 10, config_loss = 10;
+static unsigned config_bitrate = 32000, config_complexity = 10, config_loss = 10;
+/* The loss the far end reports for what we send (RTCP), set from Python; -1: none yet. */
+static int reported_loss = -1;
 
 static void set_error(const char *what, const char *detail)
 {
@@ -167,6 +170,8 @@ typedef struct sp_opus {
     int held_len;
     int held_samples;          /* duration of the held packet or gap */
     int frame_samples;         /* last packet's duration (the size of a gap) */
+    int fec;                   /* in-band FEC sent (the peer did not refuse it) */
+    int applied_loss;          /* the encoder's expected loss now (%) */
     uint64_t fec_frames, plc_frames;
 } sp_opus;
 
@@ -206,8 +211,11 @@ static void configure_encoder(sp_opus *c, pjmedia_codec_param *attr)
     op.encoder_ctl(c->enc, OPUS_SET_BITRATE((opus_int32)bitrate));
     op.encoder_ctl(c->enc, OPUS_SET_MAX_BANDWIDTH(bandwidth_for(playback)));
     op.encoder_ctl(c->enc, OPUS_SET_COMPLEXITY((opus_int32)config_complexity));
+    int reported = __atomic_load_n(&reported_loss, __ATOMIC_RELAXED);
+    c->fec = fec;
+    c->applied_loss = fec ? (reported >= 0 ? reported : (int)config_loss) : 0;
     op.encoder_ctl(c->enc, OPUS_SET_INBAND_FEC(fec));
-    op.encoder_ctl(c->enc, OPUS_SET_PACKET_LOSS_PERC(fec ? (opus_int32)config_loss : 0));
+    op.encoder_ctl(c->enc, OPUS_SET_PACKET_LOSS_PERC(c->applied_loss));
     op.encoder_ctl(c->enc, OPUS_SET_DTX(0));
     op.encoder_ctl(c->enc, OPUS_SET_VBR(cbr ? 0 : 1));
     attr->info.avg_bps = (uint32_t)bitrate;
@@ -309,6 +317,12 @@ static pj_status_t codec_encode(pjmedia_codec *codec, const pjmedia_frame *input
         output->type = PJMEDIA_FRAME_TYPE_NONE;
         output->size = 0;
         return PJ_SUCCESS;
+    }
+    /* FEC costs the primary signal bits: sized to the loss the far end reports. */
+    int reported = __atomic_load_n(&reported_loss, __ATOMIC_RELAXED);
+    if (c->fec && reported >= 0 && reported != c->applied_loss) {
+        c->applied_loss = reported;
+        op.encoder_ctl(c->enc, OPUS_SET_PACKET_LOSS_PERC(reported));
     }
     const opus_int16 *pcm = (const opus_int16 *)input->buf;
     if (c->channels == 2) {
@@ -553,6 +567,13 @@ int sp_opus_register(const char *pjsua2_library, const char *libopus)
     }
     registered = 1;
     return 0;
+}
+
+void sp_opus_set_reported_loss(int percent)
+{
+    if (percent > 50)
+        percent = 50;
+    __atomic_store_n(&reported_loss, percent < 0 ? -1 : percent, __ATOMIC_RELAXED);
 }
 
 void sp_opus_loss_counts(unsigned long long *fec, unsigned long long *plc)

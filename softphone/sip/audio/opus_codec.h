@@ -13,6 +13,9 @@ int sp_opus_loaded(void);
 int sp_opus_registered(void);
 /* Offsets of the declared pjmedia_codec_param/_info/frame layout, for a test. */
 int sp_opus_abi_offsets(long *out, int n);
+/* The loss (%) the far end reports for what we send (RTCP): the encoder's FEC follows it;
+ * -1 before any report. */
+void sp_opus_set_reported_loss(int percent);
 /* Lost frames of calls so far: rebuilt from in-band FEC, concealed by the decoder. */
 void sp_opus_loss_counts(unsigned long long *fec, unsigned long long *plc);
 #endif

@@ -96,6 +96,37 @@ def _tone_backend(hz: float) -> Any:
     return ToneAudioBackend()
 
 
+def _wav_backend(path: str) -> Any:
+    """An audio backend whose microphone is a WAV file, played once from the moment a call's
+    media is connected (bench/bench_voice.py: speech into a real call)."""
+    import pjsua2 as pj
+
+    from softphone.sip.media_api import NullAudioBackend
+
+    class WavAudioBackend(NullAudioBackend):
+        def __init__(self) -> None:
+            self.players: dict[int, Any] = {}
+
+        def stop(self) -> None:
+            self.players.clear()
+
+        def connect_call(self, call_id: int, call_media: Any) -> None:
+            player = self.players.get(call_id)
+            if player is None:  # each call hears the file from its start
+                player = pj.AudioMediaPlayer()
+                player.createPlayer(path, pj.PJMEDIA_FILE_NO_LOOP)
+                self.players[call_id] = player
+            player.startTransmit(call_media)
+
+        def disconnect_call(self, call_id: int, call_media: Any | None) -> None:
+            self.players.pop(call_id, None)
+
+        def local_source(self) -> Any:
+            return next(iter(self.players.values()), None)
+
+    return WavAudioBackend()
+
+
 class _Terminated(Exception):
     pass
 
@@ -145,7 +176,8 @@ def _serve(config: dict[str, Any]) -> int:
     engine = Engine(
         SipSettings(**config.get("sip", {})), accounts, calls_from(config.get("calls", {})),
         on_event, recordings_dir=Path(recordings) if recordings else None,
-        audio=_tone_backend(float(config["tone_hz"])) if config.get("tone_hz") else None,
+        audio=(_tone_backend(float(config["tone_hz"])) if config.get("tone_hz")
+               else _wav_backend(config["wav_source"]) if config.get("wav_source") else None),
         codecs=config.get("codecs"),
     )
     try:

@@ -89,3 +89,17 @@ def test_libopus_is_found_or_overridden(tmp_path: Path, monkeypatch: pytest.Monk
     assert find_libopus() == str(fake)
     monkeypatch.setenv("SOFTPHONE_LIBOPUS", str(tmp_path / "missing.so"))
     assert find_libopus() is None
+
+
+def test_opus_fec_follows_the_loss_the_far_end_reports() -> None:
+    loss = codecs.ReportedLoss()
+    loss.observe(1, sent=250, lost=0, reports=0)
+    assert loss.applied is None  # no RTCP report yet: the codec keeps its default (10 %)
+    loss.observe(1, sent=250, lost=0, reports=1)
+    assert loss.applied == 0  # nothing lost: no bits spent on FEC
+    loss.observe(2, sent=500, lost=24, reports=2)
+    assert loss.applied == 5  # 4.8 % -> 5: the worst call counts
+    loss.forget(2)
+    assert loss.applied == 0
+    loss.forget(1)
+    assert loss.applied == -1  # no Opus call left: back to the default for the next
