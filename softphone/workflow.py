@@ -205,9 +205,12 @@ def _utc(at: float | None) -> datetime:
 
 
 def _quality_dict(ev: CallQuality) -> dict[str, Any]:
-    return {"codec": ev.codec, "rx_loss_percent": ev.rx_loss_percent,
-            "tx_loss_percent": ev.tx_loss_percent, "jitter_ms": ev.jitter_ms,
-            "rtt_ms": ev.rtt_ms}
+    figures = {"codec": ev.codec, "rx_loss_percent": ev.rx_loss_percent,
+               "tx_loss_percent": ev.tx_loss_percent, "jitter_ms": ev.jitter_ms,
+               "rtt_ms": ev.rtt_ms, "encryption": ev.encryption or "none"}
+    if ev.ice:
+        figures["ice"] = ev.ice  # how ICE connected: host, srflx/prflx (through the NATs), relay
+    return figures
 
 
 # ---------------------------------------------------------------------------------------------
@@ -443,13 +446,20 @@ class CallWorkflow:
 
     def _on_call_media_changed(self, ev: CallMediaChanged) -> None:
         rec = self._calls.get(ev.call_id)
-        # EARLY only: the answer's own media update comes after CONNECTING (the engine's order)
-        if rec is None or rec.info.state != CallState.EARLY or not ev.active \
-                or rec.info.early_media:
+        if rec is None or not ev.active or not rec.info.active:
             return
-        # audio before the answer: a ringback, an announcement ("the number is not ...")
-        rec.info = replace(rec.info, early_media=True)
-        self._emit(WorkflowUpdate("call", rec.info))
+        info = rec.info
+        # the call panel's padlock (or "not encrypted"); the call log keeps it with the figures
+        encryption = ev.encryption or "none"
+        if info.quality.get("encryption") != encryption:
+            info = replace(info, quality={**info.quality, "encryption": encryption})
+        # EARLY only: the answer's own media update comes after CONNECTING (the engine's order)
+        if info.state == CallState.EARLY and not info.early_media:
+            # audio before the answer: a ringback, an announcement ("the number is not ...")
+            info = replace(info, early_media=True)
+        if info != rec.info:
+            rec.info = info
+            self._emit(WorkflowUpdate("call", info))
 
     # --- the steps ----------------------------------------------------------------------------
     def _begin(self, info: CallInfo, sip_call_id: str) -> _CallRecord:
@@ -529,7 +539,7 @@ class CallWorkflow:
             if rec.row_id is not None:
                 store.call_ended(rec.row_id, ended_at=ended_at, outcome=outcome,
                                  sip_status=ev.code or None, recording_path=recording,
-                                 quality=quality)
+                                 quality=quality, reason=ev.end_reason or None)
                 self._publish(store, "ended", rec.row_id)
 
         def done(_: Any) -> None:
@@ -658,6 +668,8 @@ class _ContactMatch:
 def refusal_reason(event: IncomingCallRefused) -> str:
     """What the call log keeps of a refusal: the caller's codecs when none was in common
     (488), else the SIP reason phrase. Language-neutral: the window words it."""
+    if event.unencrypted:
+        return "unencrypted"
     if event.code == 488 and event.offered:
         return "offered: " + ", ".join(event.offered)
     return event.reason

@@ -124,7 +124,6 @@ class CallOps(CallSecurityOps, CallMediaOps):
         call = EngineCall(self, state.account)
         call.engine_id = record.call_id
         record.call = call
-        self.prepare_outgoing_security(record, call)
         try:
             call.makeCall(record.remote_uri, pj.CallOpParam(True))
         except pj.Error as exc:
@@ -164,7 +163,7 @@ class CallOps(CallSecurityOps, CallMediaOps):
             sip_call_id=str(ci.callIdString), state=CallState.INCOMING, source=source,
         )
         self.calls[call_id] = record
-        if self._refused_as_ghost(record) or self.refused_for_no_srtp(record, whole_msg):
+        if self._refused_as_ghost(record):
             return
         busy = bool(self._others_up(record))
         decision = decide_incoming(self.call_settings, busy=busy)

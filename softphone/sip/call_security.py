@@ -1,10 +1,10 @@
 """Encrypted media on the SIP thread: what a call's audio really uses (SRTP suite, ICE path),
-and ``srtp = "mandatory"`` enforced with a clear message instead of silence.
+and ``srtp = "mandatory"`` failing with a clear message instead of silence.
 
 A mixin of :class:`softphone.sip.session.SipSession` (through CallOps); every method runs on
-the SIP thread. Mandatory SRTP is enforced per call rather than by pjsua's account-wide
-mode, which refuses an unencrypted incoming offer with 488 before the application ever
-hears of the call (the agent would never learn that someone called).
+the SIP thread. pjsua itself offers RTP/SAVP and refuses an unencrypted offer (488) for such
+an account; the refusal of an incoming call is reported by ``refused.py`` (``unencrypted``),
+an outgoing call refused by the far end is explained here.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import pjsua2 as pj
 from softphone.sip import events as ev
 from softphone.sip.calls import CallRecord
 from softphone.sip.events import Direction
-from softphone.sip.nat import MediaPath, offers_srtp, read_media_path, srtp_mode
+from softphone.sip.nat import MediaPath, read_media_path, srtp_mode
 
 if TYPE_CHECKING:
     from softphone.sip.accounts import AccountState
@@ -40,42 +40,12 @@ class CallSecurityOps:
     def schedule(self, delay: float, fn: Callable[[], None]) -> None:
         raise NotImplementedError
 
-    def _answer_later(self, record: CallRecord, code: int,
-                      headers: tuple[tuple[str, str], ...] = ()) -> None:
-        raise NotImplementedError
-
     # --- settings ------------------------------------------------------------------------
     def srtp_mode_of(self, account: str) -> str:
         state = self.accounts.get(account)
         return srtp_mode(state.settings) if state is not None else "off"
 
-    # --- incoming ------------------------------------------------------------------------
-    def refused_for_no_srtp(self, record: CallRecord, whole_msg: str) -> bool:
-        """An offer without SDES keys to an account that demands encryption: refused with
-        488, logged as a call that did not ring (with its SIP status), and said so."""
-        if self.srtp_mode_of(record.account) != "mandatory" or offers_srtp(whole_msg):
-            return False
-        log.warning("call from %s refused: it offers no encryption and account %s requires "
-                    "it (srtp = mandatory): 488 Not Acceptable Here", record.remote_uri,
-                    record.account)
-        record.silent = True
-        record.local_hangup = True
-        self.emit(ev.CallRejectedByRule(
-            at=time.time(), account=record.account, remote_uri=record.remote_uri,
-            display_name=record.display_name, number=record.number, code=488, rule="srtp",
-        ))
-        self.emit(ev.EngineError(
-            at=time.time(), command="incoming",
-            message=f"Call from {record.number or record.remote_uri} refused: {NO_SRTP_PEER} "
-                    f"(488 Not Acceptable Here)"))
-        self._answer_later(record, 488)
-        return True
-
     # --- outgoing ------------------------------------------------------------------------
-    def prepare_outgoing_security(self, record: CallRecord, call: Any) -> None:
-        """Our own offer is RTP/SAVP (keys required) when the account demands encryption."""
-        call.srtp_mandatory = self.srtp_mode_of(record.account) == "mandatory"
-
     def explain_failed_call(self, record: CallRecord) -> None:
         """A call of an encryption-only account that the far end refused for its media: say
         why (the status is in the call's CallStateChanged and the call log)."""
@@ -83,6 +53,7 @@ class CallSecurityOps:
                 and not record.local_hangup and record.code in _NOT_ACCEPTABLE
                 and self.srtp_mode_of(record.account) == "mandatory"):
             status = f"{record.code} {record.reason}".strip()
+            record.end_reason = "unencrypted"
             log.warning("call %s to %s failed: %s (srtp = mandatory on account %s)",
                         record.call_id, record.remote_uri, status, record.account)
             self.emit(ev.EngineError(at=time.time(), command="dial", call_id=record.call_id,

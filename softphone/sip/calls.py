@@ -43,7 +43,6 @@ class EngineCall(pj.Call):
             super().__init__(account)
         self._session = session
         self.engine_id = -1  # set by the session right after creation
-        self.srtp_mandatory = False  # our offer demands SRTP (RTP/SAVP): set before makeCall
 
     def _guard(self, name: str, fn: Any, *args: Any) -> None:
         # An exception escaping into SWIG would be printed and leave a traceback holding
@@ -77,12 +76,6 @@ class EngineCall(pj.Call):
 
     def onStreamDestroyed(self, prm: Any) -> None:
         self._guard("stream destroyed", self._session.on_stream_destroyed, self)
-
-    def onCreateMediaTransportSrtp(self, prm: Any) -> None:
-        # Only raises the account's "optional" to "mandatory" for our own offers (the
-        # session enforces mandatory SRTP per call: see call_security.py).
-        if self.srtp_mandatory:
-            prm.srtpUse = pj.PJMEDIA_SRTP_MANDATORY
 
     def onCallReplaced(self, prm: Any) -> None:
         self._guard("call replaced", self._session.on_call_replaced, self, prm)
@@ -120,6 +113,7 @@ class CallRecord:
     source: str = ""
     guard_key: str = ""
     media_path: MediaPath | None = None  # encryption and ICE path, read at each media update
+    end_reason: str = ""  # a known local reason the call failed for ("unencrypted")
 
     @property
     def ended(self) -> bool:
@@ -156,6 +150,7 @@ class CallRecord:
             muted=muted,
             local_hangup=self.local_hangup,
             recording_path=str(self.recording_path) if self.recording_path else None,
+            end_reason=self.end_reason,
         )
 
 

@@ -89,6 +89,9 @@ class CallStateChanged(SipEvent):
     muted: bool = False
     local_hangup: bool = False  # at DISCONNECTED: did we end it?
     recording_path: str | None = None
+    #: at DISCONNECTED, why it failed when the engine knows better than the SIP reason
+    #: phrase: "unencrypted" (the far end cannot do the encryption the account requires)
+    end_reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -162,6 +165,8 @@ class IncomingCallRefused(SipEvent):
     reason: str  # the SIP reason phrase sent ("Not Acceptable Here")
     offered: tuple[str, ...] = ()  # the caller's audio codecs ("G726-32/8000")
     sip_call_id: str = ""
+    #: the offer had no encryption keys and the account requires encrypted calls (488)
+    unencrypted: bool = False
 
 
 @dataclass(frozen=True)

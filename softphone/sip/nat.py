@@ -76,6 +76,10 @@ def apply_account_network(cfg: Any, settings: AccountSettings, listen_port: int)
                         else pj.PJSUA_STUN_USE_DISABLED)
     nat.udpKaIntervalSec = settings.keepalive_seconds
     nat.iceEnabled = uses_ice(settings)
+    # Re-offer after ICE only when the chosen path is not already the SDP's default address
+    # (RFC 8445 needs no more). PJSIP's default re-offers every time; baresip (libre) drops
+    # its TURN relay candidates on that re-INVITE and never sends audio (network lab).
+    nat.iceAlwaysUpdate = False
     if settings.turn_server:
         default = DEFAULT_TURNS_PORT if settings.turn_transport == "tls" else DEFAULT_STUN_PORT
         nat.turnEnabled = True
@@ -98,10 +102,9 @@ def apply_account_network(cfg: Any, settings: AccountSettings, listen_port: int)
         cfg.mediaConfig.transportConfig.publicAddress = public
     mode = srtp_mode(settings)
     media = cfg.mediaConfig
-    # "mandatory" is enforced per call by the session (an offer without keys is refused
-    # with a clear message, our own offers are RTP/SAVP): pjsua's own account-wide
-    # mandatory mode would refuse such an incoming call before the app ever hears of it.
-    media.srtpUse = _SRTP_USE["optional" if mode == "mandatory" else mode]
+    # Mandatory: our offers are RTP/SAVP; pjsua answers an offer without keys with 488
+    # itself (refused.py reports it, call_security.py words it).
+    media.srtpUse = _SRTP_USE[mode]
     media.srtpSecureSignaling = 1 if settings.srtp_require_tls and mode != "off" else 0
     keyings = pj.IntVector()
     keyings.append(pj.PJMEDIA_SRTP_KEYING_SDES)

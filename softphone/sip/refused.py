@@ -24,6 +24,7 @@ import pjsua2 as pj
 
 from softphone.sip import events as ev
 from softphone.sip.ghost_guard import split_source
+from softphone.sip.nat import offers_srtp
 from softphone.sip.uris import caller_identity, parse_headers, parse_name_addr, valid_text
 
 log = logging.getLogger("softphone.sip")
@@ -69,13 +70,17 @@ class RefusedCalls:
         emit: the session's event sink.
         allowed: ``allowed(host)``: whether the ghost guard lets this source's calls ring.
         account_for: the account name an INVITE for this To/request URI belongs to.
+        requires_srtp: whether an account takes only encrypted calls (``srtp =
+            "mandatory"``): its 488 to an offer without keys says so (``unencrypted``).
     """
 
     def __init__(self, emit: Callable[[ev.SipEvent], None], allowed: Callable[[str], bool],
-                 account_for: Callable[[str], str]) -> None:
+                 account_for: Callable[[str], str],
+                 requires_srtp: Callable[[str], bool] = lambda account: False) -> None:
         self._emit = emit
         self._allowed = allowed
         self._account_for = account_for
+        self._requires_srtp = requires_srtp
         self._seen: OrderedDict[str, None] = OrderedDict()  # Call-IDs already reported
         self._per_source: dict[str, deque[float]] = {}
 
@@ -103,12 +108,18 @@ class RefusedCalls:
                 self._seen.popitem(last=False)
         identity = caller_identity(message)
         _to_name, to_uri = parse_name_addr((headers.get("to") or [""])[0])
+        account = self._account_for(to_uri)
+        unencrypted = (code == 488 and self._requires_srtp(account)
+                       and not offers_srtp(valid_text(message)))
         event = ev.IncomingCallRefused(
-            at=time.time(), account=self._account_for(to_uri), remote_uri=identity.uri,
+            at=time.time(), account=account, remote_uri=identity.uri,
             display_name=identity.display_name, number=identity.number, code=code,
-            reason=reason, offered=offered_codecs(message), sip_call_id=call_id)
+            reason=reason, offered=offered_codecs(message), sip_call_id=call_id,
+            unencrypted=unencrypted)
         log.warning("incoming call from %s refused by the SIP stack: %s %s%s",
                     identity.uri or source, code, reason,
+                    " (it offers no encryption; the account requires it: srtp = mandatory)"
+                    if unencrypted else
                     f" (offered {', '.join(event.offered)})" if event.offered else "")
         self._emit(event)
         return event

@@ -158,7 +158,8 @@ class SipSession(CallOps):
             self.emit, lambda host: (not self.call_settings.only_from_my_servers
                                      or self.guard.source_allowed(host)),
             lambda to_uri: account_by_uri(
-                ((n, st.settings.address) for n, st in self.accounts.items()), to_uri))
+                ((n, st.settings.address) for n, st in self.accounts.items()), to_uri),
+            lambda account: self.srtp_mode_of(account) == "mandatory")
         ep.on_refused = lambda code, reason, message, source: refused.on_rejected(
             code, reason, message, source)
         with _stdout_silenced():

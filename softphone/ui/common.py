@@ -101,6 +101,8 @@ def end_reason_text(sip_status: int | None, end_reason: str | None) -> str:
     """Why a call ended so, for the history: a call refused for lack of a common codec says
     which codecs the caller offered (``workflow.refusal_reason``)."""
     reason = end_reason or ""
+    if reason == "unencrypted":  # the account takes only encrypted calls (srtp = mandatory)
+        return translate("Outcome", "the other side does not support encrypted calls")
     if sip_status == 488 and reason.startswith("offered: "):
         return translate("Outcome", "no common codec: the caller offered %1").replace(
             "%1", reason.removeprefix("offered: "))

@@ -88,7 +88,9 @@ def make_baresip(lab: Lab, tmp_path: Path) -> Iterator[Callable[..., LabBaresip]
 
     def make(role: str, ip: str, **kw: Any) -> LabBaresip:
         user = kw.get("user", "bob")
-        peer = LabBaresip(lab, role, ip, tmp_path / f"baresip-{user}-{len(made)}", **kw)
+        slot = sum(1 for p in made if p.role == role)
+        peer = LabBaresip(lab, role, ip, tmp_path / f"baresip-{user}-{len(made)}", slot=slot,
+                          **kw)
         made.append(peer)
         return peer.start()
 

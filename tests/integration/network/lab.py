@@ -11,6 +11,8 @@
                           |  .11, coturn .20 + .21, DNS .53, a scanner .66)
                           |  198.51.100.32/28
                         pub 198.51.100.34: a phone with a public address, no NAT
+                        (and void 198.51.100.50, where the internet sends packets for the
+                        private ranges: dropped without an error, as on the real internet)
 
 Only documentation address ranges are used and no namespace has a route out of the lab:
 nothing leaves the machine. The routers forget a UDP mapping after ``udp_timeout`` seconds
@@ -29,6 +31,7 @@ import os
 import random
 import shutil
 import signal
+import socket
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -51,6 +54,7 @@ KAMAILIO, KAMAILIO_2 = "203.0.113.10", "203.0.113.11"
 TURN, TURN_ALT = "203.0.113.20", "203.0.113.21"
 DNS = "203.0.113.53"
 PUBLIC_PHONE, INET_P = "198.51.100.34", "198.51.100.33"
+INET_V, VOID = "198.51.100.49", "198.51.100.50"
 SCANNER = "203.0.113.66"
 SERVER_ADDRESSES = (KAMAILIO, KAMAILIO_2, TURN, TURN_ALT, DNS, SCANNER)
 
@@ -123,6 +127,62 @@ def in_netns(ns: str) -> Iterator[None]:
         os.close(own)
 
 
+@dataclass(frozen=True)
+class Datagram:
+    src: str
+    sport: int
+    dst: str
+    dport: int
+    payload: bytes
+
+
+class Capture:
+    """UDP datagrams seen on one interface of one namespace (an AF_PACKET socket read on a
+    thread while the block runs): what an eavesdropper on that link would get."""
+
+    def __init__(self, ns: str, ifname: str) -> None:
+        self.ns, self.ifname = ns, ifname
+        self.datagrams: list[Datagram] = []
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._sock: socket.socket | None = None
+
+    def __enter__(self) -> Capture:
+        with in_netns(self.ns):
+            # every frame (ETH_P_ALL; IPv4 is picked below): bound to ETH_P_IP the socket got
+            # nothing from the veth here
+            sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0003))
+            sock.bind((self.ifname, 0x0003))
+        sock.settimeout(0.2)
+        self._sock = sock
+        self._thread = threading.Thread(target=self._read, name="capture", daemon=True)
+        self._thread.start()
+        return self
+
+    def _read(self) -> None:
+        assert self._sock is not None
+        while not self._stop.is_set():
+            try:
+                frame = self._sock.recv(65535)
+            except OSError:
+                continue
+            ip = frame[14:]
+            if frame[12:14] != b"\x08\x00" or len(ip) < 28 or ip[9] != 17:  # IPv4 UDP
+                continue
+            ihl = (ip[0] & 0x0F) * 4
+            udp = ip[ihl:]
+            self.datagrams.append(Datagram(
+                socket.inet_ntoa(ip[12:16]), int.from_bytes(udp[0:2], "big"),
+                socket.inet_ntoa(ip[16:20]), int.from_bytes(udp[2:4], "big"), udp[8:]))
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(5.0)
+        if self._sock is not None:
+            self._sock.close()
+
+
 @dataclass
 class Lab:
     """The namespaces, links and NAT rules; ``udp_timeout``: the routers' UDP mapping life."""
@@ -133,7 +193,7 @@ class Lab:
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
     def ns(self, role: str) -> str:
-        """The namespace name of ``role``: inet, rtra, rtrb, lana, lanb, pub."""
+        """The namespace name of ``role``: inet, rtra, rtrb, lana, lanb, pub, void."""
         return f"{PREFIX}{self.tag}-{role}"
 
     def exec(self, role: str, *argv: str) -> list[str]:
@@ -163,7 +223,7 @@ class Lab:
         return self
 
     def _build(self) -> None:
-        for role in ("inet", "rtra", "rtrb", "lana", "lanb", "pub"):
+        for role in ("inet", "rtra", "rtrb", "lana", "lanb", "pub", "void"):
             _run("ip", "netns", "add", self.ns(role))
             self.created.append(self.ns(role))
             self.sh(role, "ip", "link", "set", "lo", "up")
@@ -173,10 +233,21 @@ class Lab:
         self._link(f"n{short}la", "lana", LAN_A, 26, f"n{short}ta", "rtra", ROUTER_A_LAN)
         self._link(f"n{short}lb", "lanb", LAN_B, 26, f"n{short}tb", "rtrb", ROUTER_B_LAN)
         self._link(f"n{short}ip", "inet", INET_P, 28, f"n{short}pp", "pub", PUBLIC_PHONE)
+        self._link(f"n{short}iv", "inet", INET_V, 28, f"n{short}vv", "void", VOID)
+        # A packet for a private address (the far LAN's host candidate) leaves the internet's
+        # servers without a local error, to be dropped downstream: coturn ends an allocation
+        # whose relay socket gets a send error.
+        self.sh("inet", "ip", "route", "add", "192.0.2.0/24", "via", VOID)
         for address in SERVER_ADDRESSES:
             self.sh("inet", "ip", "addr", "add", f"{address}/32", "dev", "lo")
         self.sh("lana", "ip", "route", "add", "default", "via", ROUTER_A_LAN)
         self.sh("lanb", "ip", "route", "add", "default", "via", ROUTER_B_LAN)
+        # 192.0.2.0/24 stands for the private ranges, which the internet never routes: a
+        # packet to the other LAN fails at once instead of vanishing. (baresip's ICE, libre
+        # 1.0, concludes only when every check has an answer or timed out, ~40 s for a
+        # check to the far side's private host address that vanishes.)
+        for role in ("lana", "lanb"):
+            self.sh(role, "ip", "route", "add", "unreachable", "192.0.2.0/24")
         self.sh("rtra", "ip", "route", "add", "default", "via", INET_A)
         self.sh("rtrb", "ip", "route", "add", "default", "via", INET_B)
         self.sh("pub", "ip", "route", "add", "default", "via", INET_P)
@@ -233,6 +304,15 @@ class Lab:
         etc.mkdir(parents=True, exist_ok=True)
         (etc / "resolv.conf").write_text(f"nameserver {nameserver}\noptions timeout:1\n")
         (etc / "hosts").write_text(f"127.0.0.1 localhost\n{hosts}")
+
+    def wan(self, router: str) -> str:
+        """The WAN interface of ``rtra`` / ``rtrb``."""
+        short = self.tag.rsplit("-", 1)[1]
+        return f"n{short}r{router[-1]}"
+
+    def capture(self, role: str, ifname: str) -> Capture:
+        """Capture the UDP datagrams on ``ifname`` in ``role`` (a context manager)."""
+        return Capture(self.ns(role), ifname)
 
     def conntrack_udp(self, role: str) -> list[str]:
         """The router's UDP NAT mappings now (for messages)."""

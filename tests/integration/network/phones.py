@@ -68,17 +68,19 @@ class LabBaresip(Baresip):
                  register_with: LabKamailio | None = None, auto_answer: bool = True,
                  tone_hz: int = THEIR_TONE, medianat: str = "", stun_server: str = "",
                  stun_user: str = "", stun_pass: str = "", mediaenc: str = "",
-                 transport: str = "udp") -> None:
-        super().__init__(port=5062, user=user, auto_answer=auto_answer, tone_hz=tone_hz,
-                         workdir=workdir)
+                 transport: str = "udp", verbose: bool = False, slot: int = 0) -> None:
+        # ``slot``: a second baresip in the same namespace takes other ports
+        super().__init__(port=5062 + 10 * slot, user=user, auto_answer=auto_answer,
+                         tone_hz=tone_hz, workdir=workdir)
         self.lab, self.role, self.ip = lab, role, ip
         self.kamailio = register_with
         self.medianat, self.stun_server = medianat, stun_server
         self.stun_user, self.stun_pass = stun_user, stun_pass
         self.mediaenc = mediaenc
         self.transport = transport
-        self.ctrl_port = 4444
-        self.rtp_base = 20000
+        self.verbose = verbose
+        self.ctrl_port = 4444 + slot
+        self.rtp_base = 20000 + 100 * slot
 
     @property
     def uri(self) -> str:
@@ -126,7 +128,7 @@ class LabBaresip(Baresip):
             text = text.replace(f"@{key}@", value)
         (conf / "config").write_text(text)
         (conf / "accounts").write_text(self._account_line() + "\n")
-        self._popen(["baresip", "-f", str(conf)])
+        self._popen(["baresip", "-f", str(conf), *(["-v"] if self.verbose else [])])
         try:
             self._sock = wait_until(self._connect, 10.0, "baresip ctrl_tcp to accept")
         except TimeoutError as e:
@@ -159,6 +161,21 @@ class LabBaresip(Baresip):
             raise PeerError(f"baresip {self.user} dumped nothing it heard")
         data, rate = read_wav(dumps[-1])
         return band_share(loudest_window(data, rate, 1.0), rate, hz)
+
+    def wait_heard(self, hz: float, timeout: float = 10.0) -> float:
+        """:meth:`heard`, once the last call's dump is complete (baresip finalises it when
+        the stream closes)."""
+        shares: list[float] = []
+
+        def readable() -> bool:
+            try:
+                shares.append(self.heard(hz))
+            except Exception:
+                return False
+            return True
+
+        wait_until(readable, timeout, f"baresip {self.user}'s dump of the call")
+        return shares[-1]
 
 
 class LabEngine(EngineProcess):

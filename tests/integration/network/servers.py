@@ -169,7 +169,10 @@ route[RELAY] {
 }
 
 onreply_route[NATREPLY] {
-    if (nat_uac_test("1") && is_first_hop()) { set_contact_alias(); }
+    # The answer of a phone behind NAT names its private address in Contact; the lab's
+    # "private" ranges are documentation ones that nat_uac_test("1") does not know, so every
+    # answer from the phone's own hop gets the alias of where it really came from.
+    if (is_first_hop()) { set_contact_alias(); }
 }
 """
 
@@ -333,7 +336,7 @@ class Coturn:
     def start(self) -> Coturn:
         need("turnserver")
         self.proc = self.lab.popen("inet", [
-            "turnserver", "-n", "--no-cli", "--no-tls", "--no-dtls", "--simple-log",
+            "turnserver", "-n", "-v", "--no-cli", "--no-tls", "--no-dtls", "--simple-log",
             "--log-file", "stdout", "--pidfile", str(self.dir / "turnserver.pid"),
             "--listening-ip", TURN, "--listening-ip", TURN_ALT, "--listening-port", "3478",
             "--alt-listening-port", "3479", "--relay-ip", TURN,

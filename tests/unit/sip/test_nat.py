@@ -82,9 +82,9 @@ def test_srtp_modes() -> None:
     udp = config(account(srtp="optional", srtp_require_tls=False))
     assert udp.mediaConfig.srtpUse == pj.PJMEDIA_SRTP_OPTIONAL
     assert udp.mediaConfig.srtpSecureSignaling == 0
-    # mandatory is enforced per call (call_security.py): the account itself stays optional
+    # mandatory: our offers are RTP/SAVP, an offer without keys gets 488 (refused.py says so)
     mand = config(account(srtp="mandatory", srtp_require_tls=False))
-    assert mand.mediaConfig.srtpUse == pj.PJMEDIA_SRTP_OPTIONAL
+    assert mand.mediaConfig.srtpUse == pj.PJMEDIA_SRTP_MANDATORY
     assert srtp_mode(account(srtp="mandatory", srtp_require_tls=False)) == "mandatory"
     assert srtp_mode(account(srtp="optional")) == "off"
     assert config(account(srtp="off")).mediaConfig.srtpUse == pj.PJMEDIA_SRTP_DISABLED

@@ -55,3 +55,27 @@ def test_account_by_the_to_uri() -> None:
     accounts = [("Office", "sip:1001@pbx.example"), ("LAN", "sip:agent@0.0.0.0")]
     assert account_by_uri(accounts, "sip:agent@192.0.2.10") == "LAN"
     assert account_by_uri(accounts, "sip:someone@else") == "Office"
+
+
+def test_an_unencrypted_offer_to_an_encryption_only_account_says_so() -> None:
+    from softphone.ui.common import end_reason_text
+    from softphone.workflow import refusal_reason
+
+    out: list[Any] = []
+    refused = RefusedCalls(out.append, lambda _h: True, lambda _u: "Office",
+                           lambda account: account == "Office")
+    event = refused.on_rejected(488, "Not Acceptable Here", invite(), "192.0.2.20:5060", 0.0)
+    assert event is not None and event.unencrypted
+    assert refusal_reason(event) == "unencrypted"
+    assert end_reason_text(488, "unencrypted") == (
+        "the other side does not support encrypted calls")
+    # an offer with keys that still failed (no common codec) is not called unencrypted
+    keyed = invite("k1").replace("m=video", "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:x\r\n"
+                                            "m=video")
+    event = refused.on_rejected(488, "Not Acceptable Here", keyed, "192.0.2.20:5060", 1.0)
+    assert event is not None and not event.unencrypted
+    # an account that does not require encryption: the codec reason as before
+    plain, _ = book()
+    event = plain.on_rejected(488, "Not Acceptable Here", invite("k2"), "192.0.2.20:5060", 0.0)
+    assert event is not None and not event.unencrypted
+    assert refusal_reason(event).startswith("offered: ")
