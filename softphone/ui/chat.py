@@ -271,11 +271,18 @@ class ChatCenter(QObject):
     def _set_unread(self, unread: tuple[Any, ...]) -> None:
         self.unread = unread
         total = sum(c.unread for c in unread)
-        # a conversation on screen is read at once
+        # a conversation on screen is read at once: an active chat window, or the contact
+        # card on the open Contacts tab
+        contacts = self._contacts()
+        card = getattr(contacts, "card", None)
+        shown = (card.contact.id if card is not None and card.contact is not None
+                 and contacts.isVisible() else None)
         for c in unread:
             window = self.windows.get(c.peer_key)
             if window is not None and window.isVisible() and window.isActiveWindow():
                 self.flow.mark_read(peer=c.peer_key)
+            elif shown is not None and c.contact_id == shown:
+                self.flow.mark_read(contact_id=shown)
         self.unread_total = total
         self.badge.setText(translate("ChatCenter", "✉ %1").replace("%1", str(total)))
         if unread:

@@ -248,14 +248,14 @@ class Kamailio(_Peer):
     def _start(self) -> None:
         cfg = self.dir / "kamailio.cfg"
         values = {"SIP_PORT": str(self.port), "TLS_PORT": str(self.tls_port or 0),
-                  "TLS_CFG": "", "DB_DIR": str(self.dir / "db")}
+                  "TLS_CFG": ""}
         defines: list[str] = []
         if self.tls_port is not None:
             values["TLS_CFG"] = str(self._write_tls_files())
             defines = ["-A", "WITH_TLS"]
         if self.presence:
             write_presence_tables(self.dir / "db")
-            defines += ["-A", "WITH_PRESENCE"]
+            defines += ["-A", "WITH_PRESENCE", "-A", f'PRESENCE_DB="text://{self.dir / "db"}"']
         cfg.write_text(_fill((DATA / "kamailio.cfg").read_text(), values))
         self._popen([
             "kamailio", "-DD", "-E", "-f", str(cfg), "-Y", str(self.dir), "-w", str(self.dir),

@@ -226,8 +226,15 @@ def test_crm_colleague_and_chat_from_the_contact_card_with_baresip(
                              ".findChildren(QLabel) if '✉' in w.text()]")
         assert any("Thanks!" in t and "✉↘" in t for t in timeline), timeline
         assert any("Your order has shipped" in t and "✉↗" in t for t in timeline), timeline
-        alice.wait("result = window.office_pbx.chat.unread_total == 0 and not "
-                   "window.office_pbx.chat.badge.isVisibleTo(window)", 10.0,
+        # read, in the database too (the badge stays away)
+        alice.run("window.test_unread = None\n"
+                  "def ask():\n"
+                  "    parts.db.submit(lambda s: s.unread_conversations(),\n"
+                  "                    lambda u: setattr(window, 'test_unread', u))\n"
+                  "window.test_ask = ask")
+        alice.wait("window.test_ask()\nresult = window.test_unread == []", 10.0,
                    "the answer read on the open card")
+        assert alice.run("result = window.office_pbx.chat.unread_total == 0 and not "
+                         "window.office_pbx.chat.badge.isVisibleTo(window)")
     finally:
         carol.stop()

@@ -217,14 +217,14 @@ def test_feed_installs_triggers_once_and_recovers(
     is killed reconnects and asks for a full reload (RESYNC), then reports changes again."""
     import psycopg
 
-    from softphone.crm.changes import TRIGGER, psycopg_conninfo
+    from softphone.crm.changes import TABLES, TRIGGER, psycopg_conninfo
 
     anna, _boris, url = pg_desks
     many = [feeds(url) for _ in range(3)]
     with psycopg.connect(**psycopg_conninfo(url)) as conn:
         count = conn.execute("SELECT count(*) FROM pg_trigger WHERE tgname = %s",
                              (TRIGGER,)).fetchone()
-        assert count is not None and count[0] == 9
+        assert count is not None and count[0] == len(TABLES)
         conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                      "WHERE application_name = 'softphone change feed' AND pid <> "
                      "pg_backend_pid()")
