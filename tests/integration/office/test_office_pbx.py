@@ -57,9 +57,12 @@ def make_app(tmp_path: Path) -> Iterator[Callable[..., AppProcess]]:
         return app
 
     yield make
-    for app in reversed(made):
+    bad = []
+    for app in reversed(made):  # every app is closed before any complaint
         code = app.close(20.0)
-        assert code in (0, None), f"{app.name} exit code {code}\n{app.stderr_tail()}"
+        if code not in (0, None):
+            bad.append(f"{app.name} exit code {code}\n{app.stderr_tail()}")
+    assert not bad, bad
 
 
 def account(k: Kamailio, user: str, **extra: object) -> AccountSettings:
