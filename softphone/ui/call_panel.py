@@ -65,6 +65,18 @@ def context_text(call: CallInfo) -> str:
     return "\n".join(lines)
 
 
+def encryption_text(encryption: str | None) -> str:
+    """The padlock line: the suite when the audio is encrypted, "not encrypted" when it is not
+    (it fell back, or the account or the far end does not encrypt); "" before the audio."""
+    from softphone.ui.common import translate
+
+    if not encryption:
+        return ""
+    if encryption == "none":
+        return translate("CallPanel", "Not encrypted")
+    return translate("CallPanel", "\U0001F512 Encrypted (%1)").replace("%1", encryption)
+
+
 class CallPanel(QWidget):
     hangup_requested = Signal(int)
     hold_requested = Signal(int, bool)
@@ -171,11 +183,14 @@ class CallPanel(QWidget):
         self.mic_meter = LevelMeter(self)
         self.speaker_meter = LevelMeter(self)
         self.quality_label = plain_label("", self, name="quality")
+        # the padlock: what the call's audio really uses (the engine reads it from PJSIP)
+        self.encryption_label = plain_label("", self, name="encryption")
         self.voice_label = plain_label("", self, name="voiceProcessing")
         form.addRow(self.tr("Sound"), self.output_combo)
         form.addRow(self.tr("Microphone"), self.mic_meter)
         form.addRow(self.tr("Speaker"), self.speaker_meter)
         form.addRow(self.tr("Quality"), self.quality_label)
+        form.addRow(self.tr("Security"), self.encryption_label)
         form.addRow(self.tr("Voice"), self.voice_label)
         lay.addLayout(form)
         lay.addStretch(1)
@@ -227,7 +242,8 @@ class CallPanel(QWidget):
         self.conference_button.setEnabled(len(self._calls) > 1)
         self.complete_button.setVisible(c.call_id in self.consults)
         q = c.quality
-        if q:
+        self.encryption_label.setText(encryption_text(q.get("encryption")))
+        if q.get("codec"):
             self.quality_label.setText(self.tr("%1, loss %2%, jitter %3 ms")
                                        .replace("%1", str(q.get("codec", "")))
                                        .replace("%2", f"{q.get('rx_loss_percent', 0):.1f}")

@@ -297,6 +297,18 @@ class Lab:
                 }}
             }}""")
 
+    def forward_ports(self, router: str, lan_ip: str, udp_ports: str) -> None:
+        """Port forwarding on ``router`` (``rtra``/``rtrb``): UDP ``udp_ports`` ("5060,
+        4000-4999") arriving on its WAN go to ``lan_ip``, as an admin sets up for a phone
+        with a fixed public address. Anyone on the internet reaches those ports then."""
+        self.nft(router, f"""
+            table ip nat {{
+                chain pre {{
+                    type nat hook prerouting priority -100;
+                    iifname "{self.wan(router)}" udp dport {{ {udp_ports} }} dnat to {lan_ip}
+                }}
+            }}""")
+
     def resolver(self, role: str, nameserver: str, hosts: str = "") -> None:
         """Processes started in ``role`` later use ``nameserver`` (and only ``hosts`` as
         /etc/hosts): ip netns exec mounts /etc/netns/NAME/* over /etc."""
