@@ -28,39 +28,39 @@
     </message>
     <message>
         <source>NAT: none, this computer has a public address (%1)</source>
-        <translation type="unfinished"></translation>
+        <translation>NAT: нет, у компьютера публичный адрес (%1)</translation>
     </message>
     <message>
         <source>NAT: cone NAT, a stable public address (%1): STUN is enough for calls</source>
-        <translation type="unfinished"></translation>
+        <translation>NAT: конусный, постоянный публичный адрес (%1): для звонков достаточно STUN</translation>
     </message>
     <message>
         <source>it lets in packets from anyone</source>
-        <translation type="unfinished"></translation>
+        <translation>пропускает пакеты от любого узла</translation>
     </message>
     <message>
         <source>it lets in packets only from hosts we sent to</source>
-        <translation type="unfinished"></translation>
+        <translation>пропускает пакеты только от узлов, которым мы отправляли</translation>
     </message>
     <message>
         <source>it lets in packets only from the exact address and port we sent to</source>
-        <translation type="unfinished"></translation>
+        <translation>пропускает пакеты только с того адреса и порта, куда мы отправляли</translation>
     </message>
     <message>
         <source>NAT: symmetric NAT (public address %1, a new port for every destination): calls need a TURN relay</source>
-        <translation type="unfinished"></translation>
+        <translation>NAT: симметричный (публичный адрес %1, новый порт для каждого адресата): для звонков нужен TURN-сервер</translation>
     </message>
     <message>
         <source>NAT: behind a NAT (public address %1); the STUN server cannot tell which kind</source>
-        <translation type="unfinished"></translation>
+        <translation>NAT: за NAT (публичный адрес %1); STUN-сервер не может определить его тип</translation>
     </message>
     <message>
         <source>NAT: no answer from the STUN server %1 (UDP blocked, or a wrong address)</source>
-        <translation type="unfinished"></translation>
+        <translation>NAT: STUN-сервер %1 не отвечает (UDP заблокирован или неверный адрес)</translation>
     </message>
     <message>
         <source>NAT: the check failed: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>NAT: проверка не удалась: %1</translation>
     </message>
     <message>
         <source>Registered (%1)</source>
@@ -489,6 +489,10 @@
     <message>
         <source>Dismiss (Esc)</source>
         <translation>Скрыть (Esc)</translation>
+    </message>
+    <message>
+        <source>SIP status %1</source>
+        <translation>Код SIP %1</translation>
     </message>
     <message>
         <source>%1 · from %2</source>
@@ -963,6 +967,89 @@
     <message>
         <source>Call the last number again (Ctrl+R)</source>
         <translation>Позвонить на последний номер ещё раз (Ctrl+R)</translation>
+    </message>
+</context>
+<context>
+    <name>EngineMessages</name>
+    <message>
+        <source>%1 is back and will be used.</source>
+        <translation>%1 снова доступно и будет использоваться.</translation>
+    </message>
+    <message>
+        <source>The call goes on with %1.</source>
+        <translation>Звонок продолжается через %1.</translation>
+    </message>
+    <message>
+        <source>%1 is not available: the default device is used.</source>
+        <translation>%1 недоступно: используется устройство по умолчанию.</translation>
+    </message>
+    <message>
+        <source>The JACK sound server stopped.</source>
+        <translation>Звуковой сервер JACK остановился.</translation>
+    </message>
+    <message>
+        <source>%1 cannot be opened: check that it is plugged in and not used by another program.</source>
+        <translation>Не удаётся открыть %1: проверьте, что устройство подключено и не занято другой программой.</translation>
+    </message>
+    <message>
+        <source>The sound device %1 stopped working.</source>
+        <translation>Звуковое устройство %1 перестало работать.</translation>
+    </message>
+    <message>
+        <source>Sound is switched off (SOFTPHONE_NO_PORTAUDIO=1).</source>
+        <translation>Звук выключен (SOFTPHONE_NO_PORTAUDIO=1).</translation>
+    </message>
+    <message>
+        <source>No sound: the PortAudio library is missing. Install it (Debian/Ubuntu: sudo apt install libportaudio2) and restart Softphone.</source>
+        <translation>Нет звука: не установлена библиотека PortAudio. Установите её (Debian/Ubuntu: sudo apt install libportaudio2) и перезапустите Softphone.</translation>
+    </message>
+    <message>
+        <source>No sound: a part of Softphone is missing (sounddevice). Install Softphone again.</source>
+        <translation>Нет звука: не хватает части Softphone (sounddevice). Установите Softphone заново.</translation>
+    </message>
+    <message>
+        <source>No sound device was found: calls connect but you will hear nothing. Plug in a headset, or check that the sound system (PulseAudio, PipeWire) runs.</source>
+        <translation>Звуковое устройство не найдено: звонки соединяются, но ничего не слышно. Подключите гарнитуру или проверьте, что звуковая система (PulseAudio, PipeWire) работает.</translation>
+    </message>
+    <message>
+        <source>The JACK sound server stopped: the call goes on without sound. Start JACK and restart Softphone.</source>
+        <translation>Звуковой сервер JACK остановился: звонок продолжается без звука. Запустите JACK и перезапустите Softphone.</translation>
+    </message>
+    <message>
+        <source>No sound device is left: the call goes on without sound.</source>
+        <translation>Звуковых устройств не осталось: звонок продолжается без звука.</translation>
+    </message>
+    <message>
+        <source>A sound problem: the call goes on without sound (the details are in the log).</source>
+        <translation>Проблема со звуком: звонок продолжается без звука (подробности в журнале).</translation>
+    </message>
+    <message>
+        <source>The other side does not support encrypted calls</source>
+        <translation>Другая сторона не поддерживает шифрованные звонки</translation>
+    </message>
+    <message>
+        <source>A call was refused: the caller does not support encrypted calls</source>
+        <translation>Звонок отклонён: звонящий не поддерживает шифрованные звонки</translation>
+    </message>
+    <message>
+        <source>The call could not be forwarded (the details are in the log).</source>
+        <translation>Не удалось переадресовать звонок (подробности в журнале).</translation>
+    </message>
+    <message>
+        <source>The call could not be made (the details are in the log).</source>
+        <translation>Не удалось позвонить (подробности в журнале).</translation>
+    </message>
+    <message>
+        <source>The call&apos;s sound could not be set up (the details are in the log).</source>
+        <translation>Не удалось настроить звук звонка (подробности в журнале).</translation>
+    </message>
+    <message>
+        <source>An account could not be set up (the details are in the log).</source>
+        <translation>Не удалось настроить учётную запись (подробности в журнале).</translation>
+    </message>
+    <message>
+        <source>The phone could not do that (the details are in the log).</source>
+        <translation>Телефон не смог это сделать (подробности в журнале).</translation>
     </message>
 </context>
 <context>
@@ -1801,12 +1888,41 @@
         <translation>прерван</translation>
     </message>
     <message>
+        <source>the other side does not support encrypted calls</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>no common codec: the caller offered %1</source>
         <translation>нет общего кодека: звонящий предложил %1</translation>
     </message>
     <message>
         <source>no common codec</source>
         <translation>нет общего кодека</translation>
+    </message>
+    <message>
+        <source>Interested</source>
+        <extracomment>the default wrap-up outcomes ([calls] outcomes): stored as written, shown translated</extracomment>
+        <translation>Интересно</translation>
+    </message>
+    <message>
+        <source>Not interested</source>
+        <translation>Не интересно</translation>
+    </message>
+    <message>
+        <source>Call back</source>
+        <translation>Перезвонить</translation>
+    </message>
+    <message>
+        <source>Wrong number</source>
+        <translation>Не тот номер</translation>
+    </message>
+    <message>
+        <source>Voicemail</source>
+        <translation>Автоответчик</translation>
+    </message>
+    <message>
+        <source>Resolved</source>
+        <translation>Решено</translation>
     </message>
 </context>
 <context>
@@ -1826,6 +1942,22 @@
 </context>
 <context>
     <name>Phone</name>
+    <message>
+        <source>“%1” cannot be dialled from an account without a server: type user@host or sip:user@host.</source>
+        <translation>«%1» нельзя набрать с учётной записи без сервера: введите user@host или sip:user@host.</translation>
+    </message>
+    <message>
+        <source>“%1”: the port must be between 1 and 65535.</source>
+        <translation>«%1»: порт должен быть от 1 до 65535.</translation>
+    </message>
+    <message>
+        <source>Type a number or an address to call.</source>
+        <translation>Введите номер или адрес для звонка.</translation>
+    </message>
+    <message>
+        <source>“%1” is not a phone number or a SIP address: type a number, user@host or sip:user@host. Nothing was sent.</source>
+        <translation>«%1» — не номер телефона и не SIP-адрес: введите номер, user@host или sip:user@host. Ничего не отправлено.</translation>
+    </message>
     <message>
         <source>The phone is not running.</source>
         <extracomment>what each outgoing call dialled, as typed (a redial from another account needs the number, not the URI made for the first account): call id -&gt; (target, contact id) which account a call to a contact (or None) goes out from; None: the default</extracomment>
@@ -1890,6 +2022,45 @@
     <message>
         <source>Sound device</source>
         <translation>Звуковое устройство</translation>
+    </message>
+</context>
+<context>
+    <name>PhoneLabel</name>
+    <message>
+        <source>work</source>
+        <extracomment>phone labels the readers and the dialogs write; others are shown as typed</extracomment>
+        <translation>рабочий</translation>
+    </message>
+    <message>
+        <source>mobile</source>
+        <translation>мобильный</translation>
+    </message>
+    <message>
+        <source>home</source>
+        <translation>домашний</translation>
+    </message>
+    <message>
+        <source>fax</source>
+        <translation>факс</translation>
+    </message>
+    <message>
+        <source>other</source>
+        <translation>другой</translation>
+    </message>
+    <message>
+        <source>main</source>
+        <translation>основной</translation>
+    </message>
+</context>
+<context>
+    <name>QFileDialog</name>
+    <message>
+        <source>&amp;Look in:</source>
+        <translation>&amp;Папка:</translation>
+    </message>
+    <message>
+        <source>Files of &amp;type:</source>
+        <translation>&amp;Тип файлов:</translation>
     </message>
 </context>
 <context>

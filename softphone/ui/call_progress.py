@@ -159,8 +159,9 @@ class CallProgressBar(QFrame):
         self._remember(call, target, contact_id)
         text = failure_text(call.code, call.outcome, rang)
         self._show(text, call, "failed")
-        reason = f"{call.code} {call.reason}".strip()
-        self.text_label.setToolTip(reason)
+        # the code for support; the far end's own reason phrase is in the log and the history
+        self.text_label.setToolTip(self.tr("SIP status %1").replace("%1", str(call.code))
+                                   if call.code else "")
         self.redial_button.setVisible(bool(self._target))
         self._fill_other_accounts()
 

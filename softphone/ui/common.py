@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
 from PySide6.QtWidgets import QLabel, QPushButton, QWidget
 
 
@@ -124,3 +124,41 @@ def matched_by_text(matched_by: str) -> str:
         "none": translate("Match", "not in your contacts"),
     }
     return names.get(matched_by, matched_by)
+
+
+#: the default wrap-up outcomes ([calls] outcomes): stored as written, shown translated
+WRAPUP_OUTCOMES = {
+    "Interested": QT_TRANSLATE_NOOP("Outcome", "Interested"),
+    "Not interested": QT_TRANSLATE_NOOP("Outcome", "Not interested"),
+    "Call back": QT_TRANSLATE_NOOP("Outcome", "Call back"),
+    "Wrong number": QT_TRANSLATE_NOOP("Outcome", "Wrong number"),
+    "Voicemail": QT_TRANSLATE_NOOP("Outcome", "Voicemail"),
+    "Resolved": QT_TRANSLATE_NOOP("Outcome", "Resolved"),
+}
+
+
+def wrapup_outcome_text(outcome: str | None) -> str:
+    """A wrap-up outcome as shown: a default one in the user's language, an office's own as
+    the admin wrote it."""
+    if not outcome:
+        return ""
+    return translate("Outcome", WRAPUP_OUTCOMES[outcome]) if outcome in WRAPUP_OUTCOMES \
+        else outcome
+
+
+#: phone labels the readers and the dialogs write; others are shown as typed
+PHONE_LABELS = {
+    "work": QT_TRANSLATE_NOOP("PhoneLabel", "work"),
+    "mobile": QT_TRANSLATE_NOOP("PhoneLabel", "mobile"),
+    "home": QT_TRANSLATE_NOOP("PhoneLabel", "home"),
+    "fax": QT_TRANSLATE_NOOP("PhoneLabel", "fax"),
+    "other": QT_TRANSLATE_NOOP("PhoneLabel", "other"),
+    "main": QT_TRANSLATE_NOOP("PhoneLabel", "main"),
+}
+
+
+def phone_label_text(label: str | None) -> str:
+    if not label:
+        return ""
+    key = label.strip().lower()
+    return translate("PhoneLabel", PHONE_LABELS[key]) if key in PHONE_LABELS else label

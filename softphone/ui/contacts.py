@@ -26,7 +26,15 @@ from PySide6.QtWidgets import (
 )
 
 from softphone.ui.chat import ChatPane
-from softphone.ui.common import button, duration, local_time, outcome_text, plain_label
+from softphone.ui.common import (
+    button,
+    duration,
+    local_time,
+    outcome_text,
+    phone_label_text,
+    plain_label,
+    wrapup_outcome_text,
+)
 from softphone.ui.tasks import TaskActions, confirm_delete, move_menu
 
 
@@ -109,7 +117,7 @@ class ContactCard(QWidget):
             b.clicked.connect(lambda _=False, n=phone.raw: self.call_requested.emit(
                 n, self.contact.id))
             row.addWidget(b)
-            row.addWidget(plain_label(phone.label or "", self))
+            row.addWidget(plain_label(phone_label_text(phone.label), self))
             row.addStretch(1)
             self.phones_box.addLayout(row)
             self.phone_buttons.append(b)
@@ -158,7 +166,7 @@ class ContactCard(QWidget):
             text = f"{local_time(c.started_at)} {way} {outcome_text(c.outcome)}{talk}"
             if c.wrapup is not None:
                 if c.wrapup.outcome:
-                    text += f" · {c.wrapup.outcome}"
+                    text += f" · {wrapup_outcome_text(c.wrapup.outcome)}"
                 if c.wrapup.note:
                     text += f"\n    {c.wrapup.note}"
             row = QHBoxLayout()
@@ -379,6 +387,7 @@ class ContactDialog(QDialog):
 
     def __init__(self, contact: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setObjectName("contactDialog")
         self.contact = contact
         self.setWindowTitle(self.tr("New contact") if contact is None else
                             self.tr("Edit contact"))

@@ -24,6 +24,7 @@ from softphone.ui.common import (
     local_time,
     outcome_text,
     plain_label,
+    wrapup_outcome_text,
 )
 
 FILTERS = ("all", "missed", "in", "out")
@@ -118,7 +119,7 @@ class HistoryView(QWidget):
             if why:
                 outcome = f"{outcome} ({why})"
             if r.wrapup and r.wrapup.outcome:
-                outcome = f"{outcome} · {r.wrapup.outcome}"
+                outcome = f"{outcome} · {wrapup_outcome_text(r.wrapup.outcome)}"
             for col, text in enumerate((local_time(r.started_at), who, r.number, arrow, outcome,
                                         " ".join(x for x in (rec + talk, note) if x))):
                 self.table.setItem(i, col, _item(text))

@@ -30,6 +30,7 @@ from softphone.ui.call_panel import CallPanel
 from softphone.ui.caller_card import CallerCard
 from softphone.ui.colleagues import ColleaguesView, reload_for_changes
 from softphone.ui.common import button, paint_button
+from softphone.ui.engine_messages import notice_text
 from softphone.ui.first_start import attach_first_start, needs_first_start
 from softphone.ui.history import HistoryView, MissedInbox
 from softphone.ui.menus import build_menus
@@ -429,7 +430,8 @@ class MainWindow(QMainWindow):
                                                  event.noise_suppression,
                                                  event.automatic_gain, event.note)
         elif isinstance(event, ev.AudioDeviceNotice | ev.EngineError):
-            self.show_message(event.message)
+            log.info("shown: %s", event.message)  # the engine's own words, for the log
+            self.show_message(notice_text(event))
         elif isinstance(event, ev.CallForwarded):
             self.show_message(self.tr("Call from %1 forwarded to %2").replace(
                 "%1", event.number or event.remote_uri).replace("%2", event.target))

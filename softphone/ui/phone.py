@@ -19,6 +19,21 @@ from softphone.workflow import CallInfo, CallWorkflow
 log = logging.getLogger("softphone.ui")
 
 
+def invalid_target_text(target: str, reason: str) -> str:
+    """Why ``target`` cannot be dialled, in the user's language (the engine's words are in
+    English, for the log)."""
+    if "without a server" in reason:
+        return translate("Phone", "“%1” cannot be dialled from an account without a server: "
+                         "type user@host or sip:user@host.").replace("%1", target)
+    if "port out of range" in reason:
+        return translate("Phone", "“%1”: the port must be between 1 and 65535.").replace(
+            "%1", target)
+    if "empty" in reason:
+        return translate("Phone", "Type a number or an address to call.")
+    return translate("Phone", "“%1” is not a phone number or a SIP address: type a number, "
+                     "user@host or sip:user@host. Nothing was sent.").replace("%1", target)
+
+
 class PhoneController(QObject):
     message = Signal(str)
     current_changed = Signal()
@@ -91,7 +106,8 @@ class PhoneController(QObject):
         try:
             call_id = self.workflow.dial(target, contact_id=contact_id, account=account)
         except ValueError as exc:
-            self.message.emit(str(exc))
+            log.info("not dialled %r: %s", target, exc)
+            self.message.emit(invalid_target_text(target, str(exc)))
             return None
         except Exception as exc:
             self.message.emit(translate("Phone", "Cannot call: %1").replace("%1", str(exc)))

@@ -8,6 +8,8 @@ from typing import Any
 from PySide6.QtCore import QStringListModel, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import QCompleter, QLineEdit, QWidget
 
+from softphone.ui.common import phone_label_text
+
 SearchFn = Callable[[str, Callable[[list[Any]], None]], None]
 
 
@@ -20,7 +22,7 @@ def contact_choices(contacts: list[Any]) -> list[tuple[str, int, str]]:
         if not phones:
             out.append((f"{c.name}{company}", c.id, ""))
         for p in phones:
-            label = f" ({p.label})" if p.label else ""
+            label = f" ({phone_label_text(p.label)})" if p.label else ""
             out.append((f"{c.name}{company} — {p.raw}{label}", c.id, p.raw))
     return out
 

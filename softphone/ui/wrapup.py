@@ -22,7 +22,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from softphone.ui.common import button, duration, outcome_text, plain_label
+from softphone.ui.common import (
+    button,
+    duration,
+    outcome_text,
+    plain_label,
+    wrapup_outcome_text,
+)
 from softphone.workflow import due_in_days
 
 CALLBACK_HOUR = 10  # a call-back's default time of day (local)
@@ -145,7 +151,7 @@ class WrapupPanel(QWidget):
         while self._chips.count():  # the stretch
             self._chips.takeAt(0)
         for i, outcome in enumerate(outcomes):
-            b = QPushButton(outcome.replace("&", "&&"), self)  # text, not a mnemonic
+            b = QPushButton(wrapup_outcome_text(outcome).replace("&", "&&"), self)  # no mnemonic
             b.setProperty("outcome", outcome)
             b.setCheckable(True)
             b.setObjectName(f"outcome_{i}")
