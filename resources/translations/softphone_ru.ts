@@ -1889,7 +1889,7 @@
     </message>
     <message>
         <source>the other side does not support encrypted calls</source>
-        <translation type="unfinished"></translation>
+        <translation>другая сторона не поддерживает шифрованные звонки</translation>
     </message>
     <message>
         <source>no common codec: the caller offered %1</source>
