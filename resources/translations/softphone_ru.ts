@@ -268,6 +268,14 @@
         <translation>Сделка: %1 (%2)</translation>
     </message>
     <message>
+        <source>Not encrypted</source>
+        <translation>Без шифрования</translation>
+    </message>
+    <message>
+        <source>Encrypted (%1)</source>
+        <translation>Зашифровано (%1)</translation>
+    </message>
+    <message>
         <source>REC</source>
         <translation>ЗАП</translation>
     </message>
@@ -338,6 +346,10 @@
     <message>
         <source>Quality</source>
         <translation>Качество</translation>
+    </message>
+    <message>
+        <source>Security</source>
+        <translation>Защита</translation>
     </message>
     <message>
         <source>Voice</source>

@@ -74,7 +74,8 @@ def encryption_text(encryption: str | None) -> str:
         return ""
     if encryption == "none":
         return translate("CallPanel", "Not encrypted")
-    return translate("CallPanel", "\U0001F512 Encrypted (%1)").replace("%1", encryption)
+    # the padlock outside the string: lupdate mangles characters beyond the BMP
+    return "\U0001F512 " + translate("CallPanel", "Encrypted (%1)").replace("%1", encryption)
 
 
 class CallPanel(QWidget):
