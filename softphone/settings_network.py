@@ -57,6 +57,11 @@ def split_host_port(value: str) -> tuple[str, int | None]:
     return host, number
 
 
+def valid_public_address(value: str) -> bool:
+    """An IP address (or a host name) a router's public side can be reached at."""
+    return _is_ip(value.strip("[]")) or bool(_HOSTNAME.match(value))
+
+
 def _is_ip(host: str) -> bool:
     try:
         ipaddress.ip_address(host)
@@ -92,7 +97,7 @@ def account_network_fields(r: Reader, transport: str) -> dict[str, Any]:
         raise r._fail("turn_username" if username else "turn_password",
                       "is set but turn_server is empty")
     public = r.text_or_none("public_address") or ""
-    if public and not (_is_ip(public.strip("[]")) or _HOSTNAME.match(public)):
+    if public and not valid_public_address(public):
         raise r._fail("public_address", f"expected the router's public IP address "
                                         f"(e.g. \"203.0.113.7\"), got {public!r}")
     srtp = r.choice("srtp", SRTP_MODES, "optional")

@@ -33,6 +33,8 @@ from softphone.settings import (
     AccountSettings,
     Settings,
 )
+from softphone.settings_network import TURN_SECRET_SUFFIX, turn_secret_name
+from softphone.ui.account_advanced import NETWORK_KEYS, AccountAdvanced
 from softphone.ui.codec_order import CodecOrderEditor
 from softphone.ui.common import button, plain_label
 from softphone.ui.levels import LevelMeter
@@ -130,6 +132,14 @@ class SettingsDialog(QDialog):
                              (self.tr("Colleagues"), self.acc_colleagues)):
             form.addRow(label, field)
         form.addRow(self.acc_enabled)
+        # Advanced: NAT traversal and encrypted media (ui/account_advanced.py), folded away
+        self.advanced_button = button(self.tr("Advanced…"), w, name="accountAdvancedButton")
+        self.advanced_button.setCheckable(True)
+        self.account_advanced = AccountAdvanced(w)
+        self.account_advanced.hide()
+        self.advanced_button.toggled.connect(self.account_advanced.setVisible)
+        form.addRow(self.advanced_button)
+        form.addRow(self.account_advanced)
         form.addRow(test_row)
         form.addRow(self.account_error)
         right.addWidget(self.account_form)
@@ -170,12 +180,19 @@ class SettingsDialog(QDialog):
             self.account_error.setText(self.tr("Not an extension, a number or a SIP address: "
                                                "%1").replace("%1", bad[0]))
             return None
+        transport = self.acc_transport.currentText()
+        try:
+            network = self.account_advanced.values(transport)
+        except ValueError as exc:
+            self.advanced_button.setChecked(True)
+            self.account_error.setText(str(exc))
+            return None
         self.account_error.setText("")
         return AccountSettings(
             name=name, address=address, registrar=self.acc_registrar.text().strip() or None,
             username=self.acc_username.text().strip() or None,
-            transport=self.acc_transport.currentText(), enabled=self.acc_enabled.isChecked(),
-            voicemail=voicemail, colleagues=colleagues)
+            transport=transport, enabled=self.acc_enabled.isChecked(),
+            voicemail=voicemail, colleagues=colleagues, **network)
 
     def _store_current_account(self) -> None:
         i = self._current_account
@@ -187,13 +204,16 @@ class SettingsDialog(QDialog):
         old = self.accounts[i]
         account = dataclasses.replace(old, **{k: getattr(account, k) for k in (
             "name", "address", "registrar", "username", "transport", "enabled", "voicemail",
-            "colleagues")})
+            "colleagues", *NETWORK_KEYS)})
         self.accounts[i] = account
         password = self.acc_password.text()
         if old.name != account.name:
-            self.passwords.setdefault(old.name, None)
             self.passwords[old.name] = None
+            self.passwords[turn_secret_name(old.name)] = None
         self.passwords[account.name] = password or None
+        # the TURN password goes to the keyring like the account's (none without a server)
+        self.passwords[turn_secret_name(account.name)] = (
+            self.account_advanced.turn_password_value() if account.turn_server else None)
         item = self.account_list.item(i)
         if item is not None:
             item.setText(account.name)
@@ -216,6 +236,7 @@ class SettingsDialog(QDialog):
         self.acc_voicemail.setText(a.voicemail or "")
         self.acc_colleagues.setText(", ".join(a.colleagues))
         self.acc_enabled.setChecked(a.enabled)
+        self.account_advanced.load(a, self.passwords.get(turn_secret_name(a.name)))
 
     @Slot()
     def _on_add_account_clicked(self) -> None:
@@ -231,6 +252,7 @@ class SettingsDialog(QDialog):
         row = self.account_list.currentRow()
         if 0 <= row < len(self.accounts):
             self.passwords[self.accounts[row].name] = None
+            self.passwords[turn_secret_name(self.accounts[row].name)] = None
             del self.accounts[row]
             self._current_account = -1
             self.account_list.takeItem(row)
@@ -240,7 +262,9 @@ class SettingsDialog(QDialog):
     def _on_test_account_clicked(self) -> None:
         account = self._form_account()
         if account is not None:
-            account = dataclasses.replace(account, password=self.acc_password.text() or None)
+            account = dataclasses.replace(
+                account, password=self.acc_password.text() or None,
+                turn_password=self.account_advanced.turn_password_value())
             self.account_test_label.setStyleSheet("")
             self.account_test_label.setText(self.tr("Testing…"))
             self.test_account_button.setEnabled(False)
@@ -481,6 +505,7 @@ class SettingsDialog(QDialog):
             return
         settings = self.result_settings()
         names = {a.name for a in settings.accounts}
-        passwords = {k: v for k, v in self.passwords.items() if k in names or v is None}
+        passwords = {k: v for k, v in self.passwords.items()
+                     if k.removesuffix(TURN_SECRET_SUFFIX) in names or v is None}
         self.accepted_settings.emit(settings, passwords)
         self.accept()
