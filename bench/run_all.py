@@ -214,6 +214,19 @@ def rows_import(out: str, data: Any) -> list[Row]:
                 verdict(rate >= 20_000))]
 
 
+def rows_nat(out: str, data: Any) -> list[Row]:
+    """bench_nat_setup.py's table: dial to two-way audio across the network lab."""
+    rows = []
+    found = {(m.group(1), m.group(2)): m.group(3) for m in re.finditer(
+        r"^\| (direct|ICE|TURN) \| (app|baresip) \| (\d+) ms", out, re.MULTILINE)}
+    for call in ("direct", "ICE", "TURN"):
+        if (call, "app") in found:
+            rows.append(Row("nat", f"dial -> two-way audio, {call} call (lab), median ms",
+                            found[(call, "app")],
+                            f"baresip peer {found.get((call, 'baresip'), '-')}"))
+    return rows
+
+
 @dataclass
 class Bench:
     name: str
@@ -239,6 +252,8 @@ BENCHES = [
     # needs root (network namespaces): the same seeded loss pattern for every phone
     Bench("voice", "bench_voice.py", [], ["--only", "softphone", "--only", "baresip",
                                           "--codec", "opus"], rows_voice, json=True),
+    # needs root (network namespaces): direct, ICE and TURN calls across two NAT routers
+    Bench("nat", "bench_nat_setup.py", [], ["--calls", "2"], rows_nat),
 ]
 
 

@@ -34,6 +34,7 @@ import signal
 import socket
 import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -134,6 +135,7 @@ class Datagram:
     dst: str
     dport: int
     payload: bytes
+    at: float = 0.0  # time.monotonic() when the capture read it
 
 
 class Capture:
@@ -173,7 +175,8 @@ class Capture:
             udp = ip[ihl:]
             self.datagrams.append(Datagram(
                 socket.inet_ntoa(ip[12:16]), int.from_bytes(udp[0:2], "big"),
-                socket.inet_ntoa(ip[16:20]), int.from_bytes(udp[2:4], "big"), udp[8:]))
+                socket.inet_ntoa(ip[16:20]), int.from_bytes(udp[2:4], "big"), udp[8:],
+                time.monotonic()))
 
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
@@ -321,6 +324,14 @@ class Lab:
         """The WAN interface of ``rtra`` / ``rtrb``."""
         short = self.tag.rsplit("-", 1)[1]
         return f"n{short}r{router[-1]}"
+
+    def lan_if(self, side: str) -> str:
+        """The interface of the phone's namespace ``lana`` (side "a") or ``lanb`` ("b")."""
+        return f"n{self.tag.rsplit('-', 1)[1]}l{side}"
+
+    def pub_if(self) -> str:
+        """The interface of the ``pub`` namespace (the phone with a public address)."""
+        return f"n{self.tag.rsplit('-', 1)[1]}pp"
 
     def capture(self, role: str, ifname: str) -> Capture:
         """Capture the UDP datagrams on ``ifname`` in ``role`` (a context manager)."""
