@@ -2,6 +2,101 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="ru">
 <context>
+    <name>AccountAdvanced</name>
+    <message>
+        <source>Advanced: behind a router / over the internet</source>
+        <translation>Дополнительно: за роутером / через интернет</translation>
+    </message>
+    <message>
+        <source>stun.example.org:3478 (empty: none)</source>
+        <translation>stun.example.org:3478 (пусто: нет)</translation>
+    </message>
+    <message>
+        <source>Use ICE (always on with a TURN server)</source>
+        <translation>Использовать ICE (всегда включён при TURN-сервере)</translation>
+    </message>
+    <message>
+        <source>turn.example.org:3478 (empty: none)</source>
+        <translation>turn.example.org:3478 (пусто: нет)</translation>
+    </message>
+    <message>
+        <source>the router&apos;s public IP, when it forwards the SIP and media ports</source>
+        <translation>публичный IP роутера, если он пробрасывает порты SIP и медиа</translation>
+    </message>
+    <message>
+        <source> s</source>
+        <translation> с</translation>
+    </message>
+    <message>
+        <source>off</source>
+        <translation>выкл.</translation>
+    </message>
+    <message>
+        <source>Off</source>
+        <translation>Выключено</translation>
+    </message>
+    <message>
+        <source>When the other side can (optional)</source>
+        <translation>Если другая сторона может (по возможности)</translation>
+    </message>
+    <message>
+        <source>Always: refuse unencrypted calls</source>
+        <translation>Всегда: отклонять незашифрованные звонки</translation>
+    </message>
+    <message>
+        <source>Send the encryption keys only over TLS</source>
+        <translation>Передавать ключи шифрования только по TLS</translation>
+    </message>
+    <message>
+        <source>STUN server</source>
+        <translation>STUN-сервер</translation>
+    </message>
+    <message>
+        <source>TURN server</source>
+        <translation>TURN-сервер</translation>
+    </message>
+    <message>
+        <source>TURN user name</source>
+        <translation>Имя пользователя TURN</translation>
+    </message>
+    <message>
+        <source>TURN password</source>
+        <translation>Пароль TURN</translation>
+    </message>
+    <message>
+        <source>TURN transport</source>
+        <translation>Транспорт TURN</translation>
+    </message>
+    <message>
+        <source>Public address</source>
+        <translation>Публичный адрес</translation>
+    </message>
+    <message>
+        <source>Keep-alive every</source>
+        <translation>Keep-alive каждые</translation>
+    </message>
+    <message>
+        <source>Encrypted calls (SRTP)</source>
+        <translation>Шифрование звонков (SRTP)</translation>
+    </message>
+    <message>
+        <source>%1: expected host or host:port (%2)</source>
+        <translation>%1: ожидается хост или хост:порт (%2)</translation>
+    </message>
+    <message>
+        <source>Public address: expected the router&apos;s public IP address, e.g. 203.0.113.7</source>
+        <translation>Публичный адрес: ожидается публичный IP-адрес роутера, например 203.0.113.7</translation>
+    </message>
+    <message>
+        <source>A TURN user name or password needs a TURN server.</source>
+        <translation>Для имени пользователя или пароля TURN нужен TURN-сервер.</translation>
+    </message>
+    <message>
+        <source>Always-encrypted calls send their keys only over TLS: choose the TLS transport, or untick &quot;Send the encryption keys only over TLS&quot;.</source>
+        <translation>Всегда шифруемые звонки передают ключи только по TLS: выберите транспорт TLS или снимите флажок «Передавать ключи шифрования только по TLS».</translation>
+    </message>
+</context>
+<context>
     <name>AccountChooser</name>
     <message>
         <source>The account the call goes out from</source>
@@ -2254,6 +2349,10 @@
     <message>
         <source>Colleagues</source>
         <translation>Коллеги</translation>
+    </message>
+    <message>
+        <source>Advanced…</source>
+        <translation>Дополнительно…</translation>
     </message>
     <message>
         <source>An account needs a name and an address like sip:user@host.</source>

@@ -27,7 +27,7 @@ from softphone.settings_network import (
     valid_public_address,
 )
 
-#: the AccountSettings fields this box edits (besides the TURN password)
+# the AccountSettings fields this box edits (besides the TURN password)
 NETWORK_KEYS = ("stun_server", "ice", "turn_server", "turn_username", "turn_transport",
                 "public_address", "keepalive_seconds", "srtp", "srtp_require_tls")
 
