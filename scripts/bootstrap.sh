@@ -17,9 +17,12 @@ app_packages=(python3 python3-venv gcc libc6-dev python3-dev libportaudio2 libop
 # slapd, ldap-utils: the LDAP directory the directory tests start (own config, never the system's)
 # nftables, coturn, dnsmasq-base: the network lab's NAT/loss rules, its TURN server and DNS
 # (tests/integration/network; without them those tests were skipped on a fresh machine)
+# dunst, xdg-desktop-portal(-gtk), dconf-service: a desktop's notifications and light/dark
+# setting for the reminder and colour-scheme tests (tests/ui/test_tasks_and_reminders.py,
+# test_look.py)
 test_packages=(espeak-ng kamailio kamailio-tls-modules kamailio-presence-modules openssl baresip-core linphone-cli jackd2 sox postgresql xvfb xauth iproute2 xdotool
   trayer x11-utils dbus-daemon libglib2.0-bin desktop-file-utils slapd ldap-utils
-  nftables coturn dnsmasq-base dunst)
+  nftables coturn dnsmasq-base dunst xdg-desktop-portal xdg-desktop-portal-gtk dconf-service)
 # bench: the desktop peers timed beside softphone, an X observer's tools, a D-Bus session;
 # espeak-ng speaks the listening benchmark's sentences (bench/bench_voice.py), nftables drops
 # its packets

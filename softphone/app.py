@@ -704,6 +704,9 @@ def run_gui(args: argparse.Namespace, profile: Path, settings: Settings,
     app.setApplicationDisplayName("Softphone")
     app.setQuitOnLastWindowClosed(False)
     install_translation(app, settings.ui.language)
+    from softphone.ui.theme import follow_color_scheme
+
+    follow_color_scheme(app)  # the desktop's light or dark scheme, as it changes
     # The SIP thread must not wait 5 ms (the default) for the GIL held by the UI or the DB
     # worker: that wait is most of the app's INVITE -> 200 OK time (bench_setup_time.py).
     sys.setswitchinterval(0.0005)

@@ -10,6 +10,9 @@ rendered to PNG with Qt's SVG renderer, so the PNGs always match the SVGs.
 * ``softphone.svg`` + ``softphone-<size>.png``: the application icon (launcher, window, installers).
 * ``tray-<state>.svg`` + ``tray-<state>-<size>.png`` for the tray: ``registered``, ``dnd``,
   ``in-call``, ``missed``, ``offline``.
+* ``call-<control>.svg`` for the call controls (answer, hangup, hold, mute, keypad, transfer,
+  record), used where the desktop's icon theme has no icon of that name. They are drawn in
+  ``CONTROL_INK``, which the app replaces with the button's text colour (light or dark).
 """
 
 from __future__ import annotations
@@ -74,6 +77,46 @@ WAVES = """
         stroke-linecap="round"/>
   <path d="M41 8 A 17 17 0 0 1 55 22" fill="none" stroke="#ffffff" stroke-width="3.2"
         stroke-linecap="round"/>"""
+
+
+CONTROL_INK = "#5c6670"  # replaced at run time by the palette's button text colour
+
+CONTROL = """<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64" viewBox="0 0 64 64">{inner}
+</svg>
+"""
+
+
+def control_svgs() -> dict[str, str]:
+    ink = CONTROL_INK
+    handset = HANDSET.format(color=ink)
+    return {
+        "answer": CONTROL.format(inner=handset),
+        "hangup": CONTROL.format(
+            # level, the ends down: the handset put back on its hook
+            inner=f'\n  <g transform="translate(0 4) rotate(40 32 32)">{handset}\n  </g>'),
+        "hold": CONTROL.format(inner=f"""
+  <rect x="17" y="12" width="11" height="40" rx="3" fill="{ink}"/>
+  <rect x="36" y="12" width="11" height="40" rx="3" fill="{ink}"/>"""),
+        "mute": CONTROL.format(inner=f"""
+  <rect x="24" y="6" width="16" height="30" rx="8" fill="{ink}"/>
+  <path d="M16 30 A16 16 0 0 0 48 30" fill="none" stroke="{ink}" stroke-width="4.5"
+        stroke-linecap="round"/>
+  <rect x="29.75" y="45" width="4.5" height="9" fill="{ink}"/>
+  <rect x="21" y="53" width="22" height="4.5" rx="2.25" fill="{ink}"/>
+  <line x1="10" y1="8" x2="54" y2="58" stroke="{ink}" stroke-width="5" stroke-linecap="round"/>"""),
+        "keypad": CONTROL.format(inner="".join(
+            f'\n  <circle cx="{x}" cy="{y}" r="5.5" fill="{ink}"/>'
+            for y in (9, 23, 37) for x in (16, 32, 48)) +
+            f'\n  <circle cx="32" cy="51" r="5.5" fill="{ink}"/>'),
+        "transfer": CONTROL.format(inner=f"""
+  <g transform="translate(-4 10) scale(0.7)">{handset}
+  </g>
+  <path d="M34 16 H52" stroke="{ink}" stroke-width="5" stroke-linecap="round"/>
+  <path d="M45 8 L54 16 L45 24" fill="none" stroke="{ink}" stroke-width="5"
+        stroke-linecap="round" stroke-linejoin="round"/>"""),
+        "record": CONTROL.format(inner="""
+  <circle cx="32" cy="32" r="20" fill="#d9363e"/>"""),
+    }
 
 
 def tray_svgs() -> dict[str, str]:
@@ -164,6 +207,8 @@ def main(argv: list[str] | None = None) -> int:
         (out / f"tray-{state}.svg").write_text(tray, encoding="utf-8")
         for size in TRAY_SIZES:
             (out / f"tray-{state}-{size}.png").write_bytes(render(tray, size))
+    for control, svg_text in control_svgs().items():
+        (out / f"call-{control}.svg").write_text(svg_text, encoding="utf-8")
     print(f"icons written to {out}")
     return 0
 

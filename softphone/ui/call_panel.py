@@ -20,8 +20,11 @@ from PySide6.QtWidgets import (
 )
 
 from softphone.sip.events import CallState, Direction
+from softphone.ui.avatars import Avatar
 from softphone.ui.common import button, duration, paint_button, plain_label
+from softphone.ui.icons import set_control_icon
 from softphone.ui.levels import LevelMeter
+from softphone.ui.look import state_colour, text_style
 from softphone.ui.pickers import ContactSearchField, SearchFn
 from softphone.workflow import CallInfo
 
@@ -44,6 +47,15 @@ def state_text(call: CallInfo) -> str:
         CallState.CONFIRMED: translate("CallPanel", "Talking"),
         CallState.DISCONNECTED: translate("CallPanel", "Ended"),
     }.get(call.state, str(call.state))
+
+
+def state_kind(call: CallInfo) -> str:
+    """The colour family of a call's state (ui/look.py): calling, ringing, talking, held."""
+    if call.held or call.remote_held:
+        return "held"
+    return {CallState.CALLING: "calling", CallState.CONNECTING: "calling",
+            CallState.EARLY: "ringing", CallState.INCOMING: "ringing",
+            CallState.CONFIRMED: "talking"}.get(call.state, "ended")
 
 
 def context_text(call: CallInfo) -> str:
@@ -108,6 +120,8 @@ class CallPanel(QWidget):
         self.context_label.setStyleSheet("color:palette(dark)")
         for w in (self.name_label, self.number_label, self.company_label, self.context_label):
             who.addWidget(w)
+        self.avatar = Avatar(56, self)  # initials on a colour (ui/avatars.py)
+        top.addWidget(self.avatar, 0, Qt.AlignmentFlag.AlignTop)
         top.addLayout(who, 1)
         right = QVBoxLayout()
         self.timer_label = plain_label("0:00", self, bold=True, size=2.0, name="talkTimer")
@@ -115,7 +129,7 @@ class CallPanel(QWidget):
         self.state_label = plain_label("", self, name="callState")
         self.state_label.setAlignment(Qt.AlignmentFlag.AlignRight)
         self.record_indicator = plain_label("● " + self.tr("REC"), self, name="recIndicator")
-        self.record_indicator.setStyleSheet("color:#c62828;font-weight:bold")
+        self.record_indicator.setStyleSheet(text_style("failed", self) + "font-weight:bold")
         self.record_indicator.setAlignment(Qt.AlignmentFlag.AlignRight)
         self.record_indicator.hide()
         for w in (self.timer_label, self.state_label, self.record_indicator):
@@ -138,6 +152,10 @@ class CallPanel(QWidget):
                                self.record_button, self.conference_button, self.hangup_button)):
             controls.addWidget(w, i // 3, i % 3)
         lay.addLayout(controls)
+        for b, control in ((self.hangup_button, "hangup"), (self.hold_button, "hold"),
+                           (self.mute_button, "mute"), (self.keypad_button, "keypad"),
+                           (self.record_button, "record")):
+            set_control_icon(b, control, colour="#ffffff" if b is self.hangup_button else None)
 
         self.keypad = QWidget(self)
         grid = QGridLayout(self.keypad)
@@ -157,6 +175,7 @@ class CallPanel(QWidget):
         self.transfer_button = button(self.tr("Transfer"), self, name="transfer",
                                       shortcut="Ctrl+Shift+T",
                                       tooltip=self.tr("Blind transfer"))
+        set_control_icon(self.transfer_button, "transfer")
         self.consult_button = button(self.tr("Consult first"), self, name="consult",
                                      tooltip=self.tr("Call the target, then transfer"))
         self.complete_button = button(self.tr("Complete transfer"), self,
@@ -231,6 +250,9 @@ class CallPanel(QWidget):
         contact = c.caller.contact if c.caller else None
         self.company_label.setText(getattr(contact, "company", None) or "")
         self.state_label.setText(state_text(c))
+        self.state_label.setStyleSheet(f"color:{state_colour(state_kind(c), self.palette())};"
+                                       "font-weight:bold")
+        self.avatar.set_name(c.title)
         self.context_label.setText(context_text(c))
         self.hold_button.setChecked(c.held)
         self.mute_button.setChecked(c.muted)

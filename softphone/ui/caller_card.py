@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from softphone.ui.avatars import Avatar
 from softphone.ui.common import (
     button,
     local_time,
@@ -29,6 +30,8 @@ from softphone.ui.common import (
     paint_button,
     plain_label,
 )
+from softphone.ui.icons import set_control_icon
+from softphone.ui.look import state_colour
 from softphone.ui.pickers import ContactSearchField, SearchFn
 from softphone.workflow import CallInfo
 
@@ -69,6 +72,15 @@ class CallerCard(QFrame):
                   self.why_label, self.people_label, self.last_call_label, self.tasks_label,
                   self.deals_label):
             lay.addWidget(w)
+        # the avatar beside the name (ui/avatars.py); the heading in the ringing colour
+        self.avatar = Avatar(48, self)
+        who = QHBoxLayout()
+        lay.removeWidget(self.name_label)
+        who.addWidget(self.avatar)
+        who.addWidget(self.name_label, 1)
+        lay.insertLayout(1, who)
+        self.heading.setStyleSheet(f"color:{state_colour('ringing', self.palette())};"
+                                   "font-weight:bold")
         buttons = QHBoxLayout()
         self.answer_button = button(self.tr("&Answer"), self, name="answer",
                                     tooltip=self.tr("Answer (Ctrl+Shift+A)"))
@@ -78,6 +90,8 @@ class CallerCard(QFrame):
         paint_button(self.decline_button, "#c62828", bold=False)
         self.swap_button = button(self.tr("End && answer"), self, name="swap",
                                   tooltip=self.tr("Hang up the current call and take this one"))
+        set_control_icon(self.answer_button, "answer", colour="#ffffff")
+        set_control_icon(self.decline_button, "hangup", colour="#ffffff")
         buttons.addWidget(self.answer_button)
         buttons.addWidget(self.swap_button)
         buttons.addWidget(self.decline_button)
@@ -145,6 +159,7 @@ class CallerCard(QFrame):
             self.answer_button.setToolTip(self.tr("Hold the current call and answer this one "
                                                   "(Ctrl+Shift+A)"))
         self.name_label.setText(call.title)
+        self.avatar.set_name(call.title)
         number = call.number or call.remote_uri
         self.number_label.setText(number if number != call.title else call.remote_uri)
         caller = call.caller

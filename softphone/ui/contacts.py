@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from softphone.ui.avatars import Avatar
 from softphone.ui.chat import ChatPane
 from softphone.ui.common import (
     button,
@@ -57,6 +58,8 @@ class ContactCard(QWidget):
         self.name_label = plain_label("", self, bold=True, size=1.5, name="contactName")
         self.edit_button = button(self.tr("Edit"), self, name="editContact",
                                   shortcut="Ctrl+E", tooltip=self.tr("Edit contact"))
+        self.avatar = Avatar(48, self)  # initials on a colour (ui/avatars.py)
+        head.addWidget(self.avatar)
         head.addWidget(self.name_label, 1)
         head.addWidget(self.edit_button)
         outer.addLayout(head)
@@ -105,6 +108,7 @@ class ContactCard(QWidget):
                                self.tr("No number to write to: add one to chat."))
         self.edit_button.setEnabled(True)
         self.name_label.setText(contact.name)
+        self.avatar.set_name(contact.name)
         self.company_label.setText(" · ".join(x for x in (contact.position, contact.company)
                                               if x))
         self._clear(self.phones_box)

@@ -7,6 +7,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QPushButton, QSizePolicy, QWidget
 
 from softphone.ui.common import button, paint_button
+from softphone.ui.icons import set_control_icon
 
 #: (key, object name) row by row
 PAD_KEYS = (("1", "pad_1"), ("2", "pad_2"), ("3", "pad_3"),
@@ -38,6 +39,7 @@ class DialPad(QWidget):
         self.call_button = button(self.tr("Call"), self, name="padCall",
                                   tooltip=self.tr("Call the number above (Enter)"))
         paint_button(self.call_button, "#2e7d32")
+        set_control_icon(self.call_button, "answer", colour="#ffffff")
         self.redial_button = button(self.tr("Redial"), self, name="padRedial",
                                     tooltip=self.tr("Call the last number again (Ctrl+R)"))
         for b in (self.call_button, self.redial_button):

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from softphone.settings import TRANSPORTS, AccountSettings, Settings
 from softphone.ui.common import button, paint_button, plain_label
+from softphone.ui.look import text_style
 
 _HOST_PORT = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$")
 
@@ -158,7 +159,7 @@ class FirstStartPage(QWidget):
 
     def _error(self, text: str, field: QLineEdit) -> None:
         self.error_label.setText(text)
-        self.error_label.setStyleSheet("color:#c62828")
+        self.error_label.setStyleSheet(text_style("failed", self))
         self.error_label.show()
         field.setFocus()
 
@@ -176,7 +177,7 @@ class FirstStartPage(QWidget):
     @Slot(str, bool)
     def show_test_result(self, text: str, ok: bool) -> None:
         self.test_button.setEnabled(True)
-        self.test_label.setStyleSheet("color:#2e7d32" if ok else "color:#c62828")
+        self.test_label.setStyleSheet(text_style("talking" if ok else "failed", self))
         self.test_label.setText(text)
 
     @Slot()

@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QObject, Qt, Signal, Slot
-from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -38,6 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 from softphone.ui.common import button, plain_label, translate
+from softphone.ui.look import fit_to_screen, text_style
 
 log = logging.getLogger("softphone.ui")
 
@@ -109,17 +109,6 @@ class BackgroundJob(QObject):
         self.done.emit(result)
 
 
-def fit_to_screen(widget: QWidget, width: int, height: int) -> None:
-    """``width`` x ``height`` (at 100 %), or less where the screen is smaller (a laptop at
-    200 %): every button stays on screen."""
-    screen = widget.screen() or QGuiApplication.primaryScreen()
-    area = screen.availableGeometry() if screen is not None else None
-    if area is not None:
-        width = min(width, int(area.width() * 0.9))
-        height = min(height, int(area.height() * 0.9))
-    widget.resize(width, height)
-
-
 def _item(text: str) -> QTableWidgetItem:
     item = QTableWidgetItem(text)
     item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
@@ -179,7 +168,7 @@ class ImportDialog(QDialog):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         lay.addWidget(self.table, 1)
         self.preview_error = plain_label("", page, name="importError")
-        self.preview_error.setStyleSheet("color:#c62828")
+        self.preview_error.setStyleSheet(text_style("failed", self))
         self.preview_error.hide()
         lay.addWidget(self.preview_error)
         row = QHBoxLayout()
@@ -367,7 +356,7 @@ class ImportDialog(QDialog):
     def _on_import_failed(self, message: str) -> None:
         self.pages.setCurrentWidget(self.summary_page)
         self.summary_label.setText(self.tr("Nothing was imported: %1").replace("%1", message))
-        self.summary_label.setStyleSheet("color:#c62828")
+        self.summary_label.setStyleSheet(text_style("failed", self))
         self.skipped_table.setRowCount(0)
         self.save_skipped_button.setEnabled(False)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from PySide6.QtGui import QColor, QPalette
 
 #: (light scheme, dark scheme): strong enough on white, soft enough on a dark grey
@@ -30,6 +32,21 @@ def state_colour(state: str, palette: QPalette | None = None) -> str:
     return dark if is_dark(palette) else light
 
 
+def text_style(state: str, widget: object = None) -> str:
+    """A style sheet colour for a message in a state's colour (``failed``: red, ``talking``:
+    green), for the palette of ``widget`` (or the application's)."""
+    palette = widget.palette() if hasattr(widget, "palette") else None  # type: ignore[union-attr]
+    return f"color:{state_colour(state, palette)};"
+
+
+def swap_scheme_colours(style_sheet: str, dark: bool) -> str:
+    """``style_sheet`` with the state colours of one scheme changed for the other's."""
+    for light_colour, dark_colour in _STATE_COLOURS.values():
+        old, new = (light_colour, dark_colour) if dark else (dark_colour, light_colour)
+        style_sheet = style_sheet.replace(old, new)
+    return style_sheet
+
+
 def contrast(a: QColor, b: QColor) -> float:
     """WCAG contrast ratio of two colours (1 = none, 21 = black on white)."""
 
@@ -42,3 +59,20 @@ def contrast(a: QColor, b: QColor) -> float:
 
     la, lb = sorted((luminance(a), luminance(b)), reverse=True)
     return (la + 0.05) / (lb + 0.05)
+
+
+def fit_to_screen(widget: Any, width: int, height: int) -> None:
+    """``width`` x ``height`` (at 100 %), or less where the screen is smaller (a laptop at
+    200 %): every button stays on screen."""
+    screen = widget.screen() or _primary_screen()
+    area = screen.availableGeometry() if screen is not None else None
+    if area is not None:
+        width = min(width, int(area.width() * 0.9))
+        height = min(height, int(area.height() * 0.9))
+    widget.resize(width, height)
+
+
+def _primary_screen() -> Any:
+    from PySide6.QtGui import QGuiApplication
+
+    return QGuiApplication.primaryScreen()

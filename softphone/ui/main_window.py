@@ -33,6 +33,7 @@ from softphone.ui.common import button, paint_button
 from softphone.ui.engine_messages import notice_text
 from softphone.ui.first_start import attach_first_start, needs_first_start
 from softphone.ui.history import HistoryView, MissedInbox
+from softphone.ui.look import fit_to_screen, text_style
 from softphone.ui.menus import build_menus
 from softphone.ui.outgoing import OutgoingCalls
 from softphone.ui.phone import PhoneController
@@ -151,7 +152,7 @@ class MainWindow(QMainWindow):
         self._devices_wanted = False
         self._after_devices: list[Callable[[], None]] = []
         self._devices_listed.connect(self._on_devices_listed)
-        self.resize(960, 640)
+        fit_to_screen(self, 960, 640)  # smaller on a small screen or at 200 %
         self.setTabOrder(self.dial_field, self.call_button)
         self.setTabOrder(self.call_button, self.tabs)
 
@@ -261,12 +262,12 @@ class MainWindow(QMainWindow):
         self.dnd_button.setObjectName("dndButton")
         self.listen_label = ElidedLabel(self)
         self.listen_label.setObjectName("listenNotice")
-        self.listen_label.setStyleSheet("color:#c62828")
+        self.listen_label.setStyleSheet(text_style("failed", self))
         self.listen_label.hide()
         bar.insertWidget(0, self.listen_label)
         self.settings_notice = ElidedLabel(self)  # running on defaults: the file's error
         self.settings_notice.setObjectName("settingsNotice")
-        self.settings_notice.setStyleSheet("color:#c62828")
+        self.settings_notice.setStyleSheet(text_style("failed", self))
         self.settings_notice.hide()
         bar.insertWidget(0, self.settings_notice)
         bar.addPermanentWidget(self.account_label)

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QSlider, QVBoxLayout
 
 from softphone.sip.audio.player import Clip, RecordingError, load_recording
 from softphone.ui.common import button, plain_label
+from softphone.ui.look import text_style
 
 POLL_MS = 100
 STALL_MS = 2500  # playing but the position has not moved this long: the device is not playing
@@ -83,7 +84,7 @@ class RecordingPlayer(QDialog):
         self.message_label = plain_label("", self)
         self.message_label.setObjectName("playerMessage")
         self.message_label.setWordWrap(True)
-        self.message_label.setStyleSheet("color:#c62828")
+        self.message_label.setStyleSheet(text_style("failed", self))
         lay.addWidget(self.title_label)
         lay.addWidget(self.slider)
         lay.addLayout(row)

@@ -38,6 +38,7 @@ from softphone.ui.account_advanced import NETWORK_KEYS, AccountAdvanced
 from softphone.ui.codec_order import CodecOrderEditor
 from softphone.ui.common import button, plain_label
 from softphone.ui.levels import LevelMeter
+from softphone.ui.look import text_style
 
 
 class SettingsDialog(QDialog):
@@ -121,7 +122,7 @@ class SettingsDialog(QDialog):
         test_row.addWidget(self.test_account_button)
         test_row.addWidget(self.account_test_label, 1)
         self.account_error = plain_label("", w)
-        self.account_error.setStyleSheet("color:#c62828")
+        self.account_error.setStyleSheet(text_style("failed", self))
         for label, field in ((self.tr("Name"), self.acc_name),
                              (self.tr("Address"), self.acc_address),
                              (self.tr("Registrar"), self.acc_registrar),
@@ -274,7 +275,7 @@ class SettingsDialog(QDialog):
     def show_account_test(self, text: str, ok: bool) -> None:
         """The test's answer, next to the Test button (green when it worked)."""
         self.test_account_button.setEnabled(True)
-        self.account_test_label.setStyleSheet("color:#2e7d32" if ok else "color:#c62828")
+        self.account_test_label.setStyleSheet(text_style("talking" if ok else "failed", self))
         self.account_test_label.setText(text)
 
     # --- audio --------------------------------------------------------------------------------
@@ -492,7 +493,7 @@ class SettingsDialog(QDialog):
         region = self.region.text().strip().upper()
         if region and not region_known(region):  # said, never replaced by a guess
             self.tabs.setCurrentIndex(self.tabs.indexOf(self.region.parentWidget()))
-            self.region_note.setStyleSheet("color:#c62828")
+            self.region_note.setStyleSheet(text_style("failed", self))
             self.region_note.setText(self.tr(
                 "\"%1\" is not a country code: use two letters such as RU, DE or US, or leave "
                 "it empty.").replace("%1", self.region.text().strip()))
