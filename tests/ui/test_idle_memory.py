@@ -78,7 +78,10 @@ def check():
         "engine": bool(engine is not None and engine.running),
         "loaded": sorted(m for m in ("sqlalchemy", "alembic", "sounddevice",
                                      "PySide6.QtNetwork", "softphone.ui.contacts",
-                                     "softphone.ui.stats") if m in sys.modules),
+                                     "softphone.ui.stats",
+                                     # the call audio's C path and its echo canceller
+                                     "softphone.sip.audio._native",
+                                     "softphone.sip.audio.voice") if m in sys.modules),
     }
     window.tabs.setCurrentIndex(1)  # Contacts: built when opened
     out["contacts_built"] = window.built("contacts") is not None
