@@ -104,14 +104,16 @@ static void lock(sp_voice *v)
 static void unlock(sp_voice *v) { __atomic_clear(&v->lock, __ATOMIC_RELEASE); }
 
 /* The speaker frames held back before the canceller sees them. Duplex: the earliest frame
- * whose sound can be in this microphone frame is the one played latency / period periods ago
- * (at least one). Two streams: pjmedia delays the reference by `latency_ms` for WebRTC itself;
+ * whose sound can be in this microphone frame is the one played latency / period periods ago.
+ * Two streams: pjmedia delays the reference by `latency_ms` for WebRTC itself;
  * Speex's own buffer holds it two frames (PLAYBACK_DELAY in speexdsp's mdf.c), we add what the
  * latency needs beyond. Rounded down: a reference later than its echo can never cancel it. */
 static void delay_line_open(sp_voice *v)
 {
     int frames = v->latency_ms * v->rate / 1000 / v->samples;
-    int n = v->sync ? (frames > 1 ? frames : 1) : (v->kind == SP_EC_WEBRTC ? 0 : frames - 2);
+    /* duplex: one frame less than PortAudio reports, at least one (a device whose real
+     * latency is below its reported one must not get a reference after its echo) */
+    int n = v->sync ? (frames > 2 ? frames - 1 : 1) : (v->kind == SP_EC_WEBRTC ? 0 : frames - 2);
     if (n <= 0 || v->samples > (int)(sizeof(v->delay_out) / sizeof(v->delay_out[0])))
         return;
     v->delay_buf = (int16_t *)calloc((size_t)(n * v->samples), sizeof(int16_t));
