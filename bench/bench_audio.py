@@ -156,10 +156,10 @@ def _call(jack: JackServer, tone: subprocess.Popen[bytes], seconds: float, workd
                 with JackHarness(jack, inputs=1) as harness:
                     jack.connect(jack.wait_ports("softphone:out_")[0], harness.in_ports[0])
                     heard = harness.snap(1.0)[:, 0]
-            quality = [e for e in eng.events if e.get("type") == "CallQuality"]
-            codec = str(quality[-1].get("codec", "")) if quality else ""
             eng.cmd("hangup", call_id=call_id)
             eng.wait_state(call_id, "disconnected")
+            quality = eng.wait_event("CallQuality", 5.0, call_id=call_id)
+            codec = str(quality.get("codec", ""))
         finally:
             eng.close()
     jack_log = jack.log()
