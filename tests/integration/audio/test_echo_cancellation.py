@@ -64,8 +64,8 @@ def _wav16(path: Path) -> Any:
 
 def measure(tmp_path: Path, jack: JackServer, make_audio_engine: AudioEngineFactory,
             make_baresip: Callable[..., Baresip], canceller: bool,
-            delay_ms: float, gain: float = GAIN,
-            audio: dict[str, Any] | None = None) -> dict[str, Any]:
+            delay_ms: float, gain: float = GAIN, audio: dict[str, Any] | None = None,
+            codecs: str = "G722/16000/1") -> dict[str, Any]:
     missing = speech.available()
     if missing:
         pytest.skip(f"{missing} not installed (scripts/bootstrap.sh test)")
@@ -76,7 +76,7 @@ def measure(tmp_path: Path, jack: JackServer, make_audio_engine: AudioEngineFact
     near16 = speech.speech(tmp_path / "near16.wav", speech.RUSSIAN, "ru", rate=WB,
                            seconds=NEAR_SECONDS)
     near48 = speech.resample(near16, WB, RATE) * 0.9
-    bob = make_baresip("bob", audio_source=f"aufile,{far_wav}", codecs="G722/16000/1")
+    bob = make_baresip("bob", audio_source=f"aufile,{far_wav}", codecs=codecs)
     eng = make_audio_engine("alice", audio={"echo_cancellation": canceller,
                                             "noise_suppression": canceller, **(audio or {})})
     with EchoPath(jack, delay_ms, gain, near=near48, near_start=NEAR_AT) as echo:
