@@ -57,6 +57,12 @@ def _align(received: Any, reference: Any) -> Any:
     return received[lag:lag + len(reference)]
 
 
+def _glitches(stats: dict[str, Any]) -> int:
+    """Frames the machine's load cost the call: bridge under/overruns and device xruns (each
+    one shifts the microphone's timeline by a frame or drops one)."""
+    return int(sum(stats["counters"]) + stats["device_xruns"])
+
+
 def _wav16(path: Path) -> Any:
     data, rate = read_wav(path)
     return speech.resample(data, rate, WB)
@@ -85,8 +91,11 @@ def measure(tmp_path: Path, jack: JackServer, make_audio_engine: AudioEngineFact
         wait_call_stream(eng)
         jack.connect(jack.wait_ports("softphone:out_")[0], echo.in_port)
         jack.connect(echo.out_port, jack.wait_ports("softphone:in_")[0])
+        echo.wait_heard(2.0, 30.0)
+        before = _glitches(eng.cmd("audio_stats"))
         echo.wait_heard(NEAR_AT + NEAR_SECONDS + 1.0, 60.0)
-        voice = eng.cmd("audio_stats")["voice_state"]
+        stats = eng.cmd("audio_stats")
+        voice = stats["voice_state"]
         eng.cmd("hangup", call_id=call_id)
         eng.wait_state(call_id, "disconnected")
         path = echo.result()
@@ -109,7 +118,8 @@ def measure(tmp_path: Path, jack: JackServer, make_audio_engine: AudioEngineFact
     ref = near16[: int((NEAR_SECONDS - 0.5) * WB)]
     aligned = _align(window, ref)
     score = float(pesq(WB, ref, aligned, "wb"))
-    return {"erle_db": erle, "pesq": score, "per_second_erle": [round(e, 1) for e in per_second],
+    return {"glitches": _glitches(stats) - before, "erle_db": erle, "pesq": score,
+            "per_second_erle": [round(e, 1) for e in per_second],
             "echo_db": 10 * np.log10(_power(mic[int(CONVERGE * WB):int(NEAR_AT * WB)])),
             "voice": voice}
 
@@ -118,14 +128,23 @@ def measure(tmp_path: Path, jack: JackServer, make_audio_engine: AudioEngineFact
 def test_echo_is_cancelled_and_double_talk_passes(
         tmp_path: Path, jack: JackServer, make_audio_engine: AudioEngineFactory,
         make_baresip: Callable[..., Baresip], delay_ms: float) -> None:
+    """A call the loaded machine disturbed (bridge under/overruns, device xruns while
+    measuring) is measured again, at most three calls; an undisturbed call counts at once."""
     from tests.unit.sip.test_audio_bridge import require_native
 
     require_native()
-    r = measure(tmp_path, jack, make_audio_engine, make_baresip, True, delay_ms)
-    print(f"canceller on: ERLE {r['erle_db']:.1f} dB, double-talk PESQ {r['pesq']:.2f}, "
-          f"{r['voice']}")
-    assert r["erle_db"] >= 25.0, r
-    assert r["pesq"] >= 2.5, r
+    tries = []
+    for attempt in range(3):
+        work = tmp_path / f"call{attempt}"
+        work.mkdir()
+        r = measure(work, jack, make_audio_engine, make_baresip, True, delay_ms)
+        tries.append(r)
+        print(f"canceller on: ERLE {r['erle_db']:.1f} dB (per second {r['per_second_erle']}), "
+              f"double-talk PESQ {r['pesq']:.2f}, glitches {r['glitches']}, {r['voice']}")
+        if (r["erle_db"] >= 25.0 and r["pesq"] >= 2.5) or not r["glitches"]:
+            break
+    assert r["erle_db"] >= 25.0, tries
+    assert r["pesq"] >= 2.5, tries
 
 
 def test_without_the_canceller_the_far_end_hears_the_echo(
@@ -133,5 +152,6 @@ def test_without_the_canceller_the_far_end_hears_the_echo(
         make_baresip: Callable[..., Baresip]) -> None:
     """The measurement can fail: with the canceller off the echo reaches the far end."""
     r = measure(tmp_path, jack, make_audio_engine, make_baresip, False, 100.0)
-    print(f"canceller off: ERLE {r['erle_db']:.1f} dB, double-talk PESQ {r['pesq']:.2f}")
+    print(f"canceller off: ERLE {r['erle_db']:.1f} dB, double-talk PESQ {r['pesq']:.2f}, "
+          f"glitches {r['glitches']}")
     assert r["erle_db"] < 10.0, r
