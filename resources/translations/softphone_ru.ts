@@ -372,6 +372,7 @@
     </message>
     <message>
         <source>REC</source>
+        <extracomment>the engine&apos;s live figures of a call (MainWindow sets Engine.call_quality)</extracomment>
         <translation>ЗАП</translation>
     </message>
     <message>

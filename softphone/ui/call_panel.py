@@ -3,7 +3,9 @@ other calls (call waiting), audio device switch, level meters and call quality."
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QKeyEvent
@@ -108,6 +110,8 @@ class CallPanel(QWidget):
         self.setObjectName("callPanel")
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self._calls: list[CallInfo] = []
+        #: the engine's live figures of a call (MainWindow sets Engine.call_quality)
+        self.quality_source: Callable[[int], Any] | None = None
         self.current: CallInfo | None = None
         self.consults: dict[int, int] = {}  # consultation call -> call being transferred
         lay = QVBoxLayout(self)
@@ -266,11 +270,7 @@ class CallPanel(QWidget):
         self.complete_button.setVisible(c.call_id in self.consults)
         q = c.quality
         self.encryption_label.setText(encryption_text(q.get("encryption")))
-        if q.get("codec"):
-            self.quality_label.setText(self.tr("%1, loss %2%, jitter %3 ms")
-                                       .replace("%1", str(q.get("codec", "")))
-                                       .replace("%2", f"{q.get('rx_loss_percent', 0):.1f}")
-                                       .replace("%3", f"{q.get('jitter_ms', 0):.0f}"))
+        self._show_quality()
         self.others.clear()
         for other in self._calls:
             if other.call_id == c.call_id:
@@ -316,9 +316,29 @@ class CallPanel(QWidget):
         end = c.ended_at or datetime.now(UTC)
         return max(0, int((end - c.answered_at).total_seconds()))
 
+    def _show_quality(self) -> None:
+        """This call's figures: the engine's live ones (refreshed every second on the SIP
+        thread, read here without waiting), else the last the workflow had; never another
+        call's."""
+        c = self.current
+        live = self.quality_source(c.call_id) if c is not None and \
+            self.quality_source is not None else None
+        q: dict[str, Any] = dict(c.quality) if c is not None else {}
+        if live is not None and getattr(live, "codec", ""):
+            q.update(codec=live.codec, rx_loss_percent=live.rx_loss_percent,
+                     jitter_ms=live.jitter_ms)
+        if q.get("codec"):
+            self.quality_label.setText(self.tr("%1, loss %2%, jitter %3 ms")
+                                       .replace("%1", str(q.get("codec", "")))
+                                       .replace("%2", f"{q.get('rx_loss_percent', 0):.1f}")
+                                       .replace("%3", f"{q.get('jitter_ms', 0):.0f}"))
+        else:
+            self.quality_label.setText("")
+
     @Slot()
     def _update_timer(self) -> None:
         c = self.current
+        self._show_quality()
         if c is None or c.answered_at is None:
             self.timer_label.setText("0:00")
             return

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, Signal, Slot
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QMenu, QToolButton, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QMenu, QPushButton, QToolButton, QWidget
 
 from softphone.sip.events import CallState, Direction
 from softphone.ui.common import button, plain_label, translate
@@ -96,10 +96,8 @@ class CallProgressBar(QFrame):
         self.who_label = plain_label("", self, name="callProgressWho")
         self.redial_button = button(self.tr("Redial"), self, name="redialButton",
                                     tooltip=self.tr("Call the same number again"))
-        self.other_account_button = QToolButton(self)
+        self.other_account_button = QPushButton(self.tr("Call from another account"), self)
         self.other_account_button.setObjectName("otherAccountButton")
-        self.other_account_button.setText(self.tr("Call from another account"))
-        self.other_account_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.other_account_menu = QMenu(self.other_account_button)
         self.other_account_button.setMenu(self.other_account_menu)
         self.close_button = QToolButton(self)

@@ -29,10 +29,10 @@ from PySide6.QtWidgets import (
 
 from softphone.chat_flow import ChatFlow, ChatUpdate
 from softphone.ui.common import button, local_time, plain_label, translate
+from softphone.ui.look import state_colour
 
 log = logging.getLogger("softphone.ui")
 
-FAILED_COLOR = "#c62828"
 
 
 def status_text(message: Any) -> str:
@@ -90,7 +90,7 @@ class ChatPane(QWidget):
         row.addWidget(self.send_button)
         lay.addLayout(row)
         self.error_label = plain_label("", self, name="chatError")
-        self.error_label.setStyleSheet(f"color:{FAILED_COLOR}")
+        self.error_label.setStyleSheet(f"color:{state_colour('failed', self.palette())}")
         self.error_label.hide()
         lay.addWidget(self.error_label)
         self.send_button.clicked.connect(self._on_send)
@@ -129,7 +129,7 @@ class ChatPane(QWidget):
             if m.direction == "out":
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight)
             if m.status == "failed":
-                item.setForeground(QColor(FAILED_COLOR))
+                item.setForeground(QColor(state_colour("failed", self.palette())))
                 item.setToolTip(state)
             self.list.addItem(item)
         self.empty_label.setVisible(not self.messages)

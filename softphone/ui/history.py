@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -26,6 +27,7 @@ from softphone.ui.common import (
     plain_label,
     wrapup_outcome_text,
 )
+from softphone.ui.look import state_colour
 
 FILTERS = ("all", "missed", "in", "out")
 
@@ -106,6 +108,8 @@ class HistoryView(QWidget):
         self.db.submit(lambda store: store.list_calls(**kwargs), show, lambda _e: None)
 
     def _show(self, rows: list[Any]) -> None:
+        # the scheme's red (a dark red is unreadable on the dark scheme)
+        missed = QColor(state_colour("failed", self.palette()))
         self.rows = rows
         self.table.setRowCount(len(rows))
         for i, r in enumerate(rows):
@@ -125,7 +129,7 @@ class HistoryView(QWidget):
                 self.table.setItem(i, col, _item(text))
             if r.outcome == "missed":
                 for col in range(6):
-                    self.table.item(i, col).setForeground(Qt.GlobalColor.darkRed)
+                    self.table.item(i, col).setForeground(missed)
         self.table.resizeColumnsToContents()
         self.table.horizontalHeader().setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
 

@@ -40,11 +40,17 @@ def text_style(state: str, widget: object = None) -> str:
 
 
 def swap_scheme_colours(style_sheet: str, dark: bool) -> str:
-    """``style_sheet`` with the state colours of one scheme changed for the other's."""
-    for light_colour, dark_colour in _STATE_COLOURS.values():
-        old, new = (light_colour, dark_colour) if dark else (dark_colour, light_colour)
-        style_sheet = style_sheet.replace(old, new)
-    return style_sheet
+    """``style_sheet`` with the state colours of its text (``color:``) changed for the other
+    scheme's; backgrounds and borders (a red Hang up button) stay as they are."""
+    import re
+
+    swap = {(light if dark else dark_tone): (dark_tone if dark else light)
+            for light, dark_tone in _STATE_COLOURS.values()}
+
+    def repl(m: re.Match[str]) -> str:
+        return m.group(1) + swap.get(m.group(2).lower(), m.group(2))
+
+    return re.sub(r"((?<![\w-])color\s*:\s*)(#[0-9a-fA-F]{6})", repl, style_sheet)
 
 
 def contrast(a: QColor, b: QColor) -> float:

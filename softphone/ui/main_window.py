@@ -116,6 +116,9 @@ class MainWindow(QMainWindow):
         self.phone_page = QStackedWidget(self)
         self.idle_page = TodayPage(self, dialpad=self.outgoing.pad)
         self.call_panel = CallPanel(self.search_contacts, self)
+        # live figures in a call (the engine may be attached later: read it at each tick)
+        self.call_panel.quality_source = lambda call_id: getattr(
+            self.engine, "call_quality", lambda _c: None)(call_id)
         self.wrapup = WrapupPanel(settings.calls.outcomes, self)
         for page in (self.idle_page, self.call_panel, self.wrapup):
             self.phone_page.addWidget(page)

@@ -273,8 +273,9 @@ class TasksView(QWidget):
             for t in due:
                 who = self.names.get(t.contact_id, "") if t.contact_id is not None else ""
                 who = " · ".join(x for x in (who, t.number or "") if x)
-                item = QTreeWidgetItem(group, [local_time(t.due_at), t.title, who,
-                                               kind_text(t.kind)])
+                # under a day's title its time is enough; overdue ones keep their day
+                when = local_time(t.due_at, with_date=title == self.tr("Overdue"))
+                item = QTreeWidgetItem(group, [when, t.title, who, kind_text(t.kind)])
                 item.setData(0, Qt.ItemDataRole.UserRole, t)
                 if t.due_at < now:  # overdue: in the colour of a failure, light or dark
                     late = QColor(state_colour("failed", self.palette()))

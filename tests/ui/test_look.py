@@ -120,10 +120,21 @@ def test_call_states_in_colour(qtbot: Any, app: Any, make_baresip: Any, peer_por
     talking = state_colour("talking", panel.palette())
     qtbot.waitUntil(lambda: talking in panel.state_label.styleSheet(), timeout=10_000)
     assert panel.avatar.isVisible() and panel.avatar.name
+    # the call's own figures, live (the engine refreshes them every second)
+    qtbot.waitUntil(lambda: panel.quality_label.text().split("/")[0] in
+                    ("PCMU", "PCMA", "G722", "opus"), timeout=10_000)
     qtbot.mouseClick(panel.hold_button, Qt.MouseButton.LeftButton)
     held = state_colour("held", panel.palette())
     qtbot.waitUntil(lambda: held in panel.state_label.styleSheet(), timeout=10_000)
     assert len({ringing, talking, held, state_colour("failed", panel.palette())}) == 4
+    window.phone.hangup_current()
+    qtbot.waitUntil(lambda: not window.workflow.calls(), timeout=10_000)
+    # the next call shows no figures until it has its own
+    since = len(peer.events)
+    window.phone.dial("+74955550066")
+    peer.wait_event("CALL_INCOMING", timeout=10, since=since)
+    qtbot.waitUntil(lambda: ringing in panel.state_label.styleSheet(), timeout=10_000)
+    assert panel.quality_label.text() == ""
     window.phone.hangup_current()
     qtbot.waitUntil(lambda: not window.workflow.calls(), timeout=10_000)
 
