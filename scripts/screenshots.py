@@ -88,7 +88,7 @@ class Shots:
             if value:
                 return value
             time.sleep(0.02)
-        raise TimeoutError(f"timed out waiting for {what}")  # noqa
+        raise TimeoutError(f"timed out waiting for {what}")
 
     def __call__(self, widget: Any, name: str) -> None:
         self.pump(0.4)
