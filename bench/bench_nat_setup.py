@@ -53,6 +53,7 @@ from tests.integration.network.servers import (  # noqa: E402
     wait_until,
 )
 
+PAUSE = 1.0  # seconds between calls
 STUN = {"stun_server": f"{TURN}:3478"}
 ICE = {**STUN, "ice": True}
 TURN_ON = {**ICE, "turn_server": f"{TURN}:3478", "turn_username": TURN_USER,
@@ -128,6 +129,10 @@ def one_call(lab: Lab, app: LabEngine, target: str, peer_role: str, peer_if: str
         app.command("hangup", call_id=call_id)
         app.wait_state(call_id, "disconnected", 15.0, since=mark)
     hang_up_peer()
+    # A second between calls, as a person redials: back-to-back calls a few hundred ms apart
+    # run pjsua out of ioqueue slots (the closed calls' sockets are freed only later) or,
+    # with ICE, hit a teardown race of the wheel's pjnath (pjproject #5126), and abort.
+    threading.Event().wait(PAUSE)
     return seconds
 
 
@@ -162,9 +167,10 @@ def start_peer(lab: Lab, k: LabKamailio, work: Path, kind: str, label: str, role
     return bsip.stop, hung_up
 
 
-def measure(calls: int) -> dict[str, list[float]]:
+def measure(calls: int, keep: Path | None = None) -> dict[str, list[float]]:
     results: dict[str, list[float]] = {}
-    work = Path(tempfile.mkdtemp(prefix="net-bench-"))
+    work = keep or Path(tempfile.mkdtemp(prefix="net-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
     try:
         with Lab(udp_timeout=30) as lab:
             k = LabKamailio(lab, work / "kamailio", KAMAILIO).start()
@@ -200,18 +206,20 @@ def measure(calls: int) -> dict[str, list[float]]:
                 finally:
                     app.close()
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if keep is None:
+            shutil.rmtree(work, ignore_errors=True)
     return results
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--calls", type=int, default=7, help="calls per row (median)")
+    parser.add_argument("--keep", type=Path, help="keep every process's log in this folder")
     args = parser.parse_args()
     if os.geteuid() != 0:
         print("bench_nat_setup: needs root (network namespaces)", file=sys.stderr)
         return 2
-    results = measure(args.calls)
+    results = measure(args.calls, args.keep)
     print("\n| call | peer | dial to two-way audio, median (min-max) |")
     print("|---|---|---|")
     for key, times in results.items():
