@@ -2,9 +2,10 @@
 
 An INVITE whose offer has no codec in common with ours is answered 488 Not Acceptable Here
 inside ``pjsua_call_on_incoming`` (``pjsip_inv_verify_request3`` negotiates the SDP before a
-call object exists), so ``Account.onIncomingCall`` never runs; the same holds for an INVITE
-that finds no free call slot (486) or that pjsua cannot handle otherwise. pjsua reports each
-through ``Endpoint::onRejectedIncomingCall`` (status code, reason, the INVITE): the
+call object exists), so ``Account.onIncomingCall`` never runs. pjsua reports it (and its other
+refusals: no free call slot, a malformed INVITE, which only floods cause and which are not
+logged as calls) through ``Endpoint::onRejectedIncomingCall`` (status code, reason, the
+INVITE): the
 :class:`RefusedCalls` book turns that into an :class:`~softphone.sip.events.IncomingCallRefused`
 event, so the call is logged (failed, with the reason) and the agent learns that a customer
 called. Only callers the ghost guard would let ring count, a Call-ID once (retransmissions are
@@ -30,6 +31,10 @@ from softphone.sip.uris import caller_identity, parse_headers, parse_name_addr, 
 log = logging.getLogger("softphone.sip")
 
 PER_SOURCE_PER_MINUTE = 5
+#: What is reported: no codec in common (a customer whose phone we cannot talk to). pjsua's
+#: other refusals (486: every call slot taken, a malformed INVITE) are what floods and
+#: scanners cause; the ghost guard and the log deal with those.
+REPORTED_CODES = frozenset({488})
 #: Static RTP payload types (RFC 3551) an offer may list without an a=rtpmap line.
 STATIC_PAYLOADS = {0: "PCMU/8000", 3: "GSM/8000", 4: "G723/8000", 8: "PCMA/8000",
                    9: "G722/8000", 15: "G728/8000", 18: "G729/8000"}
@@ -89,8 +94,8 @@ class RefusedCalls:
         """pjsua refused an INVITE with ``code``: the event (emitted), or None when it is
         not reported (a source that may not call, a retransmission, a flood)."""
         now = time.monotonic() if now is None else now
-        if not message:
-            return None
+        if not message or code not in REPORTED_CODES:
+            return None  # pjsua logs its refusals itself; a flood must not cost more here
         headers = parse_headers(valid_text(message))
         call_id = (headers.get("call-id") or [""])[0].strip()
         if call_id and call_id in self._seen:

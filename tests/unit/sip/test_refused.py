@@ -45,6 +45,13 @@ def test_reported_once_per_call_id_and_limited_per_source() -> None:
     assert refused.on_rejected(488, "x", invite("later"), "192.0.2.20:5060", 70.0)
 
 
+def test_only_a_codec_mismatch_is_a_call_to_report() -> None:
+    refused, out = book()
+    assert refused.on_rejected(486, "Busy Here", invite(), "192.0.2.20:5060", 0.0) is None
+    assert refused.on_rejected(400, "Bad Request", invite("b"), "192.0.2.20:5060", 0.0) is None
+    assert out == []
+
+
 def test_sources_the_ghost_guard_refuses_are_not_reported() -> None:
     refused, out = book(allowed=False)
     assert refused.on_rejected(488, "x", invite(), "203.0.113.9:5060", 0.0) is None
