@@ -728,7 +728,11 @@ def run_gui(args: argparse.Namespace, profile: Path, settings: Settings,
         job()
     if window.tray is None:
         app.setQuitOnLastWindowClosed(True)
-    start_instance_server(parts)
+    from softphone.ui.when_listening import WhenPhoneListens
+
+    # Found running means reachable: the instance server opens once SIP listens (or its start
+    # failed), so a restarted app answers the far end's BYE of a call a crash cut off.
+    WhenPhoneListens(parts.bridge, parts.engine, lambda: start_instance_server(parts), window)
     refresh_start_at_login(parts)
     if settings.ui.register_handlers:  # a source install: links and the menu entry
         apply_url_handlers_in_background(parts, True)

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import json
+import secrets
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -157,3 +159,45 @@ def test_wrapup_being_typed_survives_kill_9(make_engine: Callable[..., EnginePro
     assert saved[0][0] == note
     assert restored == [note]
     assert _integrity(profile) == "ok"
+
+
+def _bye_answer(port: int, timeout: float) -> str:
+    """Send one BYE (no retransmission) for a dialog the app does not know, as the far end of
+    a call a crash cut off does; the status line of the answer, or '' when none came."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.settimeout(timeout)
+        own = sock.getsockname()[1]
+        tag = secrets.token_hex(6)
+        bye = (f"BYE sip:agent@127.0.0.1:{port} SIP/2.0\r\n"
+               f"Via: SIP/2.0/UDP 127.0.0.1:{own};rport;branch=z9hG4bK{tag}\r\n"
+               "Max-Forwards: 70\r\n"
+               f"From: <sip:peer@127.0.0.1:{own}>;tag=f{tag}\r\n"
+               f"To: <sip:agent@127.0.0.1>;tag=t{tag}\r\n"
+               f"Call-ID: crashed-{tag}\r\n"
+               "CSeq: 2 BYE\r\n"
+               "Content-Length: 0\r\n\r\n")
+        sock.sendto(bye.encode(), ("127.0.0.1", port))
+        try:
+            data = sock.recv(4096)
+        except TimeoutError:
+            return ""
+        return data.decode(errors="replace").split("\r\n", 1)[0]
+
+
+def test_found_running_is_reachable_for_sip(make_gui: Callable[[Path], GuiApp],
+                                            tmp_path: Path) -> None:
+    """Once another process finds the app running (its instance server answers), the phone
+    listens: the first BYE of a far end whose call a crash cut off gets its 481 at once,
+    instead of the far end holding the call (and a call slot) through 32 s of retransmits."""
+    port = free_port()
+    profile = tmp_path / "profile"
+    write_profile(profile, _settings(port))
+    answers = []
+    for _ in range(3):
+        gui = make_gui(profile)  # returns as soon as the instance server answers
+        answers.append(_bye_answer(port, 3.0))
+        assert "listen: 127.0.0.1:" in gui.command("status")
+        gui.kill9()
+    print(f"\nfirst BYE right after each of 3 starts: {answers}")
+    assert answers == ["SIP/2.0 481 Call/Transaction Does Not Exist"] * 3, answers
