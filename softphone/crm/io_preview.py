@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,7 +24,7 @@ from softphone.crm import io_csv, io_vcard
 from softphone.crm.bulk import paused_gc
 from softphone.crm.io import ImportReport, ParsedFile, detect_format
 from softphone.crm.io_text import ImportFileError, decode, read_bytes
-from softphone.crm.records import ContactRecord
+from softphone.crm.records import ImportResult
 
 if TYPE_CHECKING:
     from softphone.crm.store import Store
@@ -201,33 +202,50 @@ class PlannedImport:
 def import_planned(store: Store, plan: ImportPlan, *,
                    progress: Callable[[int, int], None] | None = None,
                    cancelled: Callable[[], bool] = lambda: False,
-                   batch_size: int = 2000) -> PlannedImport:
-    """Read and import ``plan``; ``progress(done, total)`` after each batch. A cancel stops
-    after the batch being written: the rows before it are imported (and reported)."""
+                   batch_size: int = 5000, retries: int = 8,
+                   sleep: Callable[[float], None] = time.sleep) -> PlannedImport:
+    """Read and import ``plan`` a batch at a time; ``progress(done, total)`` after each batch.
+
+    A cancel stops before the next batch: the rows before it are imported (and reported).
+    Each batch is its own transaction, so a batch that meets a database another writer holds
+    (the app logging a call meanwhile: SQLite refuses a read transaction's upgrade at once)
+    was not written at all and is tried again after a pause; duplicates across batches merge
+    by number as within one.
+    """
+    from softphone.crm.errors import DatabaseLockedError
+
     parsed = read_planned(plan)
-    total = len(parsed.records)
-    handed = 0
+    records = parsed.records
+    total = len(records)
+    result = ImportResult()
+    done = 0
     stopped = False
-
-    def records() -> Iterator[ContactRecord]:
-        nonlocal handed, stopped
-        for n, record in enumerate(parsed.records):
-            if n % batch_size == 0 and cancelled():
-                stopped = True
-                return
-            handed = n + 1
-            yield record
-
     if progress is not None:
         progress(0, total)
-    result = store.import_contacts(
-        records(), batch_size=batch_size,
-        progress=(lambda done: progress(min(done, total), total)) if progress else None)
+    while done < total:
+        if cancelled():
+            stopped = True
+            break
+        batch = records[done:done + batch_size]
+        for attempt in range(retries + 1):
+            try:
+                part = store.import_contacts(batch, batch_size=batch_size)
+                break
+            except DatabaseLockedError:
+                if attempt == retries:
+                    raise
+                sleep(min(2.0, 0.1 * 2 ** attempt))
+        result.created += part.created
+        result.merged += part.merged
+        result.skipped.extend(part.skipped)
+        done += len(batch)
+        if progress is not None:
+            progress(done, total)
     result.total_rows = parsed.total_rows
     if stopped:  # rows never read by the store are not "skipped"
-        last = parsed.records[handed].source_row if handed < total else 0
+        last = records[done].source_row if done < total else 0
         parsed.skipped = [s for s in parsed.skipped if not last or s.source_row < last]
-    return PlannedImport(ImportReport(parsed, result), stopped, handed, total)
+    return PlannedImport(ImportReport(parsed, result), stopped, done, total)
 
 
 def write_skipped(report: ImportReport, plan: ImportPlan, out: str | Path) -> int:

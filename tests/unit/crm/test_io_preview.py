@@ -39,3 +39,30 @@ def test_a_forced_delimiter_and_encoding(tmp_path: Path) -> None:
 def test_mappings_that_cannot_work(mapping: list[str], problem: str) -> None:
     with pytest.raises(ValueError, match=problem):
         columns_from_mapping(["A", "B"], mapping)
+
+
+def test_a_batch_the_database_refused_is_tried_again(tmp_path: Path) -> None:
+    """SQLite refuses at once a read transaction's upgrade when another writer committed
+    meanwhile (the app logging a call): that batch was not written and goes again."""
+    from softphone.crm.errors import DatabaseLockedError
+    from softphone.crm.io_preview import import_planned
+    from softphone.crm.records import ImportResult
+
+    f = tmp_path / "c.csv"
+    f.write_text("Name,Phone\n" + "".join(f"P{i},+1 212 555 {i:04d}\n" for i in range(7)))
+
+    class Store:
+        def __init__(self) -> None:
+            self.calls: list[int] = []
+
+        def import_contacts(self, batch: list, batch_size: int) -> ImportResult:
+            self.calls.append(len(batch))
+            if len(self.calls) == 2:
+                raise DatabaseLockedError()
+            return ImportResult(created=len(batch))
+
+    store = Store()
+    pauses: list[float] = []
+    done = import_planned(store, preview(f).plan(), batch_size=3, sleep=pauses.append)
+    assert store.calls == [3, 3, 3, 1] and pauses == [0.1]
+    assert (done.report.result.created, done.done, done.cancelled) == (7, 7, False)
