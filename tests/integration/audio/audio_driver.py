@@ -96,6 +96,10 @@ def _serve(config: dict[str, Any]) -> int:
     queries: dict[str, Callable[..., Any]] = {
         "audio_stats": lambda: engine.run_on_sip_thread(stats).result(5.0),
         "list_devices": lambda: engine.run_on_sip_thread(audio.list_devices).result(5.0),
+        "set_voice_processing": lambda **kw: engine.run_on_sip_thread(
+            lambda: audio.set_voice_processing(kw["echo_cancellation"], kw["noise_suppression"],
+                                               kw["automatic_gain"], kw["echo_tail_ms"])
+        ).result(5.0),
         "set_devices": lambda **kw: engine.run_on_sip_thread(
             lambda: audio.set_devices(kw.get("input"), kw.get("output"), kw.get("ringer"))
         ).result(5.0),

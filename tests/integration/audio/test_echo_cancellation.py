@@ -155,3 +155,43 @@ def test_without_the_canceller_the_far_end_hears_the_echo(
     print(f"canceller off: ERLE {r['erle_db']:.1f} dB, double-talk PESQ {r['pesq']:.2f}, "
           f"glitches {r['glitches']}")
     assert r["erle_db"] < 10.0, r
+
+
+def _voice(eng: Any) -> dict[str, Any]:
+    return dict(eng.cmd("audio_stats")["voice_state"])
+
+
+def test_settings_change_the_voice_of_a_call_in_progress(
+        jack: JackServer, make_audio_engine: AudioEngineFactory,
+        make_baresip: Callable[..., Baresip]) -> None:
+    """Settings > Audio during a call: the canceller goes and comes back, the suppressor and
+    the gain follow, on the same call stream; the WebRTC canceller is there on request."""
+    from tests.harness.sip_peers import wait_until
+    from tests.unit.sip.test_audio_bridge import require_native
+
+    require_native()
+    bob = make_baresip("bob", tone_hz=440)
+    eng = make_audio_engine("alice", audio={"echo_cancellation": True,
+                                            "noise_suppression": True,
+                                            "echo_canceller": "webrtc"})
+    call_id = int(eng.cmd("dial", target=bob.uri))
+    eng.wait_state(call_id, "confirmed")
+    wait_call_stream(eng)
+    v = _voice(eng)
+    assert (v["echo_cancellation"], v["canceller"], v["noise_suppression"]) == \
+        (True, "WebRTC", True), v
+    eng.cmd("set_voice_processing", echo_cancellation=False, noise_suppression=True,
+            automatic_gain=True, echo_tail_ms=250)
+    wait_until(lambda: not _voice(eng)["echo_cancellation"], 10.0, "the canceller to go")
+    v = _voice(eng)
+    assert (v["noise_suppression"], v["automatic_gain"], v["canceller"]) == (True, True, ""), v
+    eng.wait_event("VoiceProcessing", 5.0, echo_cancellation=False, automatic_gain=True)
+    eng.cmd("set_voice_processing", echo_cancellation=True, noise_suppression=False,
+            automatic_gain=False, echo_tail_ms=300)
+    wait_until(lambda: _voice(eng)["echo_cancellation"], 10.0, "the canceller to come back")
+    v = _voice(eng)
+    assert v["automatic_gain"] is False and v["errors"] == 0, v
+    before = eng.cmd("audio_stats")["stream_info"]["input"]
+    assert before["stream"] == "duplex"  # the same call stream all along
+    eng.cmd("hangup", call_id=call_id)
+    eng.wait_state(call_id, "disconnected")
