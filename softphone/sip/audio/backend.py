@@ -13,6 +13,7 @@ Threads (see docs/architecture.md):
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import threading
 import time
@@ -493,11 +494,19 @@ class PortAudioBackend(NullAudioBackend):
         if not (native.available() and (w.echo_cancellation or w.noise_suppression
                                          or w.automatic_gain)):
             return None
+        # the canceller compares speaker and microphone frames one for one: both at one rate
+        differ = not duplex and self._out_path.rate != in_path.rate and w.echo_cancellation
+        if differ:
+            w = dataclasses.replace(w, echo_cancellation=False)
         try:
             voice = NativeVoice(in_path.rate, in_path.samples, w, latency_ms, duplex)
         except Exception:
             log.exception("the call's voice processing failed to start")
             return None
+        if differ:
+            voice.note = (f"no echo cancellation: the speaker runs at {self._out_path.rate} Hz, "
+                          f"the microphone at {in_path.rate} Hz")
+            log.info("call voice: %s", voice.note)
         self._voices.current = voice
         return voice
 
