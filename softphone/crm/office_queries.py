@@ -67,10 +67,19 @@ def contacts_tagged(db: Runner, tags: list[str] | tuple[str, ...],
     wanted = {t.casefold() for t in tags if t.strip()}
     if not wanted:
         return []
-    # the folded search text holds every tag: a cheap first sieve, then the exact check
-    likes = " OR ".join(f"search_fold LIKE :t{i}" for i in range(len(wanted)))
-    params = {f"t{i}": f"%{fold(t)}%" for i, t in enumerate(sorted(wanted))}
-    rows = db.rows(f"SELECT id, tags FROM contacts WHERE {likes} ORDER BY name_fold, id", params)
+    # the folded search text holds every tag: a first sieve, then the exact check. On SQLite
+    # the sieve is the trigram index (contact_fts): a LIKE read all of a million contacts
+    # (~2.5 s at every start, and ~250 MiB of the file mapped into the idle app).
+    folded = sorted({fold(t) for t in wanted})
+    if db.dialect == "sqlite" and all(len(t) >= 3 for t in folded):
+        match = " OR ".join('"' + t.replace('"', '""') + '"' for t in folded)
+        rows = db.rows("SELECT c.id, c.tags FROM contact_fts f JOIN contacts c ON c.id = f.rowid "
+                       "WHERE contact_fts MATCH :m ORDER BY c.name_fold, c.id", {"m": match})
+    else:
+        likes = " OR ".join(f"search_fold LIKE :t{i}" for i in range(len(folded)))
+        params = {f"t{i}": f"%{t}%" for i, t in enumerate(folded)}
+        rows = db.rows(f"SELECT id, tags FROM contacts WHERE {likes} ORDER BY name_fold, id",
+                       params)
     ids = [cid for cid, raw in rows
            if {str(t).casefold() for t in (to_json(raw) or [])} & wanted][:limit]
     views = {v.id: v for v in contact_views_by_id(db, ids)}

@@ -364,7 +364,9 @@ def missed_inbox(db: Runner) -> list[MissedView]:
 
 
 #: Does anything wait for a region? (numbers that came while none was set: crm.regions)
+#: Such a phone has no E.164 (``phones.normalize``): ``e164 IS NULL`` lets the index answer;
+#: ``kind`` alone read every phone at each start (~150 ms, ~90 MiB of the file mapped in).
 WAITING_FOR_REGION = (
     "SELECT 1 WHERE EXISTS (SELECT 1 FROM calls WHERE needs_region) "
-    "OR EXISTS (SELECT 1 FROM phones WHERE kind = 'noregion')"
+    "OR EXISTS (SELECT 1 FROM phones WHERE e164 IS NULL AND kind = 'noregion')"
 )

@@ -3,7 +3,10 @@ colour; white initials on every colour are readable: contrast >= 4.5:1)."""
 
 from __future__ import annotations
 
-import hashlib
+try:  # CPython's own BLAKE2: ``hashlib`` would map OpenSSL's libcrypto (~3.5 MiB) for this
+    from _blake2 import blake2s
+except ImportError:  # pragma: no cover - another Python
+    from hashlib import blake2s
 
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPixmap
@@ -25,7 +28,7 @@ def initials(name: str) -> str:
 
 
 def colour_for(name: str) -> str:
-    digest = hashlib.blake2s(name.strip().casefold().encode("utf-8"), digest_size=2).digest()
+    digest = blake2s(name.strip().casefold().encode("utf-8"), digest_size=2).digest()
     return COLOURS[int.from_bytes(digest, "big") % len(COLOURS)]
 
 

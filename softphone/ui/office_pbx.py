@@ -113,6 +113,8 @@ class OfficePbx(QObject):
         self.voicemail.set_accounts(settings.accounts)
         names = {a.name for a in settings.accounts}
         self.presence = {k: v for k, v in self.presence.items() if k[0] in names}
+        if self.db.store is not None:  # a PBX account added (or gone): its CRM colleagues
+            self.reload_crm_colleagues()
         self._watch()
         self._show_colleagues()
 
@@ -139,6 +141,12 @@ class OfficePbx(QObject):
 
     # --- colleagues -----------------------------------------------------------------------
     def reload_crm_colleagues(self) -> None:
+        """The CRM's colleagues, read only while an account can watch them (a PBX account):
+        a phone without one never asks the contact store."""
+        if self._pbx_account() is None:
+            self.crm_colleagues = []
+            return
+
         def done(contacts: Any) -> None:
             found = colleague_targets(contacts)
             if found != self.crm_colleagues:
