@@ -16,21 +16,46 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import suppress
+from dataclasses import dataclass
 from itertools import islice
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import Connection, Table, and_, bindparam, func, insert, select, text, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Table,
+    and_,
+    bindparam,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from softphone.crm.bulk import paused_gc
 from softphone.crm.convert import fold, search_text, utcnow
+from softphone.crm.errors import known_errors
 from softphone.crm.models import Company, Contact, Phone
 from softphone.crm.phones import normalize, reverse_digits
 from softphone.crm.records import ContactRecord, ImportResult, SkippedRow
 from softphone.crm.views import NormalizedNumber
 
-if TYPE_CHECKING:
-    from softphone.crm.store import Store
+
+@dataclass(frozen=True)
+class ImportTarget:
+    """Where an import writes: the database engine, the region that numbers without a country
+    get, and the full-text indexer of new contacts (``index_new_contacts(session, first_id,
+    last_id)``, the store's own)."""
+
+    engine: Engine
+    region: str
+    index_new_contacts: Callable[[Session, int, int], None]
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
 
 
 # (as typed, label, number, key): one usable phone of a record
@@ -119,7 +144,7 @@ def _add_unique(target: list[str], items: Iterable[str], *, fold_case: bool = Fa
 
 
 def import_contacts(
-    store: Store,
+    store: ImportTarget,
     records: Iterable[ContactRecord],
     *,
     progress: Callable[[int], Any] | None = None,
@@ -143,7 +168,7 @@ def import_contacts(
                 return result
             for batch in _batches(records, max(1, batch_size)):
                 with (
-                    store._guard(),
+                    known_errors(),
                     Session(bind=conn, expire_on_commit=False) as s,
                     s.begin(),
                 ):
@@ -160,11 +185,11 @@ def import_contacts(
 
 
 def _parse_batch(
-    store: Store, batch: list[ContactRecord], result: ImportResult
+    store: ImportTarget, batch: list[ContactRecord], result: ImportResult
 ) -> list[tuple[ContactRecord, str, list[_PhoneItem]]]:
     """Records with a name and at least one usable number; the others skipped with why."""
     parsed: list[tuple[ContactRecord, str, list[_PhoneItem]]] = []
-    region = store.default_region
+    region = store.region
     skipped = result.skipped
     result.total_rows += len(batch)
     for record in batch:
@@ -207,13 +232,13 @@ def _next_id(s: Session, model: Any) -> int:
     return int(s.scalar(select(func.max(model.id))) or 0) + 1
 
 
-def _in_memory(store: Store) -> bool:
+def _in_memory(store: ImportTarget) -> bool:
     database = store.engine.url.database or ""
     return database in ("", ":memory:") or database.startswith("file::memory:")
 
 
 def _import_overlapped(
-    store: Store,
+    store: ImportTarget,
     conn: Connection,
     records: Iterable[ContactRecord],
     result: ImportResult,
@@ -244,7 +269,7 @@ def _import_overlapped(
     ):
         try:
             for batch in _batches(records, batch_size):
-                with store._guard():
+                with known_errors():
                     parsed = _parse_batch(store, batch, result)
                     try:
                         _find_known(store, reader, parsed, known)
@@ -261,7 +286,7 @@ def _import_overlapped(
                         s.close()
                         raise
                     pending = (helper.submit(_finish_batch, store, s, span), result.total_rows)
-            with store._guard():
+            with known_errors():
                 wait()
         finally:
             if pending is not None:  # failed meanwhile: let the helper end before going on
@@ -269,11 +294,11 @@ def _import_overlapped(
                     pending[0].result()
 
 
-def _finish_batch(store: Store, s: Session, span: tuple[int, int] | None) -> None:
+def _finish_batch(store: ImportTarget, s: Session, span: tuple[int, int] | None) -> None:
     """The helper thread's part of a batch: full-text entries of its new contacts, commit."""
     try:
         if span is not None:
-            store._index_new_contacts(s, *span)
+            store.index_new_contacts(s, *span)
         s.commit()
     except BaseException:
         s.rollback()
@@ -294,7 +319,7 @@ _KNOWN_NATIONAL_SQLITE = (
 
 
 def _import_batch(
-    store: Store,
+    store: ImportTarget,
     s: Session,
     batch: list[ContactRecord],
     result: ImportResult,
@@ -308,7 +333,7 @@ def _import_batch(
 
 
 def _write_groups(
-    store: Store,
+    store: ImportTarget,
     s: Session,
     groups: list[_Group],
     known: dict[str, list[tuple[int, str]]],
@@ -317,7 +342,8 @@ def _write_groups(
     index: bool,
 ) -> tuple[int, int] | None:
     """Create and update the batch's contacts; the new ids (first, last) if there are any.
-    With ``index=False`` they are not yet in the full-text index (``_index_new_contacts``)."""
+    With ``index=False`` they are not yet in the full-text index
+    (``ImportTarget.index_new_contacts``)."""
     now = utcnow()
     new = [g for g in groups if g.existing_id is None]
     span = _insert_new(store, s, new, companies, known, now, index=index) if new else None
@@ -333,7 +359,7 @@ def _write_groups(
 
 
 def _find_known(
-    store: Store,
+    store: ImportTarget,
     conn: Connection,
     parsed: list[tuple[ContactRecord, str, list[_PhoneItem]]],
     known: dict[str, list[tuple[int, str]]],
@@ -496,7 +522,7 @@ _PHONE_COLUMNS = ("contact_id", "raw", "e164", "national", "rev", "kind", "label
 
 
 def _insert_new(
-    store: Store,
+    store: ImportTarget,
     s: Session,
     new: list[_Group],
     companies: dict[str, int],
@@ -533,7 +559,7 @@ def _insert_new(
                          g.do_not_call, search, now, now, 1))
     ids = _insert_returning_ids(s, Contact, _CONTACT_COLUMNS, rows)
     if index:
-        store._index_new_contacts(s, min(ids), max(ids))
+        store.index_new_contacts(s, min(ids), max(ids))
     if sqlite:
         p = Phone.__table__.c
         primary = {False: _bind(conn, p.is_primary, False), True: _bind(conn, p.is_primary, True)}

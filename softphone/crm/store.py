@@ -278,13 +278,13 @@ class Store(CallLogMixin, RecordsMixin, SyncMixin, RegionMixin, MessagesMixin):
             )
             s.add(contact)
             s.flush()
-            self._index_new_contacts(s, contact.id, contact.id)
+            self.index_new_contacts(s, contact.id, contact.id)
             for i, (raw, label, primary, number) in enumerate(phone_rows):
                 s.add(self._phone(contact.id, i, raw, label, primary, number))
             s.flush()
             return contact_view(s, contact)
 
-    def _index_new_contacts(self, s: Session, first_id: int, last_id: int) -> None:
+    def index_new_contacts(self, s: Session, first_id: int, last_id: int) -> None:
         """Add new contacts to the SQLite full-text index (see migration 0002)."""
         if self.dialect == "sqlite":
             s.execute(
@@ -547,10 +547,11 @@ class Store(CallLogMixin, RecordsMixin, SyncMixin, RegionMixin, MessagesMixin):
         batch_size: int = 5000,
     ) -> ImportResult:
         """Bulk import; see ``softphone.crm.importing``."""
-        from softphone.crm.importing import import_contacts
+        from softphone.crm.importing import ImportTarget, import_contacts
 
+        target = ImportTarget(self.engine, self.default_region, self.index_new_contacts)
         with self._guard():
-            return import_contacts(self, records, progress=progress, batch_size=batch_size)
+            return import_contacts(target, records, progress=progress, batch_size=batch_size)
 
     def contact_bundle(self, contact_id: int) -> dict[str, Any]:
         """Everything stored about one contact, JSON-serialisable (privacy export)."""
