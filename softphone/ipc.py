@@ -325,7 +325,7 @@ class InstanceServer:
 
     def _on_url_opened(self, url: str) -> None:
         """A link opened through the desktop (macOS "open URL" event): dial it."""
-        from softphone.commands.phone import BadTarget, decode_dial_target
+        from softphone.sip.uris import BadTarget, decode_dial_target
 
         try:
             target = decode_dial_target(url)

@@ -286,3 +286,62 @@ def caller_identity(message: str) -> CallerIdentity:
     return CallerIdentity(
         display_name=from_display, uri=from_uri, number=number_from_uri(from_uri), source="from"
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Links (tel:, callto:, sip:) from the command line, the desktop and the instance server
+
+_LINK_NOISE = re.compile(r"[\s\-().\u00a0/\u2010-\u2015]")
+
+
+class BadTarget(ValueError):
+    """A link or command-line target that cannot be dialled; the message says why."""
+
+
+def _link_number(text: str) -> str | None:
+    compact = _LINK_NOISE.sub("", text)
+    if compact and _NUMBER_RE.match(compact) and any(c.isdigit() for c in compact):
+        return compact
+    return None
+
+
+def decode_dial_target(text: str) -> str:
+    """What to dial for a command-line argument or a clicked link.
+
+    * ``tel:+7-495-123-45-67`` / ``tel:+74951234567;ext=12`` (RFC 3966) -> ``+74951234567``
+      (visual separators and parameters dropped, ``%xx`` decoded);
+    * ``callto://+7 495 123 45 67`` / ``callto:+7495...`` -> ``+74951234567``;
+      ``callto:user@host`` -> ``user@host``; ``callto:sip:...`` -> the SIP URI;
+    * ``sip:``/``sips:`` URIs are kept, minus a ``//`` after the scheme and any ``?headers``
+      part (a web page must not be able to add SIP headers to a call);
+    * anything else (a typed number, an extension, ``user@host``) is returned stripped, as typed.
+
+    Raises :class:`BadTarget` for an empty target or a ``tel:`` link without a number.
+    """
+    target = text.strip()
+    lowered = target.lower()
+    if lowered.startswith("tel:"):
+        body = unquote(target[4:].lstrip("/").split(";", 1)[0].split("?", 1)[0])
+        number = _link_number(body)
+        if number is None:
+            raise BadTarget(f"not a phone number: {text!r}")
+        return number
+    if lowered.startswith("callto:"):
+        body = unquote(target[7:].lstrip("/").split("?", 1)[0]).strip()
+        if body.lower().startswith(("sip:", "sips:", "tel:")):
+            return decode_dial_target(body)
+        number = _link_number(body)
+        if number is not None:
+            return number
+        if not body:
+            raise BadTarget(f"nothing to dial in {text!r}")
+        return body
+    if lowered.startswith(("sip:", "sips:")):
+        scheme, rest = target.split(":", 1)
+        rest = rest.lstrip("/").split("?", 1)[0]
+        if not rest:
+            raise BadTarget(f"nothing to dial in {text!r}")
+        return f"{scheme.lower()}:{rest}"
+    if not target:
+        raise BadTarget("nothing to dial: the number or address is empty")
+    return target

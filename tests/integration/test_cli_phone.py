@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from softphone.commands.phone import EXIT_NOT_RUNNING, BadTarget, decode_dial_target
+from softphone.commands.phone import EXIT_NOT_RUNNING
 from softphone.ipc import server_address
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="unix socket details")
@@ -97,39 +97,7 @@ def running_app(profile_dir: Path) -> Iterator[RunningApp]:
     app.stop()
 
 
-# --- link decoding ---------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("link", "target"),
-    [
-        ("tel:+7-495-123-45-67", "+74951234567"),
-        ("tel:+7(495)123.45.67", "+74951234567"),
-        ("tel:+1-201-555-0123;ext=1234;phone-context=example.com", "+12015550123"),
-        ("tel:%2B7%20495%201234567", "+74951234567"),
-        ("TEL:101", "101"),
-        ("tel://+74951234567", "+74951234567"),
-        ("callto://+7 495 123 45 67", "+74951234567"),
-        ("callto:+74951234567", "+74951234567"),
-        ("callto://alice@pbx.example.com", "alice@pbx.example.com"),
-        ("callto:sip:bob@10.0.0.5:5070", "sip:bob@10.0.0.5:5070"),
-        ("sip:alice@example.com", "sip:alice@example.com"),
-        ("SIP:alice@example.com;transport=tcp", "sip:alice@example.com;transport=tcp"),
-        ("sips:alice@example.com?Subject=hi&Priority=urgent", "sips:alice@example.com"),
-        ("sip://alice@example.com", "sip:alice@example.com"),
-        ("  8 (495) 123-45-67 ", "8 (495) 123-45-67"),
-        ("101", "101"),
-        ("alice@192.168.1.20", "alice@192.168.1.20"),
-    ],
-)
-def test_links_are_decoded(link: str, target: str) -> None:
-    assert decode_dial_target(link) == target
-
-
-@pytest.mark.parametrize("bad", ["tel:", "tel:call-me", "callto://", "sip:", "   "])
-def test_undiallable_links_are_refused(bad: str) -> None:
-    with pytest.raises(BadTarget):
-        decode_dial_target(bad)
+# --- link decoding: tests/unit/sip/test_uris.py -------------------------------------------
 
 
 def test_bad_link_exits_with_usage_error(profile_dir: Path) -> None:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import pytest
 
 from softphone.sip.uris import (
+    BadTarget,
     InvalidTarget,
     account_domain,
     caller_identity,
+    decode_dial_target,
     normalize_number,
     number_from_uri,
     parse_headers,
@@ -189,3 +191,38 @@ def test_number_from_uri() -> None:
     assert number_from_uri("sip:restricted@h") == ""
     assert number_from_uri("sip:h") == ""
     assert number_from_uri("mailto:x@y") == ""
+
+
+# --- links: tel:, callto:, sip: ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("link", "target"),
+    [
+        ("tel:+7-495-123-45-67", "+74951234567"),
+        ("tel:+7(495)123.45.67", "+74951234567"),
+        ("tel:+1-201-555-0123;ext=1234;phone-context=example.com", "+12015550123"),
+        ("tel:%2B7%20495%201234567", "+74951234567"),
+        ("TEL:101", "101"),
+        ("tel://+74951234567", "+74951234567"),
+        ("callto://+7 495 123 45 67", "+74951234567"),
+        ("callto:+74951234567", "+74951234567"),
+        ("callto://alice@pbx.example.com", "alice@pbx.example.com"),
+        ("callto:sip:bob@10.0.0.5:5070", "sip:bob@10.0.0.5:5070"),
+        ("sip:alice@example.com", "sip:alice@example.com"),
+        ("SIP:alice@example.com;transport=tcp", "sip:alice@example.com;transport=tcp"),
+        ("sips:alice@example.com?Subject=hi&Priority=urgent", "sips:alice@example.com"),
+        ("sip://alice@example.com", "sip:alice@example.com"),
+        ("  8 (495) 123-45-67 ", "8 (495) 123-45-67"),
+        ("101", "101"),
+        ("alice@192.168.1.20", "alice@192.168.1.20"),
+    ],
+)
+def test_links_are_decoded(link: str, target: str) -> None:
+    assert decode_dial_target(link) == target
+
+
+@pytest.mark.parametrize("bad", ["tel:", "tel:call-me", "callto://", "sip:", "   "])
+def test_undiallable_links_are_refused(bad: str) -> None:
+    with pytest.raises(BadTarget):
+        decode_dial_target(bad)
