@@ -289,7 +289,7 @@ def collect_diagnostics(profile: Path, settings: Settings, engine: Any | None = 
             out += ["", "== Account states", *states]
     from softphone.integrations.config import diagnostics_lines
 
-    out += ["", "== Integrations", *diagnostics_lines(profile, settings)]
+    out += ["", "== Integrations", *diagnostics_lines(profile, settings.integrations)]
     lines = last_log_lines(profile)
     out += ["", f"== Last {len(lines)} log lines", *lines]
     return _scrub("\n".join(out), settings) + "\n"

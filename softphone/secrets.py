@@ -15,7 +15,7 @@ import os
 import tomllib
 from pathlib import Path
 
-from softphone.settings import write_atomically
+from softphone.settings_file import write_atomically
 
 log = logging.getLogger("softphone.secrets")
 SERVICE = "softphone"

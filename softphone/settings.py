@@ -18,16 +18,18 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from softphone.integrations.config import IntegrationSettings
 
+from softphone.settings_file import (
+    SettingsError,
+    TableReader,
+    line_of,
+    settings_path,
+    write_atomically,
+)
 from softphone.settings_network import account_network_fields, rtp_range
 
-SETTINGS_FILE = "softphone.toml"
 SECRET_KEYS = ("password", "turn_password")  # go to the keyring, never back to the file
 TRANSPORTS = ("udp", "tcp", "tls")
 DTMF_METHODS = ("rfc4733", "info")
-
-
-class SettingsError(Exception):
-    """A settings file that cannot be used; the message names the file, key and line."""
 
 
 @dataclass(frozen=True)
@@ -214,112 +216,6 @@ def default_lan_account() -> AccountSettings:
 # Parsing
 
 
-class _Reader:
-    """Validates one table of the file, naming ``section.key`` and its line in every error."""
-
-    def __init__(self, path: Path, text: str, table: dict[str, Any], where: str) -> None:
-        self.path = path
-        self.text = text
-        self.table = table
-        self.where = where
-        self.used: set[str] = set()
-
-    def _fail(self, key: str, problem: str) -> SettingsError:
-        line = _line_of(self.text, self.where, key)
-        at = f" (line {line})" if line else ""
-        name = f"{self.where}.{key}" if self.where else key
-        return SettingsError(f"{self.path}: {name}{at}: {problem}")
-
-    def get(self, key: str, kind: type, default: Any) -> Any:
-        self.used.add(key)
-        if key not in self.table:
-            return default
-        value = self.table[key]
-        if kind is float and isinstance(value, int) and not isinstance(value, bool):
-            value = float(value)
-        if kind is int and isinstance(value, bool):
-            raise self._fail(key, f"expected an integer, got {value!r}")
-        if not isinstance(value, kind):
-            raise self._fail(key, f"expected {_kind_name(kind)}, got {value!r}")
-        return value
-
-    def text_or_none(self, key: str) -> str | None:
-        value = self.get(key, str, None)
-        if value is not None and not value.strip():
-            return None
-        return value.strip() if value is not None else None
-
-    def choice(self, key: str, choices: tuple[str, ...], default: str) -> str:
-        value = self.get(key, str, default).lower()
-        if value not in choices:
-            raise self._fail(key, f"must be one of {', '.join(choices)}, got {value!r}")
-        return value
-
-    def int_range(self, key: str, default: int, low: int, high: int) -> int:
-        value = self.get(key, int, default)
-        if not low <= value <= high:
-            raise self._fail(key, f"must be between {low} and {high}, got {value}")
-        return value
-
-    def sip_uri(self, key: str, required: bool = False) -> str | None:
-        value = self.text_or_none(key)
-        if value is None:
-            if required:
-                raise self._fail(key, "is required")
-            return None
-        if not re.match(r"^sips?:[^\s<>\"]+$", value):
-            raise self._fail(key, f"is not a SIP URI (sip:user@host[:port]), got {value!r}")
-        return value
-
-    def check_unknown(self) -> None:
-        for key in self.table:
-            if key not in self.used:
-                raise self._fail(key, "unknown setting (misspelt?)")
-
-
-def _kind_name(kind: type) -> str:
-    return {str: "a string", int: "an integer", bool: "true or false", float: "a number",
-            list: "a list", dict: "a table"}.get(kind, kind.__name__)
-
-
-def _line_of(text: str, section: str, key: str) -> int | None:
-    """The 1-based line where ``key`` is set inside ``section`` (``accounts[2]`` for arrays)."""
-    m = re.match(r"^(\w+)(?:\[(\d+)\])?$", section) if section else None
-    want_name = m.group(1) if m else ""
-    want_index = int(m.group(2)) if m and m.group(2) else None
-    current = ""
-    index = -1
-    key_re = re.compile(rf"^\s*\"?{re.escape(key)}\"?\s*=")
-    for number, line in enumerate(text.splitlines(), start=1):
-        stripped = line.strip()
-        header = re.match(r"^\[\[\s*([\w.]+)\s*\]\]", stripped)
-        if header:
-            if header.group(1) != current:
-                index = -1
-            current = header.group(1)
-            index += 1
-            continue
-        header = re.match(r"^\[\s*([\w.]+)\s*\]", stripped)
-        if header:
-            current, index = header.group(1), -1
-            continue
-        if current == want_name and (want_index is None or want_index == index) and key_re.match(
-            line
-        ):
-            return number
-        if not section and not current and key_re.match(line):
-            return number
-    if want_index is not None:
-        # The key is missing; point at the table header instead.
-        index = -1
-        for number, line in enumerate(text.splitlines(), start=1):
-            if re.match(rf"^\s*\[\[\s*{re.escape(want_name)}\s*\]\]", line):
-                index += 1
-                if index == want_index:
-                    return number
-    return None
-
-
 def parse_settings(text: str, path: Path) -> Settings:
     """Parse and validate settings text; raises :class:`SettingsError`."""
     try:
@@ -327,13 +223,13 @@ def parse_settings(text: str, path: Path) -> Settings:
     except tomllib.TOMLDecodeError as exc:
         raise SettingsError(f"{path}: not valid TOML: {exc}") from None
 
-    top = _Reader(path, text, data, "")
+    top = TableReader(path, text, data, "")
     sip = _parse_sip(_table(top, "sip"), path, text)
     calls = _parse_calls(_table(top, "calls"), path, text)
     audio = _parse_audio(_table(top, "audio"), path, text)
     crm = _parse_crm(_table(top, "crm"), path, text)
     ui = _parse_ui(_table(top, "ui"), path, text)
-    office_reader = _Reader(path, text, _table(top, "office"), "office")
+    office_reader = TableReader(path, text, _table(top, "office"), "office")
     office = OfficeSettings(presence=office_reader.get("presence", bool, True))
     office_reader.check_unknown()
     from softphone.integrations.config import parse_integrations
@@ -346,10 +242,10 @@ def parse_settings(text: str, path: Path) -> Settings:
         where = f"accounts[{i}]"
         if not isinstance(raw, dict):
             raise SettingsError(f"{path}: {where}: expected a table ([[accounts]])")
-        account = _parse_account(_Reader(path, text, raw, where))
+        account = _parse_account(TableReader(path, text, raw, where))
         if account.name in names:
             raise SettingsError(
-                f"{path}: {where}.name (line {_line_of(text, where, 'name')}): "
+                f"{path}: {where}.name (line {line_of(text, where, 'name')}): "
                 f"duplicate account name {account.name!r}"
             )
         names.add(account.name)
@@ -359,20 +255,20 @@ def parse_settings(text: str, path: Path) -> Settings:
                     office=office, integrations=integrations)
 
 
-def _table(top: _Reader, name: str) -> dict[str, Any]:
+def _table(top: TableReader, name: str) -> dict[str, Any]:
     return top.get(name, dict, {})
 
 
 def _parse_sip(table: dict[str, Any], path: Path, text: str) -> SipSettings:
-    r = _Reader(path, text, table, "sip")
+    r = TableReader(path, text, table, "sip")
     listen = r.text_or_none("listen") or "0.0.0.0:5060"
     m = re.match(r"^(\[[0-9a-fA-F:]+\]|[^:\s]+)(?::(\d+))?$", listen)
     if not m:
-        raise r._fail("listen", f"expected address:port, got {listen!r}")
+        raise r.fail("listen", f"expected address:port, got {listen!r}")
     host = m.group(1).strip("[]")
     port = int(m.group(2)) if m.group(2) else 5060
     if not 0 <= port <= 65535:
-        raise r._fail("listen", f"port must be between 0 and 65535, got {port}")
+        raise r.fail("listen", f"port must be between 0 and 65535, got {port}")
     rtp_port, rtp_count = rtp_range(r, SipSettings.rtp_port, SipSettings.rtp_port_count)
     user_agent = r.text_or_none("user_agent") or "softphone"
     r.check_unknown()
@@ -380,14 +276,14 @@ def _parse_sip(table: dict[str, Any], path: Path, text: str) -> SipSettings:
                        rtp_port_count=rtp_count)
 
 
-def _parse_account(r: _Reader) -> AccountSettings:
+def _parse_account(r: TableReader) -> AccountSettings:
     name = r.text_or_none("name")
     if not name:
-        raise r._fail("name", "is required")
+        raise r.fail("name", "is required")
     address = r.sip_uri("address", required=True)
     assert address is not None
     if "@" not in address:
-        raise r._fail("address", f"needs a user part (sip:user@host), got {address!r}")
+        raise r.fail("address", f"needs a user part (sip:user@host), got {address!r}")
     transport = r.choice("transport", TRANSPORTS, "udp")
     account = AccountSettings(
         name=name,
@@ -415,38 +311,38 @@ def _parse_account(r: _Reader) -> AccountSettings:
 DIALABLE = re.compile(r"^(sips?:[^\s<>\"]+|[+*#\d][\d\s()*#\-.]*|[A-Za-z0-9._+*#-]+)$")
 
 
-def _parse_dialable(r: _Reader, key: str) -> str | None:
+def _parse_dialable(r: TableReader, key: str) -> str | None:
     """An extension (``*97``, ``1001``), a phone number or a SIP URI."""
     value = r.text_or_none(key)
     if value is not None and not DIALABLE.match(value):
-        raise r._fail(key, f"expected an extension, a number or a SIP URI, got {value!r}")
+        raise r.fail(key, f"expected an extension, a number or a SIP URI, got {value!r}")
     return value
 
 
-def _parse_colleagues(r: _Reader) -> tuple[str, ...]:
+def _parse_colleagues(r: TableReader) -> tuple[str, ...]:
     values = r.get("colleagues", list, [])
     out: list[str] = []
     for value in values:
         if not isinstance(value, str) or not DIALABLE.match(value.strip()):
-            raise r._fail("colleagues", "expected a list of SIP URIs or extensions, got "
+            raise r.fail("colleagues", "expected a list of SIP URIs or extensions, got "
                                         f"{value!r}")
         if value.strip() not in out:
             out.append(value.strip())
     return tuple(out)
 
 
-def _parse_target(r: _Reader, key: str) -> str | None:
+def _parse_target(r: TableReader, key: str) -> str | None:
     value = r.text_or_none(key)
     if value is not None and not re.match(r"^(sips?:\S+|[+\d][\d\s()\-.]*)$", value):
-        raise r._fail(key, f"expected a SIP URI or a phone number, got {value!r}")
+        raise r.fail(key, f"expected a SIP URI or a phone number, got {value!r}")
     return value
 
 
 def _parse_calls(table: dict[str, Any], path: Path, text: str) -> CallSettings:
-    r = _Reader(path, text, table, "calls")
+    r = TableReader(path, text, table, "calls")
     outcomes = r.get("outcomes", list, list(CallSettings.outcomes))
     if not all(isinstance(o, str) and o.strip() for o in outcomes):
-        raise r._fail("outcomes", "expected a list of non-empty strings")
+        raise r.fail("outcomes", "expected a list of non-empty strings")
     calls = CallSettings(
         auto_answer=r.get("auto_answer", bool, False),
         auto_answer_delay=r.int_range("auto_answer_delay", 0, 0, 600),
@@ -464,10 +360,10 @@ def _parse_calls(table: dict[str, Any], path: Path, text: str) -> CallSettings:
 
 
 def _parse_audio(table: dict[str, Any], path: Path, text: str) -> AudioSettings:
-    r = _Reader(path, text, table, "audio")
+    r = TableReader(path, text, table, "audio")
     volume = r.get("ring_volume", float, 0.8)
     if not 0.0 <= volume <= 1.0:
-        raise r._fail("ring_volume", f"must be between 0.0 and 1.0, got {volume}")
+        raise r.fail("ring_volume", f"must be between 0.0 and 1.0, got {volume}")
     audio = AudioSettings(
         input=r.text_or_none("input"),
         output=r.text_or_none("output"),
@@ -484,30 +380,30 @@ def _parse_audio(table: dict[str, Any], path: Path, text: str) -> AudioSettings:
     return audio
 
 
-def _parse_codecs(r: _Reader) -> tuple[str, ...]:
+def _parse_codecs(r: TableReader) -> tuple[str, ...]:
     names = r.get("codecs", list, list(DEFAULT_CODECS))
     canonical = {c.lower(): c for c in KNOWN_CODECS}
     result: list[str] = []
     for name in names:
         if not isinstance(name, str) or name.strip().lower() not in canonical:
-            raise r._fail("codecs", f"unknown codec {name!r}; known: {', '.join(KNOWN_CODECS)}")
+            raise r.fail("codecs", f"unknown codec {name!r}; known: {', '.join(KNOWN_CODECS)}")
         codec = canonical[name.strip().lower()]
         if codec in result:
-            raise r._fail("codecs", f"{codec} is listed twice")
+            raise r.fail("codecs", f"{codec} is listed twice")
         result.append(codec)
     if not result:
-        raise r._fail("codecs", "list at least one codec")
+        raise r.fail("codecs", "list at least one codec")
     return tuple(result)
 
 
 def _parse_crm(table: dict[str, Any], path: Path, text: str) -> CrmSettings:
-    r = _Reader(path, text, table, "crm")
+    r = TableReader(path, text, table, "crm")
     region = (r.text_or_none("default_region") or "").upper()
     if region and not re.match(r"^[A-Z]{2}$", region):
-        raise r._fail("default_region", f"expected a two-letter country code, got {region!r}")
+        raise r.fail("default_region", f"expected a two-letter country code, got {region!r}")
     url = r.text_or_none("database_url")
     if url is not None and not re.match(r"^[a-z][a-z0-9+]*://", url):
-        raise r._fail("database_url", f"expected a database URL (sqlite:///..., "
+        raise r.fail("database_url", f"expected a database URL (sqlite:///..., "
                       f"postgresql+psycopg://...), got {url!r}")
     crm = CrmSettings(database_url=url, default_region=region, agent=r.text_or_none("agent"))
     r.check_unknown()
@@ -515,10 +411,10 @@ def _parse_crm(table: dict[str, Any], path: Path, text: str) -> CrmSettings:
 
 
 def _parse_ui(table: dict[str, Any], path: Path, text: str) -> UiSettings:
-    r = _Reader(path, text, table, "ui")
+    r = TableReader(path, text, table, "ui")
     language = r.text_or_none("language")
     if language is not None and language not in ("en", "ru", "system"):
-        raise r._fail("language", f"must be en, ru or system, got {language!r}")
+        raise r.fail("language", f"must be en, ru or system, got {language!r}")
     ui = UiSettings(
         language=None if language == "system" else language,
         start_minimized=r.get("start_minimized", bool, False),
@@ -537,12 +433,12 @@ def _parse_ui(table: dict[str, Any], path: Path, text: str) -> UiSettings:
         if value and value in taken:
             other = taken[value]  # name the line the admin wrote (the other may be a default)
             blamed, first = (key, other) if key in r.table else (other, key)
-            raise r._fail(blamed, f"{value} is already the shortcut of {first}")
+            raise r.fail(blamed, f"{value} is already the shortcut of {first}")
         taken.setdefault(value, key)
     return ui
 
 
-def _parse_shortcut(r: _Reader, key: str, default: str) -> str:
+def _parse_shortcut(r: TableReader, key: str, default: str) -> str:
     """A global shortcut in its canonical spelling; "" (or blanks) turns it off."""
     from softphone.shortcuts import ShortcutError, parse_shortcut
 
@@ -552,15 +448,11 @@ def _parse_shortcut(r: _Reader, key: str, default: str) -> str:
     try:
         return str(parse_shortcut(value))
     except ShortcutError as exc:
-        raise r._fail(key, str(exc)) from None
+        raise r.fail(key, str(exc)) from None
 
 
 # ---------------------------------------------------------------------------------------------
 # Files
-
-
-def settings_path(profile: Path) -> Path:
-    return profile / SETTINGS_FILE
 
 
 def load_settings(profile: Path) -> Settings:
@@ -658,18 +550,7 @@ _CORE_TABLES = ("sip", "calls", "audio", "crm", "ui", "office")
 def _integration_tables(settings: Settings) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
     from softphone.integrations.config import integration_tables
 
-    return integration_tables(settings)
-
-
-def write_atomically(path: Path, text: str, mode: int = 0o644) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    return integration_tables(settings.integrations)
 
 
 def strip_passwords_from_file(profile: Path) -> bool:

@@ -22,13 +22,13 @@ _HOSTNAME = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9_]([A-Za-z0-9_-]{0,62})(\.[A-Za
 
 
 class Reader(Protocol):
-    """What these functions need of ``settings._Reader``."""
+    """What these functions need of ``settings_file.TableReader``."""
 
     def get(self, key: str, kind: type, default: Any) -> Any: ...
     def text_or_none(self, key: str) -> str | None: ...
     def choice(self, key: str, choices: tuple[str, ...], default: str) -> str: ...
     def int_range(self, key: str, default: int, low: int, high: int) -> int: ...
-    def _fail(self, key: str, problem: str) -> Exception: ...
+    def fail(self, key: str, problem: str) -> Exception: ...
 
 
 def turn_secret_name(account: str) -> str:
@@ -81,7 +81,7 @@ def _server(r: Reader, key: str, schemes: tuple[str, ...]) -> str:
     try:
         split_host_port(value)
     except ValueError as exc:
-        raise r._fail(key, f"expected host or host:port (e.g. \"stun.example.org:3478\"): "
+        raise r.fail(key, f"expected host or host:port (e.g. \"stun.example.org:3478\"): "
                            f"{exc}, got {value!r}") from None
     return value
 
@@ -94,16 +94,16 @@ def account_network_fields(r: Reader, transport: str) -> dict[str, Any]:
     username = r.text_or_none("turn_username") or ""
     password = r.get("turn_password", str, None)
     if (username or password) and not turn:
-        raise r._fail("turn_username" if username else "turn_password",
+        raise r.fail("turn_username" if username else "turn_password",
                       "is set but turn_server is empty")
     public = r.text_or_none("public_address") or ""
     if public and not valid_public_address(public):
-        raise r._fail("public_address", f"expected the router's public IP address "
+        raise r.fail("public_address", f"expected the router's public IP address "
                                         f"(e.g. \"203.0.113.7\"), got {public!r}")
     srtp = r.choice("srtp", SRTP_MODES, "optional")
     require_tls = r.get("srtp_require_tls", bool, True)
     if srtp == "mandatory" and require_tls and transport != "tls":
-        raise r._fail("srtp", "mandatory encryption sends its keys only over TLS "
+        raise r.fail("srtp", "mandatory encryption sends its keys only over TLS "
                               "(srtp_require_tls = true): set transport = \"tls\", or "
                               "srtp_require_tls = false to send them over "
                               f"{transport.upper()} too")
@@ -143,9 +143,9 @@ def rtp_range(r: Reader, default_first: int, default_count: int) -> tuple[int, i
         try:
             return parse_rtp_ports(text)
         except ValueError as exc:
-            raise r._fail("rtp_ports", f"{exc}, got {text!r}") from None
+            raise r.fail("rtp_ports", f"{exc}, got {text!r}") from None
     if legacy is not None:
         if not 1024 <= legacy <= 65000:
-            raise r._fail("rtp_port", f"must be between 1024 and 65000, got {legacy}")
+            raise r.fail("rtp_port", f"must be between 1024 and 65000, got {legacy}")
         return legacy, min(default_count, 65536 - legacy)
     return default_first, default_count

@@ -89,7 +89,7 @@ def _secrets(profile: Path) -> Any:
 def _config(profile: Path, settings: Any) -> Any:
     from softphone.integrations.config import provision_secrets
 
-    return provision_secrets(profile, settings, _secrets(profile))
+    return provision_secrets(profile, settings.integrations, _secrets(profile))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -14,10 +14,9 @@ import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from softphone.settings import Settings, _Reader
+from softphone.settings_file import TableReader
 
 log = logging.getLogger("softphone.integrations")
 
@@ -131,11 +130,9 @@ class IntegrationSettings:
 # Parsing (called by softphone.settings.parse_settings)
 
 
-def parse_integrations(top: _Reader, path: Path, text: str) -> IntegrationSettings:
-    from softphone.settings import _Reader
-
-    def reader(name: str) -> _Reader:
-        return _Reader(path, text, top.get(name, dict, {}), name)
+def parse_integrations(top: TableReader, path: Path, text: str) -> IntegrationSettings:
+    def reader(name: str) -> TableReader:
+        return TableReader(path, text, top.get(name, dict, {}), name)
 
     r = reader("carddav")
     carddav = CardDavSettings(
@@ -149,7 +146,7 @@ def parse_integrations(top: _Reader, path: Path, text: str) -> IntegrationSettin
     r = reader("directory")
     url = r.text_or_none("url")
     if url is not None and not _LDAP_URL.match(url):
-        raise r._fail("url", f"expected ldap://host[:port] or ldaps://host[:port], got {url!r}")
+        raise r.fail("url", f"expected ldap://host[:port] or ldaps://host[:port], got {url!r}")
     directory = DirectorySettings(
         url=url, base_dn=r.text_or_none("base_dn") or "",
         bind_dn=r.text_or_none("bind_dn"), password=r.get("password", str, None),
@@ -159,7 +156,7 @@ def parse_integrations(top: _Reader, path: Path, text: str) -> IntegrationSettin
         filter=_ldap_filter(r, "filter", DirectorySettings.filter),
         verify_tls=r.get("verify_tls", bool, True))
     if url is not None and not directory.base_dn:
-        raise r._fail("base_dn", "is required with url (where people are, e.g. "
+        raise r.fail("base_dn", "is required with url (where people are, e.g. "
                       "ou=people,dc=example,dc=com)")
     r.check_unknown()
 
@@ -167,7 +164,7 @@ def parse_integrations(top: _Reader, path: Path, text: str) -> IntegrationSettin
     events = r.get("events", list, list(WEBHOOK_EVENTS))
     bad = [e for e in events if e not in WEBHOOK_EVENTS]
     if bad:
-        raise r._fail("events", f"unknown event {bad[0]!r}; choose from "
+        raise r.fail("events", f"unknown event {bad[0]!r}; choose from "
                       f"{', '.join(WEBHOOK_EVENTS)}")
     webhooks = WebhookSettings(
         url=_http_url(r, "url"), secret=r.get("secret", str, None),
@@ -179,7 +176,7 @@ def parse_integrations(top: _Reader, path: Path, text: str) -> IntegrationSettin
     r = reader("bitrix24")
     user_id = r.get("user_id", int, None)
     if user_id is not None and user_id <= 0:
-        raise r._fail("user_id", f"must be a Bitrix24 user ID (1 or more), got {user_id}")
+        raise r.fail("user_id", f"must be a Bitrix24 user ID (1 or more), got {user_id}")
     bitrix = Bitrix24Settings(
         enabled=r.get("enabled", bool, False), webhook_url=_http_url(r, "webhook_url"),
         user_id=user_id, user_phone_inner=r.text_or_none("user_phone_inner"),
@@ -188,7 +185,7 @@ def parse_integrations(top: _Reader, path: Path, text: str) -> IntegrationSettin
         timeout=_seconds(r, "timeout", 30.0, 1.0, 600.0),
         verify_tls=r.get("verify_tls", bool, True))
     if bitrix.enabled and bitrix.user_id is None and not bitrix.user_phone_inner:
-        raise r._fail("enabled", "needs user_id or user_phone_inner (whose calls these are)")
+        raise r.fail("enabled", "needs user_id or user_phone_inner (whose calls these are)")
     r.check_unknown()
 
     r = reader("outbox")
@@ -206,33 +203,33 @@ def parse_integrations(top: _Reader, path: Path, text: str) -> IntegrationSettin
                                bitrix24=bitrix, outbox=outbox, click_to_call=click)
 
 
-def _http_url(r: _Reader, key: str) -> str | None:
+def _http_url(r: TableReader, key: str) -> str | None:
     value = r.text_or_none(key)
     if value is not None and not _HTTP_URL.match(value):
-        raise r._fail(key, f"expected an http:// or https:// URL, got {value!r}")
+        raise r.fail(key, f"expected an http:// or https:// URL, got {value!r}")
     return value
 
 
-def _seconds(r: _Reader, key: str, default: float, low: float, high: float) -> float:
+def _seconds(r: TableReader, key: str, default: float, low: float, high: float) -> float:
     value = float(r.get(key, float, default))
     if not low <= value <= high:
-        raise r._fail(key, f"must be between {low:g} and {high:g} seconds, got {value:g}")
+        raise r.fail(key, f"must be between {low:g} and {high:g} seconds, got {value:g}")
     return value
 
 
-def _names(r: _Reader, key: str, default: tuple[str, ...]) -> tuple[str, ...]:
+def _names(r: TableReader, key: str, default: tuple[str, ...]) -> tuple[str, ...]:
     value = r.get(key, list, list(default))
     if not value or not all(isinstance(v, str) and re.fullmatch(r"[A-Za-z][\w-]*", v)
                             for v in value):
-        raise r._fail(key, "expected a list of LDAP attribute names")
+        raise r.fail(key, "expected a list of LDAP attribute names")
     return tuple(value)
 
 
-def _ldap_filter(r: _Reader, key: str, default: str) -> str:
+def _ldap_filter(r: TableReader, key: str, default: str) -> str:
     value = r.text_or_none(key) or default
     if not (value.startswith("(") and value.endswith(")")) or value.count("(") != value.count(
             ")"):
-        raise r._fail(key, f"expected an LDAP filter in parentheses, got {value!r}")
+        raise r.fail(key, f"expected an LDAP filter in parentheses, got {value!r}")
     return value
 
 
@@ -244,9 +241,9 @@ def default_integrations() -> IntegrationSettings:
 # Writing (called by softphone.settings.save_settings): every table but the secrets
 
 
-def integration_tables(settings: Settings) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
+def integration_tables(it: IntegrationSettings
+                       ) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
     """(section, values, defaults) for each integration section, secrets left out."""
-    it = settings.integrations
     secret = {(section, name) for section, name, _ in SECRET_FIELDS}
     out = []
     for section, value, default in (
@@ -267,14 +264,14 @@ def integration_tables(settings: Settings) -> list[tuple[str, dict[str, Any], di
 # Secrets
 
 
-def provision_secrets(profile: Path, settings: Settings, secrets: Any) -> IntegrationSettings:
+def provision_secrets(profile: Path, it: IntegrationSettings, secrets: Any
+                      ) -> IntegrationSettings:
     """The integration settings with their secrets from the secret store.
 
     A secret provisioned in softphone.toml is stored in the secret store and removed from the
     file (every other line stays as the admin wrote it)."""
     from softphone.logs import register_secret
 
-    it = settings.integrations
     moved = False
     for section, name, key in SECRET_FIELDS:
         part = getattr(it, section)
@@ -300,7 +297,7 @@ def provision_secrets(profile: Path, settings: Settings, secrets: Any) -> Integr
 def strip_secrets_from_file(profile: Path) -> bool:
     import tomlkit
 
-    from softphone.settings import settings_path, write_atomically
+    from softphone.settings_file import settings_path, write_atomically
 
     path = settings_path(profile)
     try:
@@ -329,9 +326,8 @@ def click_to_call_token(secrets: Any, *, renew: bool = False) -> str:
     return str(token)
 
 
-def diagnostics_lines(profile: Path, settings: Settings) -> list[str]:
+def diagnostics_lines(profile: Path, it: IntegrationSettings) -> list[str]:
     """What is on, and what waits in the outbox (for ``softphone diagnostics``; no secrets)."""
-    it = settings.integrations
     lines = [
         f"CardDAV: {it.carddav.url} (every {it.carddav.interval} min)" if it.carddav.enabled
         else "CardDAV: off",

@@ -67,7 +67,8 @@ class Integrations:
 
         if self.secrets is not None:
             try:
-                self.config = provision_secrets(self.profile, self.settings, self.secrets)
+                self.config = provision_secrets(self.profile, self.settings.integrations,
+                                                self.secrets)
             except Exception as exc:
                 self._problem(f"secrets: {exc}")
         it = self.config

@@ -84,13 +84,14 @@ def test_bad_settings_are_refused_naming_key_and_line(profile: Path, text: str,
 def test_secrets_move_to_the_secret_store_and_out_of_the_file(profile: Path) -> None:
     settings_path(profile).write_text(FULL)
     settings = load_settings(profile)
-    it = provision_secrets(profile, settings, SecretStore(profile))
+    it = provision_secrets(profile, settings.integrations, SecretStore(profile))
     assert it.carddav.password == "dav-pass-123" and it.webhooks.secret == "hook-key-456"
     text = settings_path(profile).read_text()
     for secret in ("dav-pass-123", "hook-key-456", "code789secret"):
         assert secret not in text
     assert 'username = "anna"' in text  # the rest as the admin wrote it
-    again = provision_secrets(profile, load_settings(profile), SecretStore(profile))
+    again = provision_secrets(profile, load_settings(profile).integrations,
+                              SecretStore(profile))
     assert again.bitrix24.webhook_url == "https://acme.bitrix24.ru/rest/1/code789secret/"
     # saving settings never writes them back
     save_settings(profile, load_settings(profile))
