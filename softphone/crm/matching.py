@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from softphone.crm.phones import NO_REGION, can_match_stranger, suffix_keys
-from softphone.crm.queries import Runner, _in, contact_views_by_id, fold, insert_call
+from softphone.crm.queries import Runner, contact_views_by_id, fold, in_list, insert_call
 from softphone.crm.views import CompanyView, Match, NormalizedNumber
 
 _IGNORED = "SELECT kind FROM ignored_numbers WHERE number_key = :key"
@@ -82,7 +82,7 @@ def _suffix_contacts(db: Runner, number: NormalizedNumber) -> list[int]:
         ids = _ids(db, _REV_LIKE.format(extra), rev_like=rev + "%")
     keys = suffix_keys(national)
     if keys:
-        marks, params = _in("r", list(keys))
+        marks, params = in_list("r", list(keys))
         for cid in _ids(db, _REV_IN.format(marks, extra), **params):
             if cid not in ids:
                 ids.append(cid)

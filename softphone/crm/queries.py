@@ -114,7 +114,7 @@ def to_decimal(value: Any) -> Decimal | None:
     return Decimal(f"{float(value):.2f}")
 
 
-def _in(name: str, values: Sequence[Any]) -> tuple[str, dict[str, Any]]:
+def in_list(name: str, values: Sequence[Any]) -> tuple[str, dict[str, Any]]:
     """``:name0, :name1, ...`` and their parameters (IN lists for both drivers)."""
     names = [f"{name}{i}" for i in range(len(values))]
     return ", ".join(":" + n for n in names), dict(zip(names, values, strict=True))
@@ -175,7 +175,7 @@ _PHONES = (
 def phones_of(db: Runner, ids: Sequence[int]) -> dict[int, list[PhoneView]]:
     phones: dict[int, list[PhoneView]] = defaultdict(list)
     for start in range(0, len(ids), 500):
-        marks, params = _in("i", list(ids[start : start + 500]))
+        marks, params = in_list("i", list(ids[start : start + 500]))
         for cid, raw, e164, label, primary, national in db.rows(
                 _PHONES.format(ids=marks), params):
             phones[cid].append(PhoneView(raw, e164, label, bool(primary), national))
@@ -189,7 +189,7 @@ def contact_views_by_id(db: Runner, ids: Sequence[int]) -> list[ContactView]:
         return []
     rows: dict[int, Sequence[Any]] = {}
     for start in range(0, len(ids), 500):
-        marks, params = _in("i", list(ids[start : start + 500]))
+        marks, params = in_list("i", list(ids[start : start + 500]))
         for row in db.rows(_CONTACTS.format(ids=marks), params):
             rows[row[0]] = row
     phones = phones_of(db, list(rows))
