@@ -18,7 +18,6 @@ import logging
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -27,9 +26,11 @@ from softphone.settings import AudioSettings
 from softphone.sip.audio import callbacks as cb
 from softphone.sip.audio import devices as dev
 from softphone.sip.audio import native, tones
-from softphone.sip.audio.bridge import BridgePort, FrameQueue, frame_samples
+from softphone.sip.audio.bridge import BridgePort
+from softphone.sip.audio.frames import frame_samples
 from softphone.sip.audio.own_port import NativeBridgePort
 from softphone.sip.audio.player import Clip
+from softphone.sip.audio.streams import AudioPath, StreamRecord
 from softphone.sip.audio.voice import NativeVoice, VoiceSwitch, VoiceWanted
 from softphone.sip.events import AudioDeviceNotice, AudioLevels, VoiceProcessing
 from softphone.sip.media_api import DeviceInfo, EmitFn, NullAudioBackend
@@ -42,38 +43,6 @@ STALL_SECONDS = 1.0  # a running stream whose callback stopped for this long is 
 RESCAN_SECONDS = 5.0  # how often a missing chosen device is looked for while idle
 OUTPUT_LINGER_SECONDS = 1.0  # a tone-only output stream stays open this long after a tone
 LEVEL_FRAMES = 5  # the meters show the peak of the last 100 ms (the SIP thread polls at 10/s)
-
-
-class _Path:
-    """One direction of call audio: device rate, bridge-port rate and the queue between.
-
-    When the device's rate is a multiple of the bridge's clock the port runs at the bridge's
-    clock and the PortAudio callback resamples (numpy, see resample.py); otherwise the port
-    runs at the device's rate and PJSIP's bridge resamples.
-    """
-
-    def __init__(self, device_rate: int, conf_rate: int, native_ok: bool = True) -> None:
-        self.device_rate = device_rate
-        multiple = device_rate % conf_rate == 0 and device_rate >= conf_rate
-        self.factor = device_rate // conf_rate if multiple else 1
-        self.rate = conf_rate if multiple else device_rate
-        self.samples = frame_samples(self.rate)
-        self.queue: Any = native.make_queue(self.samples * 2) if native_ok \
-            else FrameQueue(self.samples * 2)
-
-
-@dataclass
-class _Stream:
-    role: str
-    device: int
-    name: str
-    rate: int
-    channels: int
-    stream: Any = None
-    beats: int = 0
-    seen_beats: int = 0
-    seen_at: float = 0.0
-    native: Any = None  # native.NativeStream when the period runs in C
 
 
 class PortAudioBackend(NullAudioBackend):
@@ -126,7 +95,7 @@ class PortAudioBackend(NullAudioBackend):
         self._voice_dirty = False
         self._voice_reported: tuple[Any, ...] | None = None
         # device thread
-        self._streams: dict[str, _Stream] = {}
+        self._streams: dict[str, StreamRecord] = {}
         self._missing: dict[str, str] = {}  # role -> chosen device name that is gone
         self._last_rescan = 0.0
         self._rescan_requested = False
@@ -139,8 +108,8 @@ class PortAudioBackend(NullAudioBackend):
         self._graveyard: list[Any] = []
 
     # --- helpers -----------------------------------------------------------------------------
-    def _new_path(self, device_rate: int) -> _Path:
-        return _Path(device_rate, self._conf_rate, self._native_audio)
+    def _new_path(self, device_rate: int) -> AudioPath:
+        return AudioPath(device_rate, self._conf_rate, self._native_audio)
 
     def _native_streams(self) -> tuple[Any, ...]:
         return self._live_native
@@ -473,8 +442,8 @@ class PortAudioBackend(NullAudioBackend):
             emit(VoiceProcessing(time.time(), *state))
 
     # --- device thread -----------------------------------------------------------------------
-    def _attach_voice(self, state: Any, stream: Any, in_path: _Path | None,
-                      out_path: _Path | None) -> None:
+    def _attach_voice(self, state: Any, stream: Any, in_path: AudioPath | None,
+                      out_path: AudioPath | None) -> None:
         """A call stream's C state opens: give it the call's voice processing, made now when
         this stream carries the microphone (the first call loads the canceller)."""
         voice = self._voices.current
@@ -488,7 +457,7 @@ class PortAudioBackend(NullAudioBackend):
             voice = None  # fed by its duplex stream alone
         state.set_voice(voice)
 
-    def _new_voice(self, in_path: _Path, latency_ms: int,
+    def _new_voice(self, in_path: AudioPath, latency_ms: int,
                    duplex: bool) -> NativeVoice | None:
         w = self._voice_wanted
         if not (native.available() and (w.echo_cancellation or w.noise_suppression
@@ -617,7 +586,7 @@ class PortAudioBackend(NullAudioBackend):
             index = dev.find_device(self._devices, None, output)
         return index
 
-    def _path_for(self, path: _Path, rate: int) -> _Path:
+    def _path_for(self, path: AudioPath, rate: int) -> AudioPath:
         return path if rate == path.device_rate else self._new_path(rate)
 
     def _open_duplex(self, index: int) -> bool:
@@ -625,7 +594,7 @@ class PortAudioBackend(NullAudioBackend):
         rate = self._out_path.device_rate
         ch_in = 1
         for ch_out in dict.fromkeys((1, min(2, info.max_output_channels))):
-            rec = _Stream("duplex", index, info.name, rate, ch_out, seen_at=time.monotonic())
+            rec = StreamRecord("duplex", index, info.name, rate, ch_out, seen_at=time.monotonic())
             frames = frame_samples(rate)
             in_path = self._path_for(self._in_path, rate)
             try:
@@ -662,7 +631,7 @@ class PortAudioBackend(NullAudioBackend):
         last_exc: Exception | None = None
         for rate in dict.fromkeys(rates):
             for channels in dict.fromkeys((1, min(2, max_ch))):
-                rec = _Stream(role, index, info.name, rate, channels, seen_at=time.monotonic())
+                rec = StreamRecord(role, index, info.name, rate, channels, seen_at=time.monotonic())
                 frames = frame_samples(rate)
                 kw = {"device": index, "samplerate": rate, "blocksize": frames,
                       "dtype": "int16"}
@@ -733,7 +702,7 @@ class PortAudioBackend(NullAudioBackend):
 
     def _check_health(self) -> None:
         now = time.monotonic()
-        lost: list[_Stream] = []
+        lost: list[StreamRecord] = []
         for rec in {id(r): r for r in self._streams.values()}.values():
             beats = rec.native.beats if rec.native is not None else rec.beats
             if beats != rec.seen_beats:
@@ -772,7 +741,7 @@ class PortAudioBackend(NullAudioBackend):
                     self._notify("unavailable", "No sound device is left for the "
                                  f"{role}: the call goes on without it.", names[role])
 
-    def _host_died(self, rec: _Stream) -> bool:
+    def _host_died(self, rec: StreamRecord) -> bool:
         """The JACK server went away: PortAudio (19.6) then spins forever in Pa_AbortStream,
         Pa_CloseStream and Pa_Terminate. Leave PortAudio alone until the app restarts."""
         if rec.device >= len(self._devices) \

@@ -19,18 +19,45 @@ them when it polls (:meth:`PortAudioBackend.levels`).
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 
 from softphone.sip.audio import native
+from softphone.sip.audio.player import Clip
 from softphone.sip.audio.resample import Downsampler, Upsampler
-
-if TYPE_CHECKING:
-    from softphone.sip.audio.backend import PortAudioBackend, _Path, _Stream
+from softphone.sip.audio.streams import AudioPath, StreamRecord
+from softphone.sip.audio.tones import ToneSlot
 
 Callback = Any
+
+
+class CallbackHost(Protocol):
+    """What the callbacks read and count on the backend (``backend.PortAudioBackend``):
+    plain attributes, each a single store or read from PortAudio's thread."""
+
+    _sd: Any  # sounddevice (or a stand-in in tests)
+    _native_audio: bool
+    _progress: ToneSlot
+    _keys: ToneSlot
+    _waiting: ToneSlot
+    _ring: ToneSlot
+    _clip: Clip | None
+    _ring_in_output: bool
+    _ring_volume: float
+    _mic_recent: deque[bytes]
+    _spk_recent: deque[bytes]
+    _extras_seq: int
+    _xruns: int
+    _cb_errors: int
+
+    def _extras_done(self, state: Any, seq: int) -> None: ...
+    def _set_extras(self, state: Any = None) -> None: ...
+    def _attach_voice(self, state: Any, stream: Any, in_path: AudioPath | None,
+                      out_path: AudioPath | None) -> None: ...
+
 InBody = Callable[[Any], None]  # one period of microphone samples, int16 (frames,)
 OutBody = Callable[[Any], None]  # fills one period of output, int16 (frames, channels)
 
@@ -45,7 +72,7 @@ def name_thread(name: bytes) -> None:
         pass
 
 
-def input_body(self: PortAudioBackend, path: _Path) -> InBody:
+def input_body(self: CallbackHost, path: AudioPath) -> InBody:
     """Microphone: resample to the bridge clock, queue one frame (kept for the meter too)."""
     queue = path.queue
     down = Downsampler(path.factor) if path.factor > 1 else None
@@ -60,7 +87,7 @@ def input_body(self: PortAudioBackend, path: _Path) -> InBody:
     return body
 
 
-def output_body(self: PortAudioBackend, rec: _Stream, path: _Path, frames_: int) -> OutBody:
+def output_body(self: CallbackHost, rec: StreamRecord, path: AudioPath, frames_: int) -> OutBody:
     """Call output: one frame of the call (resampled) plus local tones, clipped."""
     queue = path.queue
     get = queue.get
@@ -94,7 +121,7 @@ def output_body(self: PortAudioBackend, rec: _Stream, path: _Path, frames_: int)
     return body
 
 
-def mix_extras(self: PortAudioBackend, rec: _Stream, frames_: int) -> Callable[[Any], None]:
+def mix_extras(self: CallbackHost, rec: StreamRecord, frames_: int) -> Callable[[Any], None]:
     """Adds the local sounds (progress tones, key feedback, call waiting, a recording, the
     ringtone when it rings in the call output) into an int32 period of the call output."""
     ring_buf = np.zeros(frames_, dtype=np.int32)
@@ -115,7 +142,7 @@ def mix_extras(self: PortAudioBackend, rec: _Stream, frames_: int) -> Callable[[
     return extras
 
 
-def array_callback(self: PortAudioBackend, rec: _Stream, inp: InBody | None,
+def array_callback(self: CallbackHost, rec: StreamRecord, inp: InBody | None,
                    outp: OutBody | None) -> Callback:
     """The bodies as a ``sounddevice`` numpy-array callback (a stand-in PortAudio)."""
 
@@ -156,9 +183,10 @@ def array_callback(self: PortAudioBackend, rec: _Stream, inp: InBody | None,
     return play
 
 
-def open_call_stream(self: PortAudioBackend, rec: _Stream, kind: str, inp: InBody | None,
+def open_call_stream(self: CallbackHost, rec: StreamRecord, kind: str, inp: InBody | None,
                      outp: OutBody | None, frames: int, channels: Any,
-                     paths: tuple[_Path | None, _Path | None] = (None, None), **kw: Any) -> Any:
+                     paths: tuple[AudioPath | None, AudioPath | None] = (None, None),
+                     **kw: Any) -> Any:
     """Open a call stream (``kind`` input/output/duplex) that runs the bodies each period.
 
     With the real ``sounddevice`` and the compiled module (native.py) the whole period runs
@@ -238,7 +266,7 @@ def open_call_stream(self: PortAudioBackend, rec: _Stream, kind: str, inp: InBod
     return stream
 
 
-def ringer_callback(self: PortAudioBackend, rec: _Stream, frames_: int) -> Callback:
+def ringer_callback(self: CallbackHost, rec: StreamRecord, frames_: int) -> Callback:
     """Ringer device: the ringtone at the ring volume, or silence."""
     mix = np.zeros(frames_, dtype=np.int32)
 

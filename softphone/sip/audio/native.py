@@ -3,10 +3,10 @@ pj_abi.c by the package build), when it is there.
 
 ``lib`` is None when the module was not built, is stale (built from other sources: a source
 tree edited since the last ``pip install -e``) or ``SOFTPHONE_NO_NATIVE_AUDIO`` is set: the
-audio path then stays in Python (bridge.FrameQueue, callbacks.py, bridge.BridgePort), one log
+audio path then stays in Python (frames.FrameQueue, callbacks.py, bridge.BridgePort), one log
 line says so.
 
-* :class:`NativeQueue`: bridge.FrameQueue's policy in C, the same Python interface;
+* :class:`NativeQueue`: frames.FrameQueue's policy in C, the same Python interface;
 * :class:`NativeStream`: a call stream's state for the C PortAudio callback;
 * pjproject's C API (pj_abi.h) is bound once (:func:`pj_available`): refused, with a log
   line, unless the loaded library is the pjproject release the declarations were written for.
@@ -21,6 +21,8 @@ import os
 from typing import Any
 
 import numpy as np
+
+from softphone.sip.audio.frames import FRAME_MS, FrameQueue
 
 log = logging.getLogger("softphone.sip.audio")
 
@@ -92,7 +94,7 @@ def describe() -> str:
 
 
 class NativeQueue:
-    """bridge.FrameQueue in C: the PortAudio callback and the bridge port use it without
+    """frames.FrameQueue in C: the PortAudio callback and the bridge port use it without
     Python; put/get from Python work too (tests, the Python fallbacks)."""
 
     def __init__(self, frame_bytes: int, target: int = 2, max_frames: int = 6,
@@ -113,8 +115,6 @@ class NativeQueue:
 
     @property
     def depth_ms(self) -> float:
-        from softphone.sip.audio.bridge import FRAME_MS
-
         return len(self) * FRAME_MS
 
     @property
@@ -150,8 +150,6 @@ class NativeQueue:
 def make_queue(frame_bytes: int) -> Any:
     if lib is not None:
         return NativeQueue(frame_bytes)
-    from softphone.sip.audio.bridge import FrameQueue
-
     return FrameQueue(frame_bytes)
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from softphone.sip.audio import native
-from softphone.sip.audio.bridge import FRAME_MS, FrameQueue
+from softphone.sip.audio.frames import FRAME_MS, FrameQueue
 
 
 def require_native() -> None:

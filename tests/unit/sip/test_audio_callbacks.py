@@ -12,7 +12,8 @@ import pytest
 from softphone.settings import AudioSettings
 from softphone.sip.audio import callbacks as cb
 from softphone.sip.audio import native, tones
-from softphone.sip.audio.backend import PortAudioBackend, _Path, _Stream
+from softphone.sip.audio.backend import PortAudioBackend
+from softphone.sip.audio.streams import AudioPath, StreamRecord
 from tests.unit.sip.test_audio_bridge import require_native
 
 RATE = 48000
@@ -43,10 +44,10 @@ def _backend(sd: Any, c_path: bool = False) -> PortAudioBackend:
     return b
 
 
-def _duplex(sd: Any, b: PortAudioBackend) -> tuple[Any, _Path, _Path]:
-    in_path = _Path(RATE, 16000, b._native_audio)
-    out_path = _Path(RATE, 16000, b._native_audio)
-    rec = _Stream("duplex", 0, "fake", RATE, 2)
+def _duplex(sd: Any, b: PortAudioBackend) -> tuple[Any, AudioPath, AudioPath]:
+    in_path = AudioPath(RATE, 16000, b._native_audio)
+    out_path = AudioPath(RATE, 16000, b._native_audio)
+    rec = StreamRecord("duplex", 0, "fake", RATE, 2)
     stream = cb.open_call_stream(b, rec, "duplex", cb.input_body(b, in_path),
                                  cb.output_body(b, rec, out_path, FRAMES), FRAMES, (1, 2),
                                  paths=(in_path, out_path), device=(0, 0), samplerate=RATE,
@@ -195,7 +196,7 @@ def test_without_the_compiled_module_the_python_path_carries_the_call() -> None:
 
     code = (
         "import numpy as np, sounddevice\n"
-        "from softphone.sip.audio import native, bridge\n"
+        "from softphone.sip.audio import native, frames\n"
         "from softphone.settings import AudioSettings\n"
         "from softphone.sip.audio.backend import PortAudioBackend\n"
         "from tests.unit.sip.test_audio_callbacks import CapturingSd, _duplex, _period, _tone\n"
@@ -203,7 +204,7 @@ def test_without_the_compiled_module_the_python_path_carries_the_call() -> None:
         "sd = CapturingSd(sounddevice)\n"
         "b = PortAudioBackend(sd, AudioSettings(), [])\n"
         "stream, i, o = _duplex(sd, b)\n"
-        "assert isinstance(o.queue, bridge.FrameQueue) and hasattr(stream, '_softphone_callback')\n"
+        "assert isinstance(o.queue, frames.FrameQueue) and hasattr(stream, '_softphone_callback')\n"
         "far = _tone(440, 320 * 10, 16000)\n"
         "out = []\n"
         "for k in range(10):\n"
