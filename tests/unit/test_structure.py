@@ -1,0 +1,138 @@
+"""The package's shape: no import cycles (type-only imports count: a cycle through
+``TYPE_CHECKING`` still means two modules that cannot be understood apart), no private name
+imported from another module, and the layers' arrows (sip and crm know neither Qt nor each
+other). Read from the source with ``ast``, so function-level imports count too."""
+
+from __future__ import annotations
+
+import ast
+from collections import defaultdict
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[2] / "softphone"
+
+# Cycles still being taken apart; each entry must disappear, none may be added.
+KNOWN_CYCLES: set[frozenset[str]] = {
+    frozenset({
+        "softphone.sip.accounts", "softphone.sip.call_media", "softphone.sip.call_ops",
+        "softphone.sip.call_security", "softphone.sip.calls", "softphone.sip.messaging",
+        "softphone.sip.presence", "softphone.sip.session",
+    }),
+    frozenset({"softphone.ui.main_window", "softphone.ui.outgoing", "softphone.ui.reminders"}),
+}
+
+
+def _modules() -> dict[str, Path]:
+    found: dict[str, Path] = {}
+    for path in PACKAGE.rglob("*"):
+        if path.suffix not in (".py", ".so") or ".venv" in path.parts:
+            continue
+        rel = path.relative_to(PACKAGE.parent)
+        name = ".".join((*rel.parts[:-1], rel.name.split(".")[0]))
+        if name.endswith(".__init__"):
+            name = name[: -len(".__init__")]
+        found[name] = path
+    return found
+
+
+def _imports(modules: dict[str, Path]) -> tuple[dict[str, set[str]], list[str]]:
+    """module -> the package's modules it imports (anywhere in it); private names imported."""
+    graph: dict[str, set[str]] = defaultdict(set)
+    private: list[str] = []
+    for name, path in modules.items():
+        if path.suffix != ".py":
+            continue
+        is_package = path.name == "__init__.py"
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            wanted: list[tuple[str, str | None]] = []
+            if isinstance(node, ast.Import):
+                wanted = [(a.name, None) for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    parts = name.split(".") if is_package else name.split(".")[:-1]
+                    parts = parts[: len(parts) - (node.level - 1)]
+                    base = ".".join([*parts, *([node.module] if node.module else [])])
+                for alias in node.names:
+                    sub = f"{base}.{alias.name}"
+                    wanted.append((sub, None) if sub in modules else (base, alias.name))
+            for target, imported in wanted:
+                while target and target not in modules:
+                    target = target.rpartition(".")[0]
+                if not target.startswith("softphone") or target == name:
+                    continue
+                graph[name].add(target)
+                if imported and imported.startswith("_") and not imported.startswith("__"):
+                    private.append(f"{name} imports {target}.{imported}")
+    return graph, private
+
+
+def _cycles(graph: dict[str, set[str]]) -> set[frozenset[str]]:
+    """Strongly connected components of more than one module (Tarjan, iterative)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: set[frozenset[str]] = set()
+    counter = 0
+    for root in list(graph):
+        if root in index:
+            continue
+        work = [(root, iter(sorted(graph[root])))]
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = counter
+                    counter += 1
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(sorted(graph[child]))))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                component = set()
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.add(member)
+                    if member == node:
+                        break
+                if len(component) > 1:
+                    found.add(frozenset(component))
+    return found
+
+
+def test_no_new_import_cycles() -> None:
+    graph, _ = _imports(_modules())
+    cycles = _cycles(graph)
+    new = [sorted(c) for c in cycles - KNOWN_CYCLES]
+    assert not new, f"import cycles: {new}"
+    gone = [sorted(c) for c in KNOWN_CYCLES - cycles]
+    assert not gone, f"taken apart: remove from KNOWN_CYCLES: {gone}"
+
+
+def test_no_private_names_imported_from_other_modules() -> None:
+    _, private = _imports(_modules())
+    assert not private
+
+
+def test_sip_and_crm_know_neither_qt_nor_each_other() -> None:
+    for package, forbidden in (("sip", ("PySide6", "softphone.crm", "softphone.ui")),
+                               ("crm", ("PySide6", "softphone.sip", "softphone.ui"))):
+        for path in (PACKAGE / package).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+                names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
+                         [node.module or ""] if isinstance(node, ast.ImportFrom) and
+                         not node.level else [])
+                bad = [n for n in names if n.startswith(forbidden)]
+                assert not bad, f"{path.relative_to(PACKAGE)} imports {bad}"
