@@ -234,7 +234,11 @@ def create_parts(profile: Path, settings: Settings, *, engine: Any = None, bridg
     window.settings_changed.connect(lambda s, p: apply_settings(parts, s, p))
     parts.office = create_office_link(parts, agent)
     parts.integrations = create_integrations(parts)
-    parts.office_pbx = create_office_pbx(parts)
+    if later is None:
+        parts.office_pbx = create_office_pbx(parts)
+    else:  # voicemail, chat, the PBX's colleagues (~15 ms): once the window shows, before the
+        # store opens and the engine starts, so no event of theirs is missed
+        deferred.insert(0, lambda: setattr(parts, "office_pbx", create_office_pbx(parts)))
     if engine is not None:
         for name in [a.name for a in accounts_with_passwords(settings, None)]:
             state = engine.registration(name)

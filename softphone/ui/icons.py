@@ -11,10 +11,11 @@ from __future__ import annotations
 import weakref
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
-from PySide6.QtCore import QByteArray, QEvent, QObject, QSize, Qt
-from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPalette, QPixmap
-from PySide6.QtWidgets import QAbstractButton, QApplication
+from PySide6.QtCore import QByteArray, QEvent, QObject, QRect, QSize, Qt
+from PySide6.QtGui import QColor, QIcon, QIconEngine, QImage, QPainter, QPalette, QPixmap
+from PySide6.QtWidgets import QAbstractButton, QApplication, QStyleOption
 
 ICON_DIR = Path(__file__).resolve().parents[2] / "resources" / "icons"
 INK = "#5c6670"  # make_icons.CONTROL_INK
@@ -29,7 +30,6 @@ THEME_NAMES: dict[str, tuple[str, ...]] = {
     "transfer": ("call-transfer",),
     "record": ("media-record",),
 }
-SIZES = (16, 22, 24, 32, 48, 64)
 
 
 def theme_icon(control: str) -> QIcon | None:
@@ -39,26 +39,62 @@ def theme_icon(control: str) -> QIcon | None:
     return None
 
 
+class _SvgIconEngine(QIconEngine):
+    """Draws one of our SVGs at the size and pixel ratio a paint asks for, when it asks: a
+    button that is never shown (the call controls of an idle phone) costs no drawing, and
+    QtSvg is loaded at the first icon drawn. Each size drawn is kept."""
+
+    def __init__(self, svg: bytes) -> None:
+        super().__init__()
+        self._svg = svg
+        self._renderer: Any = None
+        self._drawn: dict[tuple[int, int, Any, Any], QPixmap] = {}
+
+    def clone(self) -> QIconEngine:
+        return _SvgIconEngine(self._svg)
+
+    def scaledPixmap(self, size: QSize, mode: QIcon.Mode, state: QIcon.State,
+                     scale: float) -> QPixmap:
+        width, height = max(1, round(size.width() * scale)), max(1, round(size.height() * scale))
+        key = (width, height, mode, state)
+        pixmap = self._drawn.get(key)
+        if pixmap is None:
+            pixmap = self._draw(width, height)
+            if mode != QIcon.Mode.Normal:  # greyed when disabled, as a pixmap icon is
+                pixmap = QApplication.style().generatedIconPixmap(mode, pixmap, QStyleOption())
+            pixmap.setDevicePixelRatio(scale)
+            self._drawn[key] = pixmap
+        return pixmap
+
+    def pixmap(self, size: QSize, mode: QIcon.Mode, state: QIcon.State) -> QPixmap:
+        return self.scaledPixmap(size, mode, state, 1.0)
+
+    def paint(self, painter: QPainter, rect: QRect, mode: QIcon.Mode,
+              state: QIcon.State) -> None:
+        device = painter.device()
+        scale = device.devicePixelRatio() if device is not None else 1.0
+        painter.drawPixmap(rect, self.scaledPixmap(rect.size(), mode, state, scale))
+
+    def _draw(self, width: int, height: int) -> QPixmap:
+        if self._renderer is None:
+            from PySide6.QtSvg import QSvgRenderer
+
+            self._renderer = QSvgRenderer(QByteArray(self._svg))
+        image = QImage(width, height, QImage.Format.Format_ARGB32_Premultiplied)
+        image.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(image)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self._renderer.render(painter)
+        painter.end()
+        return QPixmap.fromImage(image)
+
+
 @lru_cache(maxsize=64)
 def bundled_icon(control: str, colour: str) -> QIcon:
-    """Our drawing of ``control`` in ``colour`` (any CSS colour), as a multi-size icon."""
-    from PySide6.QtSvg import QSvgRenderer
-
+    """Our drawing of ``control`` in ``colour`` (any CSS colour), sharp at any size and scale
+    (drawn when first painted at that size)."""
     svg = (ICON_DIR / f"call-{control}.svg").read_text("utf-8").replace(INK, colour)
-    renderer = QSvgRenderer(QByteArray(svg.encode("utf-8")))
-    icon = QIcon()
-    for size in SIZES:
-        for scale in (1, 2):  # 200 %: sharp, not scaled up
-            image = QImage(size * scale, size * scale, QImage.Format.Format_ARGB32_Premultiplied)
-            image.fill(Qt.GlobalColor.transparent)
-            painter = QPainter(image)
-            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-            renderer.render(painter)
-            painter.end()
-            pixmap = QPixmap.fromImage(image)
-            pixmap.setDevicePixelRatio(scale)
-            icon.addPixmap(pixmap)
-    return icon
+    return QIcon(_SvgIconEngine(svg.encode("utf-8")))
 
 
 def control_icon(control: str, colour: QColor | str | None = None) -> QIcon:

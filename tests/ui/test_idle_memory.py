@@ -113,6 +113,7 @@ def check():
         "missed": [m.number for m in window.missed.items],
         "tasks": [t.title for t in window.tasks.tasks],
         "engine": bool(engine is not None and engine.running),
+        "office_pbx": parts.office_pbx is not None,  # made after the window showed
         "loaded": sorted(m for m in ("sqlalchemy", "alembic", "sounddevice",
                                      "PySide6.QtNetwork", "softphone.ui.contacts",
                                      "softphone.ui.stats",
@@ -160,7 +161,7 @@ def test_an_idle_app_with_data_leaves_the_heavy_parts_unloaded(seeded_profile: P
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-3000:]
     out = json.loads(done.stdout.splitlines()[-1])
-    assert out["store"] == "LightStore" and out["engine"]
+    assert out["store"] == "LightStore" and out["engine"] and out["office_pbx"]
     assert out["missed"] == ["+74957654321"] and out["tasks"] == ["Send the quote"]
     assert out["loaded"] == []
     assert out["libraries"] == []
