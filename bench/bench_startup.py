@@ -503,7 +503,7 @@ def contenders(profiles: ProfileCopies | None, only: set[str] | None) -> list[Co
 
 
 def run(runs: int, contacts: int, calls: int, idle: float, only: set[str] | None = None,
-        importtime: bool = False, baseline: Path | None = None) -> list[Contender]:
+        importtime: bool = False, baselines: list[Path] | None = None) -> list[Contender]:
     with tempfile.TemporaryDirectory(prefix="bench-startup-") as tmp:
         workdir = Path(tmp)
         profiles = None
@@ -511,8 +511,8 @@ def run(runs: int, contacts: int, calls: int, idle: float, only: set[str] | None
             profiles = ProfileCopies(cached_profile(contacts, calls), workdir)
             compile_bytecode()
         cs = contenders(profiles, only)
-        if baseline is not None:
-            cs.insert(1, baseline_contender(baseline.resolve(), contacts, calls, workdir))
+        for i, other in enumerate(baselines or []):
+            cs.insert(1 + i, baseline_contender(other.resolve(), contacts, calls, workdir))
         with Xvfb() as x:
             for c in cs:  # one warm-up start each (disk cache), not counted
                 if c.available:
@@ -555,8 +555,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--importtime", action="store_true",
                     help="print -X importtime of the first counted softphone start")
     ap.add_argument("--json", type=Path, help="write the figures here")
-    ap.add_argument("--baseline", type=Path,
-                    help="another checkout (with its .venv) to start beside, interleaved")
+    ap.add_argument("--baseline", type=Path, action="append",
+                    help="another checkout (with its .venv) to start beside, interleaved "
+                         "(repeat for more)")
     args = ap.parse_args(argv)
     if args.quick:
         args.runs, args.contacts, args.calls, args.idle = 3, 10_000, 20_000, 2.0
