@@ -572,7 +572,7 @@ class Store(CallLogMixin, RecordsMixin, SyncMixin, RegionMixin, MessagesMixin):
                 select(Deal).where(Deal.contact_id == contact_id).order_by(Deal.id))]
         messages = self.conversation(contact_id=contact_id, limit=1_000_000)
         history = self.contact_history(contact_id, limit=1_000_000)
-        return _jsonable(
+        bundle: dict[str, Any] = _jsonable(
             {
                 "format": "softphone-contact-bundle/1",
                 "exported_at": utcnow(),
@@ -584,6 +584,7 @@ class Store(CallLogMixin, RecordsMixin, SyncMixin, RegionMixin, MessagesMixin):
                 "history": [asdict(h) for h in history],
             }
         )
+        return bundle
 
 
 def _clean_list(items: Iterable[str] | None) -> list[str]:
