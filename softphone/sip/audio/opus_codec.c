@@ -3,7 +3,8 @@
  *
  *   SDP:   opus/48000/2, fmtp maxplaybackrate=16000; sprop-maxcapturerate=16000;
  *          useinbandfec=1 (the conference bridge runs at 16 kHz: more would be wasted bits).
- *   Codec: mono 48 kHz PCM to and from the stream (pjmedia's bridge resamples to 16 kHz),
+ *   Codec: PCM at the rate pjmedia negotiates (the lower of maxplaybackrate and
+ *          sprop-maxcapturerate: 16 kHz, the bridge's), mono unless the peer says stereo=1;
  *          encoder in VoIP mode, wideband at most (or less if the peer's maxplaybackrate says
  *          so), 32 kbit/s VBR (or the peer's maxaveragebitrate), in-band FEC unless the peer
  *          says useinbandfec=0, sized to the loss the far end reports over RTCP (10 % until
@@ -62,6 +63,13 @@ const char *opus_get_version_string(void);
 #define SP_OPUS_PTIME 20
 #define SP_OPUS_MAX_SAMPLES (48000 * 120 / 1000)   /* longest Opus packet: 120 ms */
 #define SP_OPUS_MAX_PACKET 1500
+/* The largest packet we take from the network, and what we tell pjmedia (max_rx_frame_size):
+ * 1275 bytes, the largest Opus frame (RFC 6716), as pjproject's own wrapper does. pjmedia sizes
+ * its jitter-buffer slots by this figure and copies (or zeroes) a whole slot into the stream's
+ * receive buffer, which is at most PJMEDIA_MAX_MTU - 20 = 1480 bytes: a figure above that
+ * overruns the buffer into the stream's encoder channel, whose payload type becomes 0 (the far
+ * end then drops everything we send). */
+#define SP_OPUS_MAX_RX_FRAME 1275
 #define SP_OPUS_DEFAULT_PT 111
 
 /* --- libopus, loaded at first need ---------------------------------------------------- */
@@ -163,7 +171,7 @@ typedef struct sp_opus {
     OpusEncoder *enc;
     OpusDecoder *dec;
     int rate;                  /* PCM rate at the stream: the bridge's, 16 kHz here */
-    int channels;              /* PCM channels at the stream (pjsua follows the SDP's 2) */
+    int channels;              /* PCM channels at the stream (2 if the peer says stereo=1) */
     opus_int16 mono[SP_OPUS_MAX_SAMPLES];
     enum held_state held;
     unsigned char held_pkt[SP_OPUS_MAX_PACKET];
@@ -290,6 +298,10 @@ static pj_status_t codec_parse(pjmedia_codec *codec, void *pkt, pj_size_t pkt_si
     sp_opus *c = (sp_opus *)codec;
     if (*frame_cnt < 1)
         return SP_PJ_EINVAL;
+    /* A bigger packet would not fit the jitter buffer's slot (see SP_OPUS_MAX_RX_FRAME): the
+     * stream counts a packet we refuse here as lost. */
+    if (pkt_size > SP_OPUS_MAX_RX_FRAME)
+        return SP_PJMEDIA_CODEC_EFAILED;
     int n = pkt_size ? op.packet_get_nb_samples(pkt, (opus_int32)pkt_size, c->rate) : 0;
     if (n <= 0 || n > SP_OPUS_MAX_SAMPLES)
         return SP_PJMEDIA_CODEC_EFAILED;
@@ -443,7 +455,7 @@ static pj_status_t factory_default_attr(pjmedia_codec_factory *f, const pjmedia_
     attr->info.channel_cnt = 1;
     attr->info.avg_bps = config_bitrate;
     attr->info.max_bps = 64000;
-    attr->info.max_rx_frame_size = SP_OPUS_MAX_PACKET;
+    attr->info.max_rx_frame_size = SP_OPUS_MAX_RX_FRAME;
     attr->info.frm_ptime = SP_OPUS_PTIME;
     attr->info.pcm_bits_per_sample = 16;
     attr->info.pt = (uint8_t)ci->pt;

@@ -97,6 +97,15 @@ def empirical_layout(ep: pj.Endpoint, lib: ctypes.CDLL, mgr: int) -> dict[str, i
     }
 
 
+def default_max_rx_frame_size(lib: ctypes.CDLL, mgr: int, offset: int) -> int:
+    """What our factory tells pjmedia a received frame may take (its jitter-buffer slots)."""
+    info = CodecInfo(1, 111, PjStr(b"opus", 4), 48000, 2)
+    raw = ctypes.create_string_buffer(4096)
+    assert lib.pjmedia_codec_mgr_get_default_param(ctypes.c_void_p(mgr), ctypes.byref(info),
+                                                   raw) == 0
+    return int.from_bytes(raw.raw[offset:offset + 4], "little")
+
+
 def declared_layout(opus: object) -> dict[str, int]:
     names = ["sizeof_param", "max_rx_frame_size", "frm_ptime_denum", "enc_ptime",
              "enc_ptime_denum", "pt", "frm_per_pkt", "enc_fmtp", "dec_fmtp", "packet_loss",
@@ -128,6 +137,10 @@ def loss_run(lib: ctypes.CDLL, mgr: int, rate: int) -> dict[str, object]:
                              ctypes.POINTER(ctypes.c_uint64), ctypes.POINTER(ctypes.c_uint),
                              ctypes.POINTER(Frame))(op.parse)
     assert init(codec_p, None) == 0
+    big = ctypes.create_string_buffer(1400)
+    n_big, ts_big = ctypes.c_uint(4), ctypes.c_uint64(0)
+    parse_oversized = parse(codec_p, ctypes.cast(big, ctypes.c_void_p), 1400,
+                            ctypes.byref(ts_big), ctypes.byref(n_big), (Frame * 4)())
     # the stream opens it mono at the bridge's rate (pjsua follows the SDP's channel count
     # "2" in some cases: that is covered by the interop tests)
     ctypes.memmove(ctypes.addressof(param) + 4, ctypes.byref(ctypes.c_uint(1)), 4)
@@ -169,6 +182,7 @@ def loss_run(lib: ctypes.CDLL, mgr: int, rate: int) -> dict[str, object]:
     band = spectrum[(freqs > 950) & (freqs < 1050)].sum() / spectrum.sum()
     lib.pjmedia_codec_mgr_dealloc_codec(ctypes.c_void_p(mgr), codec_p)
     return {"mapped_after_open": mapped_after_open, "lost": lost,
+            "parse_oversized_status": parse_oversized,
             "decoded_samples": len(pcm), "expected_samples": 150 * spf,
             "tone_share": float(band)}
 
@@ -194,6 +208,9 @@ def main() -> int:
     lib.pjmedia_endpt_get_codec_mgr.argtypes = [ctypes.c_void_p]
     mgr = lib.pjmedia_endpt_get_codec_mgr(lib.pjsua_get_pjmedia_endpt())
     result["declared"] = declared_layout(_opus)
+    # before empirical_layout: it overwrites the defaults with marker values
+    result["default_max_rx_frame_size"] = default_max_rx_frame_size(
+        lib, mgr, result["declared"]["max_rx_frame_size"])
     result["empirical"] = empirical_layout(ep, lib, mgr)
     result["loss"] = loss_run(lib, mgr, 16000)
     fec = _opus.ffi.new("unsigned long long *")

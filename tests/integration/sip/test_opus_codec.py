@@ -40,6 +40,15 @@ def test_the_declared_codec_param_layout_is_the_libraries(probe: dict[str, Any])
     assert declared["sizeof_frame"] == 40 and declared["frame_bit_info"] == 32
 
 
+def test_received_frames_fit_the_streams_receive_buffer(probe: dict[str, Any]) -> None:
+    # pjmedia copies (or zeroes) a whole jitter-buffer slot of max_rx_frame_size bytes into the
+    # stream's receive buffer of at most 1480 bytes (PJMEDIA_MAX_MTU - 20), 12 of them the RTP
+    # header's: 1500 overran it into the encoder channel and sent payload type 0 after some
+    # re-INVITEs (test_hold_audio failed ~1 run in 3). A packet too big for a slot is refused.
+    assert 0 < probe["default_max_rx_frame_size"] <= 1468, probe["default_max_rx_frame_size"]
+    assert probe["loss"]["parse_oversized_status"] != 0
+
+
 def test_libopus_loads_at_the_first_codec_not_at_start(probe: dict[str, Any]) -> None:
     assert probe["mapped_after_register"] is False
     assert probe["loss"]["mapped_after_open"] is True
