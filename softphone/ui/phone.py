@@ -125,9 +125,13 @@ class PhoneController(QObject):
             self.dial(target, contact_id, account or used)
             return
 
+        agent = self.workflow.agent
+
         def job(store: Any) -> Any:
-            rows = store.list_calls(direction="out", limit=1)
-            return rows[0] if rows else None
+            # this desk's last call out (a shared CRM holds the other agents' calls too)
+            rows = store.list_calls(direction="out", limit=50)
+            mine = [r for r in rows if agent is None or r.agent in (None, agent)]
+            return mine[0] if mine else None
 
         def done(row: Any) -> None:
             if row is None:
