@@ -63,6 +63,9 @@ fi
 sources="$(cat pyproject.toml setup.py softphone/*/*/*_build.py softphone/*/*/*.[ch] 2>/dev/null | sha1sum | cut -c1-12)"
 stamp=".venv/.installed-$sources-$profile"
 if [ ! -f "$stamp" ]; then
+  # A module compiled in place by an older checkout (the bootstrap once built
+  # _native.cpython-3XX-*.so itself) would be imported before the package build's abi3 one.
+  rm -f softphone/sip/audio/_*.cpython-*.so
   .venv/bin/python -m pip install -q --upgrade pip
   case "$profile" in test) extra="[test]" ;; bench) extra="[test,bench]" ;; *) extra="" ;; esac
   .venv/bin/python -m pip install -q -e ".$extra"
