@@ -131,7 +131,9 @@ def check():
                                      "softphone.integrations.http", "http.server",
                                      "http.client", "urllib.request",
                                      # OpenSSL (hashlib maps libcrypto; TLS only when used)
-                                     "ssl", "_ssl", "_hashlib") if m in sys.modules),
+                                     "ssl", "_ssl", "_hashlib",
+                                     # the call controls' pictures: drawn when first painted
+                                     "PySide6.QtSvg") if m in sys.modules),
         # shared libraries: libopus at the first call, OpenSSL's own (pjsua2 has its copy)
         "libraries": sorted({line.split()[-1].rsplit("/", 1)[-1].split(".so")[0]
                              for line in open("/proc/self/maps")
