@@ -225,7 +225,10 @@ def create_parts(profile: Path, settings: Settings, *, engine: Any = None, bridg
     window = MainWindow(settings=settings, db=db, workflow=workflow, engine=engine,
                         profile=profile, passwords=passwords)
     window.port_notice = next((n for n in notices if str(settings.sip.listen_port) in n), "")
+    # the workflow first: the window reads the calls it keeps
+    bridge.sip_event.connect(workflow.on_sip_event)
     bridge.sip_event.connect(window.on_sip_event)
+    workflow.listener = window.on_workflow_update
     db.store_failed.connect(window.show_message)
     db.store_opened.connect(lambda _s: window.refresh_data())
     parts = AppParts(profile=profile, settings=settings, db=db, bridge=bridge, engine=engine,
@@ -609,6 +612,8 @@ def shutdown(parts: AppParts) -> None:
     # thread is idle: a disconnect waits for a Qt signal-slot mutex holding the GIL, and the
     # MPRIS name going away (call_keys.stop) keeps that thread busy in our adaptors, where it
     # can hold such a mutex while it waits for the GIL (a deadlock seen once in a test run).
+    with contextlib.suppress(RuntimeError, TypeError):
+        parts.bridge.sip_event.disconnect(parts.workflow.on_sip_event)
     with contextlib.suppress(RuntimeError, TypeError):
         parts.bridge.sip_event.disconnect(parts.window.on_sip_event)
     if parts.office is not None:

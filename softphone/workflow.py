@@ -5,20 +5,23 @@ SIP events on the UI thread (already queued there by the engine bridge) and give
 
 * a :class:`DbRunner`: ``submit(job, on_done, on_error)`` runs ``job(store)`` on the one DB
   worker thread, in submission order, and calls ``on_done(result)`` back on the caller's thread;
-* a listener that receives :class:`WorkflowUpdate` values (what to show).
+* a listener that receives the update events (what to show).
 
 Jobs run in order on a single worker, so a job may use the CRM row id that an earlier job of
-the same call stored on its :class:`_CallRecord` (that attribute is only touched on the worker).
+the same call stored in its :class:`~softphone.workflow_updates.CallRow` (written and read on
+the worker only). What it needs of the store, the engine and the directory is typed in
+:mod:`softphone.workflow_ports`; what it tells the UI, in :mod:`softphone.workflow_updates`.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
+from softphone.crm.views import CallView, ContactView, Match, TaskView
 from softphone.sip.events import (
     CallForwarded,
     CallMediaChanged,
@@ -31,46 +34,31 @@ from softphone.sip.events import (
     IncomingCallRefused,
     SipEvent,
 )
+from softphone.workflow_ports import (
+    CallEngine,
+    CallEventHook,
+    CallStore,
+    DbRunner,
+    DirectoryPerson,
+    DirectoryRunner,
+)
+from softphone.workflow_updates import (
+    CallChanged,
+    CallEnded,
+    CallerFound,
+    CallerInfo,
+    CallInfo,
+    CallRefused,
+    CallRow,
+    DataChanged,
+    WorkflowError,
+    WorkflowUpdate,
+)
 
 log = logging.getLogger("softphone.workflow")
 
-Job = Callable[[Any], Any]
-
-
-class DirectoryRunner(Protocol):
-    """Looks a caller up in the company directory off the caller's thread; ``on_done(entry or
-    None)`` comes back on the caller's thread within the directory's time bound."""
-
-    def find_caller(self, number: str, on_done: Callable[[Any], None]) -> None: ...
-
-
-#: (event, call view) on the DB worker after the call's row changed: ringing, answered,
-#: ended, wrapup (softphone.integrations.call_events)
-CallEventHook = Callable[[str, Any], None]
-
-
-class DbRunner(Protocol):
-    def submit(self, job: Job, on_done: Callable[[Any], None] | None = None,
-               on_error: Callable[[Exception], None] | None = None) -> None: ...
-
-
-class SyncDbRunner:
-    """Runs each job at once on the calling thread (unit tests, command-line tools)."""
-
-    def __init__(self, store: Any) -> None:
-        self.store = store
-
-    def submit(self, job: Job, on_done: Callable[[Any], None] | None = None,
-               on_error: Callable[[Exception], None] | None = None) -> None:
-        try:
-            result = job(self.store)
-        except Exception as exc:
-            if on_error is None:
-                raise
-            on_error(exc)
-            return
-        if on_done is not None:
-            on_done(result)
+#: the tables a call's row changes touch (the missed-call inbox follows the calls)
+CALL_TABLES = frozenset({"calls", "missed_inbox"})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -106,96 +94,20 @@ def call_outcome(direction: Direction | str, answered: bool, code: int, local_ha
     return NO_ANSWER if code == 0 else FAILED
 
 
-# ---------------------------------------------------------------------------------------------
-# What the UI sees
-
-
-@dataclass(frozen=True)
-class CallerInfo:
-    """What the CRM knows about the other party: the lookup match and its context."""
-
-    match: Any | None = None  # store Match (contact, company, people, matched_by, number, ignored)
-    last_call: Any | None = None  # CallView of the previous call with this contact/number
-    tasks: tuple[Any, ...] = ()
-    deals: tuple[Any, ...] = ()
-    #: the company directory's entry (LDAP) when the CRM does not know the caller
-    directory: Any | None = None
-
-    @property
-    def contact(self) -> Any | None:
-        return getattr(self.match, "contact", None)
-
-    @property
-    def known(self) -> bool:
-        m = self.match
-        return m is not None and (m.contact is not None or bool(getattr(m, "people", ())))
-
-
-@dataclass(frozen=True)
-class CallInfo:
-    call_id: int
-    account: str
-    direction: Direction
-    state: CallState
-    number: str
-    remote_uri: str
-    display_name: str
-    started_at: datetime
-    answered_at: datetime | None = None
-    ended_at: datetime | None = None
-    waiting: bool = False
-    held: bool = False
-    remote_held: bool = False
-    muted: bool = False
-    recording_path: str | None = None
-    code: int = 0
-    reason: str = ""
-    outcome: str | None = None
-    caller: CallerInfo | None = None
-    quality: dict[str, Any] = field(default_factory=dict)
-    row_id: int | None = None  # the CRM call row, once written
-    early_media: bool = False  # an outgoing call plays the far end's audio before the answer
-
-    @property
-    def active(self) -> bool:
-        return self.state != CallState.DISCONNECTED
-
-    @property
-    def title(self) -> str:
-        """Best name for the other party: contact, display name, then number."""
-        contact = self.caller.contact if self.caller else None
-        if contact is not None:
-            return str(contact.name)
-        if self.caller is not None and self.caller.directory is not None:
-            return str(self.caller.directory.name)
-        return self.display_name or self.number or self.remote_uri
-
-
-@dataclass(frozen=True)
-class WorkflowUpdate:
-    """One thing changed. ``kind``: call (a call appeared/changed), caller (CRM info arrived),
-    ended (the call is over: show the wrap-up when ``wrapup`` is true), data (history, inbox,
-    tasks or contacts changed: refresh), error (``message`` fit for the user), refused (an
-    incoming call the SIP stack refused: ``refused`` is the engine's event)."""
-
-    kind: str
-    call: CallInfo | None = None
-    wrapup: bool = False
-    message: str = ""
-    refused: Any = None
-
-
 UpdateListener = Callable[[WorkflowUpdate], None]
 
 
 class _CallRecord:
-    """Mutable state of one call. ``row_id`` is written and read only on the DB worker."""
+    """Mutable state of one call (UI thread); its row's id is written on the DB worker."""
 
     def __init__(self, info: CallInfo, contact_id: int | None) -> None:
         self.info = info
         self.contact_id = contact_id
-        self.row_id: int | None = None
         self.rejected_by_us = False
+
+    @property
+    def row(self) -> CallRow:
+        return self.info.row
 
 
 def _utc(at: float | None) -> datetime:
@@ -205,9 +117,10 @@ def _utc(at: float | None) -> datetime:
 
 
 def _quality_dict(ev: CallQuality) -> dict[str, Any]:
-    figures = {"codec": ev.codec, "rx_loss_percent": ev.rx_loss_percent,
-               "tx_loss_percent": ev.tx_loss_percent, "jitter_ms": ev.jitter_ms,
-               "rtt_ms": ev.rtt_ms, "encryption": ev.encryption or "none"}
+    figures: dict[str, Any] = {
+        "codec": ev.codec, "rx_loss_percent": ev.rx_loss_percent,
+        "tx_loss_percent": ev.tx_loss_percent, "jitter_ms": ev.jitter_ms, "rtt_ms": ev.rtt_ms,
+        "encryption": ev.encryption or "none"}
     if ev.ice:
         figures["ice"] = ev.ice  # how ICE connected: host, srflx/prflx (through the NATs), relay
     return figures
@@ -219,8 +132,9 @@ def _quality_dict(ev: CallQuality) -> dict[str, Any]:
 class CallWorkflow:
     """Turns SIP events into CRM rows and UI updates; carries out the agent's call actions."""
 
-    def __init__(self, db: DbRunner, listener: UpdateListener, *, engine: Any = None,
-                 agent: str | None = None, clock: Callable[[], datetime] | None = None,
+    def __init__(self, db: DbRunner, listener: UpdateListener, *,
+                 engine: CallEngine | None = None, agent: str | None = None,
+                 clock: Callable[[], datetime] | None = None,
                  call_events: CallEventHook | None = None,
                  directory: DirectoryRunner | None = None) -> None:
         self.db = db
@@ -268,108 +182,117 @@ class CallWorkflow:
 
     def hangup(self, call_id: int) -> None:
         rec = self._calls.get(call_id)
-        if rec is not None and rec.info.direction == Direction.INCOMING and \
-                rec.info.answered_at is None:
+        if rec is not None and rec.info.ringing_in:
             rec.rejected_by_us = True
         if self.engine is not None:
             self.engine.hangup(call_id)
 
-    def save_wrapup(self, *, outcome: str | None, reason: str = "", note: str = "",
-                    call_id: int | None = None, row_id: int | None = None,
-                    on_done: Callable[[Any], None] | None = None) -> None:
-        """Upsert the wrap-up of a just-finished call (``call_id``) or of a history row."""
+    def _row_of(self, call_id: int | None, row: CallRow | None) -> CallRow | None:
+        """The row a wrap-up action is for: the one given (the wrap-up's, a history row's),
+        else that of the call ``call_id``."""
+        if row is not None:
+            return row
         rec = self._calls.get(call_id) if call_id is not None else None
+        return rec.row if rec is not None else None
+
+    def save_wrapup(self, *, outcome: str | None, reason: str = "", note: str = "",
+                    call_id: int | None = None, row: CallRow | None = None,
+                    on_done: Callable[[Any], None] | None = None) -> None:
+        """Upsert the wrap-up of a just-finished call (``call_id``) or of a call ``row``."""
+        target = self._row_of(call_id, row)
         agent = self.agent
 
-        def job(store: Any) -> Any:
-            target = row_id if row_id is not None else (rec.row_id if rec else None)
-            if target is None:
+        def job(store: CallStore) -> Any:
+            if target is None or target.id is None:
                 raise LookupError("the call was not logged")
-            saved = store.save_wrapup(target, outcome=outcome, reason=reason, note=note,
+            saved = store.save_wrapup(target.id, outcome=outcome, reason=reason, note=note,
                                       author=agent)
-            self._publish(store, "wrapup", target)
+            self._publish(store, "wrapup", target.id)
             return saved
 
         self.db.submit(job, on_done, self._on_db_error)
 
     def add_next_action(self, kind: str, title: str, due_at: datetime, *,
-                        call_id: int | None = None, row_id: int | None = None,
+                        call_id: int | None = None, row: CallRow | None = None,
                         contact_id: int | None = None, number: str | None = None,
                         on_done: Callable[[Any], None] | None = None) -> None:
         """A follow-up task (call_back | meeting | todo) tied to a call and its contact."""
         rec = self._calls.get(call_id) if call_id is not None else None
+        target = self._row_of(call_id, row)
         if rec is not None:
             contact_id = contact_id if contact_id is not None else rec.contact_id
             number = number or rec.info.number
 
-        def job(store: Any) -> Any:
-            target = row_id if row_id is not None else (rec.row_id if rec else None)
+        def job(store: CallStore) -> TaskView:
             cid = contact_id
             if cid is None and rec is not None:
                 cid = rec.contact_id
             return store.add_task(kind=kind, title=title, due_at=due_at, contact_id=cid,
-                                  call_id=target, number=number)
+                                  call_id=target.id if target is not None else None,
+                                  number=number)
 
-        self.db.submit(job, self._done_then_data(on_done), self._on_db_error)
+        self.db.submit(job, self._done_then_data(on_done, {"tasks"}), self._on_db_error)
 
     def create_contact_for_call(self, call_id: int | None, name: str, *,
                                 company: str | None = None, number: str | None = None,
                                 label: str = "work", deal_title: str | None = None,
-                                row_id: int | None = None,
-                                on_done: Callable[[Any], None] | None = None) -> None:
+                                row: CallRow | None = None,
+                                on_done: Callable[[ContactView], None] | None = None) -> None:
         """Create a contact from an unknown caller (number prefilled) and link the call."""
         rec = self._calls.get(call_id) if call_id is not None else None
+        target = self._row_of(call_id, row)
         number = number or (rec.info.number if rec else None)
 
-        def job(store: Any) -> Any:
+        def job(store: CallStore) -> ContactView:
             phones = [(number, label)] if number else []
             contact = store.create_contact(name, company=company, phones=phones)
-            target = row_id if row_id is not None else (rec.row_id if rec else None)
-            if target is not None:
-                store.link_call(target, contact.id)
+            if target is not None and target.id is not None:
+                store.link_call(target.id, contact.id)
             if deal_title:
                 store.add_deal(title=deal_title, stage="new", amount=None,
                                contact_id=contact.id, company_id=contact.company_id)
             return contact
 
-        def done(contact: Any) -> None:
+        def done(contact: ContactView) -> None:
             if rec is not None:
                 rec.contact_id = contact.id
                 self._refresh_caller(rec)
             if on_done is not None:
                 on_done(contact)
-            self._emit(WorkflowUpdate("data"))
+            self._emit(DataChanged(CALL_TABLES | {"contacts", "companies", "phones", "deals"}))
 
         self.db.submit(job, done, self._on_db_error)
 
     def add_number_to_contact(self, call_id: int | None, contact_id: int, *,
                               number: str | None = None, label: str = "work",
-                              row_id: int | None = None,
-                              on_done: Callable[[Any], None] | None = None) -> None:
+                              row: CallRow | None = None,
+                              on_done: Callable[[ContactView | None], None] | None = None
+                              ) -> None:
         rec = self._calls.get(call_id) if call_id is not None else None
+        target = self._row_of(call_id, row)
         number = number or (rec.info.number if rec else None)
 
-        def job(store: Any) -> Any:
+        def job(store: CallStore) -> ContactView | None:
             if number:
                 store.add_phone(contact_id, number, label, False)
-            target = row_id if row_id is not None else (rec.row_id if rec else None)
-            if target is not None:
-                store.link_call(target, contact_id)
+            if target is not None and target.id is not None:
+                store.link_call(target.id, contact_id)
             return store.get_contact(contact_id)
 
-        def done(contact: Any) -> None:
+        def done(contact: ContactView | None) -> None:
             if rec is not None:
                 rec.contact_id = contact_id
                 self._refresh_caller(rec)
             if on_done is not None:
                 on_done(contact)
-            self._emit(WorkflowUpdate("data"))
+            self._emit(DataChanged(CALL_TABLES | {"contacts", "phones"}))
 
         self.db.submit(job, done, self._on_db_error)
 
     def ignore_number(self, number: str, kind: str) -> None:
         self.db.submit(lambda store: store.ignore_number(number, kind),
-                       self._done_then_data(None), self._on_db_error)
+                       self._done_then_data(None, {"ignored_numbers", "missed_inbox"}),
+                       self._on_db_error)
 
     # --- SIP events ---------------------------------------------------------------------------
     def on_sip_event(self, event: SipEvent) -> None:
@@ -392,7 +315,7 @@ class CallWorkflow:
             # a customer called and never rang here (no common codec): failed, with why
             self._log_unrung(event.account, event.remote_uri, event.display_name, event.number,
                              event.at, FAILED, event.code, reason=refusal_reason(event))
-            self._emit(WorkflowUpdate("refused", refused=event))
+            self._emit(CallRefused(event))
 
     def _on_incoming_call(self, ev: IncomingCall) -> None:
         if ev.call_id in self._calls:
@@ -423,26 +346,28 @@ class CallWorkflow:
             info = replace(info, answered_at=_utc(ev.at))
             rec.info = info
             answered_at = info.answered_at
+            row = rec.row
 
-            def answered_job(store: Any) -> None:
-                if rec.row_id is not None:
-                    store.call_answered(rec.row_id, answered_at)
-                    self._publish(store, "answered", rec.row_id)
+            def answered_job(store: CallStore) -> None:
+                if row.id is not None and answered_at is not None:
+                    store.call_answered(row.id, answered_at)
+                    self._publish(store, "answered", row.id)
 
             # answering clears the number's missed-call inbox entry: views refresh
-            self.db.submit(answered_job, self._done_then_data(None), self._on_db_error)
+            self.db.submit(answered_job, self._done_then_data(None, CALL_TABLES),
+                           self._on_db_error)
         if ev.state == CallState.DISCONNECTED:
             self._end(rec, info, ev)
             return
         rec.info = info
-        self._emit(WorkflowUpdate("call", info))
+        self._emit(CallChanged(info))
 
     def _on_call_quality(self, ev: CallQuality) -> None:
         rec = self._calls.get(ev.call_id)
         if rec is None or not rec.info.active:
             return
         rec.info = replace(rec.info, quality=_quality_dict(ev))
-        self._emit(WorkflowUpdate("call", rec.info))
+        self._emit(CallChanged(rec.info))
 
     def _on_call_media_changed(self, ev: CallMediaChanged) -> None:
         rec = self._calls.get(ev.call_id)
@@ -459,7 +384,7 @@ class CallWorkflow:
             info = replace(info, early_media=True)
         if info != rec.info:
             rec.info = info
-            self._emit(WorkflowUpdate("call", info))
+            self._emit(CallChanged(info))
 
     # --- the steps ----------------------------------------------------------------------------
     def _begin(self, info: CallInfo, sip_call_id: str) -> _CallRecord:
@@ -467,28 +392,31 @@ class CallWorkflow:
         rec = _CallRecord(info, contact_id)
         self._calls[info.call_id] = rec
         self._forget_old_calls()
-        self._emit(WorkflowUpdate("call", info))
         direction = info.direction.value
+        row = info.row
 
-        def job(store: Any) -> CallerInfo:
+        def job(store: CallStore) -> CallerInfo:
             caller = _look_up_caller(store, rec.contact_id, info.number or info.remote_uri)
             contact = caller.contact
-            rec.row_id = store.call_started(
+            row.id = store.call_started(
                 direction=direction, account=info.account, number=info.number,
                 remote_uri=info.remote_uri, display_name=info.display_name,
                 started_at=info.started_at, sip_call_id=sip_call_id,
                 contact_id=rec.contact_id if rec.contact_id is not None else
                 (contact.id if contact is not None else None))
-            return replace(caller, last_call=_previous_call(store, caller, info.number,
-                                                            rec.row_id))
+            return replace(caller, last_call=_previous_call(store, caller, info.number, row.id))
 
         self.db.submit(job, lambda caller: self._on_caller_found(rec, caller),
                        self._on_db_error)
-        if self.call_events is not None:  # after the card's lookup, not before it
-            self.db.submit(lambda store: self._publish(store, "ringing", rec.row_id))
+        if self.call_events is not None:  # after the lookup and the row, not before them
+            self.db.submit(lambda store: self._publish(store, "ringing", row.id))
         # answering, ending and the wrap-up need the full store: load it now, after the
         # card's lookup (queued behind it), not when the agent clicks
         self.db.submit(_load_full_store, None, self._on_db_error)
+        # Then the card: the row is being written on the DB worker while the window builds
+        # it (a crash meanwhile loses no call), and the card never waits for the database.
+        # rec.info: a synchronous runner (tests, tools) has found the caller already.
+        self._emit(CallChanged(rec.info))
         return rec
 
     def _on_caller_found(self, rec: _CallRecord, caller: CallerInfo) -> None:
@@ -498,29 +426,31 @@ class CallWorkflow:
         old = rec.info.caller
         if not caller.known and old is not None and old.directory is not None:
             caller = replace(caller, directory=old.directory)
-        rec.info = replace(rec.info, caller=caller, row_id=rec.row_id)
-        self._emit(WorkflowUpdate("caller", rec.info))
+        rec.info = replace(rec.info, caller=caller)
+        self._emit(CallerFound(rec.info))
+        ignored = caller.match.ignored if caller.match is not None else None
         if not caller.known and caller.directory is None and self.directory is not None \
-                and old is None and getattr(caller.match, "ignored", None) is None:
+                and old is None and ignored is None:
             number = rec.info.number or rec.info.remote_uri
             if number:
                 self.directory.find_caller(
                     number, lambda entry: self._on_directory_answer(rec, entry))
 
-    def _on_directory_answer(self, rec: _CallRecord, entry: Any) -> None:
+    def _on_directory_answer(self, rec: _CallRecord, entry: DirectoryPerson | None) -> None:
         caller = rec.info.caller
         if entry is None or caller is None or caller.known:
             return
         rec.info = replace(rec.info, caller=replace(caller, directory=entry))
-        self._emit(WorkflowUpdate("caller", rec.info))
+        self._emit(CallerFound(rec.info))
 
     def _refresh_caller(self, rec: _CallRecord) -> None:
         contact_id = rec.contact_id
         number = rec.info.number or rec.info.remote_uri
+        row = rec.row
 
-        def job(store: Any) -> CallerInfo:
+        def job(store: CallStore) -> CallerInfo:
             caller = _look_up_caller(store, contact_id, number)
-            return replace(caller, last_call=_previous_call(store, caller, number, rec.row_id))
+            return replace(caller, last_call=_previous_call(store, caller, number, row.id))
 
         self.db.submit(job, lambda caller: self._on_caller_found(rec, caller),
                        self._on_db_error)
@@ -534,28 +464,25 @@ class CallWorkflow:
         rec.info = info
         quality = dict(info.quality)
         recording = info.recording_path
+        row = rec.row
 
-        def job(store: Any) -> None:
-            if rec.row_id is not None:
-                store.call_ended(rec.row_id, ended_at=ended_at, outcome=outcome,
+        def job(store: CallStore) -> None:
+            if row.id is not None:
+                store.call_ended(row.id, ended_at=ended_at, outcome=outcome,
                                  sip_status=ev.code or None, recording_path=recording,
                                  quality=quality, reason=ev.end_reason or None)
-                self._publish(store, "ended", rec.row_id)
+                self._publish(store, "ended", row.id)
 
-        def done(_: Any) -> None:
-            rec.info = replace(rec.info, row_id=rec.row_id)
-            self._emit(WorkflowUpdate("data", rec.info))
-
-        self.db.submit(job, done, self._on_db_error)
+        self.db.submit(job, self._done_then_data(None, CALL_TABLES), self._on_db_error)
         # a wrap-up after a conversation, or after an unanswered call-out (call back later)
         wants_wrapup = answered or outcome in (BUSY, NO_ANSWER)
-        self._emit(WorkflowUpdate("ended", info, wrapup=wants_wrapup))
+        self._emit(CallEnded(info, wrapup=wants_wrapup))
 
     def _log_unrung(self, account: str, remote_uri: str, display_name: str, number: str,
                     at: float, outcome: str, code: int, reason: str | None = None) -> None:
         when = _utc(at)
 
-        def job(store: Any) -> None:
+        def job(store: CallStore) -> None:
             caller = _look_up_caller(store, None, number or remote_uri)
             contact = caller.contact
             row = store.call_started(direction="in", account=account, number=number,
@@ -567,9 +494,9 @@ class CallWorkflow:
                              recording_path=None, quality={}, reason=reason)
             self._publish(store, "ended", row)
 
-        self.db.submit(job, self._done_then_data(None), self._on_db_error)
+        self.db.submit(job, self._done_then_data(None, CALL_TABLES), self._on_db_error)
 
-    def _publish(self, store: Any, kind: str, row_id: int | None) -> None:
+    def _publish(self, store: CallStore, kind: str, row_id: int | None) -> None:
         """Hand the call's row to the integrations (webhooks, Bitrix24); on the DB worker."""
         if self.call_events is None or row_id is None:
             return
@@ -586,23 +513,23 @@ class CallWorkflow:
         for cid in finished[:-20]:
             del self._calls[cid]
 
-    def _done_then_data(self, on_done: Callable[[Any], None] | None
-                        ) -> Callable[[Any], None]:
+    def _done_then_data(self, on_done: Callable[[Any], None] | None, tables: set[str] |
+                        frozenset[str]) -> Callable[[Any], None]:
         def done(result: Any) -> None:
             if on_done is not None:
                 on_done(result)
-            self._emit(WorkflowUpdate("data"))
+            self._emit(DataChanged(frozenset(tables)))
         return done
 
     def _on_db_error(self, exc: Exception) -> None:
         log.error("CRM: %s", exc, exc_info=not _is_user_error(exc))
-        self._emit(WorkflowUpdate("error", message=str(exc)))
+        self._emit(WorkflowError(str(exc)))
 
     def _emit(self, update: WorkflowUpdate) -> None:
         try:
             self.listener(update)
         except Exception:
-            log.exception("workflow listener failed on %s", update.kind)
+            log.exception("workflow listener failed on %s", type(update).__name__)
 
 
 def _is_user_error(exc: Exception) -> bool:
@@ -613,25 +540,23 @@ def _is_user_error(exc: Exception) -> bool:
     return isinstance(exc, StoreError)
 
 
-def _load_full_store(store: Any) -> None:
-    load = getattr(store, "load_full", None)  # softphone.crm.light.LightStore
-    if load is not None:
-        load("a call")
+def _load_full_store(store: CallStore) -> None:
+    store.load_full("a call")  # the light store's; the full store is loaded already
 
 
-def _look_up_caller(store: Any, contact_id: int | None, number: str) -> CallerInfo:
+def _look_up_caller(store: CallStore, contact_id: int | None, number: str) -> CallerInfo:
     match = None
     contact = None
     if contact_id is not None:
         contact = store.get_contact(contact_id)
     if number:
         match = store.lookup(number)
-    if contact is not None and (match is None or getattr(match, "contact", None) is None
+    if contact is not None and (match is None or match.contact is None
                                 or match.contact.id != contact.id):
-        match = _ContactMatch(contact=contact, company=None, people=(), matched_by="contact",
-                              number=number, ignored=None)
-    contact = getattr(match, "contact", None)
-    tasks: tuple[Any, ...] = ()
+        # the agent's choice (clicked a contact to call): that contact, whatever the number
+        match = Match(contact, matched_by="contact", number=number)
+    contact = match.contact if match is not None else None
+    tasks: tuple[TaskView, ...] = ()
     deals: tuple[Any, ...] = ()
     if contact is not None:
         tasks = tuple(store.open_tasks(contact_id=contact.id))
@@ -639,7 +564,8 @@ def _look_up_caller(store: Any, contact_id: int | None, number: str) -> CallerIn
     return CallerInfo(match=match, tasks=tasks, deals=deals)
 
 
-def _previous_call(store: Any, caller: CallerInfo, number: str, row_id: int | None) -> Any:
+def _previous_call(store: CallStore, caller: CallerInfo, number: str,
+                   row_id: int | None) -> CallView | None:
     contact = caller.contact
     if contact is not None:
         rows = store.list_calls(contact_id=contact.id, limit=3)
@@ -651,18 +577,6 @@ def _previous_call(store: Any, caller: CallerInfo, number: str, row_id: int | No
         if row.id != row_id:
             return row
     return None
-
-
-@dataclass(frozen=True)
-class _ContactMatch:
-    """A match made by the agent's choice (clicked a contact), shaped like the store's Match."""
-
-    contact: Any
-    company: Any
-    people: tuple[Any, ...]
-    matched_by: str
-    number: str
-    ignored: Any
 
 
 def refusal_reason(event: IncomingCallRefused) -> str:

@@ -19,11 +19,12 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from softphone.crm import queries
 from softphone.crm.errors import StoreError, known_errors
@@ -35,13 +36,18 @@ from softphone.crm.views import (
     CallView,
     ContactView,
     DealView,
+    IgnoredView,
     Match,
     MissedView,
     NormalizedNumber,
     RegionReport,
     TaskView,
+    WrapupView,
 )
 from softphone.profile import database_file
+
+if TYPE_CHECKING:
+    from softphone.crm.store import Store
 
 log = logging.getLogger("softphone.crm")
 
@@ -101,7 +107,7 @@ class LightStore:
         self.agent = agent
         self.journal = PendingJournal(profile / JOURNAL_NAME)
         self._busy_timeout_ms = busy_timeout_ms
-        self._full: Any = None
+        self._full: Store | None = None
         self._load_lock = threading.Lock()
         self._interrupted_before_id: int | None = None
         self._interrupted_done = False
@@ -150,7 +156,7 @@ class LightStore:
     def full_loaded(self) -> bool:
         return self._full is not None
 
-    def load_full(self, why: str = "") -> Any:
+    def load_full(self, why: str = "") -> Store:
         """The full Store (opened now if it is not yet); the light connection is closed."""
         with self._load_lock:
             if self._full is None:
@@ -184,7 +190,7 @@ class LightStore:
         with no region are normalised (by the full Store, loaded only if there are any)."""
         self.default_region = (region or "").upper()
         if self._full is not None:
-            return self._full.set_region(region)  # type: ignore[no-any-return]
+            return self._full.set_region(region)
         if not region_known(self.default_region) or self._conn is None:
             return RegionReport()
         try:
@@ -195,7 +201,7 @@ class LightStore:
         if not waiting:
             return RegionReport()
         full = self.load_full("set_region")  # opened with the region: it normalised them
-        return full.opening_region_report or full.set_region(region)  # type: ignore[no-any-return]
+        return full.opening_region_report or full.set_region(region)
 
     def set_agent(self, agent: str | None) -> None:
         self.agent = agent
@@ -251,7 +257,7 @@ class LightStore:
 
     def lookup(self, number_or_uri: str) -> Match:
         if self._full is not None:
-            return self._full.lookup(number_or_uri)  # type: ignore[no-any-return]
+            return self._full.lookup(number_or_uri)
         number = self.normalize(number_or_uri)
         if number.kind == "withheld":
             return Match(None, matched_by="withheld")
@@ -260,7 +266,7 @@ class LightStore:
 
     def get_contact(self, contact_id: int) -> ContactView | None:
         if self._full is not None:
-            return self._full.get_contact(contact_id)  # type: ignore[no-any-return]
+            return self._full.get_contact(contact_id)
         with self._transaction() as db:
             views = queries.contact_views_by_id(db, [contact_id])
         return views[0] if views else None
@@ -268,21 +274,21 @@ class LightStore:
     def open_tasks(self, contact_id: int | None = None,
                    due_before: datetime | None = None) -> list[TaskView]:
         if self._full is not None:
-            return self._full.open_tasks(contact_id, due_before)  # type: ignore[no-any-return]
+            return self._full.open_tasks(contact_id, due_before)
         with self._transaction() as db:
             return queries.open_tasks(db, contact_id, due_before)
 
     def deals(self, contact_id: int | None = None,
               company_id: int | None = None) -> list[DealView]:
         if self._full is not None:
-            return self._full.deals(contact_id, company_id)  # type: ignore[no-any-return]
+            return self._full.deals(contact_id, company_id)
         with self._transaction() as db:
             return queries.deals(db, contact_id, company_id)
 
     def unread_conversations(self) -> list[Any]:
         """The chat badge at start (``crm/office_queries.py``)."""
         if self._full is not None:
-            return self._full.unread_conversations()  # type: ignore[no-any-return]
+            return self._full.unread_conversations()
         from softphone.crm.office_queries import unread_conversations
 
         with self._transaction() as db:
@@ -291,7 +297,7 @@ class LightStore:
     def close_unanswered_messages(self) -> int:
         """At start (``crm/office_queries.py``)."""
         if self._full is not None:
-            return self._full.close_unanswered_messages()  # type: ignore[no-any-return]
+            return self._full.close_unanswered_messages()
         from softphone.crm.office_queries import close_unanswered_messages
 
         with self._transaction() as db:
@@ -300,7 +306,7 @@ class LightStore:
     def contacts_tagged(self, tags: Any, limit: int = 500) -> list[ContactView]:
         """The colleagues kept in the CRM, at start (``crm/office_queries.py``)."""
         if self._full is not None:
-            return self._full.contacts_tagged(tags, limit)  # type: ignore[no-any-return]
+            return self._full.contacts_tagged(tags, limit)
         from softphone.crm.office_queries import contacts_tagged
 
         with self._transaction() as db:
@@ -308,17 +314,24 @@ class LightStore:
 
     def missed_inbox(self) -> list[MissedView]:
         if self._full is not None:
-            return self._full.missed_inbox()  # type: ignore[no-any-return]
+            return self._full.missed_inbox()
         with self._transaction() as db:
             return queries.missed_inbox(db)
 
-    def list_calls(self, **filters: Any) -> list[CallView]:
+    def list_calls(self, *, since: datetime | None = None, direction: str | None = None,
+                   outcome: str | None = None, query: str | None = None,
+                   contact_id: int | None = None, limit: int = 200,
+                   until: datetime | None = None, account: str | None = None,
+                   number: str | None = None) -> list[CallView]:
         """The caller card's last calls (``contact_id`` or ``number``, and ``limit``) here;
         any other listing by the full Store."""
-        contact_id, number = filters.get("contact_id"), filters.get("number")
-        if (self._full is not None or set(filters) - {"contact_id", "number", "limit"}
+        others = (since, direction, outcome, query, until, account)
+        if (self._full is not None or any(x is not None for x in others)
                 or (contact_id is None) == (not number)):
-            return self.load_full("list_calls").list_calls(**filters)  # type: ignore[no-any-return]
+            return self.load_full("list_calls").list_calls(
+                since=since, direction=direction, outcome=outcome, query=query,
+                contact_id=contact_id, limit=limit, until=until, account=account,
+                number=number)
         number_key = None
         if number:
             nn = self.normalize(number)
@@ -327,7 +340,7 @@ class LightStore:
             number_key = nn.key
         with self._transaction() as db:
             return queries.recent_calls(db, contact_id=contact_id, number_key=number_key,
-                                        limit=filters.get("limit", 200))
+                                        limit=limit)
 
     # ------------------------------------------------------------------ the call log
 
@@ -337,7 +350,7 @@ class LightStore:
     def flush_pending(self) -> int:
         if self._full is None and not self.journal:
             return 0
-        return self.load_full("flush_pending").flush_pending()  # type: ignore[no-any-return]
+        return self.load_full("flush_pending").flush_pending()
 
     def call_started(self, *, direction: str, account: str, number: str, remote_uri: str = "",
                      display_name: str = "", started_at: datetime, sip_call_id: str = "",
@@ -349,7 +362,7 @@ class LightStore:
             display_name=display_name, started_at=started_at, sip_call_id=sip_call_id,
             contact_id=contact_id)
         if self._full is not None or self.journal or not self._interrupted_done:
-            return self.load_full("call_started").call_started(**args)  # type: ignore[no-any-return]
+            return self.load_full("call_started").call_started(**args)
         if direction not in ("in", "out"):
             raise ValueError(f"direction must be 'in' or 'out', not {direction!r}")
         pending = new_pending_id()
@@ -371,3 +384,58 @@ class LightStore:
                     log.exception("on_pending callback failed")
             return pending
 
+    # ------------------------------------------------------------------ by the full Store
+    # What a call needs after its start (it loads the full Store behind the card's lookup:
+    # softphone.workflow), spelt out so the light store implements the workflow's CallStore.
+
+    def call_answered(self, call_row_id: int, answered_at: datetime) -> CallView | None:
+        return self.load_full("call_answered").call_answered(call_row_id, answered_at)
+
+    def call_ended(self, call_row_id: int, *, ended_at: datetime, outcome: str,
+                   sip_status: int | None = None, recording_path: str | None = None,
+                   quality: dict[str, Any] | None = None,
+                   reason: str | None = None) -> CallView | None:
+        return self.load_full("call_ended").call_ended(
+            call_row_id, ended_at=ended_at, outcome=outcome, sip_status=sip_status,
+            recording_path=recording_path, quality=quality, reason=reason)
+
+    def get_call(self, call_row_id: int) -> CallView | None:
+        return self.load_full("get_call").get_call(call_row_id)
+
+    def link_call(self, call_row_id: int, contact_id: int | None) -> CallView | None:
+        return self.load_full("link_call").link_call(call_row_id, contact_id)
+
+    def save_wrapup(self, call_row_id: int, *, outcome: str | None, reason: str = "",
+                    note: str = "", author: str | None = None) -> WrapupView:
+        return self.load_full("save_wrapup").save_wrapup(
+            call_row_id, outcome=outcome, reason=reason, note=note, author=author)
+
+    def add_task(self, *, kind: str, title: str, due_at: datetime | None,
+                 contact_id: int | None = None, call_id: int | None = None,
+                 number: str | None = None) -> TaskView:
+        return self.load_full("add_task").add_task(
+            kind=kind, title=title, due_at=due_at, contact_id=contact_id, call_id=call_id,
+            number=number)
+
+    def create_contact(self, name: str, *, company: str | None = None,
+                       position: str | None = None,
+                       phones: Iterable[tuple[str, ...] | str] = (),
+                       emails: Iterable[str] = (), tags: Iterable[str] = (),
+                       notes: str = "", do_not_call: bool = False) -> ContactView:
+        return self.load_full("create_contact").create_contact(
+            name, company=company, position=position, phones=phones, emails=emails, tags=tags,
+            notes=notes, do_not_call=do_not_call)
+
+    def add_phone(self, contact_id: int, raw: str, label: str = "work",
+                  primary: bool = False) -> ContactView:
+        return self.load_full("add_phone").add_phone(contact_id, raw, label, primary)
+
+    def add_deal(self, *, title: str, stage: str = "new",
+                 amount: Decimal | float | int | str | None = None,
+                 contact_id: int | None = None, company_id: int | None = None) -> DealView:
+        return self.load_full("add_deal").add_deal(
+            title=title, stage=stage, amount=amount, contact_id=contact_id,
+            company_id=company_id)
+
+    def ignore_number(self, raw: str, kind: str) -> IgnoredView:
+        return self.load_full("ignore_number").ignore_number(raw, kind)

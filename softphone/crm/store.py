@@ -177,6 +177,10 @@ class Store(CallLogMixin, RecordsMixin, SyncMixin, RegionMixin, MessagesMixin):
     def normalize(self, raw: str) -> NormalizedNumber:
         return normalize(raw or "", self.default_region)
 
+    def load_full(self, why: str = "") -> Store:
+        """This store (the light reader's ``load_full`` opens one; here it is open already)."""
+        return self
+
     def set_agent(self, agent: str | None) -> None:
         """Calls and wrap-ups written from now on carry ``agent``."""
         self.agent = agent

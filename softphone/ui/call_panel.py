@@ -28,7 +28,7 @@ from softphone.ui.icons import set_control_icon
 from softphone.ui.levels import LevelMeter
 from softphone.ui.look import state_colour, text_style
 from softphone.ui.pickers import ContactSearchField, SearchFn
-from softphone.workflow import CallInfo
+from softphone.workflow_updates import CallInfo
 
 DTMF_KEYS = "123456789*0#"
 

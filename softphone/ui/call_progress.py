@@ -15,7 +15,8 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QMenu, QPushButton, QToolButt
 from softphone.sip.events import CallState, Direction
 from softphone.ui.common import button, plain_label, translate
 from softphone.ui.look import state_colour
-from softphone.workflow import BUSY, NO_ANSWER, CallInfo
+from softphone.workflow import BUSY, NO_ANSWER
+from softphone.workflow_updates import CallInfo
 
 #: SIP final answers and what they mean for the agent ("%1": the code)
 _FAILURES: dict[int, str] = {

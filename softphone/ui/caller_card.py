@@ -33,7 +33,7 @@ from softphone.ui.common import (
 from softphone.ui.icons import set_control_icon
 from softphone.ui.look import state_colour
 from softphone.ui.pickers import ContactSearchField, SearchFn
-from softphone.workflow import CallInfo
+from softphone.workflow_updates import CallInfo
 
 
 class CallerCard(QFrame):
@@ -172,13 +172,13 @@ class CallerCard(QFrame):
             return
         match = caller.match
         contact = caller.contact
-        company = getattr(match, "company", None)
+        company = match.company if match is not None else None
         company_name = (contact.company if contact is not None and contact.company else
-                        getattr(company, "name", None))
-        position = getattr(contact, "position", None) if contact is not None else None
+                        company.name if company is not None else None)
+        position = contact.position if contact is not None else None
         self._show(self.company_label, " · ".join(x for x in (position, company_name) if x))
-        why = matched_by_text(getattr(match, "matched_by", "none"))
-        ignored = getattr(match, "ignored", None)
+        why = matched_by_text(match.matched_by if match is not None else "none")
+        ignored = match.ignored if match is not None else None
         if ignored:
             why = self.tr("Marked as %1").replace("%1", ignored)
         entry = caller.directory if not caller.known else None
@@ -186,7 +186,7 @@ class CallerCard(QFrame):
             why = self.tr("From the directory")
             self._show(self.company_label, entry.company_line)
         self.why_label.setText(why)
-        people = list(getattr(match, "people", ()) or [])
+        people = list(match.people) if match is not None else []
         if contact is None and people:
             if company_name:
                 self.name_label.setText(company_name)
@@ -196,7 +196,7 @@ class CallerCard(QFrame):
             self.people_label.hide()
         last = caller.last_call
         if last is not None:
-            note = last.wrapup.note if getattr(last, "wrapup", None) else ""
+            note = last.wrapup.note if last.wrapup is not None else ""
             text = self.tr("Last call: %1, %2").replace("%1", local_time(last.started_at))
             text = text.replace("%2", outcome_text(last.outcome))
             self._show(self.last_call_label, f"{text}\n{note}" if note else text)

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from softphone.settings import Settings
 from softphone.sip import events as ev
-from softphone.sip.events import CallState, Direction
+from softphone.sip.events import CallState
 from softphone.ui.call_keys import CallKeys
 from softphone.ui.call_panel import CallPanel
 from softphone.ui.caller_card import CallerCard
@@ -44,7 +44,18 @@ from softphone.ui.tasks import TasksView
 from softphone.ui.today import TodayPage
 from softphone.ui.tray import Tray, TrayWatch, app_icon
 from softphone.ui.wrapup import WrapupPanel, summary_text
-from softphone.workflow import CallInfo, CallWorkflow, WorkflowUpdate
+from softphone.workflow import CallWorkflow
+from softphone.workflow_updates import (
+    CallChanged,
+    CallEnded,
+    CallerFound,
+    CallInfo,
+    CallRefused,
+    CallRow,
+    DataChanged,
+    WorkflowError,
+    WorkflowUpdate,
+)
 
 if TYPE_CHECKING:
     from softphone.ui.contacts import ContactsView
@@ -71,8 +82,7 @@ class MainWindow(QMainWindow):
         self.engine = engine
         self.profile = profile
         self._passwords = passwords or dict
-        self.workflow = workflow
-        workflow.listener = self.on_workflow_update
+        self.workflow = workflow  # its updates come to on_workflow_update (app.py wires it)
         self.phone = PhoneController(engine, workflow, self)
         self.phone.message.connect(self.show_message)
         self.phone.current_changed.connect(self._refresh_call_panel)
@@ -402,9 +412,8 @@ class MainWindow(QMainWindow):
         if current in (*self._views.values(), self.tasks, self.missed):
             current.refresh()  # type: ignore[attr-defined]
 
-    # --- SIP events not handled by the workflow ----------------------------------------------
+    # --- SIP events (the workflow has had them first: app.py connects it before the window) --
     def on_sip_event(self, event: ev.SipEvent) -> None:
-        self.workflow.on_sip_event(event)
         if isinstance(event, ev.IncomingCall | ev.CallStateChanged) and not self._devices_wanted:
             self.list_devices()  # the call's output picker (sound is loaded for the call)
         if isinstance(event, ev.EngineStarted):
@@ -490,8 +499,7 @@ class MainWindow(QMainWindow):
             return
         status, lines = self._account_state, [self.tr("Softphone")]
         calls = self.workflow.calls()
-        ringing = [c for c in calls if c.direction == Direction.INCOMING
-                   and c.answered_at is None]
+        ringing = [c for c in calls if c.ringing_in]
         talking = [c for c in calls if c not in ringing]
         if ringing:
             lines.append(self.tr("Incoming call: %1").replace("%1", ringing[0].title))
@@ -529,17 +537,16 @@ class MainWindow(QMainWindow):
     # --- workflow updates --------------------------------------------------------------------
     def on_workflow_update(self, update: WorkflowUpdate) -> None:
         self.outgoing.on_update(update)
-        call = update.call
-        if update.kind in ("call", "caller") and call is not None:
-            ringing = (call.direction == Direction.INCOMING and call.answered_at is None
-                       and call.state in (CallState.INCOMING, CallState.EARLY))
-            if ringing:
+        if isinstance(update, CallChanged | CallerFound):
+            call = update.call
+            if call.ringing_in:
                 self._show_card(call)
             else:
                 self._close_card(call.call_id)
                 self._show_phone_page()
             self._refresh_call_panel()
-        elif update.kind == "ended" and call is not None:
+        elif isinstance(update, CallEnded):
+            call = update.call
             self._close_card(call.call_id)
             self.phone.ended(call.call_id)
             if call.outcome == "missed":
@@ -548,20 +555,17 @@ class MainWindow(QMainWindow):
                 self._pending_wrapup = call
             self._refresh_call_panel()
             self._show_phone_page()
-        elif update.kind == "data":
-            if call is not None and call.row_id is not None and \
-                    self.wrapup.call_id == call.call_id and self.wrapup.row_id is None:
-                self.wrapup.row_id = call.row_id  # the row outlives the call's record
-            self.refresh_data()
-        elif update.kind == "error":
+        elif isinstance(update, DataChanged):
+            reload_for_changes(self, set(update.tables))
+        elif isinstance(update, WorkflowError):
             self.show_message(update.message)
-        elif update.kind == "refused" and update.refused is not None:
-            self._on_call_refused(update.refused)
-        if update.kind in ("call", "ended"):
+        elif isinstance(update, CallRefused):
+            self._on_call_refused(update.event)
+        if isinstance(update, CallChanged | CallEnded):
             self._refresh_tray()
             self.call_keys.calls_changed()  # the headset button is ours while a call is
 
-    def _on_call_refused(self, event: Any) -> None:
+    def _on_call_refused(self, event: ev.IncomingCallRefused) -> None:
         """A customer called and the phone could not take the call (no common codec): the
         agent is told now; the call is in History and the missed-call inbox."""
         from softphone.ui.common import end_reason_text
@@ -615,14 +619,12 @@ class MainWindow(QMainWindow):
     def _refresh_call_panel(self) -> None:
         current = self.phone.current()
         self.call_panel.consults = dict(self.phone.consults)
-        calls = [c for c in self.workflow.calls() if not (
-            c.direction == Direction.INCOMING and c.answered_at is None)]
+        calls = [c for c in self.workflow.calls() if not c.ringing_in]
         self.call_panel.set_calls(calls, current.call_id if current else None)
         self.colleagues.set_in_call(current is not None and current.state == CallState.CONFIRMED)
 
     def _show_phone_page(self) -> None:
-        active = [c for c in self.workflow.calls() if not (
-            c.direction == Direction.INCOMING and c.answered_at is None)]
+        active = [c for c in self.workflow.calls() if not c.ringing_in]
         if active:
             if self.phone_page.currentWidget() is self.wrapup:
                 self.wrapup.flush()
@@ -635,7 +637,8 @@ class MainWindow(QMainWindow):
             talk = (int((call.ended_at - call.answered_at).total_seconds())
                     if call.answered_at and call.ended_at else None)
             known = call.caller.known if call.caller else False
-            self.wrapup.start(title=call.title, call_id=call.call_id, number=call.number,
+            self.wrapup.start(title=call.title, call_id=call.call_id, row=call.row,
+                              number=call.number,
                               summary=summary_text(call.direction.value, call.number, talk,
                                                    call.outcome or ""), known=known)
             self.phone_page.setCurrentWidget(self.wrapup)
@@ -656,7 +659,7 @@ class MainWindow(QMainWindow):
 
     def _wrapup_target(self) -> dict[str, Any]:
         w = self.wrapup  # the call (its contact) while known, and the CRM row
-        return {"row_id": w.row_id, "call_id": w.call_id}
+        return {"row": w.row, "call_id": w.call_id}
 
     @Slot(str, str, str)
     def _on_wrapup_changed(self, outcome: str, reason: str, note: str) -> None:
@@ -681,7 +684,7 @@ class MainWindow(QMainWindow):
         self.workflow.create_contact_for_call(target.get("call_id"), name,
                                               company=company or None, number=self.wrapup.number,
                                               deal_title=deal or None,
-                                              row_id=target.get("row_id"))
+                                              row=target.get("row"))
 
     @Slot()
     def _on_wrapup_closed(self) -> None:
@@ -694,7 +697,8 @@ class MainWindow(QMainWindow):
             self.show_message(self.tr("Finish the call first."))
             return
         self.wrapup.start(title=row.contact_name or row.display_name or row.number,
-                          row_id=row.id, number=row.number, known=row.contact_id is not None,
+                          row=CallRow(row.id), number=row.number,
+                          known=row.contact_id is not None,
                           summary=summary_text(row.direction, row.number, row.talk_seconds,
                                                row.outcome or ""), wrapup=row.wrapup)
         self.phone_page.setCurrentWidget(self.wrapup)

@@ -21,7 +21,7 @@ from softphone.settings import AccountSettings
 from softphone.sip.events import CallState, Direction
 from softphone.ui.call_progress import CallProgressBar
 from softphone.ui.dialpad import DialPad
-from softphone.workflow import WorkflowUpdate
+from softphone.workflow_updates import CallChanged, CallEnded, CallerFound, WorkflowUpdate
 
 if TYPE_CHECKING:
     from softphone.ui.main_window import MainWindow
@@ -170,18 +170,20 @@ class OutgoingCalls(QObject):
 
     # --- what the workflow says -------------------------------------------------------------
     def on_update(self, update: WorkflowUpdate) -> None:
+        if not isinstance(update, CallChanged | CallEnded | CallerFound):
+            return
         call = update.call
-        if call is None or call.direction != Direction.OUTGOING:
+        if call.direction != Direction.OUTGOING:
             return
         target, contact_id = self.phone.dialled.get(call.call_id, ("", None))
-        if update.kind == "call":
+        if isinstance(update, CallChanged):
             self.bar.show_progress(call, target, contact_id)
-        elif update.kind == "ended":
+        elif isinstance(update, CallEnded):
             if call.answered_at is None:
                 self.bar.show_failure(call, target, contact_id)
             elif call.call_id == self.bar.call_id:
                 self.bar.dismiss()
-        elif update.kind == "caller" and call.state != CallState.DISCONNECTED:
+        elif call.state != CallState.DISCONNECTED:  # CallerFound
             contact = call.caller.contact if call.caller else None
             if contact is not None and call.account:
                 self.memory.remember(int(contact.id), call.account)

@@ -12,9 +12,10 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from softphone.sip.events import CallState, Direction
+from softphone.sip.events import CallState
 from softphone.ui.common import translate
-from softphone.workflow import CallInfo, CallWorkflow
+from softphone.workflow import CallWorkflow
+from softphone.workflow_updates import CallInfo
 
 log = logging.getLogger("softphone.ui")
 
@@ -68,23 +69,16 @@ class PhoneController(QObject):
                               .replace("%2", str(exc)))
         return None
 
-    def _hold_others(self, keep: int | None) -> None:
-        for c in self.workflow.calls():
-            if c.call_id != keep and c.state == CallState.CONFIRMED and not c.held:
-                self._run(translate("Phone", "Hold"), self.engine.hold, c.call_id)
-
     def current(self) -> CallInfo | None:
         calls = self.workflow.calls()
         for c in calls:
             if c.call_id == self.current_call_id:
                 return c
-        talking = [c for c in calls if c.state != CallState.INCOMING and
-                   not (c.direction == Direction.INCOMING and c.answered_at is None)]
+        talking = [c for c in calls if c.state != CallState.INCOMING and not c.ringing_in]
         return talking[-1] if talking else None
 
     def ringing(self) -> list[CallInfo]:
-        return [c for c in self.workflow.calls() if c.direction == Direction.INCOMING
-                and c.answered_at is None and c.state in (CallState.INCOMING, CallState.EARLY)]
+        return [c for c in self.workflow.calls() if c.ringing_in]
 
     def _set_current(self, call_id: int | None) -> None:
         self.current_call_id = call_id
@@ -102,7 +96,7 @@ class PhoneController(QObject):
             return None
         if account is None:
             account = self.choose_account(contact_id)
-        self._hold_others(None)
+        # the engine holds the other talking calls as this one goes out (sip/call_ops.py)
         try:
             call_id = self.workflow.dial(target, contact_id=contact_id, account=account)
         except ValueError as exc:
@@ -145,7 +139,6 @@ class PhoneController(QObject):
 
     @Slot(int)
     def answer(self, call_id: int) -> None:
-        self._hold_others(call_id)
         self._run(translate("Phone", "Answer"), self.workflow.answer, call_id)
         self._set_current(call_id)
 
@@ -207,7 +200,6 @@ class PhoneController(QObject):
 
     @Slot(int, str, int)
     def consult(self, call_id: int, target: str, contact_id: int) -> None:
-        self._run(translate("Phone", "Hold"), self.engine.hold, call_id)
         new = self.dial(target, contact_id if contact_id >= 0 else None)
         if new is not None:
             self.consults[new] = call_id
@@ -232,12 +224,11 @@ class PhoneController(QObject):
 
     @Slot(int)
     def switch_to(self, call_id: int) -> None:
-        """Hold the current call and take ``call_id`` (resume it or answer it)."""
+        """Take ``call_id`` (resume it or answer it); the engine holds the current call."""
         target = self.workflow.call(call_id)
         if target is None:
             return
-        self._hold_others(call_id)
-        if target.direction == Direction.INCOMING and target.answered_at is None:
+        if target.ringing_in:
             self._run(translate("Phone", "Answer"), self.workflow.answer, call_id)
         elif target.held:
             self._run(translate("Phone", "Resume"), self.engine.resume, call_id)

@@ -30,6 +30,7 @@ from softphone.ui.common import (
     wrapup_outcome_text,
 )
 from softphone.workflow import due_in_days
+from softphone.workflow_updates import CallRow
 
 CALLBACK_HOUR = 10  # a call-back's default time of day (local)
 
@@ -47,7 +48,7 @@ class WrapupPanel(QWidget):
         super().__init__(parent)
         self.setObjectName("wrapupPanel")
         self.call_id: int | None = None
-        self.row_id: int | None = None
+        self.row: CallRow | None = None
         self.number = ""
         self._loading = False
         lay = QVBoxLayout(self)
@@ -165,13 +166,20 @@ class WrapupPanel(QWidget):
         self._chips.addStretch(1)
 
     # ----------------------------------------------------------------------------------------
+    @property
+    def row_id(self) -> int | None:
+        """The CRM row's id, once written."""
+        return self.row.id if self.row is not None else None
+
     def start(self, *, title: str, summary: str, call_id: int | None = None,
-              row_id: int | None = None, number: str = "", known: bool = True,
+              row: CallRow | None = None, number: str = "", known: bool = True,
               wrapup: Any = None) -> None:
-        """Show the panel for a call (just finished: ``call_id``; from history: ``row_id``)."""
+        """Show the panel for a call: ``row`` its CRM row (the id may still be on its way to
+        the database: the workflow's jobs read it in order); ``call_id`` for a call that just
+        finished (its contact), None for one from the history."""
         self.flush()
         self._loading = True
-        self.call_id, self.row_id, self.number = call_id, row_id, number
+        self.call_id, self.row, self.number = call_id, row, number
         self.title_label.setText(title)
         self.summary_label.setText(summary)
         self.outcome_group.setExclusive(False)

@@ -18,7 +18,9 @@ from softphone.sip import events as ev
 from softphone.ui.caller_card import CallerCard
 from softphone.ui.stats import BarChart
 from softphone.ui.wrapup import WrapupPanel
-from softphone.workflow import CallWorkflow, SyncDbRunner, WorkflowUpdate
+from softphone.workflow import CallWorkflow
+from softphone.workflow_ports import SyncDbRunner
+from softphone.workflow_updates import WorkflowUpdate
 
 pytestmark = [pytest.mark.ui]
 

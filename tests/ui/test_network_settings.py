@@ -5,7 +5,6 @@ from the workflow's figures, and the NAT type under the account's Test button.""
 from __future__ import annotations
 
 import tomllib
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +14,7 @@ from softphone.app import apply_settings
 from softphone.secrets import SecretStore
 from softphone.settings import AccountSettings, Settings, load_settings
 from softphone.settings_network import turn_secret_name
-from softphone.sip.events import CallMediaChanged, CallState, Direction
+from softphone.sip.events import CallMediaChanged, CallState, CallStateChanged, Direction
 from softphone.sip.stun_check import NatReport
 
 pytestmark = [pytest.mark.ui]
@@ -109,14 +108,17 @@ def test_ghost_call_protection_box(qtbot: Any) -> None:
 
 def test_the_call_panel_shows_the_padlock_from_the_engines_media_event(qtbot: Any) -> None:
     from softphone.ui.call_panel import CallPanel
-    from softphone.workflow import CallInfo, CallWorkflow, SyncDbRunner, _CallRecord
+    from softphone.workflow import CallWorkflow
+    from softphone.workflow_ports import SyncDbRunner
+    from tests.unit.test_workflow import FakeStore
 
     updates: list[Any] = []
-    workflow = CallWorkflow(SyncDbRunner(None), updates.append)
-    info = CallInfo(call_id=7, account="office", direction=Direction.INCOMING,
-                    state=CallState.CONFIRMED, number="100", remote_uri="sip:100@pbx",
-                    display_name="", started_at=datetime.now(UTC))
-    workflow._calls[7] = _CallRecord(info, None)  # a call the workflow follows (talking)
+    workflow = CallWorkflow(SyncDbRunner(FakeStore()), updates.append)
+    # a call the workflow follows, talking
+    for state in (CallState.INCOMING, CallState.CONFIRMED):
+        workflow.on_sip_event(CallStateChanged(
+            at=0.0, call_id=7, account="office", direction=Direction.INCOMING, state=state,
+            remote_uri="sip:100@pbx", display_name="", number="100"))
     panel = CallPanel()
     qtbot.addWidget(panel)
     for encryption, shown in (("SRTP AES_CM_128_HMAC_SHA1_80",

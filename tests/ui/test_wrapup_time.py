@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt, QTime
 
+from softphone.workflow_updates import CallRow
 from tests.ui.conftest import db_call
 
 pytestmark = [pytest.mark.ui]
@@ -26,7 +27,7 @@ def test_call_back_time_is_the_one_shown_and_saved(qtbot: Any, app: Any) -> None
     row_id = db_call(qtbot, app, seed)
     window = app.window
     wrapup = window.wrapup
-    wrapup.start(title="+74953330000", summary="", row_id=row_id, number="+74953330000")
+    wrapup.start(title="+74953330000", summary="", row=CallRow(row_id), number="+74953330000")
     window.phone_page.setCurrentWidget(wrapup)
     window.tabs.setCurrentWidget(window.phone_page)
     shown_default = wrapup.meeting_time.dateTime().toString("yyyy-MM-dd HH:mm")

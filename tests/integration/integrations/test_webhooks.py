@@ -17,7 +17,8 @@ from softphone.integrations.call_events import CallEventPublisher
 from softphone.integrations.outbox import Outbox, OutboxWorker, backoff
 from softphone.integrations.webhooks import SIGNATURE_HEADER, WebhookTarget, signature_matches
 from softphone.sip.events import CallState, CallStateChanged, Direction, IncomingCall
-from softphone.workflow import CallWorkflow, SyncDbRunner
+from softphone.workflow import CallWorkflow
+from softphone.workflow_ports import SyncDbRunner
 from tests.harness.http_receiver import Receiver
 from tests.harness.sip_peers import wait_until
 

@@ -240,11 +240,12 @@ class _CallLog:
         import queue
 
         from softphone.crm.store import Store
-        from softphone.workflow import CallWorkflow, SyncDbRunner
+        from softphone.workflow import CallWorkflow
+        from softphone.workflow_ports import SyncDbRunner
 
         self.events: queue.SimpleQueue[Any] = queue.SimpleQueue()
-        #: (kind, call_id) of every WorkflowUpdate: a "call" update of an incoming call is
-        #: what pops the caller card in the app
+        #: (update type, call_id) of every workflow update: a CallChanged of an incoming
+        #: call is what pops the caller card in the app
         self.updates: list[tuple[str, int | None]] = []
         self.store = Store.open(None, profile, "US", "lab")
         self.workflow = CallWorkflow(SyncDbRunner(self.store), self._on_update)
@@ -252,7 +253,8 @@ class _CallLog:
         self._thread.start()
 
     def _on_update(self, update: Any) -> None:
-        self.updates.append((update.kind, update.call.call_id if update.call else None))
+        call = getattr(update, "call", None)
+        self.updates.append((type(update).__name__, call.call_id if call else None))
 
     def _run(self) -> None:
         while True:
