@@ -19,9 +19,9 @@ import logging
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TypeVar
 
-from softphone.crm.views import CallView, ContactView, Match, TaskView
+from softphone.crm.views import CallView, ContactView, DealView, Match, TaskView, WrapupView
 from softphone.sip.events import (
     CallForwarded,
     CallMediaChanged,
@@ -51,11 +51,14 @@ from softphone.workflow_updates import (
     CallRefused,
     CallRow,
     DataChanged,
+    QualityFigures,
     WorkflowError,
     WorkflowUpdate,
 )
 
 log = logging.getLogger("softphone.workflow")
+
+T = TypeVar("T")
 
 #: the tables a call's row changes touch (the missed-call inbox follows the calls)
 CALL_TABLES = frozenset({"calls", "missed_inbox"})
@@ -116,8 +119,8 @@ def _utc(at: float | None) -> datetime:
     return datetime.fromtimestamp(at, UTC)
 
 
-def _quality_dict(ev: CallQuality) -> dict[str, Any]:
-    figures: dict[str, Any] = {
+def _quality_dict(ev: CallQuality) -> QualityFigures:
+    figures: QualityFigures = {
         "codec": ev.codec, "rx_loss_percent": ev.rx_loss_percent,
         "tx_loss_percent": ev.tx_loss_percent, "jitter_ms": ev.jitter_ms, "rtt_ms": ev.rtt_ms,
         "encryption": ev.encryption or "none"}
@@ -197,12 +200,12 @@ class CallWorkflow:
 
     def save_wrapup(self, *, outcome: str | None, reason: str = "", note: str = "",
                     call_id: int | None = None, row: CallRow | None = None,
-                    on_done: Callable[[Any], None] | None = None) -> None:
+                    on_done: Callable[[WrapupView], None] | None = None) -> None:
         """Upsert the wrap-up of a just-finished call (``call_id``) or of a call ``row``."""
         target = self._row_of(call_id, row)
         agent = self.agent
 
-        def job(store: CallStore) -> Any:
+        def job(store: CallStore) -> WrapupView:
             if target is None or target.id is None:
                 raise LookupError("the call was not logged")
             saved = store.save_wrapup(target.id, outcome=outcome, reason=reason, note=note,
@@ -215,7 +218,7 @@ class CallWorkflow:
     def add_next_action(self, kind: str, title: str, due_at: datetime, *,
                         call_id: int | None = None, row: CallRow | None = None,
                         contact_id: int | None = None, number: str | None = None,
-                        on_done: Callable[[Any], None] | None = None) -> None:
+                        on_done: Callable[[TaskView], None] | None = None) -> None:
         """A follow-up task (call_back | meeting | todo) tied to a call and its contact."""
         rec = self._calls.get(call_id) if call_id is not None else None
         target = self._row_of(call_id, row)
@@ -513,9 +516,9 @@ class CallWorkflow:
         for cid in finished[:-20]:
             del self._calls[cid]
 
-    def _done_then_data(self, on_done: Callable[[Any], None] | None, tables: set[str] |
-                        frozenset[str]) -> Callable[[Any], None]:
-        def done(result: Any) -> None:
+    def _done_then_data(self, on_done: Callable[[T], None] | None, tables: set[str] |
+                        frozenset[str]) -> Callable[[T], None]:
+        def done(result: T) -> None:
             if on_done is not None:
                 on_done(result)
             self._emit(DataChanged(frozenset(tables)))
@@ -557,7 +560,7 @@ def _look_up_caller(store: CallStore, contact_id: int | None, number: str) -> Ca
         match = Match(contact, matched_by="contact", number=number)
     contact = match.contact if match is not None else None
     tasks: tuple[TaskView, ...] = ()
-    deals: tuple[Any, ...] = ()
+    deals: tuple[DealView, ...] = ()
     if contact is not None:
         tasks = tuple(store.open_tasks(contact_id=contact.id))
         deals = tuple(store.deals(contact_id=contact.id))

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from softphone.crm.views import (
     CallView,
@@ -48,7 +48,7 @@ class CallStore(Protocol):
     def call_answered(self, call_row_id: int, answered_at: datetime) -> CallView | None: ...
     def call_ended(self, call_row_id: int, *, ended_at: datetime, outcome: str,
                    sip_status: int | None = None, recording_path: str | None = None,
-                   quality: dict[str, Any] | None = None,
+                   quality: dict[str, str | float] | None = None,
                    reason: str | None = None) -> CallView | None: ...
     def get_call(self, call_row_id: int) -> CallView | None: ...
     def link_call(self, call_row_id: int, contact_id: int | None) -> CallView | None: ...

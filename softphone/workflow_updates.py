@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from softphone.crm.views import CallView, ContactView, DealView, Match, TaskView
 from softphone.sip.events import CallState, Direction, IncomingCallRefused
 from softphone.workflow_ports import DirectoryPerson
+
+#: a call's quality figures: codec, loss %, jitter and round trip (ms), encryption, ICE path
+QualityFigures = dict[str, str | float]
 
 
 class CallRow:
@@ -71,7 +73,7 @@ class CallInfo:
     reason: str = ""
     outcome: str | None = None
     caller: CallerInfo | None = None
-    quality: dict[str, Any] = field(default_factory=dict)
+    quality: QualityFigures = field(default_factory=dict)
     row: CallRow = field(default_factory=CallRow)  # the CRM call row (its id once written)
     early_media: bool = False  # an outgoing call plays the far end's audio before the answer
 
