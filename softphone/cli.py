@@ -21,7 +21,27 @@ COMMAND_MODULES = (
 )
 
 
-def build_parser() -> argparse.ArgumentParser:
+#: the options of a desktop (or login) start, which opens the window and runs no command
+_WINDOW_FLAGS = ("--verbose", "-v", "--minimized")
+
+
+def names_a_command(argv: list[str]) -> bool:
+    """Whether ``argv`` may need the commands' parsers: anything but the window's own options
+    (a command, a link to dial, --help, --version, a mistake to report). Building them all
+    costs ~25 ms, which a desktop start would pay before its window shows."""
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg == "--profile" and i + 1 < len(argv):
+            i += 2
+        elif arg.startswith("--profile=") or arg in _WINDOW_FLAGS:
+            i += 1
+        else:
+            return True
+    return False
+
+
+def build_parser(commands: bool = True) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="softphone",
         description="Desktop SIP softphone with a call-centric mini-CRM.",
@@ -31,6 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--verbose", "-v", action="store_true", help="debug logging")
     parser.add_argument("--minimized", action="store_true",
                         help="start in the tray (how the login autostart entry starts it)")
+    if not commands:
+        parser.set_defaults(command=None)
+        return parser
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         try:
@@ -78,8 +101,8 @@ def _start_after_settings_error(args: argparse.Namespace, profile: Path,
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
-    args = parser.parse_args(_split_url_argument(argv))
+    argv = _split_url_argument(argv)
+    args = build_parser(commands=names_a_command(argv)).parse_args(argv)
 
     from softphone.logs import setup_logging
     from softphone.profile import resolve_profile
