@@ -110,7 +110,9 @@ class MainWindow(QMainWindow):
         top.addWidget(self.call_button)
         lay.addLayout(top)
         # the account a call leaves from, its progress and failure, redial, the dial pad
-        self.outgoing = OutgoingCalls(self)
+        self.outgoing = OutgoingCalls(
+            self, phone=self.phone, workflow=workflow, dial_field=self.dial_field,
+            accounts=settings.accounts, profile=profile, db=db, show_message=self.show_message)
         top.insertWidget(1, self.outgoing.chooser)
         lay.addWidget(self.outgoing.bar)
         self.dial_field.submitted.connect(self._on_dial_submitted)
@@ -232,7 +234,7 @@ class MainWindow(QMainWindow):
             from softphone.ui.contacts import ContactsView
 
             contacts = ContactsView(self.db, self)
-            contacts.call_requested.connect(self._on_call_requested)
+            contacts.call_requested.connect(self.call_number)
             contacts.play_requested.connect(self.play_recording)
             contacts.changed.connect(self.refresh_data)
             if self.office_pbx is not None:  # the card's chat pane
@@ -240,7 +242,7 @@ class MainWindow(QMainWindow):
             return contacts
         if name == "history":
             history = HistoryView(self.db, self)
-            history.call_requested.connect(self._on_call_requested)
+            history.call_requested.connect(self.call_number)
             history.play_requested.connect(self.play_recording)
             history.wrapup_requested.connect(self._on_history_wrapup_requested)
             return history
@@ -250,11 +252,11 @@ class MainWindow(QMainWindow):
 
     def _connect_views(self) -> None:
         for view in (self.missed, self.tasks):
-            view.call_requested.connect(self._on_call_requested)
+            view.call_requested.connect(self.call_number)
         self.missed.count_changed.connect(self._on_missed_count_changed)
         self.missed.items_changed.connect(self.idle_page.set_missed)
         self.tasks.due_changed.connect(self.idle_page.set_tasks)
-        self.idle_page.call_requested.connect(self._on_call_requested)
+        self.idle_page.call_requested.connect(self.call_number)
         self.reminders = Reminders(self)  # notification, tray (ui/reminders.py)
         self.tasks.reminder_due.connect(self.reminders.on_due)
         self.colleagues.call_requested.connect(self._on_colleague_call_requested)
@@ -478,7 +480,7 @@ class MainWindow(QMainWindow):
                 parts.append(self.tr("%1: offline").replace("%1", name))
         self.account_label.setText("; ".join(parts))
         self._account_state = worst
-        self._refresh_tray()
+        self.refresh_tray()
 
     def _make_tray(self) -> None:
         tray = Tray(self.dnd_action, self)
@@ -489,9 +491,9 @@ class MainWindow(QMainWindow):
         self.tray = tray
         if self.office_pbx is not None:  # "call voicemail" in its menu
             self.office_pbx.tray_made(tray)
-        self._refresh_tray()
+        self.refresh_tray()
 
-    def _refresh_tray(self) -> None:
+    def refresh_tray(self) -> None:
         """The tray icon shows the most pressing state (a call, do-not-disturb, a failed
         account, missed calls); its tooltip lists them all."""
         tray = getattr(self, "tray", None)  # None before __init__ made it, or with no tray
@@ -562,7 +564,7 @@ class MainWindow(QMainWindow):
         elif isinstance(update, CallRefused):
             self._on_call_refused(update.event)
         if isinstance(update, CallChanged | CallEnded):
-            self._refresh_tray()
+            self.refresh_tray()
             self.call_keys.calls_changed()  # the headset button is ours while a call is
 
     def _on_call_refused(self, event: ev.IncomingCallRefused) -> None:
@@ -718,7 +720,7 @@ class MainWindow(QMainWindow):
             self.dial_field.clear()
 
     @Slot(str, int)
-    def _on_call_requested(self, number: str, contact_id: int) -> None:
+    def call_number(self, number: str, contact_id: int) -> None:
         self.phone.dial(number, contact_id if contact_id >= 0 else None)
 
     def dial(self, target: str) -> int | None:
@@ -745,7 +747,7 @@ class MainWindow(QMainWindow):
         self.tabs.setTabText(i, self.tr("Missed (%1)").replace("%1", str(count)) if count
                              else self.tr("Missed"))
         self._missed_count = count
-        self._refresh_tray()
+        self.refresh_tray()
 
     @Slot(bool)
     def _on_dnd_toggled(self, on: bool) -> None:

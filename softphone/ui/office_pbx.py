@@ -71,7 +71,7 @@ class OfficePbx(QObject):
         bar.addPermanentWidget(self.voicemail.button)
         self.voicemail.dial_requested.connect(self._on_voicemail_dial)
         self.voicemail.problem.connect(window.show_message)
-        self.voicemail.changed.connect(lambda _n: window._refresh_tray())
+        self.voicemail.changed.connect(lambda _n: window.refresh_tray())
         self.chat.unread_changed.connect(self._on_unread_changed)
         self.chat.message_arrived.connect(self._on_message_arrived)
         window.colleagues.message_requested.connect(self._on_colleague_message)
@@ -222,7 +222,7 @@ class OfficePbx(QObject):
         for c in self.chat.unread:
             counts[peer_key(c.remote_uri)] = counts.get(peer_key(c.remote_uri), 0) + c.unread
         self.window.colleagues.set_unread(counts)
-        self.window._refresh_tray()
+        self.window.refresh_tray()
 
     @Slot(str, str)
     def _on_message_arrived(self, who: str, text: str) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +25,9 @@ from softphone.ui.dialpad import DialPad
 from softphone.workflow_updates import CallChanged, CallEnded, CallerFound, WorkflowUpdate
 
 if TYPE_CHECKING:
-    from softphone.ui.main_window import MainWindow
+    from softphone.ui.phone import PhoneController
+    from softphone.ui.pickers import ContactSearchField
+    from softphone.workflow import CallWorkflow
 
 log = logging.getLogger("softphone.ui")
 
@@ -99,22 +102,27 @@ def enabled_accounts(accounts: tuple[AccountSettings, ...]) -> list[str]:
 
 
 class OutgoingCalls(QObject):
-    def __init__(self, window: MainWindow) -> None:
+    """The window's calls going out; ``window`` parents the widgets and the Redial action."""
+
+    def __init__(self, window: QWidget, *, phone: PhoneController, workflow: CallWorkflow,
+                 dial_field: ContactSearchField, accounts: tuple[AccountSettings, ...],
+                 profile: Path | None, db: Any, show_message: Callable[[str], None]) -> None:
         super().__init__(window)
-        self.window = window
-        self.phone = window.phone
-        self.memory = AccountMemory(window.profile, window.db)
+        self.phone = phone
+        self.workflow = workflow
+        self.dial_field = dial_field
+        self.show_message = show_message
+        self.memory = AccountMemory(profile, db)
         self.bar = CallProgressBar(window)
         self.chooser = AccountChooser(window)
         self.pad = DialPad(window)
         self.phone.choose_account = self.account_for
-        self.set_accounts(window.settings.accounts)
+        self.set_accounts(accounts)
         self.bar.redial_requested.connect(self._on_redial_requested)
-        field = window.dial_field
+        field = dial_field
         self.pad.key_pressed.connect(self._on_pad_key)
         self.pad.backspace_pressed.connect(field.backspace)
-        self.pad.call_requested.connect(lambda: window.dial_field.submitted.emit(
-            window.dial_field.text()))
+        self.pad.call_requested.connect(lambda: field.submitted.emit(field.text()))
         self.pad.redial_requested.connect(self.redial)
         field.chosen.connect(self._on_contact_chosen)
         self.redial_action = QAction(self.tr("Redial"), window)
@@ -153,8 +161,8 @@ class OutgoingCalls(QObject):
     # --- redial -----------------------------------------------------------------------------
     @Slot()
     def redial(self) -> None:
-        if self.window.workflow.calls():
-            self.window.show_message(self.tr("Finish the call first."))
+        if self.workflow.calls():
+            self.show_message(self.tr("Finish the call first."))
             return
         self.phone.redial()
 
@@ -164,7 +172,7 @@ class OutgoingCalls(QObject):
 
     @Slot(str)
     def _on_pad_key(self, key: str) -> None:
-        field = self.window.dial_field
+        field = self.dial_field
         field.insert(key)
         field.setFocus()
 

@@ -5,21 +5,38 @@ tray either, a small reminder window with "Call now"."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import QObject, Slot
+from PySide6.QtWidgets import QTabWidget
 
 from softphone.ui.common import translate
 from softphone.ui.desktop_notify import DesktopNotifications
 from softphone.ui.tasks import kind_text
 
 if TYPE_CHECKING:
-    from softphone.ui.main_window import MainWindow
+    from softphone.ui.phone import PhoneController
+    from softphone.ui.tasks import TasksView
+
+
+class ReminderWindow(Protocol):
+    """What the reminders use of the main window."""
+
+    phone: PhoneController
+    tabs: QTabWidget
+    tasks: TasksView
+    tray: Any  # ui.tray.Tray, or None without a system tray
+    reminder_box: Any  # the small reminder window shown without a tray
+
+    def show_message(self, text: str) -> None: ...
+    def refresh_tray(self) -> None: ...
+    def bring_to_front(self) -> None: ...
+    def call_number(self, number: str, contact_id: int) -> None: ...
 
 
 class Reminders(QObject):
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
+    def __init__(self, window: ReminderWindow) -> None:
+        super().__init__(window if isinstance(window, QObject) else None)
         self.window = window
         self.notifications = DesktopNotifications(parent=self)
         self.notifications.action_invoked.connect(self._on_action)
@@ -44,7 +61,7 @@ class Reminders(QObject):
         self.notifications.notify(task.id, title, body, actions)
         self.shown.append((task.id, "notification"))
         self.window.show_message(title + (f" {task.number}" if task.number else ""))
-        self.window._refresh_tray()
+        self.window.refresh_tray()
 
     def tray_lines(self) -> list[str]:
         return [self.text(t)[0] for t in self.due.values()]
@@ -78,7 +95,7 @@ class Reminders(QObject):
     @Slot(int)
     def _forget(self, task_id: int) -> None:
         if self.due.pop(task_id, None) is not None:
-            self.window._refresh_tray()
+            self.window.refresh_tray()
 
     @Slot(int, str)
     def _on_unavailable(self, task_id: int, _why: str) -> None:
@@ -95,7 +112,7 @@ class Reminders(QObject):
         from softphone.ui.today import show_reminder  # no tray either: a small window
 
         self.window.reminder_box = show_reminder(self.window, task,
-                                                 self.window._on_call_requested)
+                                                 self.window.call_number)
         self.shown.append((task_id, "window"))
 
     def on_tray_message_clicked(self) -> bool:

@@ -18,7 +18,6 @@ KNOWN_CYCLES: set[frozenset[str]] = {
         "softphone.sip.call_security", "softphone.sip.calls", "softphone.sip.messaging",
         "softphone.sip.presence", "softphone.sip.session",
     }),
-    frozenset({"softphone.ui.main_window", "softphone.ui.outgoing", "softphone.ui.reminders"}),
 }
 
 
