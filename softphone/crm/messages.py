@@ -4,8 +4,8 @@ A message is written when it arrives or is sent, linked to the contact its sende
 matches (or the contact it was written to), and updated when the server answers (delivered
 or failed, with the SIP status and reason). Like call-log writes, these writes are never lost:
 a database that refuses one (locked, disk full, unavailable) gets it from the pending
-journal later, in order (``store_calls``). ``client_key`` (a UUID the caller chooses) makes
-each write idempotent and lets the answer find its message.
+journal later, in order (``softphone.crm.journaled``). ``client_key`` (a UUID the caller
+chooses) makes each write idempotent and lets the answer find its message.
 
 Unread counts are per agent: on a shared database, a colleague's conversations are visible
 in the timeline but are not unread for us.
@@ -14,15 +14,16 @@ in the timeline but are not unread for us.
 from __future__ import annotations
 
 import uuid
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import and_, select, update
-from sqlalchemy.orm import Session
 
-from softphone.crm.convert import SqlRunner, as_utc, utcnow
+from softphone.crm.convert import as_utc, utcnow
+from softphone.crm.database import Database
+from softphone.crm.journaled import JournaledWrites
 from softphone.crm.models import Contact, Message
 from softphone.crm.office_queries import (
     ConversationView,
@@ -31,13 +32,9 @@ from softphone.crm.office_queries import (
     unread_conversations,
 )
 from softphone.crm.peer import peer_key
+from softphone.crm.views import ContactView, Match
 
-if TYPE_CHECKING:
-    from collections.abc import Sequence
-
-    from softphone.crm.views import ContactView, Match, NormalizedNumber
-
-__all__ = ["MESSAGE_STATUSES", "ConversationView", "MessageView", "MessagesMixin", "peer_key"]
+__all__ = ["MESSAGE_STATUSES", "ConversationView", "MessageLog", "MessageView", "peer_key"]
 
 MESSAGE_STATUSES = ("received", "sending", "delivered", "failed")
 @dataclass(frozen=True)
@@ -73,17 +70,17 @@ def _view(row: Message) -> MessageView:
         client_key=row.client_key)
 
 
-class MessagesMixin:
-    """The chat half of :class:`softphone.crm.store.Store`."""
+class MessageLog:
+    """The chat part of :class:`softphone.crm.store.Store`; ``lookup`` is the contacts'
+    caller lookup (a message's sender is matched like a caller)."""
 
-    if TYPE_CHECKING:
-        agent: str | None
-
-        def _session(self) -> AbstractContextManager[Session]: ...
-        def _runner(self, s: Session) -> SqlRunner: ...
-        def _write(self, op: str, args: dict[str, Any]) -> Any: ...
-        def normalize(self, raw: str) -> NormalizedNumber: ...
-        def lookup(self, number_or_uri: str) -> Match: ...
+    def __init__(self, db: Database, writes: JournaledWrites,
+                 lookup: Callable[[str], Match]) -> None:
+        self.db = db
+        self.writes = writes
+        self.lookup = lookup
+        writes.handle("message_logged", self._do_message_logged)
+        writes.handle("message_answered", self._do_message_answered)
 
     # ------------------------------------------------------------------ writes
 
@@ -93,27 +90,27 @@ class MessagesMixin:
                          client_key: str | None = None) -> MessageView | None:
         """Log an arrived message; its sender is matched to a contact by number. Returns
         the row, or None when the write was journaled (the database refused it for now)."""
-        return self._write("message_logged", dict(  # type: ignore[no-any-return]
+        return self.writes.write("message_logged", dict(  # type: ignore[no-any-return]
             direction="in", account=account or "", remote_uri=remote_uri, body=body,
             display_name=display_name or "", content_type=content_type or "text/plain",
             sent_at=as_utc(received_at or utcnow()), status="received", contact_id=None,
-            agent=self.agent, client_key=client_key or uuid.uuid4().hex))
+            agent=self.db.agent, client_key=client_key or uuid.uuid4().hex))
 
     def message_sent(self, *, account: str, remote_uri: str, body: str, client_key: str,
                      contact_id: int | None = None, display_name: str = "",
                      sent_at: datetime | None = None) -> MessageView | None:
         """Log a message as it is sent (status ``sending``); ``contact_id`` when written from
         a contact's card, else matched by number."""
-        return self._write("message_logged", dict(  # type: ignore[no-any-return]
+        return self.writes.write("message_logged", dict(  # type: ignore[no-any-return]
             direction="out", account=account or "", remote_uri=remote_uri, body=body,
             display_name=display_name or "", content_type="text/plain",
             sent_at=as_utc(sent_at or utcnow()), status="sending", contact_id=contact_id,
-            agent=self.agent, client_key=client_key))
+            agent=self.db.agent, client_key=client_key))
 
     def message_answered(self, client_key: str, *, delivered: bool, sip_status: int,
                          reason: str = "") -> MessageView | None:
         """The server's final answer to a sent message."""
-        return self._write("message_answered", dict(  # type: ignore[no-any-return]
+        return self.writes.write("message_answered", dict(  # type: ignore[no-any-return]
             client_key=client_key, delivered=bool(delivered), sip_status=int(sip_status),
             reason=(reason or "")[:300]))
 
@@ -122,11 +119,11 @@ class MessagesMixin:
                            status: str, contact_id: int | None, agent: str | None,
                            client_key: str) -> MessageView:
         key = peer_key(remote_uri)
-        number = self.normalize(remote_uri)
+        number = self.db.normalize(remote_uri)
         if contact_id is None:
             match = self.lookup(remote_uri)
             contact_id = match.contact.id if match.contact is not None else None
-        with self._session() as s:
+        with self.db.session() as s:
             existing = s.scalar(select(Message).where(Message.client_key == client_key))
             if existing is not None:  # replayed from the journal after all: once only
                 return _view(existing)
@@ -144,7 +141,7 @@ class MessagesMixin:
 
     def _do_message_answered(self, *, client_key: str, delivered: bool, sip_status: int,
                              reason: str) -> MessageView | None:
-        with self._session() as s:
+        with self.db.session() as s:
             row = s.scalar(select(Message).where(Message.client_key == client_key))
             if row is None:
                 return None
@@ -162,7 +159,7 @@ class MessagesMixin:
         where = [Message.direction == "in", Message.read_at.is_(None), self._ours()]
         where.append(Message.peer_key == peer_key(peer) if peer is not None
                      else Message.contact_id == contact_id)
-        with self._session() as s:
+        with self.db.session() as s:
             done = s.execute(update(Message).where(and_(*where)).values(read_at=utcnow())
                              .execution_options(synchronize_session=False))
             return int(done.rowcount)  # type: ignore[attr-defined]
@@ -177,7 +174,7 @@ class MessagesMixin:
             raise ValueError("conversation needs a peer or a contact")
         condition = (Message.peer_key == peer_key(peer) if peer is not None
                      else Message.contact_id == contact_id)
-        with self._session() as s:
+        with self.db.session() as s:
             rows = s.scalars(select(Message).where(condition)
                              .order_by(Message.sent_at.desc(), Message.id.desc())
                              .limit(limit)).all()
@@ -185,19 +182,19 @@ class MessagesMixin:
 
     def unread_conversations(self) -> list[ConversationView]:
         """Our conversations with unread messages, the most recent first."""
-        with self._session() as s:
-            return unread_conversations(self._runner(s), self.agent)
+        with self.db.session() as s:
+            return unread_conversations(self.db.runner(s), self.db.agent)
 
     def close_unanswered_messages(self) -> int:
         """Sent messages a stopped run left ``sending`` become ``failed`` (once a minute old)."""
-        with self._session() as s:
-            return close_unanswered_messages(self._runner(s), self.agent)
+        with self.db.session() as s:
+            return close_unanswered_messages(self.db.runner(s), self.db.agent)
 
     def contacts_tagged(self, tags: Sequence[str], limit: int = 500) -> list[ContactView]:
         """Contacts that carry any of ``tags`` (any case), by name: the office's colleagues
         kept in the CRM."""
-        with self._session() as s:
-            return contacts_tagged(self._runner(s), tuple(tags), limit)
+        with self.db.session() as s:
+            return contacts_tagged(self.db.runner(s), tuple(tags), limit)
 
     def _ours(self) -> Any:
-        return Message.agent == self.agent if self.agent else Message.agent.is_(None)
+        return Message.agent == self.db.agent if self.db.agent else Message.agent.is_(None)

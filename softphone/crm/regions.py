@@ -3,7 +3,7 @@
 With no default region, ``84951234567`` may be Moscow (RU, trunk prefix 8) or a Vietnamese
 number without its "+": nobody can tell, so it is stored as it came (a phone of kind
 ``noregion``, a call with ``needs_region``) and matched by its digits only. When a region
-becomes known (the settings, or a store opened with one) :meth:`RegionMixin.set_region`
+becomes known (the settings, or a store opened with one) :meth:`Regions.set_region`
 normalises those phones and calls, links the calls to their contacts (card, history and
 statistics then show them) and re-keys the missed-call inbox and the ignore list.
 """
@@ -11,48 +11,44 @@ statistics then show them) and re-keys the missed-call inbox and the ignore list
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from collections.abc import Set as AbstractSet
-from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from softphone.crm.database import Database
 from softphone.crm.matching import find_caller
 from softphone.crm.models import Call, Contact, IgnoredNumber, MissedEntry, Phone
 from softphone.crm.phones import NO_REGION, normalize, region_known, reverse_digits
 from softphone.crm.views import RegionReport
 
-if TYPE_CHECKING:
-    from softphone.crm.convert import SqlRunner
-
 log = logging.getLogger("softphone.crm")
 
-class RegionMixin:
-    """``set_region`` for :class:`softphone.crm.store.Store`."""
+class Regions:
+    """``set_region`` for :class:`softphone.crm.store.Store`; ``refresh_search(session,
+    contact)`` is the contacts' (a contact is found by its new digits too)."""
 
-    default_region: str
-
-    if TYPE_CHECKING:
-        def _session(self) -> AbstractContextManager[Session]: ...
-        def _runner(self, s: Session) -> SqlRunner: ...
-        def _refresh_search(self, session: Session, contact: Contact) -> None: ...
+    def __init__(self, db: Database,
+                 refresh_search: Callable[[Session, Contact], None]) -> None:
+        self.db = db
+        self._refresh_search = refresh_search
 
     def set_region(self, region: str | None) -> RegionReport:
         """Use ``region`` (ISO code, "" for none) from now on, and normalise what arrived
         while none was set. Returns what changed."""
-        self.default_region = (region or "").upper()
-        if not region_known(self.default_region):
+        self.db.region = (region or "").upper()
+        if not region_known(self.db.region):
             return RegionReport()
-        with self._session() as s:
-            report = self._normalise_waiting(s, self.default_region)
+        with self.db.session() as s:
+            report = self._normalise_waiting(s, self.db.region)
         if report.changed:
             log.info("region %s: %d phones and %d calls normalised, %d calls linked",
-                     self.default_region, report.phones, report.calls, report.linked)
+                     self.db.region, report.phones, report.calls, report.linked)
         return report
 
     def _normalise_waiting(self, s: Session, region: str) -> RegionReport:
-        db = self._runner(s)
+        db = self.db.runner(s)
         phones = 0
         new_keys: set[str] = set()  # the phones' new E.164 numbers
         touched: set[int] = set()

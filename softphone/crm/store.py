@@ -2,84 +2,74 @@
 
 Every public method opens its own short transaction and returns frozen views
 (``softphone.crm.views``). Known database errors surface as ``StoreError`` subclasses
-(``softphone.crm.errors``); call-log writes refused by a known error are journaled and retried
-(``store_calls``). Callers run these methods on a worker thread, never the Qt main thread.
+(``softphone.crm.errors``); call-log and chat writes refused by a known error are journaled and
+retried (``softphone.crm.journaled``). Callers run these methods on a worker thread, never the
+Qt main thread.
+
+:class:`Store` is a composition: the open :class:`~softphone.crm.database.Database` and the
+parts that use it, each with what it needs passed in: the contact book, the call log, the
+records (tasks, deals, the ignore list), contact sync, regions and the chat log. Its public
+API is theirs (each method forwards to its part) plus opening, closing and the privacy export.
 """
 
 from __future__ import annotations
 
 import logging
-import re
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate, Generic, ParamSpec, TypeVar, overload
 
-from sqlalchemy import Engine, delete, select, text, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine, select
 
-from softphone.crm import queries
-from softphone.crm.convert import (
-    SqlRunner,
-    call_views,
-    company_view,
-    contact_view,
-    contact_views,
-    contact_views_by_id,
-    deal_view,
-    fold,
-    search_text,
-    task_view,
-    utcnow,
-)
+from softphone.crm.contacts import ContactBook
+from softphone.crm.convert import call_views, contact_view, deal_view, task_view, utcnow
+from softphone.crm.database import Database
 from softphone.crm.db import DEFAULT_BUSY_TIMEOUT_MS, database_url, make_engine, migrate
-from softphone.crm.errors import ConflictError, NotFoundError, StoreError, known_errors
+from softphone.crm.errors import NotFoundError, StoreError, known_errors
 from softphone.crm.journal import JOURNAL_NAME, PendingJournal
-from softphone.crm.matching import find_caller
-from softphone.crm.messages import MessagesMixin
-from softphone.crm.models import (
-    Call,
-    Company,
-    Contact,
-    Deal,
-    Message,
-    MissedEntry,
-    Phone,
-    Task,
-)
-from softphone.crm.phones import (
-    is_usable,
-    normalize,
-    region_known,
-    reverse_digits,
-)
-from softphone.crm.records import ContactRecord, ImportResult
-from softphone.crm.regions import RegionMixin
-from softphone.crm.store_calls import CallLogMixin
-from softphone.crm.store_records import RecordsMixin
-from softphone.crm.store_sync import SyncMixin
-from softphone.crm.views import (
-    CompanyView,
-    ContactView,
-    ErasedContact,
-    Match,
-    NormalizedNumber,
-    RegionReport,
-)
+from softphone.crm.journaled import JournaledWrites
+from softphone.crm.messages import MessageLog
+from softphone.crm.models import Call, Contact, Deal, Task
+from softphone.crm.phones import region_known
+from softphone.crm.regions import Regions
+from softphone.crm.store_calls import CallLog
+from softphone.crm.store_records import Records
+from softphone.crm.store_sync import SyncRecords
+from softphone.crm.views import NormalizedNumber, RegionReport
 
 log = logging.getLogger("softphone.crm")
 
-_CONTACT_FIELDS = {
-    "name", "company", "position", "emails", "tags", "notes", "do_not_call", "phones",
-}
-_DIGIT_QUERY = re.compile(r"^\+?[\d\s\-.()/]+$")
-_MAX_CHAR = "\U0010ffff"
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
-class Store(CallLogMixin, RecordsMixin, SyncMixin, RegionMixin, MessagesMixin):
+class _Part(Generic[P, R]):
+    """A Store method that is one of its parts': ``store.add_task(...)`` runs
+    ``store.records.add_task(...)``. On the class it is the part's function (signatures,
+    docs)."""
+
+    def __init__(self, part: str, method: Callable[Concatenate[Any, P], R]) -> None:
+        self.part = part
+        self.method = method
+        self.name = method.__name__
+        self.__doc__ = method.__doc__
+
+    @overload
+    def __get__(self, obj: None, owner: type) -> Callable[Concatenate[Any, P], R]: ...
+    @overload
+    def __get__(self, obj: object, owner: type) -> Callable[P, R]: ...
+
+    def __get__(self, obj: object | None, owner: type) -> Callable[..., R]:
+        if obj is None:
+            return self.method
+        bound: Callable[P, R] = getattr(getattr(obj, self.part), self.name)
+        return bound
+
+
+class Store:
     """The mini-CRM. Create with :meth:`open`; close with :meth:`close`."""
 
     def __init__(
@@ -90,15 +80,20 @@ class Store(CallLogMixin, RecordsMixin, SyncMixin, RegionMixin, MessagesMixin):
         default_region: str = "",
         agent: str | None = None,
     ) -> None:
-        self.engine = engine
-        self.profile = Path(profile)
-        #: ISO region for national numbers; "" none (such numbers wait: crm.regions)
-        self.default_region = (default_region or "").upper()
-        self.agent = agent
-        self.journal = PendingJournal(self.profile / JOURNAL_NAME)
-        self.dialect = engine.dialect.name
+        self.db = Database(engine, profile, region=default_region, agent=agent)
+        self.journal = PendingJournal(self.db.profile / JOURNAL_NAME)
+        self.writes = JournaledWrites(self.journal, before_write=self._before_write)
+        self.contact_book = ContactBook(self.db)
+        self.call_log = CallLog(self.db, self.writes, self.contact_book.search)
+        self.records = Records(self.db, self.call_log.resolve)
+        self.sync_records = SyncRecords(self.db)
+        self.regions = Regions(self.db, self.contact_book.refresh_search)
+        self.message_log = MessageLog(self.db, self.writes, self.contact_book.lookup)
         #: what opening with a region normalised (numbers that came with none), if anything
         self.opening_region_report: RegionReport | None = None
+
+    def _before_write(self) -> None:
+        self.call_log.before_write()
 
     # ------------------------------------------------------------------ life cycle
 
@@ -129,12 +124,12 @@ class Store(CallLogMixin, RecordsMixin, SyncMixin, RegionMixin, MessagesMixin):
             with known_errors():
                 migrate(engine)
             store = cls(engine, profile, default_region=default_region, agent=agent)
-            store._interrupted_before_id = interrupted_before_id
+            store.call_log.interrupted_before_id = interrupted_before_id
             try:
                 store.flush_pending()
             except StoreError as err:
                 log.warning("pending call-log entries not written yet: %s", err)
-            store._close_interrupted_calls()
+            store.call_log.close_interrupted_calls()
             if region_known(store.default_region):  # numbers that came with no region
                 store.opening_region_report = store.set_region(store.default_region)
         except BaseException:
@@ -155,411 +150,142 @@ class Store(CallLogMixin, RecordsMixin, SyncMixin, RegionMixin, MessagesMixin):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    @contextmanager
-    def _guard(self) -> Iterator[None]:
-        with known_errors():
-            yield
-
-    @contextmanager
-    def _session(self) -> Iterator[Session]:
-        with (
-            self._guard(),
-            Session(self.engine, expire_on_commit=False) as session,
-            session.begin(),
-        ):
-            yield session
-
-    def _runner(self, s: Session) -> SqlRunner:
-        return SqlRunner(s, self.dialect)
-
-    # ------------------------------------------------------------------ numbers
-
-    def normalize(self, raw: str) -> NormalizedNumber:
-        return normalize(raw or "", self.default_region)
-
     def load_full(self, why: str = "") -> Store:
         """This store (the light reader's ``load_full`` opens one; here it is open already)."""
         return self
 
+    # ------------------------------------------------------------------ settings and state
+
+    @property
+    def engine(self) -> Engine:
+        return self.db.engine
+
+    @property
+    def dialect(self) -> str:
+        return self.db.dialect
+
+    @property
+    def profile(self) -> Path:
+        return self.db.profile
+
+    @property
+    def default_region(self) -> str:
+        """ISO region for national numbers; "" none (such numbers wait: crm.regions)."""
+        return self.db.region
+
+    @default_region.setter
+    def default_region(self, region: str) -> None:
+        self.db.region = (region or "").upper()
+
+    @property
+    def agent(self) -> str | None:
+        """Who this desk's calls, wrap-ups and messages are written by."""
+        return self.db.agent
+
+    @agent.setter
+    def agent(self, agent: str | None) -> None:
+        self.db.agent = agent
+
     def set_agent(self, agent: str | None) -> None:
         """Calls and wrap-ups written from now on carry ``agent``."""
-        self.agent = agent
+        self.db.agent = agent
 
-    # ------------------------------------------------------------------ contacts
+    def normalize(self, raw: str) -> NormalizedNumber:
+        return self.db.normalize(raw)
 
-    def _company_id(self, session: Session, name: str | None) -> int | None:
-        name = (name or "").strip()
-        if not name:
-            return None
-        key = fold(name)
-        found = session.scalar(select(Company.id).where(Company.name_fold == key))
-        if found is not None:
-            return found
-        company = Company(name=name, name_fold=key, created_at=utcnow())
-        session.add(company)
-        session.flush()
-        return company.id
+    @property
+    def on_pending(self) -> Callable[[StoreError], None] | None:
+        """Called (on the writing thread) when a write was journaled instead of saved."""
+        return self.writes.on_pending
 
-    def _phone_rows(
-        self, raw_phones: Iterable[tuple[str, ...] | str], *, strict: bool = True
-    ) -> list[tuple[str, str, bool, NormalizedNumber]]:
-        rows: list[tuple[str, str, bool, NormalizedNumber]] = []
-        seen: set[str] = set()
-        for item in raw_phones:
-            if isinstance(item, str):
-                raw, label, primary = item, "work", False
-            else:
-                raw = item[0]
-                label = item[1] if len(item) > 1 and item[1] else "work"
-                primary = bool(item[2]) if len(item) > 2 else False
-            number = self.normalize(raw)
-            if not is_usable(number):
-                if strict:
-                    raise ValueError(f"not a phone number: {raw!r}")
-                continue
-            key = number.key or raw
-            if key in seen:
-                continue
-            seen.add(key)
-            rows.append((raw.strip(), label, primary, number))
-        if rows and not any(r[2] for r in rows):
-            rows[0] = (rows[0][0], rows[0][1], True, rows[0][3])
-        return rows
+    @on_pending.setter
+    def on_pending(self, callback: Callable[[StoreError], None] | None) -> None:
+        self.writes.on_pending = callback
 
-    @staticmethod
-    def _phone(contact_id: int, position: int, raw: str, label: str, primary: bool,
-               number: NormalizedNumber) -> Phone:
-        return Phone(
-            contact_id=contact_id, raw=raw, e164=number.e164, national=number.national,
-            rev=reverse_digits(number.national), kind=number.kind, label=label,
-            is_primary=primary, position=position,
-        )
+    @property
+    def last_error(self) -> StoreError | None:
+        return self.writes.last_error
 
-    def _refresh_search(self, session: Session, contact: Contact) -> None:
-        phones = session.execute(
-            select(Phone.raw, Phone.e164, Phone.national).where(Phone.contact_id == contact.id)
-        )
-        company = (
-            session.scalar(select(Company.name).where(Company.id == contact.company_id))
-            if contact.company_id
-            else None
-        )
-        contact.search_fold = search_text(
-            contact.name, company, contact.position, contact.emails or [], phones,
-            contact.tags or [],
-        )
+    @property
+    def retry_interval(self) -> float:
+        """After a failed replay, writes skip the retry for this many seconds."""
+        return self.writes.retry_interval
 
-    def create_contact(
-        self,
-        name: str,
-        *,
-        company: str | None = None,
-        position: str | None = None,
-        phones: Iterable[tuple[str, ...] | str] = (),
-        emails: Iterable[str] = (),
-        tags: Iterable[str] = (),
-        notes: str = "",
-        do_not_call: bool = False,
-    ) -> ContactView:
-        """Add a contact. Raises ValueError for an empty name or a phone that is no number."""
-        name = (name or "").strip()
-        if not name:
-            raise ValueError("a contact needs a name")
-        phone_rows = self._phone_rows(phones)
-        emails_list, tags_list = _clean_list(emails), _clean_list(tags)
-        now = utcnow()
-        with self._session() as s:
-            company_id = self._company_id(s, company)
-            contact = Contact(
-                name=name, name_fold=fold(name), company_id=company_id,
-                position=position or None, emails=emails_list, tags=tags_list,
-                notes=notes or "", do_not_call=bool(do_not_call),
-                search_fold=search_text(
-                    name, company if company_id else None, position, emails_list,
-                    [(raw, n.e164, n.national) for raw, _, _, n in phone_rows], tags_list,
-                ),
-                created_at=now, updated_at=now, version=1,
-            )
-            s.add(contact)
-            s.flush()
-            self.index_new_contacts(s, contact.id, contact.id)
-            for i, (raw, label, primary, number) in enumerate(phone_rows):
-                s.add(self._phone(contact.id, i, raw, label, primary, number))
-            s.flush()
-            return contact_view(s, contact)
+    @retry_interval.setter
+    def retry_interval(self, seconds: float) -> None:
+        self.writes.retry_interval = seconds
 
-    def index_new_contacts(self, s: Session, first_id: int, last_id: int) -> None:
-        """Add new contacts to the SQLite full-text index (see migration 0002)."""
-        if self.dialect == "sqlite":
-            s.execute(
-                text(
-                    "INSERT INTO contact_fts(rowid, search_fold) SELECT id, search_fold "
-                    "FROM contacts WHERE id BETWEEN :a AND :b"
-                ),
-                {"a": first_id, "b": last_id},
-            )
+    # ------------------------------------------------------------------ the parts' API
 
-    def update_contact(
-        self, contact_id: int, *, expected_version: int | None = None, **fields: Any
-    ) -> ContactView:
-        """Change fields (name, company, position, emails, tags, notes, do_not_call, phones).
+    pending_count = _Part("writes", JournaledWrites.pending_count)
+    flush_pending = _Part("writes", JournaledWrites.flush_pending)
 
-        With ``expected_version`` the change is refused with ConflictError when somebody saved
-        the contact meanwhile (optimistic locking). ``phones`` replaces the whole list.
-        """
-        unknown = set(fields) - _CONTACT_FIELDS
-        if unknown:
-            raise TypeError(f"unknown contact fields: {sorted(unknown)}")
-        phone_rows = self._phone_rows(fields["phones"]) if "phones" in fields else None
-        with self._session() as s:
-            contact = s.get(Contact, contact_id)
-            if contact is None:
-                raise NotFoundError(f"contact {contact_id} does not exist")
-            if expected_version is not None and contact.version != expected_version:
-                raise ConflictError(detail=f"version {contact.version} != {expected_version}")
-            values: dict[str, Any] = {}
-            if "name" in fields:
-                name = (fields["name"] or "").strip()
-                if not name:
-                    raise ValueError("a contact needs a name")
-                values.update(name=name, name_fold=fold(name))
-            if "company" in fields:
-                values["company_id"] = self._company_id(s, fields["company"])
-            if "position" in fields:
-                values["position"] = fields["position"] or None
-            for key in ("emails", "tags"):
-                if key in fields:
-                    values[key] = _clean_list(fields[key])
-            if "notes" in fields:
-                values["notes"] = fields["notes"] or ""
-            if "do_not_call" in fields:
-                values["do_not_call"] = bool(fields["do_not_call"])
-            values["updated_at"] = utcnow()
-            values["version"] = contact.version + 1
-            done = s.execute(
-                update(Contact)
-                .where(Contact.id == contact_id, Contact.version == contact.version)
-                .values(**values)
-                .execution_options(synchronize_session=False)
-            )
-            if done.rowcount != 1:  # type: ignore[attr-defined]
-                raise ConflictError(detail="changed concurrently")
-            if phone_rows is not None:
-                s.execute(delete(Phone).where(Phone.contact_id == contact_id))
-                for i, (raw, label, primary, number) in enumerate(phone_rows):
-                    s.add(self._phone(contact_id, i, raw, label, primary, number))
-                s.flush()
-            s.refresh(contact)
-            self._refresh_search(s, contact)
-            s.flush()
-            return contact_view(s, contact)
+    create_contact = _Part("contact_book", ContactBook.create_contact)
+    index_new_contacts = _Part("contact_book", ContactBook.index_new_contacts)
+    update_contact = _Part("contact_book", ContactBook.update_contact)
+    add_phone = _Part("contact_book", ContactBook.add_phone)
+    get_contact = _Part("contact_book", ContactBook.get_contact)
+    get_company = _Part("contact_book", ContactBook.get_company)
+    company_people = _Part("contact_book", ContactBook.company_people)
+    delete_contact = _Part("contact_book", ContactBook.delete_contact)
+    erase_contact = _Part("contact_book", ContactBook.erase_contact)
+    iter_contacts = _Part("contact_book", ContactBook.iter_contacts)
+    count_contacts = _Part("contact_book", ContactBook.count_contacts)
+    search = _Part("contact_book", ContactBook.search)
+    lookup = _Part("contact_book", ContactBook.lookup)
+    import_contacts = _Part("contact_book", ContactBook.import_contacts)
 
-    def add_phone(
-        self, contact_id: int, raw: str, label: str = "work", primary: bool = False
-    ) -> ContactView:
-        number = self.normalize(raw)
-        if not is_usable(number):
-            raise ValueError(f"not a phone number: {raw!r}")
-        with self._session() as s:
-            contact = s.get(Contact, contact_id)
-            if contact is None:
-                raise NotFoundError(f"contact {contact_id} does not exist")
-            existing = list(s.scalars(select(Phone).where(Phone.contact_id == contact_id)))
-            if not any((p.e164 or p.national) == number.key for p in existing):
-                if primary:
-                    for p in existing:
-                        p.is_primary = False
-                position = max((p.position for p in existing), default=-1) + 1
-                s.add(self._phone(contact_id, position, raw.strip(), label or "work",
-                                  primary or not existing, number))
-                contact.updated_at = utcnow()
-                contact.version += 1
-                s.flush()
-                self._refresh_search(s, contact)
-                s.flush()
-            return contact_view(s, contact)
+    call_started = _Part("call_log", CallLog.call_started)
+    call_answered = _Part("call_log", CallLog.call_answered)
+    call_ended = _Part("call_log", CallLog.call_ended)
+    link_call = _Part("call_log", CallLog.link_call)
+    get_call = _Part("call_log", CallLog.get_call)
+    list_calls = _Part("call_log", CallLog.list_calls)
+    missed_inbox = _Part("call_log", CallLog.missed_inbox)
+    dismiss_missed = _Part("call_log", CallLog.dismiss_missed)
+    save_wrapup = _Part("call_log", CallLog.save_wrapup)
+    get_wrapup = _Part("call_log", CallLog.get_wrapup)
+    statistics = _Part("call_log", CallLog.statistics)
 
-    def get_contact(self, contact_id: int) -> ContactView | None:
-        with self._session() as s:
-            views = queries.contact_views_by_id(self._runner(s), [contact_id])
-            return views[0] if views else None
+    add_task = _Part("records", Records.add_task)
+    complete_task = _Part("records", Records.complete_task)
+    move_task = _Part("records", Records.move_task)
+    delete_task = _Part("records", Records.delete_task)
+    open_tasks = _Part("records", Records.open_tasks)
+    add_deal = _Part("records", Records.add_deal)
+    update_deal = _Part("records", Records.update_deal)
+    deals = _Part("records", Records.deals)
+    ignore_number = _Part("records", Records.ignore_number)
+    unignore_number = _Part("records", Records.unignore_number)
+    ignored_numbers = _Part("records", Records.ignored_numbers)
 
-    def get_company(self, company_id: int) -> CompanyView | None:
-        with self._session() as s:
-            company = s.get(Company, company_id)
-            return company_view(company) if company else None
+    add_history = _Part("sync_records", SyncRecords.add_history)
+    contact_history = _Part("sync_records", SyncRecords.contact_history)
+    carddav_items = _Part("sync_records", SyncRecords.carddav_items)
+    carddav_item = _Part("sync_records", SyncRecords.carddav_item)
+    save_carddav_item = _Part("sync_records", SyncRecords.save_carddav_item)
+    delete_carddav_item = _Part("sync_records", SyncRecords.delete_carddav_item)
+    contacts_without_card = _Part("sync_records", SyncRecords.contacts_without_card)
+    contact_versions = _Part("sync_records", SyncRecords.contact_versions)
+    carddav_state = _Part("sync_records", SyncRecords.carddav_state)
+    set_carddav_state = _Part("sync_records", SyncRecords.set_carddav_state)
 
-    def company_people(self, company_id: int) -> list[ContactView]:
-        with self._session() as s:
-            people = s.scalars(
-                select(Contact).where(Contact.company_id == company_id).order_by(Contact.name_fold)
-            ).all()
-            return contact_views(s, people)
+    set_region = _Part("regions", Regions.set_region)
 
-    def delete_contact(self, contact_id: int) -> bool:
-        """Delete the contact (phones, tasks, deals go with it; calls stay, unlinked)."""
-        with self._session() as s:
-            done = s.execute(delete(Contact).where(Contact.id == contact_id))
-            return bool(done.rowcount)  # type: ignore[attr-defined]
+    message_received = _Part("message_log", MessageLog.message_received)
+    message_sent = _Part("message_log", MessageLog.message_sent)
+    message_answered = _Part("message_log", MessageLog.message_answered)
+    mark_read = _Part("message_log", MessageLog.mark_read)
+    conversation = _Part("message_log", MessageLog.conversation)
+    unread_conversations = _Part("message_log", MessageLog.unread_conversations)
+    close_unanswered_messages = _Part("message_log", MessageLog.close_unanswered_messages)
+    contacts_tagged = _Part("message_log", MessageLog.contacts_tagged)
 
-    def erase_contact(self, contact_id: int) -> ErasedContact:
-        """Forget a person entirely (privacy request): the contact, its calls, wrap-ups, tasks,
-        deals, chat messages and inbox entries. Recordings inside the profile are deleted;
-        paths outside it are returned in ``recording_paths`` for the caller to delete."""
-        with self._session() as s:
-            contact = s.get(Contact, contact_id)
-            if contact is None:
-                raise NotFoundError(f"contact {contact_id} does not exist")
-            keys = [
-                k
-                for (e164, national) in s.execute(
-                    select(Phone.e164, Phone.national).where(Phone.contact_id == contact_id)
-                )
-                if (k := e164 or national)
-            ]
-            recordings = [
-                p
-                for p in s.scalars(
-                    select(Call.recording_path).where(
-                        Call.contact_id == contact_id, Call.recording_path.is_not(None)
-                    )
-                )
-                if p
-            ]
-            tasks = s.execute(delete(Task).where(Task.contact_id == contact_id)).rowcount  # type: ignore[attr-defined]
-            deals = s.execute(delete(Deal).where(Deal.contact_id == contact_id)).rowcount  # type: ignore[attr-defined]
-            calls = s.execute(delete(Call).where(Call.contact_id == contact_id)).rowcount  # type: ignore[attr-defined]
-            s.execute(delete(Message).where(Message.contact_id == contact_id))
-            s.execute(delete(MissedEntry).where(MissedEntry.contact_id == contact_id))
-            if keys:
-                s.execute(delete(MissedEntry).where(MissedEntry.number_key.in_(keys)))
-            s.execute(delete(Contact).where(Contact.id == contact_id))
-        outside, deleted = [], []
-        profile = self.profile.resolve()
-        for path_text in recordings:
-            path = Path(path_text)
-            if not path.is_absolute():
-                path = profile / path
-            try:
-                inside = path.resolve().is_relative_to(profile)
-            except OSError:
-                inside = False
-            if inside:
-                path.unlink(missing_ok=True)
-                deleted.append(str(path))
-            else:
-                outside.append(path_text)
-        return ErasedContact(contact_id, calls, tasks, deals, tuple(outside), tuple(deleted))
-
-    def iter_contacts(self, batch_size: int = 1000) -> Iterator[ContactView]:
-        """Every contact, by id, loaded ``batch_size`` at a time (export)."""
-        last = 0
-        while True:
-            with self._session() as s:
-                batch = s.scalars(
-                    select(Contact).where(Contact.id > last).order_by(Contact.id).limit(batch_size)
-                ).all()
-                views = contact_views(s, batch)
-            if not views:
-                return
-            yield from views
-            last = views[-1].id
-
-    def count_contacts(self) -> int:
-        with self._session() as s:
-            return int(s.scalar(text("SELECT count(*) FROM contacts")) or 0)
-
-    # ------------------------------------------------------------------ search
-
-    def search(self, query: str, limit: int = 20) -> list[ContactView]:
-        """Search-as-you-type: names, companies, positions, emails, tags (case-insensitive,
-        any script) and any run of a phone's digits. Names starting with the query first."""
-        q = fold(query)
-        if not q or limit <= 0:
-            return []
-        if _DIGIT_QUERY.match(q) and any(ch.isdigit() for ch in q):
-            words = ["".join(ch for ch in q if ch.isdigit())]
-        else:
-            words = q.split()
-        with self._session() as s:
-            ids: list[int] = list(
-                s.scalars(
-                    select(Contact.id)
-                    .where(*self._prefix(Contact.name_fold, q))
-                    .order_by(Contact.name_fold)
-                    .limit(limit)
-                )
-            )
-            if len(ids) < limit:
-                want = limit - len(ids)
-                for cid in self._search_ids(s, words, want + len(ids)):
-                    if cid not in ids:
-                        ids.append(cid)
-                        if len(ids) >= limit:
-                            break
-            return contact_views_by_id(s, ids)
-
-    def _prefix(self, column: Any, prefix: str) -> list[Any]:
-        if self.dialect == "sqlite":
-            return [column >= prefix, column < prefix + _MAX_CHAR]
-        return [column.startswith(prefix, autoescape=True)]
-
-    def _search_ids(self, s: Session, words: list[str], limit: int) -> list[int]:
-        long_words = [w for w in words if len(w) >= 3]
-        short_words = [w for w in words if len(w) < 3]
-        if self.dialect == "sqlite" and long_words:
-            match = " AND ".join('"' + w.replace('"', '""') + '"' for w in long_words)
-            if not short_words:
-                return list(
-                    s.scalars(
-                        text("SELECT rowid FROM contact_fts WHERE contact_fts MATCH :m LIMIT :n"),
-                        {"m": match, "n": limit},
-                    )
-                )
-            stmt = text(
-                "SELECT c.id FROM contact_fts f JOIN contacts c ON c.id = f.rowid "
-                "WHERE contact_fts MATCH :m "
-                + "".join(f"AND instr(c.search_fold, :w{i}) > 0 " for i in range(len(short_words)))
-                + "LIMIT :n"
-            )
-            params: dict[str, Any] = {"m": match, "n": limit}
-            params.update({f"w{i}": w for i, w in enumerate(short_words)})
-            return list(s.scalars(stmt, params))
-        conditions = [Contact.search_fold.contains(w, autoescape=True) for w in words]
-        return list(s.scalars(select(Contact.id).where(*conditions).limit(limit)))
-
-    # ------------------------------------------------------------------ lookup
-
-    def lookup(self, number_or_uri: str) -> Match:
-        """Who is calling? Tiers: exact E.164, national number, unique suffix (>= 7 digits).
-
-        Withheld callers, short service numbers and internal extensions never match a
-        stranger (an extension stored exactly as such does match). See ``matching``."""
-        number = self.normalize(number_or_uri)
-        if number.kind == "withheld":
-            return Match(None, matched_by="withheld")
-        with self._guard(), self.engine.connect() as conn:
-            return find_caller(SqlRunner(conn, self.dialect), number)
-
-    # ------------------------------------------------------------------ import / export
-
-    def import_contacts(
-        self,
-        records: Iterable[ContactRecord],
-        *,
-        progress: Any = None,
-        batch_size: int = 5000,
-    ) -> ImportResult:
-        """Bulk import; see ``softphone.crm.importing``."""
-        from softphone.crm.importing import ImportTarget, import_contacts
-
-        target = ImportTarget(self.engine, self.default_region, self.index_new_contacts)
-        with self._guard():
-            return import_contacts(target, records, progress=progress, batch_size=batch_size)
+    # ------------------------------------------------------------------ across the parts
 
     def contact_bundle(self, contact_id: int) -> dict[str, Any]:
         """Everything stored about one contact, JSON-serialisable (privacy export)."""
-        with self._session() as s:
+        with self.db.session() as s:
             contact = s.get(Contact, contact_id)
             if contact is None:
                 raise NotFoundError(f"contact {contact_id} does not exist")
@@ -589,15 +315,6 @@ class Store(CallLogMixin, RecordsMixin, SyncMixin, RegionMixin, MessagesMixin):
             }
         )
         return bundle
-
-
-def _clean_list(items: Iterable[str] | None) -> list[str]:
-    out: list[str] = []
-    for item in items or ():
-        item = (item or "").strip()
-        if item and item not in out:
-            out.append(item)
-    return out
 
 
 def _jsonable(value: Any) -> Any:

@@ -1,41 +1,32 @@
-"""Call log, wrap-ups, tasks, deals, the missed-call inbox and the ignore list.
+"""The call log: calls, the missed-call inbox, wrap-ups and the statistics over them.
 
-Call-log writes (call start/answer/end, linking, wrap-ups) never get lost: when the database
-refuses one with a known error (locked, disk full, unavailable, corrupt) it is appended to the
-pending journal in the profile and replayed, in order, by :meth:`flush_pending` - which also
-runs automatically before the next call-log write and when the store opens or closes.
-A call started while the database is unavailable gets a *pending id* (a negative number) that
-stays valid: later calls with it are resolved once the row exists.
+Its writes (call start/answer/end, linking, wrap-ups) go through the store's journaled writes
+(``softphone.crm.journaled``): never lost. A call started while the database is unavailable
+gets a *pending id* (a negative number) that stays valid: later calls with it are resolved
+once the row exists.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
-import time
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from softphone.crm import queries
 from softphone.crm.convert import (
-    SqlRunner,
     as_utc,
     call_views,
     utcnow,
     wrapup_view,
 )
-from softphone.crm.errors import (
-    ConflictError,
-    NotFoundError,
-    StoreError,
-    classify,
-)
-from softphone.crm.journal import PendingJournal, new_pending_id
+from softphone.crm.database import Database
+from softphone.crm.errors import NotFoundError, StoreError
+from softphone.crm.journal import new_pending_id
+from softphone.crm.journaled import JournaledWrites
 from softphone.crm.matching import log_call_start
 from softphone.crm.models import (
     Call,
@@ -49,15 +40,12 @@ from softphone.crm.views import (
     MISSED_OUTCOMES,
     CallView,
     ContactView,
-    Match,
     MissedView,
-    NormalizedNumber,
     Stats,
     WrapupView,
 )
 
 log = logging.getLogger("softphone.crm")
-
 
 
 def _seconds(later: datetime | None, earlier: datetime | None) -> int | None:
@@ -66,106 +54,33 @@ def _seconds(later: datetime | None, earlier: datetime | None) -> int | None:
     return max(0, round((as_utc(later) - as_utc(earlier)).total_seconds()))
 
 
-class CallLogMixin:
-    """The call-centric half of :class:`softphone.crm.store.Store`."""
+class CallLog:
+    """The call-centric part of :class:`softphone.crm.store.Store`."""
 
-    if TYPE_CHECKING:
-        journal: PendingJournal
-        agent: str | None
-        dialect: str
+    def __init__(self, db: Database, writes: JournaledWrites,
+                 search: Callable[[str, int], list[ContactView]]) -> None:
+        self.db = db
+        self.writes = writes
+        self._search = search  # contacts by name/number: the history's search finds calls
+        #: the last call row when the profile was first opened: only rows up to it may be
+        #: closed as interrupted (set before :meth:`close_interrupted_calls`)
+        self.interrupted_before_id: int | None = None
+        self._interrupted_done = True
+        for op, apply in (("call_started", self._do_call_started),
+                          ("call_answered", self._do_call_answered),
+                          ("call_ended", self._do_call_ended),
+                          ("link_call", self._do_link_call),
+                          ("save_wrapup", self._do_save_wrapup)):
+            writes.handle(op, apply)
 
-        def _session(self) -> AbstractContextManager[Session]: ...
-        def _runner(self, s: Session) -> SqlRunner: ...
-        def normalize(self, raw: str) -> NormalizedNumber: ...
-        def lookup(self, number_or_uri: str) -> Match: ...
-        def search(self, query: str, limit: int = 20) -> list[ContactView]: ...
+    def before_write(self) -> None:
+        """Before each journaled write: close the calls a crash left open, if that failed
+        at start (a busy database)."""
+        if not self._interrupted_done:
+            self.close_interrupted_calls()
 
-    #: Called (on the writing thread) when a call-log write was journaled instead of saved.
-    on_pending: Callable[[StoreError], None] | None = None
-    last_error: StoreError | None = None
-    _interrupted_before_id: int | None = None
-    #: After a failed replay, call-log writes skip the retry for this many seconds.
-    retry_interval = 10.0
-    _retry_at = 0.0
-    _interrupted_done = True
-    _write_lock = threading.RLock()
-
-    # ------------------------------------------------------------------ journaled writes
-
-    def _write(self, op: str, args: dict[str, Any]) -> Any:
-        with self._write_lock:
-            if self.journal and time.monotonic() >= self._retry_at:
-                self.flush_pending()
-            if not self._interrupted_done:
-                self._close_interrupted_calls()
-            if not self.journal:
-                try:
-                    return self._apply(op, args)
-                except (ConflictError, NotFoundError):
-                    raise
-                except StoreError as err:
-                    self._kept(err)
-            self.journal.append(op, args)
-            return None
-
-    def _failed(self, err: StoreError) -> None:
-        """A replay failed: later writes go straight to the journal for a while instead of
-        each waiting for the lock again (an explicit ``flush_pending()`` always tries)."""
-        self.last_error = err
-        self._retry_at = time.monotonic() + self.retry_interval
-
-    def _kept(self, err: StoreError) -> None:
-        self._failed(err)
-        log.warning("call log write deferred: %s", err.detail or err)
-        if self.on_pending is not None:
-            try:
-                self.on_pending(err)
-            except Exception:
-                log.exception("on_pending callback failed")
-
-    def pending_count(self) -> int:
-        return len(self.journal)
-
-    def flush_pending(self) -> int:
-        """Write the journaled call-log entries, in order. Returns how many were written.
-
-        Stops (keeping the rest) at the first entry refused by a known error; an entry that
-        fails as a bug is set aside in ``crm-pending.jsonl.rejected`` so it cannot block.
-        """
-        with self._write_lock:
-            entries = self.journal.entries()
-            written = 0
-            for index, (op, args) in enumerate(entries):
-                try:
-                    self._apply(op, args)
-                except (ConflictError, NotFoundError) as err:
-                    self.journal.reject(op, args, str(err))
-                except StoreError as err:
-                    self.journal.replace(entries[index:])
-                    self._failed(err)
-                    return written
-                except Exception as err:  # a bug: keep the entry aside, go on
-                    known = classify(err)
-                    if known is not None:
-                        self.journal.replace(entries[index:])
-                        self._failed(known)
-                        return written
-                    log.exception("pending call-log entry failed")
-                    self.journal.reject(op, args, repr(err))
-                else:
-                    written += 1
-            if entries:
-                self.journal.replace([])
-                log.info("wrote %d pending call-log entries", written)
-            return written
-
-    def _apply(self, op: str, args: dict[str, Any]) -> Any:
-        handler = getattr(self, "_do_" + op, None)
-        if handler is None:
-            raise ValueError(f"unknown journal operation {op!r}")
-        return handler(**args)
-
-    def _resolve(self, s: Session, call_id: int) -> Call:
+    def resolve(self, s: Session, call_id: int) -> Call:
+        """The call row ``call_id`` (a pending id, negative, once its row exists)."""
         if call_id < 0:
             row = s.scalar(select(Call).where(Call.client_key == str(call_id)))
         else:
@@ -199,9 +114,9 @@ class CallLogMixin:
             direction=direction, account=account or "", number=number or "",
             remote_uri=remote_uri or "", display_name=display_name or "",
             started_at=as_utc(started_at), sip_call_id=sip_call_id or "",
-            contact_id=contact_id, agent=self.agent, client_key=str(pending),
+            contact_id=contact_id, agent=self.db.agent, client_key=str(pending),
         )
-        row_id = self._write("call_started", args)
+        row_id = self.writes.write("call_started", args)
         return pending if row_id is None else int(row_id)
 
     def _do_call_started(
@@ -209,23 +124,23 @@ class CallLogMixin:
         display_name: str, started_at: datetime, sip_call_id: str, contact_id: int | None,
         agent: str | None, client_key: str | None = None,
     ) -> int:
-        nn = self.normalize(number or remote_uri)
-        with self._session() as s:
+        nn = self.db.normalize(number or remote_uri)
+        with self.db.session() as s:
             return log_call_start(
-                self._runner(s), nn, direction=direction, account=account, number=number,
+                self.db.runner(s), nn, direction=direction, account=account, number=number,
                 remote_uri=remote_uri, display_name=display_name,
                 started_at=as_utc(started_at), sip_call_id=sip_call_id,
                 contact_id=contact_id, agent=agent, client_key=client_key)
 
     def call_answered(self, call_row_id: int, answered_at: datetime) -> CallView | None:
         """The call connected. Clears the number's missed-call inbox entry."""
-        return self._write(  # type: ignore[no-any-return]
+        return self.writes.write(  # type: ignore[no-any-return]
             "call_answered", {"call_id": call_row_id, "answered_at": as_utc(answered_at)}
         )
 
     def _do_call_answered(self, *, call_id: int, answered_at: datetime) -> CallView:
-        with self._session() as s:
-            row = self._resolve(s, call_id)
+        with self.db.session() as s:
+            row = self.resolve(s, call_id)
             row.answered_at = answered_at
             row.ring_seconds = _seconds(answered_at, row.started_at)
             s.flush()
@@ -254,14 +169,14 @@ class CallLogMixin:
         }
         if reason:
             args["reason"] = reason[:300]
-        return self._write("call_ended", args)  # type: ignore[no-any-return]
+        return self.writes.write("call_ended", args)  # type: ignore[no-any-return]
 
     def _do_call_ended(
         self, *, call_id: int, ended_at: datetime, outcome: str, sip_status: int | None,
         recording_path: str | None, quality: dict[str, Any] | None, reason: str | None = None,
     ) -> CallView:
-        with self._session() as s:
-            row = self._resolve(s, call_id)
+        with self.db.session() as s:
+            row = self.resolve(s, call_id)
             row.ended_at = ended_at
             row.outcome = outcome
             row.sip_status = sip_status
@@ -282,13 +197,13 @@ class CallLogMixin:
 
     def link_call(self, call_row_id: int, contact_id: int | None) -> CallView | None:
         """Attach a call (and its open inbox entry) to a contact, e.g. after "add contact"."""
-        return self._write(  # type: ignore[no-any-return]
+        return self.writes.write(  # type: ignore[no-any-return]
             "link_call", {"call_id": call_row_id, "contact_id": contact_id}
         )
 
     def _do_link_call(self, *, call_id: int, contact_id: int | None) -> CallView:
-        with self._session() as s:
-            row = self._resolve(s, call_id)
+        with self.db.session() as s:
+            row = self.resolve(s, call_id)
             if contact_id is not None and s.get(Contact, contact_id) is None:
                 raise NotFoundError(f"contact {contact_id} does not exist")
             row.contact_id = contact_id
@@ -303,9 +218,9 @@ class CallLogMixin:
             return call_views(s, [row])[0]
 
     def get_call(self, call_row_id: int) -> CallView | None:
-        with self._session() as s:
+        with self.db.session() as s:
             try:
-                row = self._resolve(s, call_row_id)
+                row = self.resolve(s, call_row_id)
             except NotFoundError:
                 return None
             return call_views(s, [row])[0]
@@ -328,7 +243,7 @@ class CallLogMixin:
         conditions: list[Any] = []
         number_key = None
         if number:
-            nn = self.normalize(number)
+            nn = self.db.normalize(number)
             if nn.kind in ("withheld", "invalid"):
                 return []
             number_key = nn.key
@@ -336,8 +251,8 @@ class CallLogMixin:
         if not any((since, until, direction, outcome, query, account)) and (
                 (contact_id is None) != (number_key is None)):
             # the caller card's last calls: the light reader's statement (softphone.crm.light)
-            with self._session() as s:
-                return queries.recent_calls(self._runner(s), contact_id=contact_id,
+            with self.db.session() as s:
+                return queries.recent_calls(self.db.runner(s), contact_id=contact_id,
                                             number_key=number_key, limit=limit)
         if since is not None:
             conditions.append(Call.started_at >= as_utc(since))
@@ -359,7 +274,7 @@ class CallLogMixin:
             alternatives: list[Any] = [Call.display_name.contains(q, autoescape=True)]
             if digits and len(digits) >= 3:
                 alternatives.append(Call.number.contains(digits, autoescape=True))
-            ids = [c.id for c in self.search(q, limit=50)]
+            ids = [c.id for c in self._search(q, 50)]
             if ids:
                 alternatives.append(Call.contact_id.in_(ids))
             words = queries.fold(q)
@@ -367,23 +282,23 @@ class CallLogMixin:
                 alternatives.append(Call.id.in_(select(Wrapup.call_id).where(
                     Wrapup.search_fold.contains(words, autoescape=True))))
             conditions.append(or_(*alternatives))
-        with self._session() as s:
+        with self.db.session() as s:
             rows = s.scalars(
                 select(Call).where(*conditions).order_by(Call.started_at.desc(), Call.id.desc())
                 .limit(limit)
             ).all()
             return call_views(s, rows)
 
-    def _close_interrupted_calls(self) -> int:
+    def close_interrupted_calls(self) -> int:
         """Rows left open by a crash (no outcome) become ``interrupted``; only this agent's,
         and only rows that existed when the store opened. Retried on the next call-log write
         if the database is busy now."""
         try:
-            with self._session() as s:
-                db = self._runner(s)
-                if self._interrupted_before_id is None:
-                    self._interrupted_before_id = queries.last_call_id(db)
-                count = queries.close_interrupted(db, self.agent, self._interrupted_before_id)
+            with self.db.session() as s:
+                db = self.db.runner(s)
+                if self.interrupted_before_id is None:
+                    self.interrupted_before_id = queries.last_call_id(db)
+                count = queries.close_interrupted(db, self.db.agent, self.interrupted_before_id)
         except StoreError as err:
             log.warning("cannot close interrupted calls yet: %s", err)
             self._interrupted_done = False
@@ -433,13 +348,13 @@ class CallLogMixin:
 
     def missed_inbox(self) -> list[MissedView]:
         """Open missed-call entries, one per number, most recent first."""
-        with self._session() as s:
-            return queries.missed_inbox(self._runner(s))
+        with self.db.session() as s:
+            return queries.missed_inbox(self.db.runner(s))
 
     def dismiss_missed(self, number: str) -> bool:
         """Clear a number's inbox entry by hand (no callback time is recorded)."""
-        key = self.normalize(number).key or number
-        with self._session() as s:
+        key = self.db.normalize(number).key or number
+        with self.db.session() as s:
             done = s.execute(
                 update(MissedEntry)
                 .where(or_(MissedEntry.number_key == key, MissedEntry.number == number),
@@ -462,19 +377,19 @@ class CallLogMixin:
         """Create or replace the call's wrap-up (cheap: called on every keystroke)."""
         now = utcnow()
         args = {"call_id": call_row_id, "outcome": outcome, "reason": reason or "",
-                "note": note or "", "author": author or self.agent, "updated_at": now}
-        view = self._write("save_wrapup", args)
+                "note": note or "", "author": author or self.db.agent, "updated_at": now}
+        view = self.writes.write("save_wrapup", args)
         if view is None:
             return WrapupView(call_row_id, outcome, reason or "", note or "",
-                              author or self.agent, now)
+                              author or self.db.agent, now)
         return view  # type: ignore[no-any-return]
 
     def _do_save_wrapup(
         self, *, call_id: int, outcome: str | None, reason: str, note: str,
         author: str | None, updated_at: datetime,
     ) -> WrapupView:
-        with self._session() as s:
-            real_id = call_id if call_id > 0 else self._resolve(s, call_id).id
+        with self.db.session() as s:
+            real_id = call_id if call_id > 0 else self.resolve(s, call_id).id
             wrapup = s.get(Wrapup, real_id)
             if wrapup is None:
                 if s.get(Call, real_id) is None:
@@ -488,9 +403,9 @@ class CallLogMixin:
             return wrapup_view(wrapup)
 
     def get_wrapup(self, call_row_id: int) -> WrapupView | None:
-        with self._session() as s:
+        with self.db.session() as s:
             try:
-                real_id = self._resolve(s, call_row_id).id
+                real_id = self.resolve(s, call_row_id).id
             except NotFoundError:
                 return None
             wrapup = s.get(Wrapup, real_id)
@@ -512,7 +427,7 @@ class CallLogMixin:
         """Figures for [since, until); buckets and busiest hours in ``tz`` (default UTC)."""
         from softphone.crm.stats import compute_statistics
 
-        with self._session() as s:
+        with self.db.session() as s:
             return compute_statistics(s, since=as_utc(since), until=as_utc(until),
                                       account=account, agent=agent, bucket=bucket, tz=tz,
                                       top=top)

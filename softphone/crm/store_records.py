@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from softphone.crm import queries
-from softphone.crm.convert import SqlRunner, as_utc, deal_view, task_view, utcnow
+from softphone.crm.convert import as_utc, deal_view, task_view, utcnow
+from softphone.crm.database import Database
 from softphone.crm.errors import NotFoundError
 from softphone.crm.models import Call, Deal, IgnoredNumber, Task
 from softphone.crm.views import (
@@ -19,20 +20,17 @@ from softphone.crm.views import (
     TASK_KINDS,
     DealView,
     IgnoredView,
-    NormalizedNumber,
     TaskView,
 )
 
 
-class RecordsMixin:
-    """The part of :class:`softphone.crm.store.Store` about tasks, deals and ignored numbers."""
+class Records:
+    """The part of :class:`softphone.crm.store.Store` about tasks, deals and ignored numbers;
+    ``resolve_call(session, id)`` is the call log's (a task may name a pending call id)."""
 
-    if TYPE_CHECKING:
-
-        def _session(self) -> AbstractContextManager[Session]: ...
-        def normalize(self, raw: str) -> NormalizedNumber: ...
-        def _resolve(self, s: Session, call_id: int) -> Call: ...
-        def _runner(self, s: Session) -> SqlRunner: ...
+    def __init__(self, db: Database, resolve_call: Callable[[Session, int], Call]) -> None:
+        self.db = db
+        self._resolve = resolve_call
 
     # ------------------------------------------------------------------ tasks
 
@@ -48,7 +46,7 @@ class RecordsMixin:
     ) -> TaskView:
         if kind not in TASK_KINDS:
             raise ValueError(f"task kind must be one of {TASK_KINDS}")
-        with self._session() as s:
+        with self.db.session() as s:
             if call_id is not None and call_id < 0:
                 call_id = self._resolve(s, call_id).id
             task = Task(kind=kind, title=title.strip() or kind.replace("_", " "),
@@ -60,7 +58,7 @@ class RecordsMixin:
             return task_view(task)
 
     def complete_task(self, task_id: int, done: bool = True) -> TaskView:
-        with self._session() as s:
+        with self.db.session() as s:
             task = s.get(Task, task_id)
             if task is None:
                 raise NotFoundError(f"task {task_id} does not exist")
@@ -71,7 +69,7 @@ class RecordsMixin:
 
     def move_task(self, task_id: int, due_at: datetime | None) -> TaskView:
         """A new due time (None: no due time); a task moved keeps everything else."""
-        with self._session() as s:
+        with self.db.session() as s:
             task = s.get(Task, task_id)
             if task is None:
                 raise NotFoundError(f"task {task_id} does not exist")
@@ -81,7 +79,7 @@ class RecordsMixin:
 
     def delete_task(self, task_id: int) -> bool:
         """Remove a task; False when it was already gone (another desk deleted it)."""
-        with self._session() as s:
+        with self.db.session() as s:
             task = s.get(Task, task_id)
             if task is None:
                 return False
@@ -91,8 +89,8 @@ class RecordsMixin:
     def open_tasks(
         self, contact_id: int | None = None, due_before: datetime | None = None
     ) -> list[TaskView]:
-        with self._session() as s:
-            return queries.open_tasks(self._runner(s), contact_id, due_before)
+        with self.db.session() as s:
+            return queries.open_tasks(self.db.runner(s), contact_id, due_before)
 
     # ------------------------------------------------------------------ deals
 
@@ -108,7 +106,7 @@ class RecordsMixin:
         if contact_id is None and company_id is None:
             raise ValueError("a deal belongs to a contact or a company")
         now = utcnow()
-        with self._session() as s:
+        with self.db.session() as s:
             deal = Deal(title=title.strip(), stage=stage or "new",
                         amount=Decimal(str(amount)) if amount is not None else None,
                         contact_id=contact_id, company_id=company_id,
@@ -117,11 +115,11 @@ class RecordsMixin:
             s.flush()
             return deal_view(deal)
 
-    def update_deal(self, deal_id: int, **fields: Any) -> DealView:
+    def update_deal(self, /, deal_id: int, **fields: Any) -> DealView:
         allowed = {"title", "stage", "amount", "contact_id", "company_id"}
         if set(fields) - allowed:
             raise TypeError(f"unknown deal fields: {sorted(set(fields) - allowed)}")
-        with self._session() as s:
+        with self.db.session() as s:
             deal = s.get(Deal, deal_id)
             if deal is None:
                 raise NotFoundError(f"deal {deal_id} does not exist")
@@ -134,8 +132,8 @@ class RecordsMixin:
             return deal_view(deal)
 
     def deals(self, contact_id: int | None = None, company_id: int | None = None) -> list[DealView]:
-        with self._session() as s:
-            return queries.deals(self._runner(s), contact_id, company_id)
+        with self.db.session() as s:
+            return queries.deals(self.db.runner(s), contact_id, company_id)
 
     # ------------------------------------------------------------------ ignore list
 
@@ -143,10 +141,10 @@ class RecordsMixin:
         """Never match (and never put in the missed-call inbox) this number."""
         if kind not in IGNORE_KINDS:
             raise ValueError(f"ignore kind must be one of {IGNORE_KINDS}")
-        key = self.normalize(raw).key
+        key = self.db.normalize(raw).key
         if not key:
             raise ValueError(f"not a phone number: {raw!r}")
-        with self._session() as s:
+        with self.db.session() as s:
             row = s.scalar(select(IgnoredNumber).where(IgnoredNumber.number_key == key))
             if row is None:
                 row = IgnoredNumber(number_key=key, raw=raw.strip(), kind=kind,
@@ -158,8 +156,8 @@ class RecordsMixin:
             return IgnoredView(row.number_key, row.raw, row.kind, row.created_at)
 
     def unignore_number(self, raw: str) -> bool:
-        key = self.normalize(raw).key or raw
-        with self._session() as s:
+        key = self.db.normalize(raw).key or raw
+        with self.db.session() as s:
             row = s.scalar(select(IgnoredNumber).where(IgnoredNumber.number_key == key))
             if row is None:
                 return False
@@ -167,6 +165,6 @@ class RecordsMixin:
             return True
 
     def ignored_numbers(self) -> list[IgnoredView]:
-        with self._session() as s:
+        with self.db.session() as s:
             return [IgnoredView(r.number_key, r.raw, r.kind, r.created_at)
                     for r in s.scalars(select(IgnoredNumber).order_by(IgnoredNumber.id))]

@@ -6,19 +6,16 @@ finished."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import delete, select
 
 from softphone.crm.convert import utcnow
+from softphone.crm.database import Database
 from softphone.crm.errors import NotFoundError
 from softphone.crm.models import CardDavItem, CardDavState, Contact, ContactHistory
-
-if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
 
 #: card states: linked to a contact and in sync; a card we cannot read as a contact (no number
 #: nor e-mail) that we leave alone; a new card whose upload may not have arrived (resumed)
@@ -53,15 +50,17 @@ def _item_view(row: CardDavItem) -> CardDavItemView:
                            row.synced_version, row.state)
 
 
-class SyncMixin:
-    if TYPE_CHECKING:
-        def _session(self) -> AbstractContextManager[Session]: ...
+class SyncRecords:
+    """The part of :class:`softphone.crm.store.Store` about contact sync."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
 
     # ------------------------------------------------------------------ history
 
     def add_history(self, contact_id: int, *, source: str, kind: str,
                     fields: dict[str, Any], note: str = "") -> HistoryView:
-        with self._session() as s:
+        with self.db.session() as s:
             if s.get(Contact, contact_id) is None:
                 raise NotFoundError(f"contact {contact_id} does not exist")
             row = ContactHistory(contact_id=contact_id, at=utcnow(), source=source, kind=kind,
@@ -73,7 +72,7 @@ class SyncMixin:
 
     def contact_history(self, contact_id: int, limit: int = 50) -> list[HistoryView]:
         """Newest first."""
-        with self._session() as s:
+        with self.db.session() as s:
             rows = s.scalars(select(ContactHistory).where(
                 ContactHistory.contact_id == contact_id).order_by(
                 ContactHistory.id.desc()).limit(limit)).all()
@@ -83,12 +82,12 @@ class SyncMixin:
     # ------------------------------------------------------------------ CardDAV links
 
     def carddav_items(self, book: str) -> list[CardDavItemView]:
-        with self._session() as s:
+        with self.db.session() as s:
             return [_item_view(r) for r in s.scalars(
                 select(CardDavItem).where(CardDavItem.book == book).order_by(CardDavItem.id))]
 
     def carddav_item(self, book: str, href: str) -> CardDavItemView | None:
-        with self._session() as s:
+        with self.db.session() as s:
             row = s.scalar(select(CardDavItem).where(CardDavItem.book == book,
                                                      CardDavItem.href == href))
             return _item_view(row) if row is not None else None
@@ -96,7 +95,7 @@ class SyncMixin:
     def save_carddav_item(self, book: str, href: str, *, contact_id: int | None, uid: str,
                           etag: str | None, base_card: str | None,
                           synced_version: int | None, state: str = SYNCED) -> None:
-        with self._session() as s:
+        with self.db.session() as s:
             row = s.scalar(select(CardDavItem).where(CardDavItem.book == book,
                                                      CardDavItem.href == href))
             if row is None:
@@ -107,20 +106,20 @@ class SyncMixin:
             s.flush()
 
     def delete_carddav_item(self, book: str, href: str) -> None:
-        with self._session() as s:
+        with self.db.session() as s:
             s.execute(delete(CardDavItem).where(CardDavItem.book == book,
                                                 CardDavItem.href == href))
 
     def contacts_without_card(self, book: str) -> list[int]:
         """Contacts that have no card in ``book`` yet (to upload), oldest first."""
-        with self._session() as s:
+        with self.db.session() as s:
             linked = select(CardDavItem.contact_id).where(
                 CardDavItem.book == book, CardDavItem.contact_id.is_not(None))
             return list(s.scalars(select(Contact.id).where(Contact.id.not_in(linked))
                                   .order_by(Contact.id)))
 
     def contact_versions(self, ids: list[int]) -> dict[int, int]:
-        with self._session() as s:
+        with self.db.session() as s:
             out: dict[int, int] = {}
             for chunk in _chunks(ids, 500):
                 for contact_id, version in s.execute(select(Contact.id, Contact.version).where(
@@ -129,12 +128,12 @@ class SyncMixin:
             return out
 
     def carddav_state(self, book: str, key: str) -> str | None:
-        with self._session() as s:
+        with self.db.session() as s:
             row = s.get(CardDavState, (book, key))
             return row.value if row is not None else None
 
     def set_carddav_state(self, book: str, key: str, value: str | None) -> None:
-        with self._session() as s:
+        with self.db.session() as s:
             row = s.get(CardDavState, (book, key))
             if value is None:
                 if row is not None:

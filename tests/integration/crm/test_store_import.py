@@ -127,12 +127,13 @@ def test_later_batches_merge_into_contacts_of_earlier_ones(store: Store) -> None
 def test_a_failing_batch_keeps_the_earlier_ones_and_the_store_usable(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from softphone.crm.contacts import ContactBook
     from softphone.crm.errors import DatabaseLockedError
 
     calls = 0
-    original = Store.index_new_contacts
+    original = ContactBook.index_new_contacts
 
-    def flaky(self: Store, *args: Any) -> None:
+    def flaky(self: ContactBook, *args: Any) -> None:
         nonlocal calls
         calls += 1
         if calls == 2:
@@ -141,14 +142,14 @@ def test_a_failing_batch_keeps_the_earlier_ones_and_the_store_usable(
 
     if store.dialect != "sqlite":
         pytest.skip("the full-text index is SQLite's")
-    monkeypatch.setattr(Store, "index_new_contacts", flaky)
+    monkeypatch.setattr(ContactBook, "index_new_contacts", flaky)
     records = [ContactRecord(f"Person {i}", phones=[(f"+7 495 {i:07d}", "work")],
                              emails=[f"p{i}@x.ru"], source_row=i + 2) for i in range(30)]
     with pytest.raises(DatabaseLockedError):
         store.import_contacts(records, batch_size=10)
     assert store.count_contacts() == 10  # the first batch; the second was rolled back
     assert [c.name for c in store.search("p5@x.ru")] == ["Person 5"]
-    monkeypatch.setattr(Store, "index_new_contacts", original)
+    monkeypatch.setattr(ContactBook, "index_new_contacts", original)
     again = store.import_contacts(records, batch_size=10)
     assert (again.created, again.merged) == (20, 10)
     assert store.count_contacts() == 30
