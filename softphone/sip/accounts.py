@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import pjsua2 as pj
 
@@ -15,9 +15,6 @@ from softphone.settings import AccountSettings
 from softphone.sip.nat import apply_account_network
 from softphone.sip.rules import RetryBackoff
 from softphone.sip.uris import InvalidTarget, account_domain, parse_sip_uri
-
-if TYPE_CHECKING:
-    from softphone.sip.session import SipSession
 
 log = logging.getLogger("softphone.sip")
 
@@ -127,10 +124,31 @@ def enable_office_features(cfg: Any, settings: AccountSettings) -> None:
     cfg.presConfig.publishEnabled = settings.publishes_presence
 
 
+class AccountMessages(Protocol):
+    """Where an account's chat and message-waiting callbacks go (``messaging.Messenger``)."""
+
+    def on_incoming(self, account_name: str, from_uri: str, content_type: str,
+                    body: str) -> None: ...
+    def on_status(self, account_name: str, to_uri: str, body: str, code: int,
+                  reason: str) -> None: ...
+    def on_mwi(self, account_name: str, whole_message: str, subscribed: bool) -> None: ...
+
+
+class AccountCallbacks(Protocol):
+    """What an :class:`EngineAccount` hands its pjsua2 callbacks to (the session)."""
+
+    @property
+    def messenger(self) -> AccountMessages: ...
+    def on_reg_state(self, name: str, code: int, reason: str, expiration: int,
+                     source: str = "") -> None: ...
+    def on_incoming_call(self, account: EngineAccount, pj_call_id: int, whole_msg: str,
+                         source: str = "") -> None: ...
+
+
 class EngineAccount(pj.Account):
     """Forwards pjsua2 account callbacks to the session (on the SIP thread)."""
 
-    def __init__(self, session: SipSession, name: str) -> None:
+    def __init__(self, session: AccountCallbacks, name: str) -> None:
         super().__init__()
         self._session = session
         self.name = name

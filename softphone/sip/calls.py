@@ -10,16 +10,13 @@ import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import pjsua2 as pj
 
 from softphone.sip.codecs import reported_loss
 from softphone.sip.events import CallQuality, CallState, CallStateChanged, Direction
 from softphone.sip.nat import MediaPath
-
-if TYPE_CHECKING:
-    from softphone.sip.call_ops import CallOps
 
 log = logging.getLogger("softphone.sip")
 
@@ -33,10 +30,23 @@ PJ_STATES = {
 }
 
 
+class CallCallbacks(Protocol):
+    """What an :class:`EngineCall` hands its pjsua2 callbacks to (the session's calls)."""
+
+    def on_call_state(self, call: EngineCall) -> None: ...
+    def on_call_media_state(self, call: EngineCall) -> None: ...
+    def on_dtmf_digit(self, call: EngineCall, digit: str, method: str) -> None: ...
+    def on_transfer_request(self, call: EngineCall, prm: Any) -> None: ...
+    def on_transfer_status(self, call: EngineCall, code: int, final: bool) -> None: ...
+    def on_call_redirected(self, call: EngineCall, target: str) -> None: ...
+    def on_stream_destroyed(self, call: EngineCall) -> None: ...
+    def on_call_replaced(self, call: EngineCall, prm: Any) -> None: ...
+
+
 class EngineCall(pj.Call):
     """Forwards pjsua2 call callbacks to the session, tagged with the engine's call id."""
 
-    def __init__(self, session: CallOps, account: Any, pj_call_id: int = -1) -> None:
+    def __init__(self, session: CallCallbacks, account: Any, pj_call_id: int = -1) -> None:
         if pj_call_id >= 0:
             super().__init__(account, pj_call_id)
         else:

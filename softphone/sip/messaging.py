@@ -17,7 +17,8 @@ import contextlib
 import logging
 import time
 from collections import deque
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pjsua2 as pj
 
@@ -26,7 +27,8 @@ from softphone.sip.uris import number_from_uri, parse_name_addr
 from softphone.sip.voicemail import message_body, parse_message_summary
 
 if TYPE_CHECKING:
-    from softphone.sip.session import SipSession
+    from softphone.sip.accounts import AccountState, EngineAccount
+    from softphone.sip.presence import PresenceBook
 
 log = logging.getLogger("softphone.sip")
 
@@ -53,10 +55,20 @@ def plain_uri(uri: str) -> str:
     return inner.split(";", 1)[0].split("?", 1)[0].strip()
 
 
+class MessengerHost(Protocol):
+    """What the :class:`Messenger` uses of the session."""
+
+    accounts: dict[str, AccountState]
+    presence: PresenceBook
+    graveyard: list[Any]  # pjsua2 objects to drop outside their own callback
+    retired_accounts: list[EngineAccount]
+    emit: Callable[[ev.SipEvent], None]
+
+
 class Messenger:
     """MESSAGE sending, answers and arrivals; MWI NOTIFYs (SIP thread only)."""
 
-    def __init__(self, session: SipSession) -> None:
+    def __init__(self, session: MessengerHost) -> None:
         self.session = session
         self.buddies: dict[tuple[str, str], MessageBuddy] = {}
         self.pending: dict[tuple[str, str, str], deque[int]] = {}

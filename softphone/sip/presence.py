@@ -21,8 +21,8 @@ import contextlib
 import logging
 import time
 import weakref
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pjsua2 as pj
 
@@ -31,9 +31,9 @@ from softphone.sip.events import CallState, Direction
 from softphone.sip.uris import InvalidTarget, account_domain, target_to_uri
 
 if TYPE_CHECKING:
-    from softphone.settings import AccountSettings
+    from softphone.settings import AccountSettings, CallSettings
     from softphone.sip.accounts import AccountState
-    from softphone.sip.session import SipSession
+    from softphone.sip.calls import CallRecord
 
 log = logging.getLogger("softphone.sip")
 
@@ -100,10 +100,22 @@ class WatchedBuddy(pj.Buddy):
             log.exception("buddy subscription callback failed")
 
 
+class PresenceHost(Protocol):
+    """What the :class:`PresenceBook` uses of the session."""
+
+    call_settings: CallSettings
+    accounts: dict[str, AccountState]
+    calls: dict[int, CallRecord]
+    graveyard: list[Any]  # pjsua2 objects to drop outside their own callback
+    emit: Callable[[ev.SipEvent], None]
+
+    def schedule(self, delay: float, fn: Callable[[], None]) -> None: ...
+
+
 class PresenceBook:
     """Buddies per account and our published state (SIP thread only)."""
 
-    def __init__(self, session: SipSession) -> None:
+    def __init__(self, session: PresenceHost) -> None:
         self.session = session
         self.buddies: dict[str, dict[str, WatchedBuddy]] = {}
         self.extra: dict[str, tuple[str, ...]] = {}  # Engine.watch_presence, per account
