@@ -139,21 +139,21 @@ def test_hostile_names_from_real_callers_and_a_direct_feed(
     app.run("window.phone.decline(next(iter(window.cards)))")
     app.wait("result = not window.cards", 10.0, "the card to close")
     expected.append("Bad \ufffd\ufffd UTF-8 \ufffd( caller")
-    # What SIP cannot carry (NUL, bare CR/LF) or what no phone would send: fed to the window's
-    # SIP-event slot exactly as the engine's bridge delivers it.
+    # What SIP cannot carry (NUL, bare CR/LF) or what no phone would send: emitted on the
+    # engine's bridge signal, so the workflow and the window get it exactly as from a call.
     for n, (label, raw) in enumerate(HOSTILE_FED.items()):
         call_id = 90_000 + n
         app.run(
             "import time\n"
             "from softphone.sip import events as ev\n"
-            f"window.on_sip_event(ev.IncomingCall(at=time.time(), call_id={call_id}, "
+            f"parts.bridge.sip_event.emit(ev.IncomingCall(at=time.time(), call_id={call_id}, "
             f"account='LAN', remote_uri='sip:+74950001122@127.0.0.1', display_name={raw!r}, "
             "number='+74950001122'))")
         _check_card(app, raw, window_rect, f"fed, {label}")
         app.run(
             "import time\n"
             "from softphone.sip import events as ev\n"
-            f"window.on_sip_event(ev.CallStateChanged(at=time.time(), call_id={call_id}, "
+            f"parts.bridge.sip_event.emit(ev.CallStateChanged(at=time.time(), call_id={call_id}, "
             "account='LAN', direction=ev.Direction.INCOMING, state=ev.CallState.DISCONNECTED, "
             f"remote_uri='sip:+74950001122@127.0.0.1', display_name={raw!r}, "
             "number='+74950001122', code=487))")
