@@ -3,26 +3,29 @@
 On PostgreSQL every row change in the CRM tables fires a trigger that calls ``pg_notify``
 (delivered when the writer commits); :class:`ChangeFeed` LISTENs on its own connection and
 thread and hands each change to ``on_change``. On SQLite (one file shared by several
-processes of one user) it polls ``PRAGMA data_version`` every ``poll_interval`` seconds and
-reports which tables changed (the first change since the feed started: every table, as the
-per-table signatures are read then, not at start).
+processes of one user) triggers (migration 0008) append every insert, update and delete to a
+small ``change_log`` table; the feed polls ``PRAGMA data_version`` every ``poll_interval``
+seconds and, when it moved, reads the log past the last entry it saw
+(:class:`ChangeLogReader`): work in proportion to the change, not to the database.
 
-The triggers are installed by :func:`install_triggers` (idempotent, under an advisory lock, only
-what is missing) when the feed starts; a schema migration may install the same SQL
-(:func:`trigger_statements`) instead, after which the feed finds nothing to do.
+The PostgreSQL triggers are installed by :func:`install_triggers` (idempotent, under an
+advisory lock, only what is missing) when the feed starts; a schema migration may install the
+same SQL (:func:`trigger_statements`) instead, after which the feed finds nothing to do.
 
 Threads: ``on_change`` runs on the feed's thread and must be cheap: the UI queues the change
 into the Qt main thread and refreshes the open views from the store on its DB worker. After a
 lost connection the feed reconnects by itself and reports ``Change("*", None, "RESYNC")``:
-views should reload everything, as notifications sent meanwhile are lost.
+views should reload everything, as notifications sent meanwhile are lost. SQLite reports the
+same when it cannot tell what changed (see :class:`ChangeLogReader`).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,7 +37,7 @@ TRIGGER = "softphone_change_notify"
 FEED_VERSION = "1"
 #: The CRM tables whose changes are reported (phones are reported as their contact).
 TABLES = ("companies", "contacts", "phones", "calls", "wrapups", "tasks", "ignored_numbers",
-          "missed_inbox", "deals", "messages")
+          "missed_inbox", "deals", "messages", "contact_history")
 OPS = ("INSERT", "UPDATE", "DELETE", "CHANGED", "RESYNC")
 _LOCK_KEY = 0x50F7_C4A6  # pg_advisory_xact_lock key for trigger installation
 
@@ -43,11 +46,11 @@ _LOCK_KEY = 0x50F7_C4A6  # pg_advisory_xact_lock key for trigger installation
 class Change:
     """One change another desktop (or this one) committed.
 
-    ``op`` is INSERT/UPDATE/DELETE on PostgreSQL; ``CHANGED`` (``row_id`` None: something
-    in ``table`` changed) on SQLite; ``RESYNC`` (``table`` ``"*"``) after the feed lost its
-    connection: reload everything. ``agent`` is the agent recorded on the row (calls'
-    ``agent``, wrap-ups' ``author``), ``None`` for tables without one. A phone row is
-    reported as an UPDATE of its contact.
+    ``op`` is INSERT/UPDATE/DELETE; ``CHANGED`` (``row_id`` None: something in ``table``
+    changed; SQLite, for a change of many rows); ``RESYNC`` (``table`` ``"*"``) after the feed
+    lost its connection or could not tell what changed: reload everything. ``agent`` is the
+    agent recorded on the row (calls' and messages' ``agent``, wrap-ups' ``author``), ``None``
+    for tables without one. A phone row is reported as an UPDATE of its contact.
     """
 
     table: str
@@ -272,9 +275,8 @@ class ChangeFeed:
     # -- SQLite: polling --------------------------------------------------------------------
 
     def _run_sqlite(self) -> None:
-        import sqlite3
-
         path = sqlite_path(self.url)
+        first = True
         while not self._stop.is_set():
             try:
                 conn = sqlite3.connect(path, timeout=5, check_same_thread=False)
@@ -283,44 +285,34 @@ class ChangeFeed:
                 self._stop.wait(self._retry_interval)
                 continue
             try:
-                self._poll_sqlite(conn)
+                self._poll_sqlite(conn, resync=not first)
             except sqlite3.Error as exc:
                 self.ready.clear()
                 self.last_error = str(exc)
                 log.warning("change feed: %s", exc)
                 self._stop.wait(self._retry_interval)
             finally:
+                first = False
                 conn.close()
         self.ready.clear()
 
-    def _poll_sqlite(self, conn: Any) -> None:
-        # The signatures read whole tables (a million contacts: ~0.3 s each): not at start,
-        # where an idle phone paid them for nothing, but at the first change, which is then
-        # reported for every table (nothing to compare with). A small page cache: a scan
-        # through the default 2 MiB one only left it full.
-        conn.execute("PRAGMA cache_size = -256")
+    def _poll_sqlite(self, conn: sqlite3.Connection, *, resync: bool) -> None:
+        # Idle, one PRAGMA per poll: data_version moves when another connection (this app's
+        # store, another process) committed; only then is the change log read.
+        reader = ChangeLogReader(conn)
         version = conn.execute("PRAGMA data_version").fetchone()[0]
-        queries: dict[str, str] = {}
-        signatures: dict[str, Any] | None = None
+        reader.start()
+        self.last_error = None
+        if resync:  # what changed while the connection was broken is not known
+            self._emit(Change("*", None, "RESYNC"))
         self.ready.set()
         while not self._stop.wait(self._poll_interval):
             now = conn.execute("PRAGMA data_version").fetchone()[0]
             if now == version:
                 continue
             version = now
-            if not queries:
-                queries = _sqlite_signature_queries(conn)
-            if signatures is None:
-                signatures = {t: conn.execute(q).fetchone() for t, q in queries.items()}
-                for table in dict.fromkeys("contacts" if t == "phones" else t for t in queries):
-                    self._emit(Change(table, None, "CHANGED"))
-                continue
-            for table, query in queries.items():
-                signature = conn.execute(query).fetchone()
-                if signature != signatures.get(table):
-                    signatures[table] = signature
-                    self._emit(Change("contacts" if table == "phones" else table, None,
-                                      "CHANGED"))
+            for change in reader.read():
+                self._emit(change)
 
 
 def _backend_name(url: str) -> str:
@@ -336,21 +328,145 @@ def sqlite_path(url: str) -> str:
     return rest.split("?", 1)[0]
 
 
-def _sqlite_signature_queries(conn: Any) -> dict[str, str]:
-    """Per table, a query whose result changes whenever a row is added, changed or removed
-    (row count, highest id, latest timestamps, versions, flags)."""
-    queries: dict[str, str] = {}
-    for table in TABLES:
-        columns = conn.execute(f'PRAGMA table_info("{table}")').fetchall()
-        if not columns:
-            continue
-        parts = ["count(*)"]
-        for _cid, name, kind, _notnull, _default, pk in columns:
-            kind = (kind or "").upper()
-            if kind == "DATETIME":
-                parts.append(f'max("{name}")')
-            elif pk or kind == "BOOLEAN" or name in ("version", "count", "contact_id"):
-                parts.append(f'total("{name}")')
-        queries[table] = f'SELECT {", ".join(parts)} FROM "{table}"'
-    return queries
+# ---------------------------------------------------------------------------------------------
+# SQLite: the change log
 
+#: an entry spanning more rows than this is reported as one CHANGED of its table
+RANGE_ROWS = 100
+#: more row changes than this in one read: one CHANGED per table instead
+READ_ROWS = 1000
+#: the triggers of migration 0008 that write the log, per table (a missing one, e.g. dropped
+#: with its table by a later migration that rebuilt it, means the log is incomplete)
+LOG_TRIGGERS = {table: tuple(f"change_log_{table}_{op}" for op in ("ins", "upd", "del"))
+                for table in TABLES}
+
+_READ = ("SELECT id, tbl, op, first_id, last_id, agent, n FROM change_log "
+         "WHERE id >= ? ORDER BY id")
+_NEWEST = "SELECT id, last_id, n FROM change_log ORDER BY id DESC LIMIT 1"
+_SCHEMA = ("SELECT type, name, tbl_name FROM sqlite_master "
+           "WHERE type = 'table' OR (type = 'trigger' AND name LIKE 'change_log%')")
+
+_Seen = tuple[int, int | None, int]  # the newest entry read: id, last_id, n
+
+
+@dataclass(frozen=True)
+class _Span:
+    table: str
+    op: str
+    first: int | None
+    last: int | None
+    agent: str | None
+
+    @property
+    def rows(self) -> int:
+        if self.first is None or self.last is None:
+            return 1
+        return self.last - self.first + 1
+
+
+class ChangeLogReader:
+    """Turns new ``change_log`` entries into :class:`Change` values.
+
+    The triggers of migration 0008 append ``(tbl, op, first_id, last_id, agent, n)`` for every
+    insert, update and delete in the CRM tables, whoever writes (the Store, the light reader,
+    the command line, another program). A run of changes of one table with the same op and
+    agent to the same or the next row id extends the newest entry (``last_id`` moves, ``n``
+    counts its row changes): an import's batch is one entry, not one per row. The triggers
+    keep the newest 1,000 entries.
+
+    The reader remembers the newest entry it has seen (id, ``last_id``, ``n``: only the newest
+    entry can grow) and reads the entries from there: a few index lookups, whatever the size
+    of the database. It reports ``RESYNC`` when it cannot tell what changed: the entry it saw
+    is gone (more than 1,000 entries came meanwhile, or the log was emptied), the database
+    has no change log (written by an older Softphone and not migrated yet), or a trigger of
+    the log is missing (checked again whenever the schema changes).
+
+    ``conn`` is a plain ``sqlite3`` connection used by one thread; call :meth:`start` once,
+    then :meth:`read` whenever ``PRAGMA data_version`` moved.
+    """
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+        self._seen: _Seen | None = None
+        self._schema: int | None = None  # PRAGMA schema_version when the log was checked
+        self._warned = False
+
+    def start(self) -> None:
+        """Remember the newest entry: what came before is not reported."""
+        self._schema = self._schema_version()
+        self._seen = self._newest()
+
+    @property
+    def complete(self) -> bool:
+        """Whether the last look found a complete change log (else every read is RESYNC)."""
+        return self._seen is not None
+
+    def _schema_version(self) -> int:
+        return int(self._conn.execute("PRAGMA schema_version").fetchone()[0])
+
+    def _log_complete(self) -> bool:
+        tables: set[str] = set()
+        triggers: set[str] = set()
+        for kind, name, _tbl in self._conn.execute(_SCHEMA):
+            (tables if kind == "table" else triggers).add(name)
+        if "change_log" not in tables:
+            missing = ["change_log"]
+        else:
+            missing = [trigger for table, names in LOG_TRIGGERS.items() if table in tables
+                       for trigger in names if trigger not in triggers]
+        if missing and not self._warned:
+            self._warned = True
+            log.warning("change feed: the change log is incomplete (missing %s): every "
+                        "change reloads everything", ", ".join(missing[:4]))
+        return not missing
+
+    def _newest(self) -> _Seen | None:
+        if not self._log_complete():
+            return None
+        row = self._conn.execute(_NEWEST).fetchone()
+        return (int(row[0]), row[1], int(row[2])) if row is not None else None
+
+    def read(self) -> list[Change]:
+        """What changed since the last read (or :meth:`start`)."""
+        seen = self._seen
+        schema = self._schema_version()
+        if seen is None or schema != self._schema:
+            # no complete log when we last looked, or tables/triggers changed since
+            self._schema = schema
+            self._seen = self._newest()
+            if seen is None or self._seen is None:
+                return [Change("*", None, "RESYNC")]
+        seen_id, seen_last, seen_n = seen
+        rows = self._conn.execute(_READ, (seen_id,)).fetchall()
+        if not rows or rows[0][0] != seen_id:
+            # the entry we saw was dropped: newer ones may have been too
+            self._seen = self._newest()
+            return [Change("*", None, "RESYNC")]
+        spans: list[_Span] = []
+        _id, tbl, op, first, last, agent, n = rows[0]
+        if n != seen_n and last is not None and seen_last is not None:
+            # the entry grew: rows after the one we saw, and that one again if it was
+            # changed again (more row changes than new rows)
+            start = seen_last if n - seen_n > last - seen_last else seen_last + 1
+            spans.append(_Span(tbl, op, start, last, agent))
+        elif n != seen_n:
+            spans.append(_Span(tbl, op, first, last, agent))
+        spans.extend(_Span(tbl, op, first, last, agent)
+                     for _id, tbl, op, first, last, agent, _n in rows[1:])
+        newest = rows[-1]
+        self._seen = (int(newest[0]), newest[4], int(newest[6]))
+        return list(_changes(spans))
+
+
+def _changes(spans: list[_Span]) -> Iterator[Change]:
+    spans = [s for s in spans if s.table != "*"]
+    if sum(s.rows for s in spans) > READ_ROWS:
+        for table in dict.fromkeys(s.table for s in spans):
+            yield Change(table, None, "CHANGED")
+        return
+    for span in spans:
+        if span.first is None or span.last is None or span.rows > RANGE_ROWS:
+            yield Change(span.table, None, "CHANGED", span.agent)
+        else:
+            for row_id in range(span.first, span.last + 1):
+                yield Change(span.table, row_id, span.op, span.agent)

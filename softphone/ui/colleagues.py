@@ -341,7 +341,8 @@ def reload_for_changes(window: Any, tables: set[str]) -> None:
         card = current.card
         if everything or tables & {"contacts", "companies"}:
             current.refresh()  # the list, then the open card
-        elif tables & {"calls", "wrapups", "tasks", "deals", "messages"} and (
+        elif tables & {"calls", "wrapups", "tasks", "deals", "messages",
+                       "contact_history"} and (
                 card.contact is not None):
             current.open_contact(card.contact.id)
     elif (current is window.built("history") and (everything or tables & {
