@@ -1,7 +1,8 @@
 """Call media on the SIP thread: recording, the local conference and call figures.
 
-A mixin of :class:`softphone.sip.session.SipSession` (through CallOps); every method runs on
-the SIP thread.
+:class:`CallMedia` is a part of the session (``SipSession.media``), given the call table, the
+audio backend, the event sink and a way to pump PJSIP's events; every method runs on the SIP
+thread.
 """
 
 from __future__ import annotations
@@ -11,17 +12,16 @@ import re
 import tempfile
 import time
 import wave
-from collections import deque
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pjsua2 as pj
 
-from softphone.settings import CallSettings
 from softphone.sip import events as ev
 from softphone.sip.calls import (
     CallRecord,
+    CallTable,
     EngineCall,
     read_quality,
     release_recorder,
@@ -32,10 +32,7 @@ from softphone.sip.events import CallState
 from softphone.sip.nat import read_media_path
 
 if TYPE_CHECKING:
-    from softphone.sip.accounts import AccountState
     from softphone.sip.audio_guard import GuardedAudio
-    from softphone.sip.ghost_guard import GhostGuard
-    from softphone.sip.resolver import HostResolver
 
 log = logging.getLogger("softphone.sip")
 
@@ -60,56 +57,33 @@ def recording_path(folder: Path, call_id: int, direction: str = "", number: str 
     return path
 
 
-class CallError(Exception):
-    """A call command that cannot be carried out (no such call, wrong state)."""
-
-
-class CallMediaOps:
-    # Provided by SipSession.
-    calls: dict[int, CallRecord]
-    accounts: dict[str, AccountState]
-    audio: GuardedAudio
-    emit: Callable[[ev.SipEvent], None]
-    allocate_call_id: Callable[[], int]
-    post: Callable[[Callable[[], None]], None]
-    resolver: HostResolver
-    graveyard: list[Any]
-    conference_ids: set[int]
-    finalizing: list[tuple[int, Path, float]]
-    guard: GhostGuard
-    recent_refusals: deque[float]
-    call_settings: CallSettings
-    recordings_dir: Path | None
-    muted: bool
-    ringing: bool
-
-    def schedule(self, delay: float, fn: Callable[[], None]) -> None:
-        raise NotImplementedError
-
-    def record(self, call_id: int) -> CallRecord:
-        raise NotImplementedError
-
-    def live_call(self, call_id: int) -> tuple[CallRecord, EngineCall]:
-        raise NotImplementedError
-
-    def publish(self, record: CallRecord) -> None:
-        raise NotImplementedError
-
-    def pump_events(self, max_ms: int) -> None:
-        raise NotImplementedError
+class CallMedia:
+    def __init__(self, table: CallTable, audio: GuardedAudio,
+                 emit: Callable[[ev.SipEvent], None], recordings_dir: Path | None,
+                 pump_events: Callable[[int], None]) -> None:
+        self.table = table
+        self.calls = table.calls
+        self.audio = audio
+        self.emit = emit
+        self.recordings_dir = recordings_dir
+        self.pump_events = pump_events
+        self.conference_ids: set[int] = set()
+        #: recordings released, waiting for PJSIP to write their WAV header:
+        #: (call id, path, give up at)
+        self.finalizing: list[tuple[int, Path, float]] = []
 
     # --- conference ----------------------------------------------------------------------
     def conference(self, call_ids: Sequence[int]) -> None:
-        records = [self.live_call(i)[0] for i in call_ids]
+        records = [self.table.live_call(i)[0] for i in call_ids]
         self.conference_ids = {r.call_id for r in records}
         for record in records:
             if record.held and record.call is not None:
                 op = pj.CallOpParam(True)
                 op.opt.flag = pj.PJSUA_CALL_UNHOLD
                 record.call.reinvite(op)  # media state callback re-wires the mix
-        self._wire_conference()
+        self.wire_conference()
 
-    def _wire_conference(self) -> None:
+    def wire_conference(self) -> None:
         """Everyone hears everyone: each member's audio to the others (the local microphone
         reaches every call through the audio backend), and into each member's recording."""
         members = [self.calls[i] for i in sorted(self.conference_ids)
@@ -125,7 +99,7 @@ class CallMediaOps:
 
     # --- recording -----------------------------------------------------------------------
     def start_recording(self, call_id: int, path: Path) -> None:
-        record = self.record(call_id)
+        record = self.table.record(call_id)
         if record.recorder is not None:
             return
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -135,13 +109,13 @@ class CallMediaOps:
         record.recording_path = path
         wire_recorder(record, self.audio.local_source())
         if call_id in self.conference_ids:
-            self._wire_conference()
-        self.publish(record)
+            self.wire_conference()
+        self.table.publish(record)
 
     def stop_recording(self, call_id: int) -> None:
-        record = self.record(call_id)
+        record = self.table.record(call_id)
         self.release_recording(record, self.audio.local_source(), wait=True)
-        self.publish(record)
+        self.table.publish(record)
 
     def release_recording(self, record: CallRecord, local: Any | None,
                           wait: bool = False) -> None:
@@ -185,9 +159,9 @@ class CallMediaOps:
     def refresh_quality(self) -> None:
         for record in self.calls.values():
             if record.state is CallState.CONFIRMED and record.media is not None:
-                self._refresh_call_quality(record)
+                self.refresh_call_quality(record)
 
-    def _refresh_call_quality(self, record: CallRecord) -> None:
+    def refresh_call_quality(self, record: CallRecord) -> None:
         path = record.media_path
         if path is not None and path.ice_state and not path.ice and record.call is not None:
             # ICE was still checking at the media update: its chosen path shows once it runs.
@@ -203,4 +177,10 @@ class CallMediaOps:
         """Last chance to read the stream's figures (they are gone at DISCONNECTED)."""
         record = self.calls.get(call.engine_id)
         if record is not None:
-            self._refresh_call_quality(record)
+            self.refresh_call_quality(record)
+
+    def leave_conference(self, call_id: int) -> None:
+        """A call ended: out of the local conference (which ends with one member left)."""
+        self.conference_ids.discard(call_id)
+        if len(self.conference_ids) < 2:
+            self.conference_ids.clear()

@@ -1,7 +1,8 @@
 """Call handling on the SIP thread: commands (dial, answer, hold...) and call callbacks.
 
-A mixin of :class:`softphone.sip.session.SipSession`, kept apart so each file stays readable.
-Every method runs on the SIP thread.
+:class:`CallOps` is a part of the session (``SipSession.call_ops``), given what it works with:
+the call table, the media and security parts, the accounts, the audio backend, the ghost-call
+guard, the host resolver, the timers and the event sink. Every method runs on the SIP thread.
 """
 
 from __future__ import annotations
@@ -10,17 +11,21 @@ import contextlib
 import functools
 import logging
 import time
+from collections import deque
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import pjsua2 as pj
 
 from softphone.sip import events as ev
 from softphone.sip.accounts import first_hop_host
-from softphone.sip.call_media import CallError, CallMediaOps
-from softphone.sip.call_security import CallSecurityOps
+from softphone.sip.call_media import CallMedia
+from softphone.sip.call_security import CallSecurity
 from softphone.sip.calls import (
     PJ_STATES,
+    CallError,
     CallRecord,
+    CallTable,
     EngineCall,
     audio_media_status,
     read_quality,
@@ -39,7 +44,11 @@ from softphone.sip.uris import (
 )
 
 if TYPE_CHECKING:
-    from softphone.sip.accounts import EngineAccount
+    from softphone.settings import CallSettings
+    from softphone.sip.accounts import AccountState, EngineAccount
+    from softphone.sip.audio_guard import GuardedAudio
+    from softphone.sip.ghost_guard import GhostGuard
+    from softphone.sip.resolver import HostResolver
 
 log = logging.getLogger("softphone.sip")
 
@@ -49,41 +58,38 @@ REFUSALS_PER_SECOND = 5
 REFUSAL_LINGER = 0.3
 
 
-class CallOps(CallSecurityOps, CallMediaOps):
-    """Call set-up, commands and call callbacks."""
+class CallOps:
+    """Call set-up, commands and call callbacks (the :class:`CallCallbacks` of each call)."""
 
-    # --- helpers -------------------------------------------------------------------------
-    def record(self, call_id: int) -> CallRecord:
-        record = self.calls.get(call_id)
-        if record is None or record.ended:
-            raise CallError(f"no call {call_id} (it may have ended)")
-        return record
-
-    def live_call(self, call_id: int) -> tuple[CallRecord, EngineCall]:
-        record = self.record(call_id)
-        if record.call is None:
-            raise CallError(f"call {call_id} is not set up yet")
-        return record, record.call
-
-    def publish(self, record: CallRecord) -> None:
-        if not record.silent:
-            self.emit(record.snapshot(time.time(), self.muted))
-
-    def _others_up(self, record: CallRecord) -> list[CallRecord]:
-        """Calls other than ``record`` that are up or being set up: not an incoming call
-        that is ringing or answered without its ACK back (a scanner's ghost never ACKs; it
-        must not make the next real call "call waiting" nor stop auto-answer)."""
-        return [
-            r for r in self.calls.values()
-            if r is not record and not r.ended and not r.silent and not r.unsettled_in
-        ]
+    def __init__(self, *, table: CallTable, media: CallMedia, security: CallSecurity,
+                 accounts: Mapping[str, AccountState], audio: GuardedAudio, guard: GhostGuard,
+                 resolver: HostResolver, call_settings: CallSettings,
+                 allocate_call_id: Callable[[], int],
+                 schedule: Callable[[float, Callable[[], None]], None],
+                 emit: Callable[[ev.SipEvent], None], graveyard: list[Any]) -> None:
+        self.table = table
+        self.calls = table.calls
+        self.media = media
+        self.security = security
+        self.accounts = accounts
+        self.audio = audio
+        self.guard = guard
+        self.resolver = resolver
+        #: replaced as a whole when the settings change (the engine's set_call_settings)
+        self.call_settings = call_settings
+        self.allocate_call_id = allocate_call_id
+        self.schedule = schedule
+        self.emit = emit
+        self.graveyard = graveyard  # pjsua2 objects to drop outside their own callback
+        self.recent_refusals: deque[float] = deque()
+        self.ringing = False
 
     def _hold_others(self, keep: CallRecord) -> None:
         """One conversation at a time: put the other talking calls on hold (call waiting)."""
-        for other in self._others_up(keep):
+        for other in self.table.others_up(keep):
             if (other.call is not None and other.state is CallState.CONFIRMED and not other.held
-                    and not (keep.call_id in self.conference_ids
-                             and other.call_id in self.conference_ids)):
+                    and not (keep.call_id in self.media.conference_ids
+                             and other.call_id in self.media.conference_ids)):
                 try:
                     other.call.setHold(pj.CallOpParam(True))
                 except pj.Error as exc:
@@ -105,7 +111,7 @@ class CallOps(CallSecurityOps, CallMediaOps):
         self.calls[call_id] = record
         host = first_hop_host(state.settings, uri)
         if host and self.resolver.needs_lookup(host):
-            self.publish(record)  # the user sees "calling" while the name resolves
+            self.table.publish(record)  # the user sees "calling" while the name resolves
             self.resolver.resolve(host, lambda error: self._dial_resolved(record, error))
         else:
             self._dial_resolved(record, None)
@@ -141,7 +147,7 @@ class CallOps(CallSecurityOps, CallMediaOps):
         record.state = CallState.DISCONNECTED
         record.code = code
         record.reason = reason
-        self.publish(record)
+        self.table.publish(record)
         self.calls.pop(record.call_id, None)
         if reason and not record.local_hangup:
             self.emit(ev.EngineError(at=time.time(), message=f"Call failed: {reason}",
@@ -165,7 +171,7 @@ class CallOps(CallSecurityOps, CallMediaOps):
         self.calls[call_id] = record
         if self._refused_as_ghost(record):
             return
-        busy = bool(self._others_up(record))
+        busy = bool(self.table.others_up(record))
         decision = decide_incoming(self.call_settings, busy=busy)
         if decision.action is IncomingAction.REJECT:
             record.silent = True
@@ -193,7 +199,7 @@ class CallOps(CallSecurityOps, CallMediaOps):
             display_name=record.display_name, number=record.number,
             sip_call_id=record.sip_call_id, waiting=busy,
         ))
-        self.publish(record)
+        self.table.publish(record)
         if answer_now:
             return
         ringing = pj.CallOpParam()
@@ -318,7 +324,7 @@ class CallOps(CallSecurityOps, CallMediaOps):
 
     # --- commands on a call --------------------------------------------------------------
     def answer(self, call_id: int) -> None:
-        record, call = self.live_call(call_id)
+        record, call = self.table.live_call(call_id)
         if not record.ringing_in:
             raise CallError(f"call {call_id} is not ringing")
         self._hold_others(record)
@@ -328,7 +334,7 @@ class CallOps(CallSecurityOps, CallMediaOps):
         self.schedule(ACK_DEADLINE, lambda: self._end_if_unacknowledged(record))
 
     def reject(self, call_id: int, code: int) -> None:
-        record, call = self.live_call(call_id)
+        record, call = self.table.live_call(call_id)
         if not record.ringing_in:
             raise CallError(f"call {call_id} is not ringing; hang it up instead")
         record.local_hangup = True
@@ -337,7 +343,7 @@ class CallOps(CallSecurityOps, CallMediaOps):
         call.hangup(op)
 
     def hangup(self, call_id: int) -> None:
-        record = self.record(call_id)
+        record = self.table.record(call_id)
         record.local_hangup = True
         if record.call is None:
             self._end_unstarted(record, 0, "Cancelled")
@@ -353,25 +359,25 @@ class CallOps(CallSecurityOps, CallMediaOps):
                     log.info("hangup of call %s failed: %s", record.call_id, exc)
 
     def hold(self, call_id: int) -> None:
-        _record, call = self.live_call(call_id)
+        _record, call = self.table.live_call(call_id)
         call.setHold(pj.CallOpParam(True))
 
     def resume(self, call_id: int) -> None:
-        record, call = self.live_call(call_id)
+        record, call = self.table.live_call(call_id)
         self._hold_others(record)
         op = pj.CallOpParam(True)
         op.opt.flag = pj.PJSUA_CALL_UNHOLD
         call.reinvite(op)
 
     def set_mute(self, muted: bool) -> None:
-        self.muted = muted
+        self.table.muted = muted
         self.audio.set_mute(muted)
         for record in self.calls.values():
             if not record.ended:
-                self.publish(record)
+                self.table.publish(record)
 
     def send_dtmf(self, call_id: int, digits: str) -> None:
-        record, call = self.live_call(call_id)
+        record, call = self.table.live_call(call_id)
         state = self.accounts.get(record.account)
         method = state.settings.dtmf_method if state else "rfc4733"
         prm = pj.CallSendDtmfParam()
@@ -383,13 +389,13 @@ class CallOps(CallSecurityOps, CallMediaOps):
             self.audio.dtmf_feedback(digit)
 
     def transfer(self, call_id: int, uri: str) -> None:
-        record, call = self.live_call(call_id)
+        record, call = self.table.live_call(call_id)
         record.transfer_target = uri
         call.xfer(uri, pj.CallOpParam(True))
 
     def attended_transfer(self, call_id: int, consult_call_id: int) -> None:
-        record, call = self.live_call(call_id)
-        consult, consult_call = self.live_call(consult_call_id)
+        record, call = self.table.live_call(call_id)
+        consult, consult_call = self.table.live_call(consult_call_id)
         record.transfer_target = consult.remote_uri
         call.xferReplaces(consult_call, pj.CallOpParam(True))
 
@@ -410,13 +416,14 @@ class CallOps(CallSecurityOps, CallMediaOps):
         if state is CallState.CONFIRMED and record.answered_at is None:
             record.answered_at = time.time()
             if self.call_settings.record_all and record.recorder is None:
-                self.start_recording(record.call_id, self.default_recording_path(record))
+                self.media.start_recording(record.call_id,
+                                           self.media.default_recording_path(record))
         self._play_progress(record, state)
         if state is CallState.DISCONNECTED:
-            self.explain_failed_call(record)
+            self.security.explain_failed_call(record)
             self._finish(record)
         else:
-            self.publish(record)
+            self.table.publish(record)
         self._update_ringing()
 
     def _play_progress(self, record: CallRecord, state: CallState) -> None:
@@ -450,13 +457,11 @@ class CallOps(CallSecurityOps, CallMediaOps):
                                      ice=path.ice if path else "")
         if quality is not None and not record.silent:
             self.emit(quality)
-        self.release_recording(record, self.audio.local_source())
+        self.media.release_recording(record, self.audio.local_source())
         self.audio.disconnect_call(record.call_id, record.media)
         record.media = None
-        self.conference_ids.discard(record.call_id)
-        if len(self.conference_ids) < 2:
-            self.conference_ids.clear()
-        self.publish(record)
+        self.media.leave_conference(record.call_id)
+        self.table.publish(record)
         self.calls.pop(record.call_id, None)
         reported_loss.forget(record.call_id)
         # Drop the Call now: the last reference goes when this callback returns, before
@@ -478,17 +483,17 @@ class CallOps(CallSecurityOps, CallMediaOps):
         encryption = ""
         if media is not None:
             record.media = media
-            encryption = self.note_media_path(record, call, active).encryption
+            encryption = self.security.note_media_path(record, call, active).encryption
             # The figures (codec, loss) on the loop's next turn, not here: reading the stream's
             # statistics costs ~0.1 ms, and this callback runs between the 200 OK and its ACK.
-            self.schedule(0.0, lambda: self._refresh_call_quality(record)
+            self.schedule(0.0, lambda: self.media.refresh_call_quality(record)
                           if not record.ended and record.call is not None else None)
             if record.direction is Direction.OUTGOING:
                 self.audio.stop_tone()  # early media or answer: the far end is heard now
             self.audio.connect_call(record.call_id, media)
             wire_recorder(record, self.audio.local_source())
-            if record.call_id in self.conference_ids:
-                self._wire_conference()
+            if record.call_id in self.media.conference_ids:
+                self.media.wire_conference()
         else:
             self.audio.disconnect_call(record.call_id, record.media)
             record.media = None
@@ -496,7 +501,10 @@ class CallOps(CallSecurityOps, CallMediaOps):
                                       held=held, remote_held=remote_held,
                                       encryption=encryption))
         if changed:
-            self.publish(record)
+            self.table.publish(record)
+
+    def on_stream_destroyed(self, call: EngineCall) -> None:
+        self.media.on_stream_destroyed(call)
 
     def on_call_redirected(self, call: EngineCall, target: str) -> None:
         """The callee redirected us (3xx): the call goes on to ``target``."""

@@ -1,10 +1,11 @@
 """Encrypted media on the SIP thread: what a call's audio really uses (SRTP suite, ICE path),
 and ``srtp = "mandatory"`` failing with a clear message instead of silence.
 
-A mixin of :class:`softphone.sip.session.SipSession` (through CallOps); every method runs on
-the SIP thread. pjsua itself offers RTP/SAVP and refuses an unencrypted offer (488) for such
-an account; the refusal of an incoming call is reported by ``refused.py`` (``unencrypted``),
-an outgoing call refused by the far end is explained here.
+:class:`CallSecurity` is a part of the session (``SipSession.security``), given the
+accounts, the event sink and the timers; every method runs on the SIP thread. pjsua itself
+offers RTP/SAVP and refuses an unencrypted offer (488) for such an account; the refusal of an
+incoming call is reported by ``refused.py`` (``unencrypted``), an outgoing call refused by the
+far end is explained here.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import pjsua2 as pj
@@ -32,13 +33,13 @@ NO_SRTP_PEER = "The other side does not support encrypted calls"
 _NOT_ACCEPTABLE = (406, 415, 488, 606)
 
 
-class CallSecurityOps:
-    # Provided by SipSession / CallOps.
-    accounts: dict[str, AccountState]
-    emit: Callable[[ev.SipEvent], None]
-
-    def schedule(self, delay: float, fn: Callable[[], None]) -> None:
-        raise NotImplementedError
+class CallSecurity:
+    def __init__(self, accounts: Mapping[str, AccountState],
+                 emit: Callable[[ev.SipEvent], None],
+                 schedule: Callable[[float, Callable[[], None]], None]) -> None:
+        self.accounts = accounts
+        self.emit = emit
+        self.schedule = schedule
 
     # --- settings ------------------------------------------------------------------------
     def srtp_mode_of(self, account: str) -> str:

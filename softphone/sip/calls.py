@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -28,6 +29,10 @@ PJ_STATES = {
     pj.PJSIP_INV_STATE_CONFIRMED: CallState.CONFIRMED,
     pj.PJSIP_INV_STATE_DISCONNECTED: CallState.DISCONNECTED,
 }
+
+
+class CallError(Exception):
+    """A call command that cannot be carried out (no such call, wrong state)."""
 
 
 class CallCallbacks(Protocol):
@@ -162,6 +167,42 @@ class CallRecord:
             recording_path=str(self.recording_path) if self.recording_path else None,
             end_reason=self.end_reason,
         )
+
+
+class CallTable:
+    """The session's calls (SIP thread): engine call id -> :class:`CallRecord`, and the mute
+    state each call's events show."""
+
+    def __init__(self, emit: Callable[[Any], None]) -> None:
+        self.calls: dict[int, CallRecord] = {}
+        self.muted = False
+        self.emit = emit
+
+    def record(self, call_id: int) -> CallRecord:
+        record = self.calls.get(call_id)
+        if record is None or record.ended:
+            raise CallError(f"no call {call_id} (it may have ended)")
+        return record
+
+    def live_call(self, call_id: int) -> tuple[CallRecord, EngineCall]:
+        record = self.record(call_id)
+        if record.call is None:
+            raise CallError(f"call {call_id} is not set up yet")
+        return record, record.call
+
+    def publish(self, record: CallRecord) -> None:
+        """The call's state as an event (not for silent calls: refused, forwarded)."""
+        if not record.silent:
+            self.emit(record.snapshot(time.time(), self.muted))
+
+    def others_up(self, record: CallRecord) -> list[CallRecord]:
+        """Calls other than ``record`` that are up or being set up: not an incoming call
+        that is ringing or answered without its ACK back (a scanner's ghost never ACKs; it
+        must not make the next real call "call waiting" nor stop auto-answer)."""
+        return [
+            r for r in self.calls.values()
+            if r is not record and not r.ended and not r.silent and not r.unsettled_in
+        ]
 
 
 def audio_stream(call: EngineCall) -> tuple[int, int, int]:

@@ -24,13 +24,15 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from softphone.logs import register_secret
 from softphone.settings import AccountSettings, CallSettings, SipSettings, default_lan_account
 from softphone.sip import events as ev
-from softphone.sip.call_media import CallError, default_recordings_dir, recording_path
+from softphone.sip.call_media import default_recordings_dir, recording_path
+from softphone.sip.calls import CallError
 from softphone.sip.codecs import DEFAULT_CODECS
 from softphone.sip.media_api import NullAudioBackend
 from softphone.sip.uris import InvalidTarget, account_domain, parse_sip_uri, target_to_uri
 
 if TYPE_CHECKING:
     from softphone.sip.account_probe import ProbeResult
+    from softphone.sip.session import SipSession
 
 __all__ = ["Engine", "EngineError", "InvalidTarget"]
 
@@ -85,7 +87,7 @@ class Engine:
         # (see _publish); only the SIP thread touches the list.
         self._pending: list[ev.SipEvent] = []
         self._thread: threading.Thread | None = None
-        self._session: Any | None = None
+        self._session: SipSession | None = None
         self._stop_requested = threading.Event()
         self._started = threading.Event()
         self._start_error: BaseException | None = None
@@ -304,7 +306,8 @@ class Engine:
         except Exception:
             log.exception("event listener failed on %s", type(event).__name__)
 
-    def _submit(self, name: str, fn: Callable[[Any], None], call_id: int | None = None) -> None:
+    def _submit(self, name: str, fn: Callable[[SipSession], None],
+                call_id: int | None = None) -> None:
         """Queue ``fn(session)``; any failure becomes an EngineError event."""
         if not self._running:
             raise EngineError("the SIP engine is not running")
@@ -429,53 +432,54 @@ class Engine:
         settings = self._account(account)
         uri = target_to_uri(target, account_domain(settings.address), settings.transport)
         call_id = self._next_call_id()
-        self._submit("dial", lambda s: s.dial(call_id, uri, settings.name), call_id)
+        self._submit("dial", lambda s: s.call_ops.dial(call_id, uri, settings.name), call_id)
         return call_id
 
     def answer(self, call_id: int) -> None:
-        self._submit("answer", lambda s: s.answer(call_id), call_id)
+        self._submit("answer", lambda s: s.call_ops.answer(call_id), call_id)
 
     def reject(self, call_id: int, code: int = 486) -> None:
         if not 400 <= code <= 699:
             raise ValueError(f"a rejection needs a 4xx-6xx status, got {code}")
-        self._submit("reject", lambda s: s.reject(call_id, code), call_id)
+        self._submit("reject", lambda s: s.call_ops.reject(call_id, code), call_id)
 
     def hangup(self, call_id: int) -> None:
-        self._submit("hangup", lambda s: s.hangup(call_id), call_id)
+        self._submit("hangup", lambda s: s.call_ops.hangup(call_id), call_id)
 
     def hangup_all(self) -> None:
-        self._submit("hangup_all", lambda s: s.hangup_all())
+        self._submit("hangup_all", lambda s: s.call_ops.hangup_all())
 
     def hold(self, call_id: int) -> None:
-        self._submit("hold", lambda s: s.hold(call_id), call_id)
+        self._submit("hold", lambda s: s.call_ops.hold(call_id), call_id)
 
     def resume(self, call_id: int) -> None:
-        self._submit("resume", lambda s: s.resume(call_id), call_id)
+        self._submit("resume", lambda s: s.call_ops.resume(call_id), call_id)
 
     def set_mute(self, muted: bool) -> None:
-        self._submit("set_mute", lambda s: s.set_mute(bool(muted)))
+        self._submit("set_mute", lambda s: s.call_ops.set_mute(bool(muted)))
 
     def send_dtmf(self, call_id: int, digits: str) -> None:
         if not _DTMF_RE.match(digits):
             raise ValueError(f"DTMF digits must be 0-9, *, #, A-D; got {digits!r}")
-        self._submit("send_dtmf", lambda s: s.send_dtmf(call_id, digits.upper()), call_id)
+        self._submit("send_dtmf", lambda s: s.call_ops.send_dtmf(call_id, digits.upper()),
+                     call_id)
 
     def transfer(self, call_id: int, target: str) -> None:
         """Blind transfer (REFER) of a call to ``target``."""
         account = self._account_of_call(call_id)
         uri = target_to_uri(target, account_domain(account.address), account.transport)
-        self._submit("transfer", lambda s: s.transfer(call_id, uri), call_id)
+        self._submit("transfer", lambda s: s.call_ops.transfer(call_id, uri), call_id)
 
     def attended_transfer(self, call_id: int, consult_call_id: int) -> None:
         """Join ``call_id``'s far end to ``consult_call_id``'s (REFER with Replaces)."""
         self._submit("attended_transfer",
-                     lambda s: s.attended_transfer(call_id, consult_call_id), call_id)
+                     lambda s: s.call_ops.attended_transfer(call_id, consult_call_id), call_id)
 
     def conference(self, call_ids: Sequence[int]) -> None:
         ids = list(call_ids)
         if len(ids) < 2:
             raise ValueError("a conference needs at least two calls")
-        self._submit("conference", lambda s: s.conference(ids))
+        self._submit("conference", lambda s: s.media.conference(ids))
 
     def start_recording(self, call_id: int, path: Path | None = None) -> Path:
         """Record the call (both sides) to a WAV; returns the file it goes to."""
@@ -487,11 +491,12 @@ class Engine:
                 call.direction.value if call else "", call.number if call else "",
             )
         target = Path(path)
-        self._submit("start_recording", lambda s: s.start_recording(call_id, target), call_id)
+        self._submit("start_recording", lambda s: s.media.start_recording(call_id, target),
+                     call_id)
         return target
 
     def stop_recording(self, call_id: int) -> None:
-        self._submit("stop_recording", lambda s: s.stop_recording(call_id), call_id)
+        self._submit("stop_recording", lambda s: s.media.stop_recording(call_id), call_id)
 
     def set_codecs(self, codecs: Sequence[str]) -> None:
         """The order in which codecs are offered (names as in ``[audio] codecs``); effective

@@ -17,7 +17,6 @@ import math
 import os
 import sys
 import time
-from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -37,8 +36,10 @@ from softphone.sip.accounts import (
     server_host,
 )
 from softphone.sip.audio_guard import GuardedAudio
+from softphone.sip.call_media import CallMedia
 from softphone.sip.call_ops import CallOps
-from softphone.sip.calls import CallRecord
+from softphone.sip.call_security import CallSecurity
+from softphone.sip.calls import CallRecord, CallTable
 from softphone.sip.codecs import DEFAULT_CODECS, apply_codec_order, register_opus
 from softphone.sip.ghost_guard import GhostGuard
 from softphone.sip.media_api import NullAudioBackend
@@ -100,7 +101,12 @@ def pj_error_text(exc: BaseException) -> str:
     return str(exc)
 
 
-class SipSession(CallOps):
+class SipSession:
+    """What lives on the SIP thread: the Endpoint and its transports, the accounts, the loop's
+    timers, and the parts a call uses (``calls``: the call table; ``call_ops``: commands and
+    callbacks; ``media``: recording, conference, figures; ``security``: encrypted media).
+    Each part gets what it needs here; each pjsua2 callback class sees a small Protocol."""
+
     def __init__(
         self,
         sip: SipSettings,
@@ -129,24 +135,44 @@ class SipSession(CallOps):
         self.tls_transports: dict[bool, int] = {}
         self.listen = ""
         self.accounts: dict[str, AccountState] = {}
-        self.calls: dict[int, CallRecord] = {}
         self.graveyard: list[Any] = []  # pjsua2 objects to drop outside their own callback
         self.retired_accounts: list[EngineAccount] = []  # removed, alive until shutdown
-        self.conference_ids: set[int] = set()
-        self.finalizing: list[tuple[int, Path, float]] = []
         self.guard = GhostGuard()
         self.server_watch = ServerWatch(self.resolver, self.schedule, self.register)
         self.stun_servers: list[str] = []
-        self.recent_refusals: deque[float] = deque()
-        self.muted = False
-        self.ringing = False
         self._timers: list[tuple[float, int, Callable[[], None]]] = []
         self._timer_seq = itertools.count()
         self._next_poll = 0.0
         self._next_quality = 0.0
         self.audio_started = False
+        # the calls' parts
+        self.table = CallTable(emit)
+        self.calls: dict[int, CallRecord] = self.table.calls
+        self.media = CallMedia(self.table, self.audio, emit, recordings_dir, self.handle_events)
+        self.security = CallSecurity(self.accounts, emit, self.schedule)
+        self.call_ops = CallOps(
+            table=self.table, media=self.media, security=self.security, accounts=self.accounts,
+            audio=self.audio, guard=self.guard, resolver=self.resolver, call_settings=calls,
+            allocate_call_id=allocate_call_id, schedule=self.schedule, emit=emit,
+            graveyard=self.graveyard)
         self.presence = PresenceBook(self)  # colleagues' presence, our published state
         self.messenger = Messenger(self)  # chat (MESSAGE) and message-waiting
+
+    @property
+    def call_settings(self) -> CallSettings:
+        return self._call_settings
+
+    @call_settings.setter
+    def call_settings(self, calls: CallSettings) -> None:
+        """Replaced as a whole (the engine's set_call_settings): one store each."""
+        self._call_settings = calls
+        if "call_ops" in self.__dict__:
+            self.call_ops.call_settings = calls
+
+    # the account callbacks' calls (EngineAccount sees the session as AccountCallbacks)
+    def on_incoming_call(self, account: EngineAccount, pj_call_id: int, whole_msg: str,
+                         source: str = "") -> None:
+        self.call_ops.on_incoming_call(account, pj_call_id, whole_msg, source)
 
     # --- lifecycle -----------------------------------------------------------------------
     def open(self) -> str:
@@ -159,7 +185,7 @@ class SipSession(CallOps):
                                      or self.guard.source_allowed(host)),
             lambda to_uri: account_by_uri(
                 ((n, st.settings.address) for n, st in self.accounts.items()), to_uri),
-            lambda account: self.srtp_mode_of(account) == "mandatory")
+            lambda account: self.security.srtp_mode_of(account) == "mandatory")
         ep.on_refused = lambda code, reason, message, source: refused.on_rejected(
             code, reason, message, source)
         with _stdout_silenced():
@@ -289,7 +315,7 @@ class SipSession(CallOps):
             ep.libHandleEvents(20)
         local = self.audio.local_source() if self.audio_started else None
         for record in list(self.calls.values()):
-            self.release_recording(record, local)  # libDestroy finalises it
+            self.media.release_recording(record, local)  # libDestroy finalises it
             record.media = None
             record.call = None
         local = None
@@ -303,7 +329,7 @@ class SipSession(CallOps):
         # MESSAGEs still in flight: their accounts outlive libDestroy (see messaging.py)
         waiting, outliving = self.messenger.finish(ep)
         self.graveyard.clear()
-        self.conference_ids.clear()
+        self.media.conference_ids.clear()
         gc.collect()
         publishing = False
         for state in self.accounts.values():
@@ -336,14 +362,12 @@ class SipSession(CallOps):
         assert self.ep is not None
         self.ep.libHandleEvents(max_ms)
 
-    pump_events = handle_events
-
     def tick(self) -> None:
         """Run due timers, drop dead pjsua2 objects, poll audio and refresh call figures."""
         if self.graveyard:
             self.graveyard.clear()
-        if self.finalizing:
-            self.check_finalized_recordings()
+        if self.media.finalizing:
+            self.media.check_finalized_recordings()
         now = time.monotonic()
         self.presence.tick()
         self.messenger.tick()
@@ -362,7 +386,7 @@ class SipSession(CallOps):
                 log.exception("audio poll failed")
         if now >= self._next_quality:
             self._next_quality = now + QUALITY_INTERVAL
-            self.refresh_quality()
+            self.media.refresh_quality()
 
     def wait_ms(self, longest: int) -> int:
         """How long the loop may sleep in libHandleEvents: until the next timer, audio poll
@@ -370,7 +394,7 @@ class SipSession(CallOps):
         due = min(self._next_poll, self._next_quality)
         if self._timers:
             due = min(due, self._timers[0][0])
-        if self.finalizing:  # a recording's WAV header is awaited: look again soon
+        if self.media.finalizing:  # a recording's WAV header is awaited: look again soon
             longest = min(longest, 10)
         return max(0, min(longest, math.ceil((due - time.monotonic()) * 1000.0)))
 

@@ -36,5 +36,5 @@ def test_wait_ends_when_the_audio_poll_or_a_timer_is_due() -> None:
 
 def test_a_recording_being_finalised_is_looked_at_often() -> None:
     session = make_session()
-    session.finalizing.append((1, Path("/nonexistent.wav"), time.monotonic() + 2.0))
+    session.media.finalizing.append((1, Path("/nonexistent.wav"), time.monotonic() + 2.0))
     assert session.wait_ms(100) <= 10
