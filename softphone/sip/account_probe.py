@@ -71,7 +71,7 @@ class ProbeResult:
     nat: NatReport | None = None
 
 
-class _ProbeAccount(pj.Account):
+class _ProbeAccount(pj.Account):  # type: ignore[misc]  # pjsua2 ships no type stubs
     """Forwards the one callback the probe needs; incoming calls are left to pjsua (it
     refuses calls no one takes), and none should come: see the module docstring."""
 

@@ -145,7 +145,7 @@ class AccountCallbacks(Protocol):
                          source: str = "") -> None: ...
 
 
-class EngineAccount(pj.Account):
+class EngineAccount(pj.Account):  # type: ignore[misc]  # pjsua2 ships no type stubs
     """Forwards pjsua2 account callbacks to the session (on the SIP thread)."""
 
     def __init__(self, session: AccountCallbacks, name: str) -> None:

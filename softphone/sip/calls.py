@@ -48,7 +48,7 @@ class CallCallbacks(Protocol):
     def on_call_replaced(self, call: EngineCall, prm: Any) -> None: ...
 
 
-class EngineCall(pj.Call):
+class EngineCall(pj.Call):  # type: ignore[misc]  # pjsua2 ships no type stubs
     """Forwards pjsua2 call callbacks to the session, tagged with the engine's call id."""
 
     def __init__(self, session: CallCallbacks, account: Any, pj_call_id: int = -1) -> None:

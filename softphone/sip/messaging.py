@@ -42,7 +42,7 @@ FINISH_WAIT = 1.0
 RETIRE_WAIT = 40.0
 
 
-class MessageBuddy(pj.Buddy):
+class MessageBuddy(pj.Buddy):  # type: ignore[misc]  # pjsua2 ships no type stubs
     """A conversation partner that is not watched: sends only, no subscription."""
 
     def onBuddyState(self) -> None:

@@ -44,7 +44,7 @@ def clean_line(message: str) -> str:
     return redact(valid_text(message.rstrip("\r\n")))
 
 
-class PythonLogWriter(pj.LogWriter):
+class PythonLogWriter(pj.LogWriter):  # type: ignore[misc]  # pjsua2 ships no type stubs
     """Receives PJSIP log entries (on whatever thread logs) and hands them to ``pjsip``."""
 
     def write(self, entry: Any) -> None:

@@ -76,7 +76,7 @@ def colleague_uri(settings: AccountSettings, target: str) -> str:
     return target_to_uri(target, account_domain(settings.address), settings.transport)
 
 
-class WatchedBuddy(pj.Buddy):
+class WatchedBuddy(pj.Buddy):  # type: ignore[misc]  # pjsua2 ships no type stubs
     """One colleague an account subscribes to; callbacks only report to the book."""
 
     def __init__(self, book: PresenceBook, account: str, uri: str) -> None:

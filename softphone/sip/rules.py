@@ -87,7 +87,7 @@ class RetryBackoff:
     def next_delay(self, code: int) -> float:
         self.failures += 1
         start = self.first * 6 if code in (401, 403, 407) else self.first
-        return min(self.maximum, start * 2 ** (self.failures - 1))
+        return min(self.maximum, start * 2.0 ** (self.failures - 1))
 
     def reset(self) -> None:
         self.failures = 0

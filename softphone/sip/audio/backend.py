@@ -123,12 +123,12 @@ class PortAudioBackend(NullAudioBackend):
     @property
     def callback_errors(self) -> int:
         return self._cb_errors + self._closed_counts[0] + sum(
-            s.errors for s in self._native_streams())
+            int(s.errors) for s in self._native_streams())
 
     @property
     def device_xruns(self) -> int:
         return self._xruns + self._closed_counts[1] + sum(
-            s.xruns for s in self._native_streams())
+            int(s.xruns) for s in self._native_streams())
 
     def _extras_wanted(self) -> bool:
         return (self._progress.active or self._keys.active or self._waiting.active
