@@ -64,7 +64,7 @@ _PLAIN_NUMBER = re.compile(r"[+\d\s()\-.]+")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
-def _norm_header(text: str) -> str:
+def norm_header(text: str) -> str:
     text = text.strip().lower().replace("ё", "е").replace("e-mail", "email")
     return " ".join(_NON_WORD.sub(" ", text).split())
 
@@ -95,7 +95,7 @@ def _phone_label(words: list[str]) -> str | None:
 
 
 @dataclass
-class _Columns:
+class CsvColumns:
     """Which column holds what, decided once from the header."""
 
     header: list[str]
@@ -119,9 +119,9 @@ class _Columns:
             self.phones or {"name", "first", "last"} & self.single.keys())
 
 
-def map_header(header: list[str]) -> _Columns:
-    cols = _Columns(header=header)
-    normalized = [_norm_header(h) for h in header]
+def map_header(header: list[str]) -> CsvColumns:
+    cols = CsvColumns(header=header)
+    normalized = [norm_header(h) for h in header]
     type_cols: dict[str, int] = {}
     for i, h in enumerate(normalized):
         m = re.fullmatch(r"(?:phone|телефон)\s*(\d+)\s*(?:type|label|тип)", h)
@@ -182,7 +182,7 @@ def map_header(header: list[str]) -> _Columns:
 class CsvLayout:
     delimiter: str
     header_row: int  # 1-based; 0 (or 1 after "sep=") when there is no header row
-    columns: _Columns
+    columns: CsvColumns
     guessed: bool = False  # no header: the columns were recognised by their content
 
 
@@ -237,14 +237,14 @@ def _guess_headerless(sample: str, start: int,
     return best[1] if best else None
 
 
-def _lines(text: str) -> list[str]:
+def csv_lines(text: str) -> list[str]:
     return list(io.StringIO(text, newline=""))
 
 
 def sniff(text: str, path: Path, delimiter: str | None = None) -> CsvLayout:
     """Choose the delimiter (``delimiter``: the user's choice) and find the header row;
     explain when neither works."""
-    lines = _lines(text)
+    lines = csv_lines(text)
     start = 0
     if lines and re.fullmatch(r"sep=(.)\r?\n?", lines[0], re.IGNORECASE):
         forced: tuple[str, ...] = (lines[0][4],)  # Excel's "sep=;" first line
@@ -315,7 +315,7 @@ def parse_csv(text: str, path: Path, layout: CsvLayout | None = None) -> CsvPars
     records: list[ContactRecord] = []
     skipped: list[SkippedRow] = []
     warnings: list[SkippedRow] = []
-    lines = _lines(text)
+    lines = csv_lines(text)
     if layout.guessed:
         what = ", ".join(f"{i + 1}: {h.lower()}" for i, h in enumerate(cols.header)
                          if not h.startswith("Column"))
@@ -324,7 +324,7 @@ def parse_csv(text: str, path: Path, layout: CsvLayout | None = None) -> CsvPars
     for r in range(layout.header_row - 1):
         if lines[r].strip() and not re.fullmatch(r"sep=.\r?\n?", lines[r], re.IGNORECASE):
             skipped.append(SkippedRow(r + 1, "above the header row", shorten(lines[r])))
-    rows = _read_rows(lines, layout, warnings)
+    rows = read_rows(lines, layout, warnings)
     total = 0
     for row_no, row in rows:
         total += 1
@@ -338,7 +338,7 @@ def parse_csv(text: str, path: Path, layout: CsvLayout | None = None) -> CsvPars
     return CsvParse(records, skipped, warnings, total, layout.delimiter, kept)
 
 
-def _read_rows(lines: list[str], layout: CsvLayout,
+def read_rows(lines: list[str], layout: CsvLayout,
                warnings: list[SkippedRow]) -> Iterator[tuple[int, list[str]]]:
     """Rows after the header with their spreadsheet row numbers; repairs unclosed quotes."""
     pos = layout.header_row  # index of the first line after the header (0-based)
@@ -383,7 +383,7 @@ def _read_rows(lines: list[str], layout: CsvLayout,
         yield row_no, row
 
 
-def row_to_record(row: list[str], row_no: int, cols: _Columns,
+def row_to_record(row: list[str], row_no: int, cols: CsvColumns,
                   warnings: list[SkippedRow]) -> ContactRecord | SkippedRow:
     """One data row -> a record, or a SkippedRow (reason "" means a blank row: not reported).
 
@@ -478,14 +478,14 @@ def row_to_record(row: list[str], row_no: int, cols: _Columns,
                          dnc, row_no)
 
 
-def cols_join(row: list[str], cols: _Columns) -> str:
+def cols_join(row: list[str], cols: CsvColumns) -> str:
     return " | ".join(c.strip() for c in row if c.strip())
 
 
 def _label_from_text(text: str) -> str:
     if not text:
         return ""
-    label = _phone_label(["phone", *_norm_header(text).split()])
+    label = _phone_label(["phone", *norm_header(text).split()])
     return label or text.strip().lower().lstrip("* ")
 
 

@@ -96,9 +96,9 @@ def preview(path: str | Path, *, encoding: str | None = None, delimiter: str | N
         return Preview(path, "vcard", used, None, ["Name", "Phones", "E-mails", "Company"],
                        rows)
     layout = io_csv.sniff(text, path, delimiter)
-    lines = io_csv._lines(text)
+    lines = io_csv.csv_lines(text)
     rows = []
-    for _row_no, row in io_csv._read_rows(lines, layout, []):
+    for _row_no, row in io_csv.read_rows(lines, layout, []):
         if any(c.strip() for c in row):
             rows.append(row)
         if len(rows) >= limit:
@@ -107,7 +107,7 @@ def preview(path: str | Path, *, encoding: str | None = None, delimiter: str | N
                    mapping_of(layout.columns), layout.header_row, layout.guessed)
 
 
-def mapping_of(cols: io_csv._Columns) -> list[str]:
+def mapping_of(cols: io_csv.CsvColumns) -> list[str]:
     mapping = ["skip"] * len(cols.header)
     for i in cols.extra:
         mapping[i] = "keep"
@@ -127,12 +127,12 @@ def mapping_of(cols: io_csv._Columns) -> list[str]:
 
 
 def columns_from_mapping(header: list[str], mapping: list[str] | tuple[str, ...]
-                         ) -> io_csv._Columns:
+                         ) -> io_csv.CsvColumns:
     """The columns as the user mapped them; ValueError when a field is taken twice or the
     mapping cannot make a contact (no phone and no e-mail column)."""
     if len(mapping) != len(header):
         raise ValueError("one field per column")
-    cols = io_csv._Columns(header=list(header))
+    cols = io_csv.CsvColumns(header=list(header))
     phone_cols: list[int] = []
     for i, what in enumerate(mapping):
         if what in SINGLE_FIELDS:
@@ -163,7 +163,7 @@ def columns_from_mapping(header: list[str], mapping: list[str] | tuple[str, ...]
     if not cols.phones and not cols.emails:
         raise ValueError("no column is taken for a phone number or an e-mail")
     cols.family_first = "last" in cols.single and \
-        io_csv._norm_header(header[cols.single["last"]]) == "фамилия"
+        io_csv.norm_header(header[cols.single["last"]]) == "фамилия"
     order = ("last", "first", "middle") if cols.family_first else ("first", "middle", "last")
     cols.name_parts = tuple(cols.single[k] for k in order if k in cols.single)
     return cols
@@ -262,9 +262,9 @@ def write_skipped(report: ImportReport, plan: ImportPlan, out: str | Path) -> in
         data = read_bytes(Path(plan.path))
         text = decode(data, Path(plan.path), report.parsed.encoding).text
         layout = io_csv.sniff(text, Path(plan.path), plan.delimiter)
-        lines = io_csv._lines(text)
+        lines = io_csv.csv_lines(text)
         writer.writerow([*layout.columns.header, "Skipped because"])
-        for row_no, row in io_csv._read_rows(lines, layout, []):
+        for row_no, row in io_csv.read_rows(lines, layout, []):
             if row_no in reasons:
                 writer.writerow([*row, reasons[row_no]])
                 written += 1

@@ -74,7 +74,7 @@ def looks_like_vcard(text: str) -> bool:
 # Lines and properties
 
 
-def _logical_lines(text: str) -> list[tuple[int, str]]:
+def logical_lines(text: str) -> list[tuple[int, str]]:
     """Unfold: QP soft breaks (``=`` at the end) first, then CRLF + one space/tab."""
     physical = re.split(r"\r\n|\r|\n", text)
     out: list[tuple[int, str]] = []
@@ -214,7 +214,7 @@ def _components(prop: _Property, sep: str = ";") -> list[str]:
     return [_decode(prop, part).strip() for part in _split_escaped(prop.raw, sep)]
 
 
-def _value(prop: _Property) -> str:
+def property_value(prop: _Property) -> str:
     return _decode(prop, prop.raw).strip()
 
 
@@ -222,10 +222,10 @@ def _value(prop: _Property) -> str:
 # Cards
 
 
-def _cards(text: str, skipped: list[SkippedRow], warnings: list[SkippedRow]) -> list[_Card]:
+def read_cards(text: str, skipped: list[SkippedRow], warnings: list[SkippedRow]) -> list[_Card]:
     cards: list[_Card] = []
     card: _Card | None = None
-    for number, line in _logical_lines(text):
+    for number, line in logical_lines(text):
         stripped = line.strip()
         upper = stripped.upper()
         if upper == "BEGIN:VCARD":
@@ -264,7 +264,7 @@ def _cards(text: str, skipped: list[SkippedRow], warnings: list[SkippedRow]) -> 
 
 
 def _tel_value(prop: _Property) -> str:
-    value = _value(prop)
+    value = property_value(prop)
     if value.lower().startswith("tel:"):
         value = value[4:]
         number, *rest = value.split(";")
@@ -303,12 +303,12 @@ def card_to_record(card: _Card, warnings: list[SkippedRow]) -> ContactRecord | S
     notes: list[str] = []
     extras: list[str] = []
     dnc = False
-    group_labels = {p.group: _ab_label(_value(p)) for p in card.props
+    group_labels = {p.group: _ab_label(property_value(p)) for p in card.props
                     if p.name == "X-ABLABEL" and p.group}
     for prop in card.props:
         name = prop.name
         if name == "FN":
-            fn = fn or _value(prop)
+            fn = fn or property_value(prop)
         elif name == "N":
             parts = [*_components(prop), "", "", "", "", ""][:5]
             family, given, additional, prefix, suffix = parts
@@ -320,9 +320,9 @@ def card_to_record(card: _Card, warnings: list[SkippedRow]) -> ContactRecord | S
                 if org[1:]:
                     extras.append("Department: " + ", ".join(org[1:]))
         elif name == "TITLE":
-            position = position or _value(prop)
+            position = position or property_value(prop)
         elif name == "ROLE":
-            role = role or _value(prop)
+            role = role or property_value(prop)
         elif name == "TEL":
             value = _tel_value(prop)
             if len(_DIGIT.findall(value)) >= 3:
@@ -336,7 +336,7 @@ def card_to_record(card: _Card, warnings: list[SkippedRow]) -> ContactRecord | S
                 warnings.append(SkippedRow(card.number, f"{value!r} is not a phone number; "
                                            "kept in the notes", shorten(value)))
         elif name == "EMAIL":
-            value = _value(prop).removeprefix("mailto:")
+            value = property_value(prop).removeprefix("mailto:")
             if _EMAIL.fullmatch(value):
                 if value not in emails:
                     emails.append(value)
@@ -347,11 +347,11 @@ def card_to_record(card: _Card, warnings: list[SkippedRow]) -> ContactRecord | S
                 if tag and tag not in tags:
                     tags.append(tag)
         elif name == "NOTE":
-            value = _value(prop)
+            value = property_value(prop)
             if value:
                 notes.append(value)
         elif name in ("X-SOFTPHONE-DO-NOT-CALL", "X-DO-NOT-CALL"):
-            dnc = _value(prop).lower() in _TRUE
+            dnc = property_value(prop).lower() in _TRUE
         elif name in _KEPT_IN_NOTES:
             value = ", ".join(p for p in _components(prop) if p)
             if value:
@@ -393,7 +393,7 @@ def parse_vcard(text: str, path: Path) -> VcardParse:
     warnings: list[SkippedRow] = []
     if not looks_like_vcard(text) and "BEGIN:VCARD" not in text.upper():
         raise ImportFileError(f"{path}: no vCard in this file (no BEGIN:VCARD line)")
-    cards = _cards(text, skipped, warnings)
+    cards = read_cards(text, skipped, warnings)
     records: list[ContactRecord] = []
     for card in cards:
         result = card_to_record(card, warnings)
@@ -408,7 +408,7 @@ def parse_vcard(text: str, path: Path) -> VcardParse:
 # Writing
 
 
-def _escape(text: str, *, comma: bool = True) -> str:
+def vcard_escape(text: str, *, comma: bool = True) -> str:
     text = text.replace("\\", "\\\\").replace(";", "\\;").replace("\r\n", "\n")
     if comma:
         text = text.replace(",", "\\,")
@@ -446,12 +446,12 @@ def vcard_text(*, name: str, company: str | None, position: str | None,
     if version not in ("3.0", "4.0"):
         raise ValueError(f"vCard version must be 3.0 or 4.0, not {version!r}")
     v4 = version == "4.0"
-    lines = ["BEGIN:VCARD", f"VERSION:{version}", f"FN:{_escape(name)}",
-             f"N:{_escape(name)};;;;"]
+    lines = ["BEGIN:VCARD", f"VERSION:{version}", f"FN:{vcard_escape(name)}",
+             f"N:{vcard_escape(name)};;;;"]
     if company:
-        lines.append(f"ORG:{_escape(company)}")
+        lines.append(f"ORG:{vcard_escape(company)}")
     if position:
-        lines.append(f"TITLE:{_escape(position)}")
+        lines.append(f"TITLE:{vcard_escape(position)}")
     item = 0
     for raw, e164, label, primary in phones:
         known = _WRITE_TYPES.get(label)
@@ -466,22 +466,22 @@ def vcard_text(*, name: str, company: str | None, position: str | None,
                 params += f";TYPE={types[0]}"
             if primary:
                 params += ";PREF=1"
-            value = f"tel:{e164}" if e164 else _escape(raw)
+            value = f"tel:{e164}" if e164 else vcard_escape(raw)
         else:
             if primary:
                 types.append("pref")
             params = f";TYPE={','.join(t.upper() for t in types)}" if types else ""
-            value = e164 or _escape(raw)
+            value = e164 or vcard_escape(raw)
         lines.append(f"{group}TEL{params}:{value}")
         if group:
-            lines.append(f"{group}X-ABLabel:{_escape(label)}")
+            lines.append(f"{group}X-ABLabel:{vcard_escape(label)}")
     for email in emails:
-        lines.append(f"EMAIL{'' if v4 else ';TYPE=INTERNET'}:{_escape(email)}")
-    tag_list = [_escape(t) for t in tags]
+        lines.append(f"EMAIL{'' if v4 else ';TYPE=INTERNET'}:{vcard_escape(email)}")
+    tag_list = [vcard_escape(t) for t in tags]
     if tag_list:
         lines.append("CATEGORIES:" + ",".join(tag_list))
     if notes:
-        lines.append(f"NOTE:{_escape(notes)}")
+        lines.append(f"NOTE:{vcard_escape(notes)}")
     if do_not_call:
         lines.append("X-SOFTPHONE-DO-NOT-CALL:TRUE")
     if rev:

@@ -83,11 +83,11 @@ def fields_of_contact(contact: Any) -> CardFields:
 def read_card(text: str) -> tuple[CardFields | None, str | None]:
     """(fields, UID) of one card; fields are None for a card the CRM cannot keep (no name, no
     number and no e-mail: e.g. a group or an empty card)."""
-    cards = io_vcard._cards(text, [], [])
+    cards = io_vcard.read_cards(text, [], [])
     if not cards:
         return None, None
     card = cards[0]
-    uid = next((io_vcard._value(p) for p in card.props if p.name == "UID"), None)
+    uid = next((io_vcard.property_value(p) for p in card.props if p.name == "UID"), None)
     card.props = [p for p in card.props if p.name in _READ]
     record = io_vcard.card_to_record(card, [])
     if isinstance(record, SkippedRow):
@@ -95,7 +95,7 @@ def read_card(text: str) -> tuple[CardFields | None, str | None]:
     # only the card's NOTE: what the importer adds to the notes (department, extension, role)
     # stays in its own property on the server
     record.notes = "\n".join(v for p in card.props if p.name == "NOTE"
-                             if (v := io_vcard._value(p)))
+                             if (v := io_vcard.property_value(p)))
     return _fields_of_record(record), uid
 
 
@@ -118,7 +118,7 @@ def write_card(fields: CardFields, uid: str, base_text: str | None = None,
     if base_text is None:
         text = _fresh(fields, "4.0", rev)
         lines = _lines(text)
-        return _join([lines[0], lines[1], f"UID:{io_vcard._escape(uid, comma=False)}",
+        return _join([lines[0], lines[1], f"UID:{io_vcard.vcard_escape(uid, comma=False)}",
                       *lines[2:]])
     base_lines = _lines(base_text)
     version = next((ln.split(":", 1)[1].strip() for ln in base_lines
@@ -138,7 +138,7 @@ def write_card(fields: CardFields, uid: str, base_text: str | None = None,
             continue
         kept.append(line)
     if not any(_group_and_name(ln)[1] == "UID" for ln in kept):
-        kept.insert(1, f"UID:{io_vcard._escape(uid, comma=False)}")
+        kept.insert(1, f"UID:{io_vcard.vcard_escape(uid, comma=False)}")
     used_groups = {_group_and_name(ln)[0] for ln in kept}
     added: list[str] = []
     for line in fresh:
@@ -159,7 +159,7 @@ def _fresh(fields: CardFields, version: str, rev: str) -> str:
 
 
 def _lines(text: str) -> list[str]:
-    return [line for _n, line in io_vcard._logical_lines(text) if line.strip()]
+    return [line for _n, line in io_vcard.logical_lines(text) if line.strip()]
 
 
 def _join(lines: list[str]) -> str:
