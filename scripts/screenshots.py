@@ -120,7 +120,8 @@ def main() -> int:
 
             def phone(number: str, **kw: Any) -> Baresip:
                 peer = Baresip(user=number, workdir=work / f"baresip-{len(peers)}",
-                               register_with=kamailio, tone_hz=523, **kw)
+                               register_with=kamailio, tone_hz=523,
+                               codecs="opus/48000/2,G722,PCMU", modules=("opus.so",), **kw)
                 peers.append(peer)
                 return peer.start()
 
