@@ -34,6 +34,7 @@ from softphone.sip.calls import (
 from softphone.sip.codecs import reported_loss
 from softphone.sip.events import CallState, Direction
 from softphone.sip.ghost_guard import ACK_DEADLINE
+from softphone.sip.media_sockets import KeyLedger, MediaKeys, media_keys
 from softphone.sip.rules import IncomingAction, decide_incoming
 from softphone.sip.uris import (
     InvalidTarget,
@@ -83,6 +84,8 @@ class CallOps:
         self.graveyard = graveyard  # pjsua2 objects to drop outside their own callback
         self.recent_refusals: deque[float] = deque()
         self.ringing = False
+        #: PJSIP's ioqueue keys held by ended calls: pacing of new dials (media_sockets.py)
+        self.key_ledger = KeyLedger()
 
     def _hold_others(self, keep: CallRecord) -> None:
         """One conversation at a time: put the other talking calls on hold (call waiting)."""
@@ -126,6 +129,18 @@ class CallOps:
         if state is None or state.account is None:
             self._end_unstarted(record, 0, f"account {record.account} is not available")
             return
+        keys = media_keys(state.settings)
+        wait = self.key_ledger.wait_for(keys, self.live_media_keys())
+        if wait > 0.0:
+            # Not a sleep: the SIP thread goes on; the dial resumes once PJSIP has given back
+            # enough ioqueue keys of the calls that just ended (media_sockets.py says why).
+            if not record.paced:
+                record.paced = True
+                log.info("call %s waits %.0f ms for PJSIP to free the media sockets of "
+                         "calls that just ended", record.call_id, wait * 1000.0)
+                self.table.publish(record)
+            self.schedule(wait, lambda: self._dial_resolved(record, None))
+            return
         self._hold_others(record)
         call = EngineCall(self, state.account)
         call.engine_id = record.call_id
@@ -136,11 +151,25 @@ class CallOps:
             if record.call is call:
                 record.call = None
                 self.graveyard.append(call)
+                self.key_ledger.released(keys)  # pjsua may have opened and closed its media
             if not record.ended:  # else onCallState already reported the failure
                 self._end_unstarted(record, 0, str(exc.reason or exc.info()))
             elif not record.local_hangup:
                 self.emit(ev.EngineError(at=time.time(), message=f"Call failed: {record.reason}",
                                          command="dial", call_id=record.call_id))
+
+    def media_keys_of(self, record: CallRecord) -> MediaKeys:
+        state = self.accounts.get(record.account)
+        return media_keys(state.settings if state is not None else None)
+
+    def live_media_keys(self) -> list[MediaKeys]:
+        """The ioqueue keys of every call pjsua holds now (ringing, talking, ending)."""
+        return [self.media_keys_of(r) for r in self.calls.values() if r.call is not None]
+
+    def widest_media_keys(self) -> MediaKeys:
+        """The most ioqueue keys a call of any of our accounts takes."""
+        return max((media_keys(s.settings) for s in self.accounts.values()),
+                   key=lambda k: k.total, default=media_keys(None))
 
     def _end_unstarted(self, record: CallRecord, code: int, reason: str) -> None:
         """A call that never reached the network ends here, with a reason."""
@@ -463,6 +492,9 @@ class CallOps:
         self.media.leave_conference(record.call_id)
         self.table.publish(record)
         self.calls.pop(record.call_id, None)
+        if record.call is not None:
+            # pjsua closes the call's media sockets now; their keys come back later
+            self.key_ledger.released(self.media_keys_of(record))
         reported_loss.forget(record.call_id)
         # Drop the Call now: the last reference goes when this callback returns, before
         # pjsua can give the call's slot to a new call (the pjsua2 "delete this in

@@ -129,6 +129,7 @@ class CallRecord:
     guard_key: str = ""
     media_path: MediaPath | None = None  # encryption and ICE path, read at each media update
     end_reason: str = ""  # a known local reason the call failed for ("unencrypted")
+    paced: bool = False  # held back until PJSIP had free media sockets (media_sockets.py)
 
     @property
     def ended(self) -> bool:

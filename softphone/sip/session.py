@@ -186,8 +186,13 @@ class SipSession:
             lambda to_uri: account_by_uri(
                 ((n, st.settings.address) for n, st in self.accounts.items()), to_uri),
             lambda account: self.security.srtp_mode_of(account) == "mandatory")
-        ep.on_refused = lambda code, reason, message, source: refused.on_rejected(
-            code, reason, message, source)
+        def on_refused(code: int, reason: str, message: str, source: str) -> None:
+            if code == 488:
+                # refused after pjsua had opened (and closed) media for it
+                self.call_ops.key_ledger.released(self.call_ops.widest_media_keys())
+            refused.on_rejected(code, reason, message, source)
+
+        ep.on_refused = on_refused
         with _stdout_silenced():
             # libCreate prints a banner to stdout before any log configuration applies.
             ep.libCreate()
