@@ -122,8 +122,10 @@ def _utc(at: float | None) -> datetime:
 def _quality_dict(ev: CallQuality) -> QualityFigures:
     figures: QualityFigures = {
         "codec": ev.codec, "rx_loss_percent": ev.rx_loss_percent,
-        "tx_loss_percent": ev.tx_loss_percent, "jitter_ms": ev.jitter_ms, "rtt_ms": ev.rtt_ms,
+        "tx_loss_percent": ev.tx_loss_percent, "rtt_ms": ev.rtt_ms,
         "encryption": ev.encryption or "none"}
+    if ev.jitter_ms is not None:  # None: not measured right (sip/rtcp_clock.py)
+        figures["jitter_ms"] = ev.jitter_ms
     if ev.ice:
         figures["ice"] = ev.ice  # how ICE connected: host, srflx/prflx (through the NATs), relay
     return figures

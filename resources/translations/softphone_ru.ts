@@ -456,6 +456,10 @@
         <translation>%1, потери %2%, джиттер %3 мс</translation>
     </message>
     <message>
+        <source>%1, loss %2%</source>
+        <translation>%1, потери %2%</translation>
+    </message>
+    <message>
         <source>System default</source>
         <translation>Системное по умолчанию</translation>
     </message>

@@ -18,6 +18,7 @@ import pjsua2 as pj
 from softphone.sip.codecs import reported_loss
 from softphone.sip.events import CallQuality, CallState, CallStateChanged, Direction
 from softphone.sip.nat import MediaPath
+from softphone.sip.rtcp_clock import correct_stream
 
 log = logging.getLogger("softphone.sip")
 
@@ -58,6 +59,7 @@ class EngineCall(pj.Call):  # type: ignore[misc]  # pjsua2 ships no type stubs
             super().__init__(account)
         self._session = session
         self.engine_id = -1  # set by the session right after creation
+        self.jitter_valid = True  # False: its stream's RTCP clock is wrong (rtcp_clock.py)
 
     def _guard(self, name: str, fn: Any, *args: Any) -> None:
         # An exception escaping into SWIG would be printed and leave a traceback holding
@@ -88,6 +90,17 @@ class EngineCall(pj.Call):  # type: ignore[misc]  # pjsua2 ships no type stubs
         # Follow a 3xx (the callee forwards us), replacing the To header with the new target.
         self._guard("redirect", self._session.on_call_redirected, self, str(prm.targetUri))
         return int(pj.PJSIP_REDIRECT_ACCEPT_REPLACE)
+
+    def onStreamCreated(self, prm: Any) -> None:
+        # Before the stream joins the bridge: its RTCP session gets Opus's 48 kHz clock
+        # (rtcp_clock.py). A new stream (re-INVITE, hold/resume) comes through here again.
+        try:
+            info = self.getStreamInfo(int(prm.streamIdx))
+            self.jitter_valid = correct_stream(prm.stream, str(info.codecName),
+                                               int(info.codecClockRate))
+        except Exception:
+            log.exception("stream created callback failed (call %s)", self.engine_id)
+            self.jitter_valid = False
 
     def onStreamDestroyed(self, prm: Any) -> None:
         self._guard("stream destroyed", self._session.on_stream_destroyed, self)
@@ -257,7 +270,7 @@ def read_quality(record: CallRecord, bridge: tuple[int, int]) -> CallQuality | N
         codec=codec_label(str(info.codecName), int(info.codecClockRate)),
         rx_loss_percent=100.0 * int(rx.loss) / rx_total if rx_total else 0.0,
         tx_loss_percent=100.0 * int(tx.loss) / tx_total if tx_total else 0.0,
-        jitter_ms=float(rx.jitterUsec.mean) / 1000.0,
+        jitter_ms=float(rx.jitterUsec.mean) / 1000.0 if call.jitter_valid else None,
         rtt_ms=float(rtcp.rttUsec.mean) / 1000.0,
         bridge_underruns=bridge[0],
         bridge_overruns=bridge[1],

@@ -175,7 +175,7 @@ class CallQuality(SipEvent):
     codec: str = ""
     rx_loss_percent: float = 0.0
     tx_loss_percent: float = 0.0
-    jitter_ms: float = 0.0
+    jitter_ms: float | None = 0.0  # None: not measured right (rtcp_clock.py)
     rtt_ms: float = 0.0
     bridge_underruns: int = 0
     bridge_overruns: int = 0

@@ -327,7 +327,11 @@ class CallPanel(QWidget):
         if live is not None and getattr(live, "codec", ""):
             q.update(codec=live.codec, rx_loss_percent=live.rx_loss_percent,
                      jitter_ms=live.jitter_ms)
-        if q.get("codec"):
+        if q.get("codec") and q.get("jitter_ms") is None:  # jitter not measured right
+            self.quality_label.setText(self.tr("%1, loss %2%")
+                                       .replace("%1", str(q.get("codec", "")))
+                                       .replace("%2", f"{q.get('rx_loss_percent', 0):.1f}"))
+        elif q.get("codec"):
             self.quality_label.setText(self.tr("%1, loss %2%, jitter %3 ms")
                                        .replace("%1", str(q.get("codec", "")))
                                        .replace("%2", f"{q.get('rx_loss_percent', 0):.1f}")

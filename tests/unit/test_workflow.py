@@ -257,6 +257,19 @@ def test_incoming_answered_call_is_logged_and_offers_wrapup(setup: Any) -> None:
     assert store.tasks[0]["due_at"] == due
 
 
+def test_a_jitter_not_measured_right_is_not_stored(setup: Any) -> None:
+    """The engine says None when the stream's RTCP clock was wrong (sip/rtcp_clock.py): the
+    call's figures then have no jitter rather than a wrong one."""
+    wf, store, _engine, _updates = setup
+    wf.on_sip_event(IncomingCall(at=T0, call_id=4, account="LAN", remote_uri="sip:x@h",
+                                 display_name="X", number="+15550001"))
+    wf.on_sip_event(state(4, CallState.CONFIRMED, T0 + 5))
+    wf.on_sip_event(CallQuality(at=T0 + 6, call_id=4, codec="opus/48000", jitter_ms=None))
+    wf.on_sip_event(state(4, CallState.DISCONNECTED, T0 + 65, code=200))
+    quality = store.calls[1]["quality"]
+    assert quality["codec"] == "opus/48000" and "jitter_ms" not in quality
+
+
 def test_missed_and_rejected(setup: Any) -> None:
     wf, store, engine, updates = setup
     wf.on_sip_event(IncomingCall(at=T0, call_id=1, account="LAN", remote_uri="sip:9@h",

@@ -106,4 +106,10 @@ void sp_voice_close(sp_voice *v);
 void sp_voice_playback(sp_voice *v, int16_t *frame);
 void sp_voice_capture(sp_voice *v, int16_t *frame);
 const char *sp_voice_error(void);
+
+/* --- rtcp_clock.c: a stream's RTCP session on its RTP clock (Opus: 48 kHz) ----------------- */
+/* 1 corrected, 0 already right, -1 refused (sp_rtcp_error() says why). stream: pjmedia_stream* */
+int sp_rtcp_set_clock(void *stream, unsigned rtp_clock);
+int sp_rtcp_session_set_clock(void *session, unsigned rtp_clock);  /* a pjmedia_rtcp_session* */
+const char *sp_rtcp_error(void);
 #endif

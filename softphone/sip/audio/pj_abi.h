@@ -196,6 +196,25 @@ enum {
     SPEEX_PREPROCESS_SET_ECHO_STATE = 24
 };
 
+/* --- a stream's RTCP session (rtcp.h, stream.h) ---------------------------------------------
+ * The session is opaque to us but for the fields rtcp_clock.c corrects, found at run time
+ * against a session pjmedia_rtcp_init2() makes (rtcp_clock.c: sp_rtcp_probe). */
+typedef struct pjmedia_rtcp_session pjmedia_rtcp_session;   /* opaque */
+typedef struct pjmedia_stream pjmedia_stream;               /* opaque */
+typedef struct pjmedia_rtcp_session_setting {
+    char *name;
+    unsigned clock_rate;          /* the clock its timestamps are read in */
+    unsigned samples_per_frame;
+    unsigned rtp_ts_per_frame;    /* 0: samples_per_frame (the loss periods' unit) */
+    pj_uint32_t ssrc;
+    pj_uint32_t rtp_ts_base;
+} pjmedia_rtcp_session_setting;
+typedef struct pjmedia_stream_rtp_sess_info {
+    const void *rx_rtp;
+    const void *tx_rtp;
+    const pjmedia_rtcp_session *rtcp;
+} pjmedia_stream_rtp_sess_info;
+
 typedef int pjsua_conf_port_id;
 
 /* --- the table of functions (filled by sp_pj_bind) ----------------------------------------- */
@@ -244,6 +263,14 @@ typedef struct sp_pj_api {
                                                       pjmedia_codec_factory *factory);
     pj_status_t (*pjmedia_codec_mgr_unregister_factory)(pjmedia_codec_mgr *mgr,
                                                         pjmedia_codec_factory *factory);
+    /* optional: a stream's RTCP session (rtcp_clock.c corrects Opus's RTCP clock) */
+    pj_status_t (*pjmedia_stream_get_rtp_session_info)(pjmedia_stream *stream,
+                                                       pjmedia_stream_rtp_sess_info *info);
+    void (*pjmedia_rtcp_session_setting_default)(pjmedia_rtcp_session_setting *settings);
+    void (*pjmedia_rtcp_init2)(pjmedia_rtcp_session *session,
+                               const pjmedia_rtcp_session_setting *settings);
+    void (*pjmedia_rtcp_rx_rtp2)(pjmedia_rtcp_session *session, unsigned seq, unsigned ts,
+                                 unsigned payload, pj_bool_t discarded);
     /* PJSIP's log at level 4 (optional: a codec's own notes go to the "pjsip" logger) */
     void (*pj_log_4)(const char *sender, const char *format, ...);
 
