@@ -101,3 +101,26 @@ def test_opus_jitter_stays_small_after_hold_and_resume(make_engine: EngineFactor
     for eng, cid in ((alice, call_id), (bob, bob_id)):
         quality = _jitter(eng, cid)
         assert float(quality["jitter_ms"]) < LOOPBACK_JITTER_MS, quality  # type: ignore[arg-type]
+
+
+def test_without_the_c_module_an_opus_call_reports_no_jitter(make_engine: EngineFactory) -> None:
+    """The Python media path cannot correct the RTCP clock: no figure rather than ~35 ms."""
+    alice = make_engine("alice", tone_hz=1000, codecs=["opus/48000/2"], start=False)
+    alice.extra_env = {"SOFTPHONE_NO_NATIVE_AUDIO": "1"}
+    alice.start()
+    bob = make_engine("bob", tone_hz=440, codecs=["opus/48000/2"])
+    mark = bob.mark()
+    call_id = alice.command("dial", target=f"sip:bob@{bob.listen}")
+    bob_id = bob.wait_event("IncomingCall", 10.0, since=mark)["call_id"]
+    bob.command("answer", call_id=bob_id)
+    alice.wait_state(call_id, "confirmed")
+    _talk(alice, call_id, 1.0)
+    alice.command("hangup", call_id=call_id)
+    bob.wait_state(bob_id, "disconnected")
+
+    ours = _jitter(alice, call_id)
+    assert str(ours["codec"]).lower().startswith("opus"), ours
+    assert ours["jitter_ms"] is None, ours
+    assert "report no jitter: RTCP counts 16000 Hz, not 48000 Hz" in alice.stderr()
+    theirs = _jitter(bob, bob_id)
+    assert float(theirs["jitter_ms"]) < LOOPBACK_JITTER_MS, theirs  # type: ignore[arg-type]
