@@ -294,3 +294,29 @@ def test_many_rows_in_one_read_are_one_change_per_table(store: Store,
     finally:
         conn.close()
     assert reader.read() == [Change("companies", None, "CHANGED")]
+
+
+def test_the_feed_asks_for_a_reload_after_its_connection_broke(
+        store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What changed while the feed was reconnecting is not known: it says RESYNC, then reports
+    rows again."""
+    calls = {"n": 0}
+    real_read = ChangeLogReader.read
+
+    def read_once_broken(self: ChangeLogReader) -> list[Change]:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise sqlite3.OperationalError("disk I/O error")
+        return real_read(self)
+
+    monkeypatch.setattr(ChangeLogReader, "read", read_once_broken)
+    got: queue.Queue[Change] = queue.Queue()
+    with ChangeFeed(str(store.engine.url), got.put, poll_interval=0.05,
+                    retry_interval=0.05) as feed:
+        assert feed.wait_ready(15), feed.last_error
+        store.create_contact("Lost while broken")
+        assert got.get(timeout=15) == Change("*", None, "RESYNC")
+        later = store.create_contact("Seen again")
+        deadline = time.monotonic() + 15
+        while (change := got.get(timeout=15)) != Change("contacts", later.id, "INSERT"):
+            assert time.monotonic() < deadline, change

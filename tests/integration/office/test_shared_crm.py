@@ -159,6 +159,13 @@ def test_changes_reach_the_other_desk_within_two_seconds(
         lambda c: c.table == "contacts" and c.row_id == contact.id and c.op == "UPDATE", t0)
     report(record_property, "phone_added_latency", latency)
 
+    # what a sync conflict replaced, shown on the contact's card
+    t0 = time.monotonic()
+    entry = anna.add_history(contact.id, source="carddav", kind="conflict",
+                             fields={"name": "Ivan P."})
+    boris_feed.expect(lambda c: c.table == "contact_history" and c.row_id == entry.id
+                      and c.op == "INSERT", t0)
+
 
 @pytest.mark.postgres
 def test_two_agents_editing_one_contact_never_lose_an_edit(
