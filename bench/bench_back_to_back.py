@@ -9,10 +9,14 @@ sockets of ended calls.
 
 * ``udp``: both engines on loopback, plain RTP;
 * ``ice-turn``: the network lab (root): the caller behind NAT router A, the callee with a public
-  address, both with ICE and coturn's TURN.
+  address, both with ICE and coturn's TURN;
+* ``incoming``: three engines on loopback redial one callee at once and cancel each call as
+  soon as it rings: the callee cannot hold incoming calls back (pjsua opens their media before
+  the application sees them), so this row shows where the pacing's protection ends.
 
     .venv/bin/python bench/bench_back_to_back.py                  # udp, 100 calls per row
     sudo .venv/bin/python bench/bench_back_to_back.py --mode ice-turn --calls 60
+    .venv/bin/python bench/bench_back_to_back.py --mode incoming --calls 60
 """
 
 from __future__ import annotations
@@ -105,6 +109,52 @@ def _row(alice: EngineProcess, bob: EngineProcess, target: str, calls: int,
             "setup_ms": statistics.median(setups) * 1000.0 if setups else float("nan")}
 
 
+def _incoming_row(work: Path, calls: int, max_gap: float) -> dict[str, Any]:
+    """Three callers, each in its own thread, dial the callee, cancel at 180, dial again."""
+    def phone(user: str, auto: bool = False) -> EngineProcess:
+        cfg: dict[str, Any] = {
+            "sip": {"listen_host": "127.0.0.1", "listen_port": 0, "rtp_port": 0},
+            "accounts": [{"name": "LAN", "address": f"sip:{user}@127.0.0.1"}],
+            "calls": {"auto_answer": auto}, "recordings_dir": str(work / user),
+            "log_level": "INFO"}
+        return EngineProcess(cfg, stderr_path=work / f"{user}.log").start()
+
+    callee = phone("alice")
+    callers = [phone(f"caller{i}") for i in range(3)]
+    rang: list[int] = []
+    started = time.perf_counter()
+
+    def run(caller: EngineProcess) -> None:
+        pause = threading.Event()
+        for _ in range(calls):
+            if max_gap:
+                pause.wait(random.uniform(0.0, max_gap))
+            try:
+                mark = caller.mark()
+                call_id = caller.command("dial", target=f"sip:alice@{callee.listen}")
+                caller.wait_for(lambda e, c=call_id: e.get("event") == "CallStateChanged"
+                                and e.get("call_id") == c and e.get("state") == "early",
+                                10.0, "ringing", mark)
+                rang.append(1)
+                caller.command("hangup", call_id=call_id)
+                caller.wait_event("CallStateChanged", 10.0, mark, call_id=call_id,
+                                  state="disconnected")
+            except (TimeoutError, OSError, ValueError):
+                return
+
+    threads = [threading.Thread(target=run, args=(c,)) for c in callers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - started
+    alive = callee.proc is not None and callee.proc.poll() is None
+    for p in (callee, *callers):
+        p.close()
+    return {"connected": len(rang), "alive": alive, "rate": len(rang) / elapsed,
+            "setup_ms": float("nan")}
+
+
 def _paced(log: Path) -> int:
     try:
         return log.read_text(errors="replace").count("waits")
@@ -114,19 +164,25 @@ def _paced(log: Path) -> int:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--mode", choices=("udp", "ice-turn"), default="udp")
+    parser.add_argument("--mode", choices=("udp", "ice-turn", "incoming"), default="udp")
     parser.add_argument("--calls", type=int, default=100)
     parser.add_argument("--max-gap", type=float, default=0.3,
                         help="the second row's gaps are random in 0..this many seconds")
     args = parser.parse_args()
-    print(f"{args.mode}: {args.calls} calls per row; the caller hangs up once both ends "
-          "have audio streams")
-    print("| gap | connected | caller aborted | calls/s | dial->confirmed median | held back |")
+    print(f"{args.mode}: {args.calls} calls per row (per caller); hung up once both ends "
+          "have audio streams (incoming: once it rings)")
+    print("| gap | connected (incoming: rang) | engine aborted | calls/s "
+          "| dial->confirmed median | held back |")
     print("|---|---|---|---|---|---|")
     for max_gap in (0.0, args.max_gap):
+        total = args.calls
         with tempfile.TemporaryDirectory(prefix="b2b-bench-") as tmp:
             work = Path(tmp)
-            if args.mode == "udp":
+            if args.mode == "incoming":
+                row = _incoming_row(work, args.calls, max_gap)
+                log = work / "alice.log"
+                total = 3 * args.calls
+            elif args.mode == "udp":
                 alice, bob, target = _loopback_pair(work)
                 try:
                     row = _row(alice, bob, target, args.calls, max_gap)
@@ -139,7 +195,7 @@ def main() -> int:
                     row = _row(alice, bob, target, args.calls, max_gap)
                 log = work / "alice" / "stderr.log"
             gap = "0" if not max_gap else f"0..{max_gap * 1000:.0f} ms"
-            print(f"| {gap} | {row['connected']}/{args.calls} | "
+            print(f"| {gap} | {row['connected']}/{total} | "
                   f"{'no' if row['alive'] else 'YES'} | {row['rate']:.1f} | "
                   f"{row['setup_ms']:.1f} ms | {_paced(log)} |", flush=True)
     return 0
