@@ -9,8 +9,12 @@ cannot act on stays in the log.
 
 from __future__ import annotations
 
+import logging
+
 from softphone.sip import events as ev
 from softphone.ui.common import translate
+
+log = logging.getLogger("softphone.ui")
 
 
 def audio_notice_text(notice: ev.AudioDeviceNotice) -> str:
@@ -90,3 +94,18 @@ def notice_text(event: ev.AudioDeviceNotice | ev.EngineError) -> str:
     if isinstance(event, ev.AudioDeviceNotice):
         return audio_notice_text(event)
     return error_text(event)
+
+
+def event_message(event: ev.SipEvent) -> str | None:
+    """What the status bar says of an event, if anything (the window's messages)."""
+    if isinstance(event, ev.AudioDeviceNotice | ev.EngineError):
+        log.info("shown: %s", event.message)  # the engine's own words, for the log
+        return notice_text(event)
+    if isinstance(event, ev.CallForwarded):
+        return translate("MainWindow", "Call from %1 forwarded to %2").replace(
+            "%1", event.number or event.remote_uri).replace("%2", event.target)
+    if isinstance(event, ev.TransferStatus) and event.final:
+        if 200 <= event.code < 300:
+            return translate("MainWindow", "Transfer done")
+        return translate("MainWindow", "Transfer failed (%1)").replace("%1", str(event.code))
+    return None

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Signal, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QMainWindow,
@@ -24,34 +23,33 @@ from PySide6.QtWidgets import (
 
 from softphone.settings import Settings
 from softphone.sip import events as ev
-from softphone.sip.events import CallState
+from softphone.ui.account_status import AccountStatus
 from softphone.ui.call_keys import CallKeys
 from softphone.ui.call_panel import CallPanel
-from softphone.ui.caller_card import CallerCard
+from softphone.ui.call_screens import CallScreens
 from softphone.ui.colleagues import ColleaguesView, reload_for_changes
 from softphone.ui.common import button, paint_button
-from softphone.ui.engine_messages import notice_text
+from softphone.ui.engine_messages import event_message
 from softphone.ui.first_start import attach_first_start, needs_first_start
 from softphone.ui.history import HistoryView, MissedInbox
+from softphone.ui.lazy_tabs import LazyTabs
 from softphone.ui.look import fit_to_screen, text_style
 from softphone.ui.menus import build_menus
 from softphone.ui.outgoing import OutgoingCalls
 from softphone.ui.phone import PhoneController
 from softphone.ui.pickers import ContactSearchField
 from softphone.ui.reminders import Reminders
+from softphone.ui.restart_offer import restart_offer
+from softphone.ui.sound_devices import SoundDevices
 from softphone.ui.status_line import ElidedLabel, StatusBar
 from softphone.ui.tasks import TasksView
 from softphone.ui.today import TodayPage
-from softphone.ui.tray import Tray, TrayWatch, app_icon
-from softphone.ui.wrapup import WrapupPanel, summary_text
+from softphone.ui.tray import Tray, TrayWatch, app_icon, tray_status
+from softphone.ui.wrapup import WrapupPanel
 from softphone.workflow import CallWorkflow
 from softphone.workflow_updates import (
     CallChanged,
     CallEnded,
-    CallerFound,
-    CallInfo,
-    CallRefused,
-    CallRow,
     DataChanged,
     WorkflowError,
     WorkflowUpdate,
@@ -61,14 +59,11 @@ if TYPE_CHECKING:
     from softphone.ui.contacts import ContactsView
     from softphone.ui.stats import StatsView
 
-log = logging.getLogger("softphone.ui")
-
 
 class MainWindow(QMainWindow):
     #: the settings dialog was accepted: (settings, passwords)
     settings_changed = Signal(object, dict)
     quit_requested = Signal()
-    _devices_listed = Signal(list)
 
     def __init__(self, *, settings: Settings, db: Any, workflow: CallWorkflow,
                  engine: Any = None, profile: Path | None = None,
@@ -85,13 +80,8 @@ class MainWindow(QMainWindow):
         self.workflow = workflow  # its updates come to on_workflow_update (app.py wires it)
         self.phone = PhoneController(engine, workflow, self)
         self.phone.message.connect(self.show_message)
-        self.phone.current_changed.connect(self._refresh_call_panel)
-        self.cards: dict[int, CallerCard] = {}
-        self._pending_wrapup: CallInfo | None = None
-        self._registration: dict[str, ev.RegistrationChanged] = {}
         self.quitting = False
         self.restarting = False  # quitting to start again (settings used at start)
-        self._account_state = "ok"  # the tray's status: "ok" or "failed" (an account failed)
         self._missed_count = 0
         self.pending_dial = ""
         self.office: Any = None  # OfficeLink, when the composition root made one
@@ -140,10 +130,8 @@ class MainWindow(QMainWindow):
         self.missed = MissedInbox(db, self)
         self.tasks = TasksView(db, self)
         self.colleagues = ColleaguesView(self)
-        # Contacts, History and Statistics are built when first opened (or asked for): a
-        # phone idling in the tray never pays for them (~4 MiB: bench/bench_startup.py)
-        self._views: dict[str, QWidget] = {}
-        self._placeholders: dict[str, QWidget] = {}
+        # Contacts, History and Statistics are built when first opened (lazy_tabs.py)
+        self.lazy_tabs = LazyTabs(self.tabs, self._build_view)
         tabs: tuple[tuple[QWidget | str, str], ...] = (
             (self.phone_page, self.tr("Phone")), ("contacts", self.tr("Contacts")),
             ("history", self.tr("History")), (self.missed, self.tr("Missed")),
@@ -151,10 +139,15 @@ class MainWindow(QMainWindow):
             (self.colleagues, self.tr("Colleagues")))
         for widget, title in tabs:
             if isinstance(widget, str):
-                widget = self._placeholders.setdefault(widget, QWidget(self.tabs))
-            self.tabs.addTab(widget, title)
+                self.lazy_tabs.add(widget, title)
+            else:
+                self.tabs.addTab(widget, title)
         self.tabs.currentChanged.connect(self._on_tab_changed)
 
+        # the caller cards, the phone page and the wrap-up follow the calls (call_screens.py)
+        self.call_screens = CallScreens(self, self)
+        self.cards = self.call_screens.cards
+        self.phone.current_changed.connect(self.call_screens.refresh_call_panel)
         self._connect_call_panel()
         self._connect_views()
         self._build_status_bar()
@@ -163,10 +156,10 @@ class MainWindow(QMainWindow):
         self._tray_watch = TrayWatch(self, self._make_tray)
         self.call_keys = CallKeys(self, settings.ui)  # headset buttons, global shortcuts
         # listed when first needed (a call, the settings): listing loads PortAudio
-        self.devices: list[Any] = []
-        self._devices_wanted = False
-        self._after_devices: list[Callable[[], None]] = []
-        self._devices_listed.connect(self._on_devices_listed)
+        self.sound_devices = SoundDevices(
+            lambda: self.engine, lambda devices: self.call_panel.set_output_devices(
+                [d.name for d in devices if d.max_output_channels > 0],
+                self.settings.audio.output), self)
         fit_to_screen(self, 960, 640)  # smaller on a small screen or at 200 %
         self.setTabOrder(self.dial_field, self.call_button)
         self.setTabOrder(self.call_button, self.tabs)
@@ -186,48 +179,23 @@ class MainWindow(QMainWindow):
         p.switch_requested.connect(ph.switch_to)
         p.output_device_chosen.connect(
             lambda name: ph.set_output_device(name, self.settings.audio))
-        w = self.wrapup
-        w.changed.connect(self._on_wrapup_changed)
-        w.next_action_requested.connect(self._on_next_action_requested)
-        w.create_contact_requested.connect(self._on_wrapup_create_contact)
-        w.closed.connect(self._on_wrapup_closed)
 
     # --- the tabs built on first use -----------------------------------------------------------
     @property
     def contacts(self) -> ContactsView:
-        return self._view("contacts")  # type: ignore[return-value]
+        return self.lazy_tabs.view("contacts")  # type: ignore[return-value]
 
     @property
     def history(self) -> HistoryView:
-        return self._view("history")  # type: ignore[return-value]
+        return self.lazy_tabs.view("history")  # type: ignore[return-value]
 
     @property
     def stats(self) -> StatsView:
-        return self._view("stats")  # type: ignore[return-value]
+        return self.lazy_tabs.view("stats")  # type: ignore[return-value]
 
     def built(self, name: str) -> Any | None:
         """The view ``name`` ("contacts", "history", "stats") if it was built, else None."""
-        return self._views.get(name)
-
-    def _view(self, name: str) -> QWidget:
-        view = self._views.get(name)
-        if view is not None:
-            return view
-        view = self._build_view(name)
-        self._views[name] = view
-        placeholder = self._placeholders.pop(name)
-        index = self.tabs.indexOf(placeholder)
-        was_current = self.tabs.currentIndex() == index
-        blocked = self.tabs.blockSignals(True)  # the same tab, now real: no tab change
-        try:
-            self.tabs.insertTab(index, view, self.tabs.tabText(index))
-            self.tabs.removeTab(index + 1)
-            if was_current:
-                self.tabs.setCurrentIndex(index)
-        finally:
-            self.tabs.blockSignals(blocked)
-        placeholder.deleteLater()
-        return view
+        return self.lazy_tabs.views.get(name)
 
     def _build_view(self, name: str) -> QWidget:
         if name == "contacts":
@@ -244,7 +212,7 @@ class MainWindow(QMainWindow):
             history = HistoryView(self.db, self)
             history.call_requested.connect(self.call_number)
             history.play_requested.connect(self.play_recording)
-            history.wrapup_requested.connect(self._on_history_wrapup_requested)
+            history.wrapup_requested.connect(self.call_screens.on_history_wrapup_requested)
             return history
         from softphone.ui.stats import StatsView
 
@@ -286,6 +254,7 @@ class MainWindow(QMainWindow):
         self.settings_notice.hide()
         bar.insertWidget(0, self.settings_notice)
         bar.addPermanentWidget(self.account_label)
+        self.account_status = AccountStatus(self.account_label)
         bar.addPermanentWidget(self.dnd_button)
 
     def _build_actions(self) -> None:
@@ -324,46 +293,6 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.settings_button)
         build_menus(self)  # the menu bar shows these actions and adds Import/Export (menus.py)
 
-    # --- sound devices (listed on the SIP thread, which owns the audio backend) ---------------
-    def list_devices(self, then: Callable[[], None] | None = None) -> bool:
-        """Ask the SIP thread for the sound devices (``then`` runs once they are in
-        ``self.devices``). Listing loads PortAudio if no sound was needed yet, so it is done
-        when a call comes or goes out and when the settings open, not at start (idle memory:
-        softphone/sip/audio/deferred.py). False when there is no running engine to ask."""
-        engine = self.engine
-        if engine is None or not getattr(engine, "running", False):
-            return False
-        self._devices_wanted = True
-        if then is not None:
-            self._after_devices.append(then)
-        try:
-            future = engine.run_on_sip_thread(lambda: list(engine.audio.list_devices()))
-        except Exception as exc:
-            log.warning("cannot list sound devices: %s", exc)
-            self._on_devices_listed([])
-            return True
-        future.add_done_callback(
-            lambda f: self._devices_listed.emit(f.result() if not f.exception() else []))
-        return True
-
-    @Slot(list)
-    def _on_devices_listed(self, devices: list[Any]) -> None:
-        self.devices = devices
-        outputs = [d.name for d in devices if d.max_output_channels > 0]
-        self.call_panel.set_output_devices(outputs, self.settings.audio.output)
-        waiting, self._after_devices = self._after_devices, []
-        for job in waiting:
-            job()
-
-    def device_names(self) -> tuple[list[str], list[str]]:
-        return ([d.name for d in self.devices if d.max_input_channels > 0],
-                [d.name for d in self.devices if d.max_output_channels > 0])
-
-    def _on_test_sound_requested(self, _device: str) -> None:
-        if self.engine is not None:
-            audio = self.engine.audio
-            self.engine.run_on_sip_thread(lambda: audio.play_tone("busy"))
-
     # --- data ---------------------------------------------------------------------------------
     def search_contacts(self, query: str, show: Callable[[list[Any]], None]) -> None:
         from softphone.ui.integrations import with_directory  # the LDAP phone book, if any
@@ -375,7 +304,7 @@ class MainWindow(QMainWindow):
         self.missed.refresh()
         self.tasks.refresh()
         current = self.tabs.currentWidget()
-        if current is not None and current in self._views.values():
+        if current is not None and current in self.lazy_tabs.views.values():
             current.refresh()  # type: ignore[attr-defined]  # the built views all refresh
 
     # --- the office: colleagues on the LAN, changes made on other desks ----------------------
@@ -408,19 +337,20 @@ class MainWindow(QMainWindow):
     @Slot(int)
     def _on_tab_changed(self, _index: int) -> None:
         current = self.tabs.currentWidget()
-        name = next((n for n, p in self._placeholders.items() if p is current), None)
+        name = self.lazy_tabs.placeholder_name(current)
         if name is not None:
-            current = self._view(name)  # opened for the first time: built now
-        if current in (*self._views.values(), self.tasks, self.missed):
+            current = self.lazy_tabs.view(name)  # opened for the first time: built now
+        if current in (*self.lazy_tabs.views.values(), self.tasks, self.missed):
             current.refresh()  # type: ignore[attr-defined]
 
     # --- SIP events (the workflow has had them first: app.py connects it before the window) --
     def on_sip_event(self, event: ev.SipEvent) -> None:
-        if isinstance(event, ev.IncomingCall | ev.CallStateChanged) and not self._devices_wanted:
-            self.list_devices()  # the call's output picker (sound is loaded for the call)
+        devices = self.sound_devices
+        if isinstance(event, ev.IncomingCall | ev.CallStateChanged) and not devices.wanted:
+            devices.request()  # the call's output picker (sound is loaded for the call)
         if isinstance(event, ev.EngineStarted):
-            if self._devices_wanted:  # a restarted engine: its devices
-                self.list_devices()
+            if devices.wanted:  # a restarted engine: its devices
+                devices.request()
             if self.pending_dial:
                 target, self.pending_dial = self.pending_dial, ""
                 self.dial(target)
@@ -430,11 +360,8 @@ class MainWindow(QMainWindow):
                 "Listening on %1.").replace("%1", event.listen))
             self.listen_label.show()
         elif isinstance(event, ev.RegistrationChanged):
-            if event.state == ev.RegistrationState.UNREGISTERED and event.reason == "removed":
-                self._registration.pop(event.account, None)  # no longer configured
-            else:
-                self._registration[event.account] = event
-            self._show_account_status()
+            self.account_status.registration_changed(event)
+            self.refresh_tray()
         elif isinstance(event, ev.AudioLevels):
             self.call_panel.set_levels(event.mic, event.speaker)
             dialog = getattr(self, "settings_dialog", None)
@@ -444,42 +371,13 @@ class MainWindow(QMainWindow):
             self.call_panel.set_voice_processing(event.echo_cancellation,
                                                  event.noise_suppression,
                                                  event.automatic_gain, event.note)
-        elif isinstance(event, ev.AudioDeviceNotice | ev.EngineError):
-            log.info("shown: %s", event.message)  # the engine's own words, for the log
-            self.show_message(notice_text(event))
-        elif isinstance(event, ev.CallForwarded):
-            self.show_message(self.tr("Call from %1 forwarded to %2").replace(
-                "%1", event.number or event.remote_uri).replace("%2", event.target))
-        elif isinstance(event, ev.TransferStatus) and event.final:
-            ok = 200 <= event.code < 300
-            self.show_message(self.tr("Transfer done") if ok else
-                              self.tr("Transfer failed (%1)").replace("%1", str(event.code)))
+        elif (text := event_message(event)) is not None:
+            self.show_message(text)
 
     def accounts_changed(self, names: set[str]) -> None:
         """The settings now configure the accounts ``names``: the others leave the status
         bar at once (the engine's "removed" event follows)."""
-        for gone in [n for n in self._registration if n not in names]:
-            del self._registration[gone]
-        self._show_account_status()
-
-    def _show_account_status(self) -> None:
-        parts = []
-        worst = "ok"
-        for name, r in self._registration.items():
-            if r.state == ev.RegistrationState.REGISTERED:
-                parts.append(self.tr("%1: registered").replace("%1", name))
-            elif r.state == ev.RegistrationState.LAN:
-                parts.append(self.tr("%1: ready (LAN)").replace("%1", name))
-            elif r.state == ev.RegistrationState.FAILED:
-                worst = "failed"
-                why = f"{r.code} {r.reason}".strip()
-                parts.append(self.tr("%1: failed (%2)").replace("%1", name).replace("%2", why))
-            elif r.state == ev.RegistrationState.REGISTERING:
-                parts.append(self.tr("%1: registering…").replace("%1", name))
-            else:
-                parts.append(self.tr("%1: offline").replace("%1", name))
-        self.account_label.setText("; ".join(parts))
-        self._account_state = worst
+        self.account_status.accounts_changed(names)
         self.refresh_tray()
 
     def _make_tray(self) -> None:
@@ -499,33 +397,15 @@ class MainWindow(QMainWindow):
         tray = getattr(self, "tray", None)  # None before __init__ made it, or with no tray
         if tray is None:
             return
-        status, lines = self._account_state, [self.tr("Softphone")]
         calls = self.workflow.calls()
-        ringing = [c for c in calls if c.ringing_in]
-        talking = [c for c in calls if c not in ringing]
-        if ringing:
-            lines.append(self.tr("Incoming call: %1").replace("%1", ringing[0].title))
-        if talking:
-            lines.append(self.tr("In call: %1").replace("%1", talking[0].title))
-        if self.dnd_action.isChecked():
-            lines.append(self.tr("Do not disturb is on"))
-        if self._missed_count:
-            lines.append(self.tr("Missed calls: %1").replace("%1", str(self._missed_count)))
-        lines += self.reminders.tray_lines()
-        attention = False
-        if self.office_pbx is not None:  # voicemail waiting, unread messages
-            for line in self.office_pbx.tray_lines():
-                lines.append(line)
-                attention = True
-        if self.account_label.text():
-            lines.append(self.account_label.text())
-        if ringing or talking:
-            status = "ringing"
-        elif self.dnd_action.isChecked():
-            status = "dnd"
-        elif status == "ok" and (self._missed_count or attention):
-            status = "missed"
-        tray.set_status(status, "\n".join(lines))
+        ringing = [c.title for c in calls if c.ringing_in]
+        talking = [c.title for c in calls if not c.ringing_in]
+        tray.set_status(*tray_status(
+            account_state=self.account_status.state, ringing=next(iter(ringing), None),
+            talking=next(iter(talking), None), dnd=self.dnd_action.isChecked(),
+            missed=self._missed_count, reminders=self.reminders.tray_lines(),
+            attention=self.office_pbx.tray_lines() if self.office_pbx is not None else [],
+            accounts=self.account_label.text()))
 
     def show_settings_notice(self, text: str) -> None:
         """Stays in the status bar (whole text in its tooltip when cut)."""
@@ -539,172 +419,18 @@ class MainWindow(QMainWindow):
     # --- workflow updates --------------------------------------------------------------------
     def on_workflow_update(self, update: WorkflowUpdate) -> None:
         self.outgoing.on_update(update)
-        if isinstance(update, CallChanged | CallerFound):
-            call = update.call
-            if call.ringing_in:
-                self._show_card(call)
-            else:
-                self._close_card(call.call_id)
-                self._show_phone_page()
-            self._refresh_call_panel()
-        elif isinstance(update, CallEnded):
-            call = update.call
-            self._close_card(call.call_id)
-            self.phone.ended(call.call_id)
-            if call.outcome == "missed":
-                self._notify(self.tr("Missed call"), call.title)
-            if update.wrapup:
-                self._pending_wrapup = call
-            self._refresh_call_panel()
-            self._show_phone_page()
-        elif isinstance(update, DataChanged):
+        self.call_screens.on_update(update)
+        if isinstance(update, DataChanged):
             reload_for_changes(self, set(update.tables))
         elif isinstance(update, WorkflowError):
             self.show_message(update.message)
-        elif isinstance(update, CallRefused):
-            self._on_call_refused(update.event)
         if isinstance(update, CallChanged | CallEnded):
             self.refresh_tray()
             self.call_keys.calls_changed()  # the headset button is ours while a call is
 
-    def _on_call_refused(self, event: ev.IncomingCallRefused) -> None:
-        """A customer called and the phone could not take the call (no common codec): the
-        agent is told now; the call is in History and the missed-call inbox."""
-        from softphone.ui.common import end_reason_text
-        from softphone.workflow import refusal_reason
-
-        who = event.display_name or event.number or event.remote_uri
-        why = end_reason_text(event.code, refusal_reason(event)) or event.reason
-        text = self.tr("Call from %1 refused: %2").replace("%1", who).replace("%2", why)
-        self.show_message(text)
-        self._notify(self.tr("Missed call"), text)
-
-    def _show_card(self, call: CallInfo) -> None:
-        card = self.cards.get(call.call_id)
-        if card is None:
-            card = CallerCard(call, self.search_contacts)
-            card.answer_requested.connect(self.phone.answer)
-            card.end_current_and_answer_requested.connect(self.phone.hangup_and_answer)
-            card.decline_requested.connect(self.phone.decline)
-            card.create_contact_requested.connect(self._on_card_create_contact)
-            card.add_to_contact_requested.connect(self._on_card_add_to_contact)
-            card.ignore_requested.connect(self.workflow.ignore_number)
-            self.cards[call.call_id] = card
-            self.call_keys.watch(card)  # headset/media keys while the card has the focus
-            self._place_card(card)
-            card.show()
-            card.raise_()
-            self._notify(self.tr("Call waiting") if call.waiting else self.tr("Incoming call"),
-                         call.title)
-        else:
-            card.set_call(call)
-        card.resize(card.sizeHint())  # adjustSize() caps the size at a share of the screen
-
-    def _place_card(self, card: CallerCard) -> None:
-        screen = self.screen() or QGuiApplication.primaryScreen()
-        area = screen.availableGeometry()
-        card.resize(card.sizeHint())  # adjustSize() caps the size at a share of the screen
-        offset = (len(self.cards) - 1) * 40
-        card.move(area.right() - card.width() - 24 - offset, area.top() + 24 + offset)
-
-    def _close_card(self, call_id: int) -> None:
-        card = self.cards.pop(call_id, None)
-        if card is not None:
-            card.hide()
-            card.deleteLater()
-
-    def _notify(self, title: str, text: str) -> None:
+    def notify(self, title: str, text: str) -> None:
         if self.tray is not None:
             self.tray.notify(title, text)
-
-    @Slot()
-    def _refresh_call_panel(self) -> None:
-        current = self.phone.current()
-        self.call_panel.consults = dict(self.phone.consults)
-        calls = [c for c in self.workflow.calls() if not c.ringing_in]
-        self.call_panel.set_calls(calls, current.call_id if current else None)
-        self.colleagues.set_in_call(current is not None and current.state == CallState.CONFIRMED)
-
-    def _show_phone_page(self) -> None:
-        active = [c for c in self.workflow.calls() if not c.ringing_in]
-        if active:
-            if self.phone_page.currentWidget() is self.wrapup:
-                self.wrapup.flush()
-            self.phone_page.setCurrentWidget(self.call_panel)
-            self.tabs.setCurrentWidget(self.phone_page)
-            return
-        if self._pending_wrapup is not None:
-            call = self._pending_wrapup
-            self._pending_wrapup = None
-            talk = (int((call.ended_at - call.answered_at).total_seconds())
-                    if call.answered_at and call.ended_at else None)
-            known = call.caller.known if call.caller else False
-            self.wrapup.start(title=call.title, call_id=call.call_id, row=call.row,
-                              number=call.number,
-                              summary=summary_text(call.direction.value, call.number, talk,
-                                                   call.outcome or ""), known=known)
-            self.phone_page.setCurrentWidget(self.wrapup)
-            self.tabs.setCurrentWidget(self.phone_page)
-        elif self.phone_page.currentWidget() is self.call_panel:
-            self.phone_page.setCurrentWidget(self.idle_page)
-
-    # --- caller card and wrap-up actions ------------------------------------------------------
-    @Slot(int, str, str, str)
-    def _on_card_create_contact(self, call_id: int, name: str, company: str,
-                                deal: str) -> None:
-        self.workflow.create_contact_for_call(call_id, name, company=company or None,
-                                              deal_title=deal or None)
-
-    @Slot(int, int)
-    def _on_card_add_to_contact(self, call_id: int, contact_id: int) -> None:
-        self.workflow.add_number_to_contact(call_id, contact_id)
-
-    def _wrapup_target(self) -> dict[str, Any]:
-        w = self.wrapup  # the call (its contact) while known, and the CRM row
-        return {"row": w.row, "call_id": w.call_id}
-
-    @Slot(str, str, str)
-    def _on_wrapup_changed(self, outcome: str, reason: str, note: str) -> None:
-        self.workflow.save_wrapup(outcome=outcome or None, reason=reason, note=note,
-                                  on_done=lambda _w: self._on_wrapup_saved(),
-                                  **self._wrapup_target())
-
-    def _on_wrapup_saved(self) -> None:
-        self.wrapup.set_saved(True)
-        history = self.built("history")
-        if history is not None and self.tabs.currentIndex() == self.tabs.indexOf(history):
-            history.refresh()
-
-    @Slot(str, str, object)
-    def _on_next_action_requested(self, kind: str, title: str, due: Any) -> None:
-        self.workflow.add_next_action(kind, title, due, number=self.wrapup.number or None,
-                                      **self._wrapup_target())
-
-    @Slot(str, str, str)
-    def _on_wrapup_create_contact(self, name: str, company: str, deal: str) -> None:
-        target = self._wrapup_target()
-        self.workflow.create_contact_for_call(target.get("call_id"), name,
-                                              company=company or None, number=self.wrapup.number,
-                                              deal_title=deal or None,
-                                              row=target.get("row"))
-
-    @Slot()
-    def _on_wrapup_closed(self) -> None:
-        self.phone_page.setCurrentWidget(self.idle_page)
-        self._show_phone_page()
-
-    @Slot(object)
-    def _on_history_wrapup_requested(self, row: Any) -> None:
-        if self.workflow.calls():
-            self.show_message(self.tr("Finish the call first."))
-            return
-        self.wrapup.start(title=row.contact_name or row.display_name or row.number,
-                          row=CallRow(row.id), number=row.number,
-                          known=row.contact_id is not None,
-                          summary=summary_text(row.direction, row.number, row.talk_seconds,
-                                               row.outcome or ""), wrapup=row.wrapup)
-        self.phone_page.setCurrentWidget(self.wrapup)
-        self.tabs.setCurrentWidget(self.phone_page)
 
     # --- dialling -----------------------------------------------------------------------------
     @Slot(str)
@@ -757,7 +483,7 @@ class MainWindow(QMainWindow):
             self.engine.set_call_settings(calls)
         self.show_message(self.tr("Do not disturb is on: calls are declined") if on
                           else self.tr("Do not disturb is off"))
-        self._show_account_status()
+        self.refresh_tray()
 
     def play_recording(self, path: str) -> None:
         from softphone.ui.player import show_player  # its own window (player.py)
@@ -768,34 +494,22 @@ class MainWindow(QMainWindow):
         from softphone.ui.account_test import attach_account_tester
         from softphone.ui.settings_dialog import SettingsDialog
 
-        dialog = SettingsDialog(self.settings, self._passwords(), self.device_names(),
+        devices = self.sound_devices
+        dialog = SettingsDialog(self.settings, self._passwords(), devices.names(),
                                 parent=self)
         dialog.accepted_settings.connect(self.settings_changed)
-        dialog.test_sound_requested.connect(self._on_test_sound_requested)
+        dialog.test_sound_requested.connect(devices.play_test_sound)
         attach_account_tester(dialog, self.engine)
         dialog.setModal(False)
         dialog.show()
         self.settings_dialog = dialog
-        if not self.devices:  # the audio page's choices, once sound is loaded and listed
-            self.list_devices(lambda: self._fill_device_choices(dialog))
+        if not devices.devices:  # the audio page's choices, once sound is loaded and listed
+            devices.request(lambda: self._fill_device_choices(dialog))
 
     def offer_restart(self, reasons: list[str]) -> None:
         """Settings that apply at the next start were saved: say so, offer to restart now."""
-        from PySide6.QtWidgets import QMessageBox
-
-        text = self.tr("The new settings for %1 apply when Softphone starts again.").replace(
-            "%1", ", ".join(reasons))
-        if self.workflow.calls():
-            text += " " + self.tr("Restarting now ends the calls in progress.")
-        box = QMessageBox(QMessageBox.Icon.Information, self.tr("Restart Softphone?"), text,
-                          QMessageBox.StandardButton.NoButton, self)
-        box.setObjectName("restartOffer")
-        restart = box.addButton(self.tr("Restart now"), QMessageBox.ButtonRole.AcceptRole)
-        box.addButton(self.tr("Later"), QMessageBox.ButtonRole.RejectRole)
-        restart.clicked.connect(self.restart)
-        box.setModal(False)
-        box.show()
-        self.restart_box = box
+        self.restart_box = restart_offer(self, reasons, in_call=bool(self.workflow.calls()),
+                                         restart=self.restart)
 
     @Slot()
     def restart(self) -> None:
@@ -805,7 +519,7 @@ class MainWindow(QMainWindow):
 
     def _fill_device_choices(self, dialog: Any) -> None:
         with contextlib.suppress(RuntimeError):  # closed (and deleted) meanwhile
-            dialog.set_devices(*self.device_names())
+            dialog.set_devices(*self.sound_devices.names())
 
     def bring_to_front(self) -> None:
         self.showNormal()
@@ -825,5 +539,5 @@ class MainWindow(QMainWindow):
             return
         self.wrapup.flush()
         for call_id in list(self.cards):
-            self._close_card(call_id)
+            self.call_screens.close_card(call_id)
         event.accept()

@@ -228,4 +228,4 @@ class OfficePbx(QObject):
     def _on_message_arrived(self, who: str, text: str) -> None:
         title = translate("ChatCenter", "Message from %1").replace("%1", who)
         self.window.show_message(title)
-        self.window._notify(title, text[:200])
+        self.window.notify(title, text[:200])

@@ -68,6 +68,33 @@ def painted_icon(status: str = "ok", size: int = 64) -> QIcon:
     return QIcon(pix)
 
 
+def tray_status(*, account_state: str, ringing: str | None, talking: str | None, dnd: bool,
+                missed: int, reminders: list[str], attention: list[str],
+                accounts: str) -> tuple[str, str]:
+    """The tray icon's status and tooltip: the most pressing state (a call, do-not-disturb, a
+    failed account, missed calls or something waiting: ``attention``) and every line.
+    ``ringing``/``talking`` are the first such call's title."""
+    status, lines = account_state, [translate("MainWindow", "Softphone")]
+    if ringing is not None:
+        lines.append(translate("MainWindow", "Incoming call: %1").replace("%1", ringing))
+    if talking is not None:
+        lines.append(translate("MainWindow", "In call: %1").replace("%1", talking))
+    if dnd:
+        lines.append(translate("MainWindow", "Do not disturb is on"))
+    if missed:
+        lines.append(translate("MainWindow", "Missed calls: %1").replace("%1", str(missed)))
+    lines += reminders + attention
+    if accounts:
+        lines.append(accounts)
+    if ringing is not None or talking is not None:
+        status = "ringing"
+    elif dnd:
+        status = "dnd"
+    elif status == "ok" and (missed or attention):
+        status = "missed"
+    return status, "\n".join(lines)
+
+
 class Tray(QObject):
     """Status icon with a menu: show the window, do-not-disturb, quit."""
 
