@@ -11,7 +11,6 @@ import contextlib
 import functools
 import logging
 import time
-from collections import deque
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +32,7 @@ from softphone.sip.calls import (
 )
 from softphone.sip.codecs import reported_loss
 from softphone.sip.events import CallState, Direction
+from softphone.sip.final_answers import FinalAnswers
 from softphone.sip.ghost_guard import ACK_DEADLINE
 from softphone.sip.media_sockets import KeyLedger, MediaKeys, media_keys
 from softphone.sip.rules import IncomingAction, decide_incoming
@@ -55,8 +55,6 @@ log = logging.getLogger("softphone.sip")
 
 # Longest an incoming call may ring: proxies give up after 3 minutes (RFC 3261 timer C).
 RING_TIMEOUT = 180.0
-REFUSALS_PER_SECOND = 5
-REFUSAL_LINGER = 0.3
 
 
 class CallOps:
@@ -82,7 +80,7 @@ class CallOps:
         self.schedule = schedule
         self.emit = emit
         self.graveyard = graveyard  # pjsua2 objects to drop outside their own callback
-        self.recent_refusals: deque[float] = deque()
+        self.final_answers = FinalAnswers(schedule)  # refusals and 302s, paced in a flood
         self.ringing = False
         #: PJSIP's ioqueue keys held by ended calls: pacing of new dials (media_sockets.py)
         self.key_ledger = KeyLedger()
@@ -210,7 +208,7 @@ class CallOps:
                 display_name=record.display_name, number=record.number, code=decision.code,
                 rule=decision.rule,
             ))
-            self._answer_later(record, decision.code)
+            self.final_answers.send(record, decision.code)
             return
         if decision.action is IncomingAction.FORWARD and decision.target:
             record.silent = True
@@ -258,7 +256,7 @@ class CallOps:
             return False
         record.silent = True
         record.local_hangup = True
-        self._answer_later(record, code)
+        self.final_answers.send(record, code)
         return True
 
     def _end_ghost_calls(self, key: str) -> None:
@@ -281,40 +279,6 @@ class CallOps:
             record.local_hangup = True
             with contextlib.suppress(pj.Error):
                 record.call.hangup(pj.CallOpParam())
-
-    def _answer_later(self, record: CallRecord, code: int,
-                      headers: tuple[tuple[str, str], ...] = ()) -> None:
-        """Send a final response to a new incoming call on the next loop turn: a final answer
-        from inside onIncomingCall can leave pjsua freeing the INVITE twice (an abort seen
-        under an INVITE flood)."""
-
-        def send() -> None:
-            if record.call is None or record.ended:
-                return
-            op = pj.CallOpParam()
-            op.statusCode = code
-            for name, value in headers:
-                header = pj.SipHeader()
-                header.hName = name
-                header.hValue = value
-                op.txOption.headers.append(header)
-            try:
-                record.call.answer(op)
-            except pj.Error as exc:
-                log.info("final answer %s to call %s failed: %s", code, record.call_id,
-                         exc.reason)
-
-        # Every refused call frees its RTP sockets only ~0.5 s later (PJSIP's safe socket
-        # unregistration): refusing thousands a second (an INVITE flood) runs PJSIP out of
-        # socket handles, which aborts the process. Past a few a second, refusals linger a
-        # moment: the lingering calls hold every slot, so pjsua turns the flood away cheaply
-        # (no sockets), and the slots are free again just after the flood ends.
-        now = time.monotonic()
-        recent = self.recent_refusals
-        while recent and now - recent[0] > 1.0:
-            recent.popleft()
-        recent.append(now)
-        self.schedule(0.0 if len(recent) <= REFUSALS_PER_SECOND else REFUSAL_LINGER, send)
 
     def _ring_timed_out(self, record: CallRecord) -> None:
         if record.ringing_in and not record.ended and record.call is not None:
@@ -348,7 +312,7 @@ class CallOps:
             at=time.time(), account=record.account, remote_uri=record.remote_uri,
             display_name=record.display_name, number=record.number, target=uri, rule=rule,
         ))
-        self._answer_later(record, 302, (("Contact", f"<{uri}>"),))
+        self.final_answers.send(record, 302, (("Contact", f"<{uri}>"),))
         return True
 
     # --- commands on a call --------------------------------------------------------------

@@ -72,7 +72,7 @@ class Engine:
         self._sip = sip
         self._codecs: tuple[str, ...] = tuple(codecs) if codecs else DEFAULT_CODECS
         self._accounts: list[AccountSettings] = list(accounts) or [default_lan_account()]
-        self._check_accounts(self._accounts)
+        _check_accounts(self._accounts)
         self._call_settings = calls
         self._listener = listener
         self._audio = audio if audio is not None else NullAudioBackend()
@@ -169,7 +169,7 @@ class Engine:
         self._running = True
         self._started.set()
         self._publish(ev.EngineStarted(at=time.time(), listen=self._listen,
-                                       version=self._pj_version(session)))
+                                       version=_pj_version(session)))
         self._flush_events()
         try:
             session.open_accounts()
@@ -210,13 +210,6 @@ class Engine:
         with _endpoint_lock:
             if _endpoint_owner is self:
                 _endpoint_owner = None
-
-    @staticmethod
-    def _pj_version(session: Any) -> str:
-        try:
-            return str(session.ep.libVersion().full)
-        except Exception:
-            return ""
 
     def _run_commands(self) -> None:
         while True:
@@ -356,30 +349,14 @@ class Engine:
         return future
 
     # --- accounts ------------------------------------------------------------------------
-    @staticmethod
-    def _check_accounts(accounts: Sequence[AccountSettings]) -> None:
-        names = [a.name for a in accounts]
-        if len(set(names)) != len(names):
-            raise ValueError("account names must be unique")
-        for account in accounts:
-            register_secret(account.password)  # masked in every log line from now on
-
     def _account(self, name: str | None) -> AccountSettings:
         with self._lock:
             accounts = list(self._accounts)
-        if name is None:
-            for account in accounts:
-                if account.enabled:
-                    return account
-            raise EngineError("no enabled account to call from")
-        for account in accounts:
-            if account.name == name:
-                return account
-        raise EngineError(f"no account named {name!r}")
+        return _find_account(accounts, name)
 
     def set_accounts(self, accounts: Sequence[AccountSettings]) -> None:
         accounts = list(accounts) or [default_lan_account()]
-        self._check_accounts(accounts)
+        _check_accounts(accounts)
         with self._lock:
             self._accounts = accounts
             names = {a.name for a in accounts}
@@ -582,3 +559,31 @@ def _error_text(exc: BaseException) -> str:
     if isinstance(exc, KeyError) and exc.args:
         return str(exc.args[0])
     return str(exc) or type(exc).__name__
+
+
+def _pj_version(session: Any) -> str:
+    try:
+        return str(session.ep.libVersion().full)
+    except Exception:
+        return ""
+
+
+def _check_accounts(accounts: Sequence[AccountSettings]) -> None:
+    names = [a.name for a in accounts]
+    if len(set(names)) != len(names):
+        raise ValueError("account names must be unique")
+    for account in accounts:
+        register_secret(account.password)  # masked in every log line from now on
+
+
+def _find_account(accounts: Sequence[AccountSettings], name: str | None) -> AccountSettings:
+    """The account ``name``, or the first enabled one for None."""
+    if name is None:
+        for account in accounts:
+            if account.enabled:
+                return account
+        raise EngineError("no enabled account to call from")
+    for account in accounts:
+        if account.name == name:
+            return account
+    raise EngineError(f"no account named {name!r}")

@@ -51,6 +51,7 @@ from softphone.sip.presence import PresenceBook
 from softphone.sip.refused import EngineEndpoint, RefusedCalls, account_by_uri
 from softphone.sip.resolver import HostResolver
 from softphone.sip.server_watch import ServerWatch
+from softphone.sip.transports import create_transport
 from softphone.sip.uris import InvalidTarget
 
 log = logging.getLogger("softphone.sip")
@@ -61,11 +62,6 @@ UNPUBLISH_WAIT = 0.4  # seconds PJSIP gets at shutdown to withdraw our published
 # The wheel is built with PJSUA_MAX_CALLS=4: pjsua caps maxCalls there whatever we ask (a 5th
 # call gets PJ_ETOOMANY, a 5th INVITE 486), so ask for what we get.
 MAX_CALLS = 4
-_TRANSPORT_KINDS = {
-    "udp": pj.PJSIP_TRANSPORT_UDP,
-    "tcp": pj.PJSIP_TRANSPORT_TCP,
-    "tls": pj.PJSIP_TRANSPORT_TLS,
-}
 
 
 class SessionError(Exception):
@@ -254,36 +250,13 @@ class SipSession:
 
     def _create_transport(self, kind: str, port: int, verify_server: bool = True) -> int:
         assert self.ep is not None
-        tcfg = pj.TransportConfig()
-        tcfg.port = port
         host = self.sip.listen_host
-        if host and host not in ("0.0.0.0", "::"):
-            tcfg.boundAddress = host
-        if kind == "tls":
-            tcfg.tlsConfig.verifyServer = verify_server
-            tcfg.tlsConfig.method = pj.PJSIP_TLSV1_2_METHOD
-            # The wheel bundles its own OpenSSL, whose default CA paths are the build
-            # machine's: point it at this system's trust store (SSL_CERT_FILE honoured).
-            import ssl  # only here: it costs ~4.5 MiB, and only TLS accounts need it
-
-            cafile = ssl.get_default_verify_paths().cafile
-            if cafile and os.path.exists(cafile):
-                tcfg.tlsConfig.CaListFile = cafile
-        transport_type = _TRANSPORT_KINDS[kind]
-        if ":" in host:  # an IPv6 listen address needs the IPv6 flavour of each transport
-            transport_type |= pj.PJSIP_TRANSPORT_IPV6
         try:
-            tid = int(self.ep.transportCreate(transport_type, tcfg))
+            tid, local, bound_port = create_transport(self.ep, kind, host, port, verify_server)
         except pj.Error as exc:
             raise SessionError(
                 f"cannot listen for SIP ({kind.upper()}) on {host}:{port}: {pj_error_text(exc)}"
             ) from None
-        info = self.ep.transportGetInfo(tid)
-        bound_host, bound_port_text = str(info.localName).rsplit(":", 1)
-        if ":" in bound_host and not bound_host.startswith("["):
-            bound_host = f"[{bound_host}]"  # an IPv6 address in a URI needs brackets
-        bound_port = int(bound_port_text)
-        local = f"{bound_host}:{bound_port}"
         if kind == "tls":
             self.tls_transports[verify_server] = tid
         else:
