@@ -13,7 +13,6 @@ Threads (see docs/architecture.md):
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import logging
 import threading
 import time
@@ -24,15 +23,16 @@ import numpy as np
 
 from softphone.settings import AudioSettings
 from softphone.sip.audio import callbacks as cb
-from softphone.sip.audio import devices as dev
 from softphone.sip.audio import native, tones
 from softphone.sip.audio.bridge import BridgePort
+from softphone.sip.audio.call_voice import CallVoice
+from softphone.sip.audio.chosen_devices import ChosenDevices
 from softphone.sip.audio.frames import frame_samples
 from softphone.sip.audio.own_port import NativeBridgePort
 from softphone.sip.audio.player import Clip
 from softphone.sip.audio.streams import AudioPath, StreamRecord
-from softphone.sip.audio.voice import NativeVoice, VoiceSwitch, VoiceWanted
-from softphone.sip.events import AudioDeviceNotice, AudioLevels, VoiceProcessing
+from softphone.sip.audio.voice import VoiceWanted
+from softphone.sip.events import AudioDeviceNotice, AudioLevels
 from softphone.sip.media_api import DeviceInfo, EmitFn, NullAudioBackend
 
 log = logging.getLogger("softphone.sip.audio")
@@ -40,7 +40,6 @@ log = logging.getLogger("softphone.sip.audio")
 ROLES = ("input", "output", "ringer")
 JACK_HOST_API = "JACK Audio Connection Kit"
 STALL_SECONDS = 1.0  # a running stream whose callback stopped for this long is lost
-RESCAN_SECONDS = 5.0  # how often a missing chosen device is looked for while idle
 OUTPUT_LINGER_SECONDS = 1.0  # a tone-only output stream stays open this long after a tone
 LEVEL_FRAMES = 5  # the meters show the peak of the last 100 ms (the SIP thread polls at 10/s)
 
@@ -50,11 +49,11 @@ class PortAudioBackend(NullAudioBackend):
 
     def __init__(self, sd: Any, settings: AudioSettings, devices: list[DeviceInfo]) -> None:
         self._sd = sd
-        self._names: dict[str, str | None] = {
+        # device thread (the names: SIP thread)
+        self._chosen = ChosenDevices(sd, {
             "input": settings.input, "output": settings.output, "ringer": settings.ringer,
-        }
+        }, devices, self._notify)
         self._ring_volume = min(1.0, max(0.0, settings.ring_volume))
-        self._devices = devices
         # SIP thread
         self._emit: EmitFn | None = None
         # the same port as _spk_port at one rate; NativeBridgePort (C) or BridgePort (Python)
@@ -83,22 +82,16 @@ class PortAudioBackend(NullAudioBackend):
         self._extras_seq = 0  # moves whenever a local sound starts (see _set_extras)
         self._native_audio = native.available()
         self._conf_rate = 16000
-        self._in_path = self._new_path(self._rate_of(settings.input, output=False))
-        self._out_path = self._new_path(self._rate_of(settings.output, output=True))
+        self._in_path = self._new_path(self._chosen.rate_of(settings.input, output=False))
+        self._out_path = self._new_path(self._chosen.rate_of(settings.output, output=True))
         self._sounds: dict[tuple[str, int], tones.Samples] = {}
         # the call's echo canceller, noise suppressor and gain (voice.py): made by the device
         # thread when the call's microphone stream opens; the SIP thread reports what runs
-        self._voice_wanted = VoiceWanted(settings.echo_cancellation, settings.noise_suppression,
-                                         settings.automatic_gain, settings.echo_tail_ms,
-                                         settings.echo_canceller)
-        self._voices = VoiceSwitch()
-        self._voice_dirty = False
-        self._voice_reported: tuple[Any, ...] | None = None
+        self._voice = CallVoice(VoiceWanted(
+            settings.echo_cancellation, settings.noise_suppression, settings.automatic_gain,
+            settings.echo_tail_ms, settings.echo_canceller))
         # device thread
         self._streams: dict[str, StreamRecord] = {}
-        self._missing: dict[str, str] = {}  # role -> chosen device name that is gone
-        self._last_rescan = 0.0
-        self._rescan_requested = False
         self._unwanted_since: dict[str, float] = {}
         self._notices: deque[AudioDeviceNotice] = deque()
         self._wake = threading.Event()
@@ -152,13 +145,6 @@ class PortAudioBackend(NullAudioBackend):
             state.set_extras(False)
             if self._extras_seq != seq:
                 state.set_extras(True)
-
-    def _rate_of(self, name: str | None, output: bool) -> int:
-        i = dev.find_device(self._devices, name, output)
-        if i is None:
-            i = dev.find_device(self._devices, None, output)
-        rate = int(self._devices[i].default_samplerate) if i is not None else 48000
-        return rate if rate >= 8000 else 48000
 
     def _sound(self, kind: str, rate: int) -> tones.Samples:
         key = (kind, rate)
@@ -283,7 +269,8 @@ class PortAudioBackend(NullAudioBackend):
             self._set_extras()
         else:
             ringer = self._streams.get("ringer")
-            rate = ringer.rate if ringer else self._rate_of(self._names["ringer"], output=True)
+            chosen = self._chosen
+            rate = ringer.rate if ringer else chosen.rate_of(chosen.names["ringer"], output=True)
             self._ring.play(self._sound("ringtone", rate), loop=True)
             self._ringing = True
         self._set_extras()
@@ -336,13 +323,12 @@ class PortAudioBackend(NullAudioBackend):
         closed: the scan happens on the device thread as soon as no stream is open, so a
         settings dialog that asks again a moment later sees a headset plugged in meanwhile.
         """
-        self._rescan_requested = True
+        self._chosen.rescan_requested = True
         self._wake.set()
-        return list(self._devices)
+        return list(self._chosen.devices)
 
     def set_devices(self, input: str | None, output: str | None, ringer: str | None) -> None:
-        self._names = {"input": input, "output": output, "ringer": ringer}
-        self._missing.clear()
+        self._chosen.choose({"input": input, "output": output, "ringer": ringer})
         self._wake.set()
 
     def set_ring_volume(self, volume: float) -> None:
@@ -350,33 +336,13 @@ class PortAudioBackend(NullAudioBackend):
 
     def set_voice_processing(self, echo_cancellation: bool, noise_suppression: bool,
                              automatic_gain: bool, echo_tail_ms: int) -> None:
-        """Gain switches at once; a changed canceller or suppressor is rebuilt by the device
-        thread (a call in progress keeps its sound meanwhile)."""
-        wanted = VoiceWanted(echo_cancellation, noise_suppression, automatic_gain,
-                             echo_tail_ms, self._voice_wanted.echo_canceller)
-        self._voice_wanted = wanted
-        voice = self._voices.current
-        if voice is not None:
-            voice.set_automatic_gain(automatic_gain)
-            if (voice.wanted.echo_cancellation, voice.wanted.noise_suppression,
-                    voice.wanted.echo_tail_ms) != (echo_cancellation, noise_suppression,
-                                                   echo_tail_ms):
-                self._voice_dirty = True
-                self._wake.set()
-        elif automatic_gain or echo_cancellation or noise_suppression:
-            self._voice_dirty = True
-            self._wake.set()
+        if self._voice.set_wanted(echo_cancellation, noise_suppression, automatic_gain,
+                                  echo_tail_ms):
+            self._wake.set()  # rebuilt by the device thread
 
     def voice_state(self) -> dict[str, Any]:
         """What runs on the microphone now (diagnostics and tests)."""
-        v = self._voices.current
-        if v is None:
-            return {"echo_cancellation": False, "noise_suppression": False,
-                    "automatic_gain": False, "canceller": "", "note": "", "gain_db": 0.0}
-        return {"echo_cancellation": v.echo_cancellation,
-                "noise_suppression": v.noise_suppression, "automatic_gain": v.automatic_gain,
-                "canceller": v.canceller, "note": v.note, "gain_db": v.gain_db,
-                "latency_ms": v.latency_ms, "errors": int(v.c.errors)}
+        return self._voice.state()
 
     def levels(self) -> tuple[float, float]:
         """Peaks (0..1) of the last ~100 ms of microphone and call audio; computed here, on
@@ -420,7 +386,7 @@ class PortAudioBackend(NullAudioBackend):
         ):
             self._build_ports()  # a device came back at another rate
         emit = self._emit
-        self._report_voice(emit)
+        self._voice.report(emit)
         while self._notices:
             notice = self._notices.popleft()
             if emit is not None:
@@ -433,70 +399,12 @@ class PortAudioBackend(NullAudioBackend):
             emit(AudioLevels(at=time.time(), mic=mic, speaker=spk))
         self._levels_live = live
 
-    def _report_voice(self, emit: EmitFn | None) -> None:
-        v = self._voices.current
-        state = (v.echo_cancellation, v.noise_suppression, v.automatic_gain, v.canceller,
-                 v.note) if v is not None else (False, False, False, "", "")
-        if state != self._voice_reported and emit is not None:
-            self._voice_reported = state
-            emit(VoiceProcessing(time.time(), *state))
-
     # --- device thread -----------------------------------------------------------------------
     def _attach_voice(self, state: Any, stream: Any, in_path: AudioPath | None,
                       out_path: AudioPath | None) -> None:
-        """A call stream's C state opens: give it the call's voice processing, made now when
-        this stream carries the microphone (the first call loads the canceller)."""
-        voice = self._voices.current
-        if voice is None and in_path is not None:
-            duplex = out_path is not None
-            voice = self._new_voice(in_path, _latency_ms(stream, True, duplex), duplex)
-            if voice is not None and not duplex:
-                for other in self._live_native:
-                    other.set_voice(voice)  # an output stream opened before (ringback)
-        elif voice is not None and voice.c.sync:
-            voice = None  # fed by its duplex stream alone
-        state.set_voice(voice)
-
-    def _new_voice(self, in_path: AudioPath, latency_ms: int,
-                   duplex: bool) -> NativeVoice | None:
-        w = self._voice_wanted
-        if not (native.available() and (w.echo_cancellation or w.noise_suppression
-                                         or w.automatic_gain)):
-            return None
-        # the canceller compares speaker and microphone frames one for one: both at one rate
-        differ = not duplex and self._out_path.rate != in_path.rate and w.echo_cancellation
-        if differ:
-            w = dataclasses.replace(w, echo_cancellation=False)
-        try:
-            voice = NativeVoice(in_path.rate, in_path.samples, w, latency_ms, duplex)
-        except Exception:
-            log.exception("the call's voice processing failed to start")
-            return None
-        if differ:
-            voice.note = (f"no echo cancellation: the speaker runs at {self._out_path.rate} Hz, "
-                          f"the microphone at {in_path.rate} Hz")
-            log.info("call voice: %s", voice.note)
-        self._voices.current = voice
-        return voice
-
-    def _refresh_voice(self) -> None:
-        """Settings changed during a call: a new state replaces the old one in every running
-        call stream; the old one is closed once no callback can hold it."""
-        if self._voice_dirty:
-            self._voice_dirty = False
-            old = self._voices.current
-            self._voices.current = None
-            rec = self._streams.get("input")
-            new = None
-            if rec is not None and rec.native is not None:
-                duplex = rec.role == "duplex"
-                latency = old.latency_ms if old is not None else \
-                    _latency_ms(rec.stream, True, duplex)
-                new = self._new_voice(self._in_path, latency, duplex)
-            for st in self._live_native:
-                st.set_voice(new)
-            self._voices.retire(old)
-        self._voices.reap(bool(self._live_native))
+        """A call stream's C state opens (callbacks.py): the call's voice processing."""
+        self._voice.attach(state, stream, in_path, out_path, self._out_path.rate,
+                           self._live_native)
 
     def _device_loop(self) -> None:
         cb.name_thread(b"sp-audio-dev")
@@ -513,16 +421,15 @@ class PortAudioBackend(NullAudioBackend):
                     if self._dead:
                         continue
                     self._reconcile()
-                    self._refresh_voice()
+                    self._voice.refresh(self._streams.get("input"), self._in_path,
+                                        self._out_path.rate, self._live_native)
                     self._look_for_missing()
                 except Exception:
                     log.exception("audio device thread")
         finally:
             for role in list(self._streams):
                 self._close(role)
-            self._voices.retire(self._voices.current)
-            self._voices.current = None
-            self._voices.reap(False)
+            self._voice.close()
 
     def _wanted(self) -> dict[str, bool]:
         out_tones = self._progress.active or self._keys.active or self._waiting.active
@@ -536,7 +443,7 @@ class PortAudioBackend(NullAudioBackend):
 
     def _reconcile(self) -> None:
         want = self._wanted()
-        idx = {role: self._resolve(role) if want[role] else None for role in ROLES}
+        idx = {role: self._chosen.resolve(role) if want[role] else None for role in ROLES}
         rin, rout = self._streams.get("input"), self._streams.get("output")
         if want["input"] and want["output"] and idx["input"] is not None \
                 and idx["input"] == idx["output"]:
@@ -574,23 +481,11 @@ class PortAudioBackend(NullAudioBackend):
             if index is not None:
                 self._open(role, index)
 
-    def _resolve(self, role: str) -> int | None:
-        name = self._names[role]
-        output = role != "input"
-        index = dev.find_device(self._devices, name, output)
-        if index is None and name is not None:
-            if role not in self._missing:
-                self._missing[role] = name
-                self._notify("fallback", f"{name} is not available: using the default device "
-                             f"for the {role}.", name)
-            index = dev.find_device(self._devices, None, output)
-        return index
-
     def _path_for(self, path: AudioPath, rate: int) -> AudioPath:
         return path if rate == path.device_rate else self._new_path(rate)
 
     def _open_duplex(self, index: int) -> bool:
-        info = self._devices[index]
+        info = self._chosen.devices[index]
         rate = self._out_path.device_rate
         ch_in = 1
         for ch_out in dict.fromkeys((1, min(2, info.max_output_channels))):
@@ -620,7 +515,7 @@ class PortAudioBackend(NullAudioBackend):
 
     def _open(self, role: str, index: int) -> None:
         sd = self._sd
-        info = self._devices[index]
+        info = self._chosen.devices[index]
         if role == "input":
             rates = [self._in_path.device_rate, int(info.default_samplerate)]
         elif role == "output":
@@ -692,13 +587,8 @@ class PortAudioBackend(NullAudioBackend):
                 rec.stream.close()
             except Exception:
                 log.debug("closing %s stream", role, exc_info=True)
-        if rec.role in ("input", "duplex") and self._voices.current is not None:
-            # the microphone is gone: so is the call's voice state (a new one comes with it)
-            voice, self._voices.current = self._voices.current, None
-            for st in self._live_native:
-                st.set_voice(None)
-            self._voices.retire(voice)
-            self._voices.reap(bool(self._live_native))
+        if rec.role in ("input", "duplex"):
+            self._voice.microphone_closed(self._live_native)
 
     def _check_health(self) -> None:
         now = time.monotonic()
@@ -727,25 +617,13 @@ class PortAudioBackend(NullAudioBackend):
                          f"({rec.role}).", rec.name)
         for role in list(self._streams):
             self._close(role)
-        self._rescan()
-        for role in roles:
-            chosen = self._names[role] or names[role]
-            if dev.find_device(self._devices, chosen, role != "input") is None:
-                self._missing[role] = chosen
-                fallback = dev.find_device(self._devices, None, role != "input")
-                if fallback is not None:
-                    self._notify("fallback", f"The call goes on with "
-                                 f"{self._devices[fallback].name} for the {role}.",
-                                 self._devices[fallback].name)
-                else:
-                    self._notify("unavailable", "No sound device is left for the "
-                                 f"{role}: the call goes on without it.", names[role])
+        self._chosen.after_failure(roles, names)
 
     def _host_died(self, rec: StreamRecord) -> bool:
         """The JACK server went away: PortAudio (19.6) then spins forever in Pa_AbortStream,
         Pa_CloseStream and Pa_Terminate. Leave PortAudio alone until the app restarts."""
-        if rec.device >= len(self._devices) \
-                or self._devices[rec.device].host_api != JACK_HOST_API:
+        devices = self._chosen.devices
+        if rec.device >= len(devices) or devices[rec.device].host_api != JACK_HOST_API:
             return False
         with contextlib.suppress(Exception):
             if rec.stream.active:
@@ -766,28 +644,8 @@ class PortAudioBackend(NullAudioBackend):
                      rec.name)
         return True
 
-    def _rescan(self) -> None:
-        try:
-            dev.rescan(self._sd)
-            self._devices = dev.list_devices(self._sd)
-        except Exception:
-            log.exception("re-scanning sound devices")
-            self._devices = []
-        self._last_rescan = time.monotonic()
-
     def _look_for_missing(self) -> None:
-        if self._streams:
-            return
-        since = time.monotonic() - self._last_rescan
-        if self._rescan_requested and since >= 1.0:
-            self._rescan_requested = False
-        elif not self._missing or since < RESCAN_SECONDS:
-            return
-        self._rescan()
-        for role, name in list(self._missing.items()):
-            if dev.find_device(self._devices, name, role != "input") is not None:
-                del self._missing[role]
-                self._notify("device_back", f"{name} is back and will be used.", name)
+        self._chosen.look_for_missing(bool(self._streams))
 
 
 def _peak(recent: deque[bytes]) -> float:
@@ -799,19 +657,6 @@ def _peak(recent: deque[bytes]) -> float:
     if not len(samples):
         return 0.0
     return max(int(samples.max()), -int(samples.min())) / 32767.0
-
-
-def _latency_ms(stream: Any, has_input: bool, has_output: bool) -> int:
-    """Capture plus playback latency PortAudio reports for a stream (ms): how much later the
-    speaker's sound can come back in the microphone than the frame was handed over. A stream
-    with one direction counts it twice (the other is a twin device)."""
-    try:
-        lat = stream.latency
-        both = isinstance(lat, tuple | list)
-        total = float(lat[0]) + float(lat[1]) if both else 2 * float(lat)
-    except Exception:
-        total = 0.06
-    return max(0, min(500, round(total * 1000)))
 
 
 def _conf_clock_rate(endpoint: Any) -> int:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from softphone.settings import AudioSettings
-from softphone.sip.audio import backend as backend_mod
+from softphone.sip.audio import chosen_devices
 from softphone.sip.audio import devices as dev
 from softphone.sip.audio.backend import PortAudioBackend
 
@@ -107,7 +107,7 @@ def test_call_audio_opens_one_duplex_stream_on_the_chosen_device() -> None:
 
 def test_unplugged_headset_falls_back_then_is_offered_again(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(backend_mod, "RESCAN_SECONDS", 0.0)
+    monkeypatch.setattr(chosen_devices, "RESCAN_SECONDS", 0.0)
     sd = FakeSd([BUILTIN, HEADSET])
     b = make(sd, input=HEADSET["name"], output=HEADSET["name"])
     b._in_call = True
@@ -175,7 +175,7 @@ def test_listing_devices_rescans_when_idle() -> None:
     b._in_call = True  # never while a stream is open
     b._reconcile()
     sd.plugged = [BUILTIN]
-    b._last_rescan = 0.0
+    b._chosen.last_rescan = 0.0
     b.list_devices()
     b._look_for_missing()
     assert len(b.list_devices()) == 2
