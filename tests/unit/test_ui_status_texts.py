@@ -38,7 +38,7 @@ class Label:
     def __init__(self) -> None:
         self.text = ""
 
-    def setText(self, text: str) -> None:  # noqa: N802 (QLabel's name)
+    def setText(self, text: str) -> None:
         self.text = text
 
 
