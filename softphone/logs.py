@@ -60,6 +60,7 @@ def setup_logging(profile: Path | None, verbose: bool = False, console: bool = T
     for handler in list(root.handlers):
         if getattr(handler, "_softphone", False):
             root.removeHandler(handler)
+            handler.close()  # a replaced log file is closed, not left to the collector
     fmt = logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s")
     path = None
     if profile is not None:

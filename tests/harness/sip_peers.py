@@ -662,9 +662,11 @@ class Linphonec(_Peer):
         return False
 
     def _read_loop(self) -> None:
+        from tests.harness.pipes import lines_then_close
+
         assert self.proc is not None and self.proc.stdout is not None
         with open(self.log_path, "ab") as log:
-            for raw in self.proc.stdout:
+            for raw in lines_then_close(self.proc.stdout):
                 log.write(raw)
                 log.flush()
                 with self._cv:

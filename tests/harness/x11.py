@@ -23,6 +23,9 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(5)
+    for pipe in (proc.stdin, proc.stdout, proc.stderr):  # a pipe left open warns
+        if pipe is not None:
+            pipe.close()
 
 
 @contextmanager

@@ -13,6 +13,7 @@ import pytest
 
 from softphone.ipc import request
 from softphone.settings import Settings, SipSettings
+from tests.harness.pipes import close_pipes
 from tests.harness.sip_peers import wait_until
 from tests.integration.hardening.apps import AppProcess, app_env, write_profile
 
@@ -69,3 +70,4 @@ def test_restart_starts_the_app_again_on_the_same_profile(tmp_path: Path) -> Non
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(5)
+        close_pipes(proc)

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from softphone.ipc import request
+from tests.harness.pipes import close_pipes
 from tests.harness.sip_peers import wait_until
 
 pytestmark = [pytest.mark.ui, pytest.mark.integration]
@@ -48,6 +49,7 @@ def test_busy_port_falls_back_and_the_status_bar_says_so(tmp_path: Path) -> None
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait(5)
+            close_pipes(proc)
 
 
 def test_a_clicked_link_starts_the_app_and_dials(tmp_path: Path) -> None:
@@ -78,3 +80,4 @@ def test_a_clicked_link_starts_the_app_and_dials(tmp_path: Path) -> None:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait(5)
+            close_pipes(proc)

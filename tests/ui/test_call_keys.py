@@ -80,6 +80,7 @@ def session_bus(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     finally:
         daemon.terminate()
         daemon.wait(10)
+        daemon.stdout.close()  # type: ignore[union-attr]  # a pipe left open warns
 
 
 def _gdbus(qtbot: Any, address: str, *args: str) -> str:

@@ -16,6 +16,7 @@ import pytest
 
 from softphone.ipc import request
 from tests.harness import x11
+from tests.harness.pipes import close_pipes
 from tests.harness.sip_peers import wait_until
 
 pytestmark = [pytest.mark.ui, pytest.mark.integration]
@@ -92,3 +93,4 @@ def test_ctrl_alt_a_answers_and_ctrl_alt_h_hangs_up(qapp: Any, tmp_path: Path, x
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(5)
+        close_pipes(proc)

@@ -121,6 +121,7 @@ def test_a_desktop_start_waits_in_the_window_and_logs_it(tmp_path: Path) -> None
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(5)
+        proc.stderr.close()  # type: ignore[union-attr]  # a pipe left open warns
     assert settings_path(profile).read_text(encoding="utf-8") == BROKEN
 
 

@@ -185,8 +185,10 @@ class AudioEngineProcess:
         return self
 
     def _read_loop(self) -> None:
+        from tests.harness.pipes import lines_then_close
+
         assert self.proc is not None and self.proc.stdout is not None
-        for line in self.proc.stdout:
+        for line in lines_then_close(self.proc.stdout):
             if not line.startswith("{"):
                 continue
             try:
@@ -281,6 +283,9 @@ class AudioEngineProcess:
         elif proc.poll() is None:
             proc.kill()
             proc.wait(5.0)
+        if proc.stdin is not None:  # also when the child had died before: no pipe left open
+            with contextlib.suppress(OSError, ValueError):
+                proc.stdin.close()
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ Both are killed in the fixtures' finalizers whatever the test did.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
@@ -94,8 +95,10 @@ class AppProcess:
         return self
 
     def _read(self) -> None:
+        from tests.harness.pipes import lines_then_close
+
         assert self.proc is not None and self.proc.stdout is not None
-        for line in self.proc.stdout:
+        for line in lines_then_close(self.proc.stdout):
             try:
                 msg = json.loads(line[line.find("{"):])
             except ValueError:
@@ -193,6 +196,9 @@ class AppProcess:
                 return self.proc.wait(timeout)
             except subprocess.TimeoutExpired:
                 self.kill9()
+        if self.proc.stdin is not None and not self.proc.stdin.closed:  # killed before
+            with contextlib.suppress(OSError):
+                self.proc.stdin.close()
         return self.proc.returncode
 
 

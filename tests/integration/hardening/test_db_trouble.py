@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from softphone.settings import AccountSettings, CallSettings, CrmSettings, Settings, SipSettings
+from tests.harness.pipes import close_pipes
 from tests.harness.ports import free_port
 from tests.integration.hardening.apps import AppProcess, wait_for
 from tests.integration.sip.engine_proc import EngineProcess
@@ -120,6 +121,7 @@ def test_database_locked_for_10_s_in_mid_call(make_app: Callable[..., AppProcess
     finally:
         locker.kill()
         locker.wait(5)
+        close_pipes(locker)
     rows = wait_for(lambda: (lambda r: r if isinstance(r, list) and len(r) == 2
                              and all(o for _i, o in r) else None)(app.run(ROWS)),
                     30.0, "both calls logged after the lock cleared")

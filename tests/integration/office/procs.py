@@ -41,8 +41,10 @@ class JsonProc:
         return self
 
     def _read(self) -> None:
+        from tests.harness.pipes import lines_then_close
+
         assert self.proc is not None and self.proc.stdout is not None
-        for line in self.proc.stdout:
+        for line in lines_then_close(self.proc.stdout):
             line = line.strip()
             if not line.startswith("{"):
                 continue

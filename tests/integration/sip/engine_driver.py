@@ -27,6 +27,7 @@ Test side: :class:`EngineProcess` starts the script and waits on events with tim
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import logging
@@ -347,8 +348,10 @@ class EngineProcess:
         return self
 
     def _read(self) -> None:
+        from tests.harness.pipes import lines_then_close
+
         assert self.proc is not None and self.proc.stdout is not None
-        for line in self.proc.stdout:
+        for line in lines_then_close(self.proc.stdout):
             try:
                 data = json.loads(line)
             except json.JSONDecodeError:
@@ -436,6 +439,9 @@ class EngineProcess:
             code = proc.wait(5)
         if self._reader is not None:
             self._reader.join(5)
+        if proc.stdin is not None:  # also when the child had died before: no pipe left open
+            with contextlib.suppress(OSError, ValueError):
+                proc.stdin.close()
         if self._stderr_file is not None:
             self._stderr_file.close()
         self.proc = None
