@@ -34,3 +34,16 @@ def test_registered_secret_is_masked_in_the_log_file(profile_dir: Path) -> None:
     text = path.read_text("utf-8")
     assert "user typed *** by mistake" in text
     assert "Tr0ub4dor" not in text
+
+
+def test_a_second_setup_closes_the_log_file_it_replaces(profile_dir: Path,
+                                                        tmp_path: Path) -> None:
+    setup_logging(profile_dir, console=False)
+    first = [h for h in logging.getLogger().handlers if getattr(h, "_softphone", False)]
+    other = tmp_path / "other-profile"
+    other.mkdir()
+    path = setup_logging(other, console=False)
+    assert [getattr(h, "stream", None) for h in first] == [None]  # closed, not left to the GC
+    handlers = [h for h in logging.getLogger().handlers if getattr(h, "_softphone", False)]
+    assert len(handlers) == 1 and path is not None
+    assert handlers[0].baseFilename == str(path)  # type: ignore[attr-defined]
