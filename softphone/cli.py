@@ -66,7 +66,7 @@ def build_parser(commands: bool = True) -> argparse.ArgumentParser:
     return parser
 
 
-def _split_url_argument(argv: list[str]) -> list[str]:
+def split_url_argument(argv: list[str]) -> list[str]:
     """``softphone tel:+7...`` / ``sip:`` / ``callto:`` (a clicked link) means ``dial``."""
     out = list(argv)
     for i, arg in enumerate(out):
@@ -101,7 +101,7 @@ def _start_after_settings_error(args: argparse.Namespace, profile: Path,
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    argv = _split_url_argument(argv)
+    argv = split_url_argument(argv)
     args = build_parser(commands=names_a_command(argv)).parse_args(argv)
 
     from softphone.logs import setup_logging

@@ -74,7 +74,7 @@ class Reply:
 # Addresses
 
 
-def _profile_key(profile: Path) -> str:
+def profile_key(profile: Path) -> str:
     resolved = str(Path(profile).expanduser().resolve())
     uid = str(os.getuid()) if hasattr(os, "getuid") else os.environ.get("USERNAME", "")
     return _sha256_hex(f"{uid}\0{resolved}".encode())[:20]
@@ -102,7 +102,7 @@ def _runtime_dir() -> Path:
 
 def server_address(profile: Path) -> str:
     """The socket path (unix) or pipe name (Windows) the instance for ``profile`` listens on."""
-    name = f"softphone-{_profile_key(profile)}"
+    name = f"softphone-{profile_key(profile)}"
     if sys.platform == "win32":
         return rf"\\.\pipe\{name}"
     return str(_runtime_dir() / f"{name}.sock")

@@ -67,7 +67,7 @@ def search_text(
             parts.append(folded)
     seen: list[str] = []
     for raw, e164, national in phones:
-        for digits in (_digits(e164) if e164 else "", national or "", _digits(raw)):
+        for digits in (digits_only(e164) if e164 else "", national or "", digits_only(raw)):
             if digits:
                 for other in seen:
                     if digits in other:
@@ -81,7 +81,7 @@ def search_text(
 _DROP_NUMBER_PUNCTUATION = str.maketrans("", "", " +()-./")
 
 
-def _digits(text: str) -> str:
+def digits_only(text: str) -> str:
     """``digits_of(text)``, cheaper for the usual "+7 (900) 123-45-67" shapes."""
     plain = text.translate(_DROP_NUMBER_PUNCTUATION)
     return plain if plain.isdecimal() else digits_of(text)

@@ -75,13 +75,13 @@ def normalize(raw: str, region: str = "US") -> NormalizedNumber:
         # without building phonenumbers objects (5x cheaper: bulk imports)
         compact = raw.translate(_DROP_SIMPLE_SEPARATORS)
         plus = compact[:1] == "+"
-        found = _number_fast(compact[1:] if plus else compact, plus, region)
+        found = number_fast(compact[1:] if plus else compact, plus, region)
         if found is not None:
             return NormalizedNumber(raw, found[0], found[1], "number")
-    return _normalize_full(raw, region)
+    return normalize_full(raw, region)
 
 
-def _normalize_full(raw: str, region: str) -> NormalizedNumber:
+def normalize_full(raw: str, region: str) -> NormalizedNumber:
     raw = raw or ""
     user = _user_part(raw)
     if user.lower() in WITHHELD_WORDS:
@@ -107,7 +107,7 @@ def _normalize_full(raw: str, region: str) -> NormalizedNumber:
         # without "+"; a country is never guessed (issue 14). Kept as they came, marked, and
         # normalised when a region is set (softphone.crm.regions).
         return NormalizedNumber(raw, None, digits, NO_REGION)
-    parsed = _parse_fast(digits, plus, region) or _parse(("+" if plus else "") + digits, region)
+    parsed = parse_fast(digits, plus, region) or _parse(("+" if plus else "") + digits, region)
     if parsed is None and not plus:
         parsed = _parse_strict("+" + digits)  # bare digits starting with a country code
     if parsed is None:
@@ -153,7 +153,7 @@ def _parse(text: str, region: str) -> phonenumbers.PhoneNumber | None:
         return None
 
 
-def _parse_fast(digits: str, plus: bool, region: str) -> phonenumbers.PhoneNumber | None:
+def parse_fast(digits: str, plus: bool, region: str) -> phonenumbers.PhoneNumber | None:
     """``phonenumbers.parse`` for a plain run of ASCII digits, 3x cheaper (bulk imports).
 
     Follows the steps of ``parse`` for this one shape of input, using its own helpers; returns
@@ -203,7 +203,7 @@ _DROP_SIMPLE_SEPARATORS = str.maketrans("", "", " ()./-")
 
 
 class _Rules:
-    """What :func:`_number_fast` needs of one region's metadata, looked up once."""
+    """What :func:`number_fast` needs of one region's metadata, looked up once."""
 
     __slots__ = (
         "cc",
@@ -284,7 +284,7 @@ def _rules_for_cc(cc: int) -> _Rules | None:
     return rules
 
 
-def _number_fast(digits: str, plus: bool, region: str) -> tuple[str, str] | None:
+def number_fast(digits: str, plus: bool, region: str) -> tuple[str, str] | None:
     """(E.164, national significant number) of ``[+]digits`` when it is a possible full
     number, computed as :func:`normalize` would through ``phonenumbers`` but from metadata
     looked up once; ``None`` when the full path must decide (anything else). ``digits`` are

@@ -179,7 +179,7 @@ def colleague_from_txt(txt: dict[str, str | None], addresses: Sequence[str], por
     )
 
 
-def _instance_label(name: str, instance_id: str) -> str:
+def instance_label(name: str, instance_id: str) -> str:
     """A DNS-SD instance name: readable, unique, at most 63 bytes, no dots."""
     clean = re.sub(r"[.\x00-\x1f]", " ", name).strip() or "softphone"
     suffix = f" [{instance_id[:8]}]"
@@ -384,7 +384,7 @@ class Presence:
     def _make_info(self, name: str | None = None) -> ServiceInfo:
         from zeroconf import ServiceInfo
 
-        label = _instance_label(self.name, self.instance_id)
+        label = instance_label(self.name, self.instance_id)
         return ServiceInfo(
             self.service_type,
             name or f"{label}.{self.service_type}",

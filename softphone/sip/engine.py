@@ -44,7 +44,7 @@ _DTMF_RE = re.compile(r"^[0-9*#A-Da-d]+$")
 # Longest libHandleEvents wait when nothing is due. Commands wake the loop at once (_wake) and
 # the session shortens the wait to its next timer, audio poll or quality refresh, so this only
 # bounds how often an idle SIP thread turns (CPU) and how late a command is when a wake fails.
-_EVENT_WAIT_MS = 100
+EVENT_WAIT_MS = 100
 
 
 _endpoint_lock = threading.Lock()
@@ -179,7 +179,7 @@ class Engine:
                 self._run_commands()
                 session.tick()
                 self._flush_events()
-                wait = session.wait_ms(_EVENT_WAIT_MS) if self._commands.empty() else 0
+                wait = session.wait_ms(EVENT_WAIT_MS) if self._commands.empty() else 0
                 session.handle_events(wait)
                 self._flush_events()
         except Exception:
@@ -242,7 +242,7 @@ class Engine:
                     waker = self._waker
             waker.send(b"\r\n\r\n")
         except OSError:
-            pass  # the command still runs, at most _EVENT_WAIT_MS later (or stop closed it)
+            pass  # the command still runs, at most EVENT_WAIT_MS later (or stop closed it)
 
     def _post(self, fn: Callable[[], None]) -> None:
         """Queue a function for the SIP thread (used by the resolver; never raises)."""

@@ -278,13 +278,13 @@ def test_profile_key_is_sha256_and_ipc_does_not_load_openssl(tmp_path: Path) -> 
     import hashlib
     import subprocess
 
-    from softphone.ipc import _profile_key
+    from softphone.ipc import profile_key
 
     resolved = str(tmp_path.resolve())
     expected = hashlib.sha256(f"{os.getuid()}\0{resolved}".encode()).hexdigest()[:20]
-    assert _profile_key(tmp_path) == expected
+    assert profile_key(tmp_path) == expected
     probe = ("import softphone.ipc as i, sys, pathlib;"
-             "k = i._profile_key(pathlib.Path(sys.argv[1]));"
+             "k = i.profile_key(pathlib.Path(sys.argv[1]));"
              "maps = open('/proc/self/maps').read();"
              "print(k, 'hashlib' in sys.modules, 'libcrypto' in maps)")
     out = subprocess.run([sys.executable, "-c", probe, str(tmp_path)], capture_output=True,

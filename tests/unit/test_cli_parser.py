@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from softphone.cli import _split_url_argument, build_parser, names_a_command
+from softphone.cli import build_parser, names_a_command, split_url_argument
 
 
 @pytest.mark.parametrize("argv", [[], ["--profile", "/tmp/p"], ["--profile=/tmp/p", "-v"],
@@ -24,6 +24,6 @@ def test_anything_else_gets_the_full_parser(argv: list[str]) -> None:
 
 
 def test_a_clicked_link_is_a_command() -> None:
-    argv = _split_url_argument(["--profile", "/p", "tel:+74951234567"])
+    argv = split_url_argument(["--profile", "/p", "tel:+74951234567"])
     assert names_a_command(argv)
     assert build_parser().parse_args(argv).command == "dial"

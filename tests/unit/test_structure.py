@@ -195,3 +195,26 @@ def test_no_class_over_500_lines() -> None:
     assert not over, f"classes over {MAX_CLASS_LINES} lines: {over} (largest: {largest})"
     shrunk = [n for n, s in KNOWN_LARGE.items() if sizes.get(n, 0) <= MAX_CLASS_LINES]
     assert not shrunk, f"no longer over the limit: remove from KNOWN_LARGE: {shrunk}"
+
+
+def test_the_tests_use_no_private_names_of_the_product() -> None:
+    """The tests drive what a module offers; a private helper worth a test is public."""
+    modules = _modules()
+    found: list[str] = []
+    for path in PACKAGE.parent.joinpath("tests").rglob("*.py"):
+        tree = ast.parse(path.read_text("utf-8"))
+        aliases: dict[str, str] = {}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                aliases.update({a.asname or a.name: a.name for a in node.names
+                                if a.name in modules})
+            elif isinstance(node, ast.ImportFrom) and (node.module or "") in modules:
+                for alias in node.names:
+                    sub = f"{node.module}.{alias.name}"
+                    if sub in modules:
+                        aliases[alias.asname or alias.name] = sub
+                    elif alias.name.startswith("_") and not alias.name.startswith("__") \
+                            and not sub.endswith(("._native", "._opus")):  # C modules
+                        found.append(f"{path.name} imports {sub}")
+        found += _private_attributes(path.name, tree, aliases, modules)
+    assert not found, "\n".join(found)

@@ -66,7 +66,7 @@ def _serve(config: dict[str, Any]) -> int:
     if wait_ms:
         import softphone.sip.engine as engine_mod
 
-        engine_mod._EVENT_WAIT_MS = int(wait_ms)  # type: ignore[attr-defined]
+        engine_mod.EVENT_WAIT_MS = int(wait_ms)
     audio = create_audio_backend(AudioSettings(**config.get("audio", {})))
     recordings = config.get("recordings_dir")
     engine = Engine(SipSettings(**config.get("sip", {})),

@@ -8,11 +8,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from softphone.crm.phones import (
-    _normalize_full,
-    _number_fast,
-    _parse_fast,
     can_match_stranger,
     normalize,
+    normalize_full,
+    number_fast,
+    parse_fast,
     suffix_keys,
 )
 
@@ -188,7 +188,7 @@ def _same(a: phonenumbers.PhoneNumber | None, b: phonenumbers.PhoneNumber | None
        st.booleans())
 def test_property_fast_parser_agrees_with_phonenumbers(region: str, digits: str,
                                                        plus: bool) -> None:
-    fast = _parse_fast(digits, plus, region)
+    fast = parse_fast(digits, plus, region)
     if fast is None:
         return  # the full parser is used
     try:
@@ -212,13 +212,13 @@ def test_fast_parser_agrees_on_realistic_numbers(region: str) -> None:
         digits = nsn[:3] + "".join(rnd.choice("0123456789") for _ in nsn[3:])
         for text, plus in ((digits, False), (trunk + digits, False),
                            (str(example.country_code) + digits, True)):
-            fast = _parse_fast(text, plus, region)
+            fast = parse_fast(text, plus, region)
             if fast is not None:
                 assert _same(fast, phonenumbers.parse(("+" if plus else "") + text, region))
 
 
 def _full(digits: str, plus: bool, region: str) -> tuple[str | None, str | None, str]:
-    number = _normalize_full(("+" if plus else "") + digits, region)
+    number = normalize_full(("+" if plus else "") + digits, region)
     return number.e164, number.national, number.kind
 
 
@@ -227,7 +227,7 @@ def _full(digits: str, plus: bool, region: str) -> tuple[str | None, str | None,
        st.booleans())
 def test_property_fast_number_agrees_with_full_path(region: str, digits: str,
                                                     plus: bool) -> None:
-    fast = _number_fast(digits, plus, region)
+    fast = number_fast(digits, plus, region)
     if fast is not None:  # else the full path decides
         assert (*fast, "number") == _full(digits, plus, region), (region, digits, plus)
 
@@ -242,7 +242,7 @@ def test_property_normalize_fast_path_agrees(region: str, prefix: str, digits: s
     """Numbers as people type them (trunk or country prefixes, separators): the cached entry
     point with its fast path gives what the full path gives."""
     raw = ("+" if plus else "") + prefix + sep.join([digits[:3], digits[3:6], digits[6:]])
-    assert normalize(raw, region) == _normalize_full(raw, region), raw
+    assert normalize(raw, region) == normalize_full(raw, region), raw
 
 
 @pytest.mark.parametrize("region", ["RU", "US", "GB", "DE", "IT", "FR", "KZ", "MX", "IN", "UA"])
@@ -260,7 +260,7 @@ def test_fast_number_agrees_on_realistic_numbers(region: str) -> None:
         digits = nsn[:3] + "".join(rnd.choice("0123456789") for _ in nsn[3:])
         for text, plus in ((digits, False), (trunk + digits, False),
                            (str(example.country_code) + digits, True)):
-            fast = _number_fast(text, plus, region)
+            fast = number_fast(text, plus, region)
             if fast is not None:
                 hits += 1
                 assert (*fast, "number") == _full(text, plus, region), (text, plus)
@@ -293,7 +293,7 @@ def test_names_agree(a: str, b: str, same: bool) -> None:
 @settings(max_examples=500, deadline=None)
 @given(st.text(alphabet="0123456789 +()-./\u0660\u00b2x", max_size=20))
 def test_property_search_digits_fast_path(text: str) -> None:
-    from softphone.crm.convert import _digits
+    from softphone.crm.convert import digits_only
     from softphone.crm.phones import digits_of
 
-    assert _digits(text) == digits_of(text)
+    assert digits_only(text) == digits_of(text)

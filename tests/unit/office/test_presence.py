@@ -10,11 +10,11 @@ from softphone.office.presence import (
     Colleague,
     Presence,
     PresenceError,
-    _instance_label,
     build_txt,
     colleague_from_txt,
     direct_uri,
     extension_of,
+    instance_label,
     parse_txt,
     pick_address,
     presence_from_settings,
@@ -68,9 +68,9 @@ def test_colleague_from_txt() -> None:
 
 
 def test_instance_label_is_short_unique_and_dotless() -> None:
-    label = _instance_label("A.very.long name " * 10, "0123456789abcdef")
+    label = instance_label("A.very.long name " * 10, "0123456789abcdef")
     assert len(label.encode()) <= 63 and "." not in label and label.endswith("[01234567]")
-    assert _instance_label("", "ff") == "softphone [ff]"
+    assert instance_label("", "ff") == "softphone [ff]"
 
 
 def test_presence_validates_arguments() -> None:
