@@ -128,7 +128,7 @@ class CallOps:
             self._end_unstarted(record, 0, f"account {record.account} is not available")
             return
         keys = media_keys(state.settings)
-        wait = self.key_ledger.wait_for(keys, self.live_media_keys())
+        wait = self.key_ledger.wait_for(keys, live_media_keys(self.accounts, self.calls))
         if wait > 0.0:
             # Not a sleep: the SIP thread goes on; the dial resumes once PJSIP has given back
             # enough ioqueue keys of the calls that just ended (media_sockets.py says why).
@@ -155,19 +155,6 @@ class CallOps:
             elif not record.local_hangup:
                 self.emit(ev.EngineError(at=time.time(), message=f"Call failed: {record.reason}",
                                          command="dial", call_id=record.call_id))
-
-    def media_keys_of(self, record: CallRecord) -> MediaKeys:
-        state = self.accounts.get(record.account)
-        return media_keys(state.settings if state is not None else None)
-
-    def live_media_keys(self) -> list[MediaKeys]:
-        """The ioqueue keys of every call pjsua holds now (ringing, talking, ending)."""
-        return [self.media_keys_of(r) for r in self.calls.values() if r.call is not None]
-
-    def widest_media_keys(self) -> MediaKeys:
-        """The most ioqueue keys a call of any of our accounts takes."""
-        return max((media_keys(s.settings) for s in self.accounts.values()),
-                   key=lambda k: k.total, default=media_keys(None))
 
     def _end_unstarted(self, record: CallRecord, code: int, reason: str) -> None:
         """A call that never reached the network ends here, with a reason."""
@@ -458,7 +445,7 @@ class CallOps:
         self.calls.pop(record.call_id, None)
         if record.call is not None:
             # pjsua closes the call's media sockets now; their keys come back later
-            self.key_ledger.released(self.media_keys_of(record))
+            self.key_ledger.released(media_keys_of(self.accounts, record))
         reported_loss.forget(record.call_id)
         # Drop the Call now: the last reference goes when this callback returns, before
         # pjsua can give the call's slot to a new call (the pjsua2 "delete this in
@@ -562,3 +549,20 @@ class CallOps:
             answered_at=time.time(),
         )
         prm.newCall = new_call
+
+
+def media_keys_of(accounts: Mapping[str, AccountState], record: CallRecord) -> MediaKeys:
+    state = accounts.get(record.account)
+    return media_keys(state.settings if state is not None else None)
+
+
+def live_media_keys(accounts: Mapping[str, AccountState],
+                    calls: Mapping[int, CallRecord]) -> list[MediaKeys]:
+    """The ioqueue keys of every call pjsua holds now (ringing, talking, ending)."""
+    return [media_keys_of(accounts, r) for r in calls.values() if r.call is not None]
+
+
+def widest_media_keys(accounts: Mapping[str, AccountState]) -> MediaKeys:
+    """The most ioqueue keys a call of any of our accounts takes."""
+    return max((media_keys(s.settings) for s in accounts.values()),
+               key=lambda k: k.total, default=media_keys(None))

@@ -37,7 +37,7 @@ from softphone.sip.accounts import (
 )
 from softphone.sip.audio_guard import GuardedAudio
 from softphone.sip.call_media import CallMedia
-from softphone.sip.call_ops import CallOps
+from softphone.sip.call_ops import CallOps, widest_media_keys
 from softphone.sip.call_security import CallSecurity
 from softphone.sip.calls import CallRecord, CallTable
 from softphone.sip.codecs import DEFAULT_CODECS, apply_codec_order, register_opus
@@ -185,7 +185,7 @@ class SipSession:
         def on_refused(code: int, reason: str, message: str, source: str) -> None:
             if code == 488:
                 # refused after pjsua had opened (and closed) media for it
-                self.call_ops.key_ledger.released(self.call_ops.widest_media_keys())
+                self.call_ops.key_ledger.released(widest_media_keys(self.accounts))
             refused.on_rejected(code, reason, message, source)
 
         ep.on_refused = on_refused
