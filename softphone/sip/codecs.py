@@ -12,6 +12,8 @@ import logging
 import math
 import os
 import sys
+import time
+from collections import deque
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -117,23 +119,50 @@ def libopus_loaded() -> bool:
 class ReportedLoss:
     """The loss the far ends report (RTCP) for what we send on Opus calls, handed to the
     encoder so its in-band FEC is sized to it (FEC takes bits from the voice: at 32 kbit/s,
-    planning for 10 % loss costs ~0.4 PESQ when nothing is lost). SIP thread only."""
+    planning for 10 % loss costs ~0.4 PESQ when nothing is lost). SIP thread only.
+
+    The figure is the share lost over the last WINDOW_S seconds of reports, taken when a new
+    report has come and over at least MIN_PACKETS packets: the first report comes at once
+    (nothing lost yet, nothing known), and a figure from a few packets would switch FEC off
+    for the first seconds of a lossy call (its first words). Until then the codec keeps its
+    default (10 %). It moves by 2 points or more only (each change makes libopus code one
+    packet's FEC coarsely), or to and from 0."""
+
+    WINDOW_S = 10.0
+    MIN_PACKETS = 100
 
     def __init__(self) -> None:
         self.by_call: dict[int, int] = {}
+        self.reports: dict[int, int] = {}
+        self.history: dict[int, deque[tuple[float, int, int]]] = {}
         self.applied: int | None = None
 
-    def observe(self, call_id: int, sent: int, lost: int, reports: int) -> None:
+    def observe(self, call_id: int, sent: int, lost: int, reports: int,
+                now: float | None = None) -> None:
         """A call's cumulative figures: packets sent, lost as reported, RTCP reports."""
-        if reports <= 0 or sent <= 0:
-            return  # nothing known yet: the codec keeps its default
-        measured = 100.0 * max(0, lost) / sent
+        if reports <= 0 or sent <= 0 or self.reports.get(call_id) == reports:
+            return  # no report, or nothing new from the far end since the last look
+        self.reports[call_id] = reports
+        now = time.monotonic() if now is None else now
+        history = self.history.setdefault(call_id, deque())
+        history.append((now, sent, max(0, lost)))
+        while len(history) > 2 and now - history[1][0] >= self.WINDOW_S:
+            history.popleft()
+        _, sent0, lost0 = history[0]
+        if sent - sent0 < self.MIN_PACKETS:
+            return  # too few packets reported on: the codec keeps what it has
+        measured = 100.0 * max(0, lost - lost0) / (sent - sent0)
         # as measured: planning for more than is lost costs the voice more than FEC gives back
-        # (32 kbit/s, 10 % loss: expected 10 % scored ~0.15 PESQ over 12 %, ~0.5 over 15 %)
-        self.by_call[call_id] = min(50, math.ceil(measured)) if measured > 0 else 0
-        self._apply()
+        # (32 kbit/s, 10 % loss: expected 10 % scored ~0.15 over 12 %, ~0.5 over 15 %)
+        new = min(50, math.ceil(measured)) if measured > 0 else 0
+        old = self.by_call.get(call_id)
+        if old is None or abs(new - old) >= 2 or (new == 0) != (old == 0):
+            self.by_call[call_id] = new
+            self._apply()
 
     def forget(self, call_id: int) -> None:
+        self.reports.pop(call_id, None)
+        self.history.pop(call_id, None)
         if self.by_call.pop(call_id, None) is not None:
             self._apply()
 

@@ -22,11 +22,11 @@ _spec.loader.exec_module(nb)
 OPUS = nb.CModule(
     "softphone.sip.audio._opus",
     headers=[HERE / "pj_abi.h", HERE / "opus_codec.h"],
-    sources=[HERE / "opus_codec.c", HERE / "pj_abi.c"],
+    sources=[HERE / "opus_codec.c", HERE / "opus_playout.c", HERE / "pj_abi.c"],
     libraries=["dl"],
 )
-# pj_codec_abi.h is included by opus_codec.c only (not cffi declarations): track its changes
-OPUS_DEPENDS = [HERE / "pj_codec_abi.h"]
+# pj_codec_abi.h and opus_playout.h are included by the C files only (not cffi declarations)
+OPUS_DEPENDS = [HERE / "pj_codec_abi.h", HERE / "opus_playout.h"]
 
 
 def ffibuilder():  # type: ignore[no-untyped-def]

@@ -9,11 +9,11 @@
  *          so), 32 kbit/s VBR (or the peer's maxaveragebitrate), in-band FEC unless the peer
  *          says useinbandfec=0, sized to the loss the far end reports over RTCP (10 % until
  *          it has; none while it reports none: FEC takes bits from the voice itself).
- *   Loss:  the decoder holds one packet back. When pjmedia reports a missing packet
- *          (recover), the held packet is played and the gap is remembered; when the next
- *          packet comes, the gap is rebuilt from that packet's in-band FEC (decode_fec=1),
- *          falling back to the decoder's own concealment when the packet carries none or
- *          several packets in a row are missing.
+ *   Loss:  the codec keeps its own playout timeline (opus_playout.c): every packet is kept
+ *          as it arrives (parse) and each decode or recover call from pjmedia is one tick
+ *          that plays the next frame by RTP timestamp, one frame behind the newest packet.
+ *          A lost frame is rebuilt from the next packet's in-band FEC (decode_fec=1), or
+ *          concealed by the decoder when that packet is missing too or carries none.
  *
  * libopus is loaded with dlopen at the first codec allocation (the first call with Opus),
  * never at start: registering the factory only fills in tables.
@@ -25,6 +25,7 @@
 #include <strings.h>
 
 #include "opus_codec.h"
+#include "opus_playout.h"
 #include "pj_codec_abi.h"
 
 /* libopus 1.x's stable API (opus.h, opus_defines.h), declared here so that building the
@@ -62,7 +63,6 @@ const char *opus_get_version_string(void);
 #define SP_OPUS_RATE 48000          /* the RTP clock (RFC 7587) */
 #define SP_OPUS_PTIME 20
 #define SP_OPUS_MAX_SAMPLES (48000 * 120 / 1000)   /* longest Opus packet: 120 ms */
-#define SP_OPUS_MAX_PACKET 1500
 /* The largest packet we take from the network, and what we tell pjmedia (max_rx_frame_size):
  * 1275 bytes, the largest Opus frame (RFC 6716), as pjproject's own wrapper does. pjmedia sizes
  * its jitter-buffer slots by this figure and copies (or zeroes) a whole slot into the stream's
@@ -164,7 +164,6 @@ static long fmtp_number(const pjmedia_codec_fmtp *f, const char *name, long abse
 }
 
 /* --- codec instance ------------------------------------------------------------------ */
-enum held_state { HELD_NOTHING, HELD_PACKET, HELD_GAP };
 
 typedef struct sp_opus {
     pjmedia_codec base;
@@ -172,12 +171,11 @@ typedef struct sp_opus {
     OpusDecoder *dec;
     int rate;                  /* PCM rate at the stream: the bridge's, 16 kHz here */
     int channels;              /* PCM channels at the stream (2 if the peer says stereo=1) */
-    opus_int16 mono[SP_OPUS_MAX_SAMPLES];
-    enum held_state held;
-    unsigned char held_pkt[SP_OPUS_MAX_PACKET];
-    int held_len;
-    int held_samples;          /* duration of the held packet or gap */
-    int frame_samples;         /* last packet's duration (the size of a gap) */
+    opus_int16 mono[SP_OPUS_MAX_SAMPLES];            /* the encoder's (stream's thread) */
+    opus_int16 unheard[SP_OPUS_MAX_SAMPLES * 2];     /* a frame decoded to be dropped */
+    sp_playout playout;        /* what was received, by RTP timestamp (opus_playout.c) */
+    sp_play_step step;         /* the bridge's clock thread: what this tick plays */
+    int frame_samples;         /* last packet's duration (pjmedia's ptime change signal) */
     int fec;                   /* in-band FEC sent (the peer did not refuse it) */
     int applied_loss;          /* the encoder's expected loss now (%) */
     uint64_t fec_frames, plc_frames;
@@ -267,9 +265,8 @@ static pj_status_t codec_open(pjmedia_codec *codec, pjmedia_codec_param *attr)
         return SP_PJMEDIA_CODEC_EFAILED;
     }
     configure_encoder(c, attr);
-    c->held = HELD_NOTHING;
-    c->held_len = 0;
     c->frame_samples = c->rate * SP_OPUS_PTIME / 1000;
+    sp_playout_reset(&c->playout, c->frame_samples * (SP_OPUS_RATE / c->rate));
     return PJ_SUCCESS;
 }
 
@@ -310,6 +307,9 @@ static pj_status_t codec_parse(pjmedia_codec *codec, void *pkt, pj_size_t pkt_si
     frames[0].size = pkt_size;
     frames[0].timestamp.u64 = ts->u64;
     frames[0].bit_info = 0;
+    /* Our own copy, for the playout timeline (RTP timestamps run at 48 kHz, RFC 7587). */
+    sp_playout_put(&c->playout, (uint32_t)ts->u64, n * (SP_OPUS_RATE / c->rate), pkt,
+                   (int)pkt_size);
     int current = __atomic_load_n(&c->frame_samples, __ATOMIC_RELAXED);
     if (n != current && n % (c->rate / 1000) == 0) {
         __atomic_store_n(&c->frame_samples, n, __ATOMIC_RELAXED);
@@ -364,23 +364,36 @@ static pj_status_t silence(sp_opus *c, unsigned out_size, pjmedia_frame *output,
     return PJ_SUCCESS;
 }
 
-/* Play what is held: the packet itself, or a gap (from `fec_from`'s FEC when given). */
-static pj_status_t play_held(sp_opus *c, const unsigned char *fec_from, int fec_len,
-                             unsigned out_size, pjmedia_frame *output)
+/* One tick of the bridge's clock (a decode or a recover call from pjmedia, whichever it
+ * is): the next frame of our own timeline. */
+static pj_status_t play_tick(sp_opus *c, unsigned out_size, pjmedia_frame *output)
 {
+    sp_play_step *st = &c->step;
+    sp_playout_tick(&c->playout, st);
     int max = (int)(out_size / 2) / c->channels;
-    int want = c->held_samples < max ? c->held_samples : max;
+    int want = st->duration / (SP_OPUS_RATE / c->rate);
+    if (want <= 0 || want > max)
+        want = max < c->frame_samples ? max : c->frame_samples;
+    opus_int16 *pcm = (opus_int16 *)output->buf;
     int n;
-    if (c->held == HELD_PACKET) {
-        n = op.decode(c->dec, c->held_pkt, c->held_len, (opus_int16 *)output->buf, max, 0);
-    } else if (fec_from) {
-        n = op.decode(c->dec, fec_from, fec_len, (opus_int16 *)output->buf, want, 1);
+    if (st->skip_len)
+        op.decode(c->dec, st->skip, st->skip_len, c->unheard, SP_OPUS_MAX_SAMPLES, 0);
+    switch (st->what) {
+    case SP_PLAY_PACKET:
+        n = op.decode(c->dec, st->data, st->len, pcm, max, 0);
+        break;
+    case SP_PLAY_FEC:
+        n = op.decode(c->dec, st->data, st->len, pcm, want, 1);
         c->fec_frames++;
         __atomic_add_fetch(&total_fec, 1, __ATOMIC_RELAXED);
-    } else {
-        n = op.decode(c->dec, NULL, 0, (opus_int16 *)output->buf, want, 0);
+        break;
+    case SP_PLAY_CONCEAL:
+        n = op.decode(c->dec, NULL, 0, pcm, want, 0);
         c->plc_frames++;
         __atomic_add_fetch(&total_plc, 1, __ATOMIC_RELAXED);
+        break;
+    default:
+        return silence(c, out_size, output, want);
     }
     if (n < 0)
         return silence(c, out_size, output, want);
@@ -389,44 +402,18 @@ static pj_status_t play_held(sp_opus *c, const unsigned char *fec_from, int fec_
     return PJ_SUCCESS;
 }
 
-static void hold_packet(sp_opus *c, const pjmedia_frame *input)
-{
-    int len = input->size < SP_OPUS_MAX_PACKET ? (int)input->size : SP_OPUS_MAX_PACKET;
-    memcpy(c->held_pkt, input->buf, (size_t)len);
-    c->held_len = len;
-    int n = op.packet_get_nb_samples(c->held_pkt, len, c->rate);
-    c->held_samples = n > 0 ? n : c->frame_samples;
-    c->held = HELD_PACKET;
-}
-
+/* pjmedia's jitter buffer decides when a tick is a decode or a recover, and which frame it
+ * hands over: neither matters here, the frame came through parse already. */
 static pj_status_t codec_decode(pjmedia_codec *codec, const pjmedia_frame *input,
                                 unsigned out_size, pjmedia_frame *output)
 {
-    sp_opus *c = (sp_opus *)codec;
-    pj_status_t st;
     output->timestamp = input->timestamp;
-    if (input->type != PJMEDIA_FRAME_TYPE_AUDIO || input->size == 0)
-        return codec->op->recover(codec, out_size, output);
-    if (c->held == HELD_NOTHING) {
-        /* The first packet: it is held, the stream gets one frame of silence. */
-        int n = op.packet_get_nb_samples(input->buf, (opus_int32)input->size, c->rate);
-        hold_packet(c, input);
-        return silence(c, out_size, output, n > 0 ? n : c->frame_samples);
-    }
-    st = play_held(c, (const unsigned char *)input->buf, (int)input->size, out_size, output);
-    hold_packet(c, input);
-    return st;
+    return play_tick((sp_opus *)codec, out_size, output);
 }
 
 static pj_status_t codec_recover(pjmedia_codec *codec, unsigned out_size, pjmedia_frame *output)
 {
-    sp_opus *c = (sp_opus *)codec;
-    if (c->held == HELD_NOTHING)
-        return silence(c, out_size, output, c->frame_samples);
-    pj_status_t st = play_held(c, NULL, 0, out_size, output);
-    c->held = HELD_GAP;
-    c->held_samples = c->frame_samples;
-    return st;
+    return play_tick((sp_opus *)codec, out_size, output);
 }
 
 static pjmedia_codec_op codec_op = {
@@ -506,6 +493,7 @@ static pj_status_t factory_alloc_codec(pjmedia_codec_factory *f, const pjmedia_c
     c->rate = (int)ci->clock_rate;
     c->channels = 1;
     c->frame_samples = c->rate * SP_OPUS_PTIME / 1000;
+    sp_playout_init(&c->playout, c->frame_samples * (SP_OPUS_RATE / c->rate));
     *p_codec = &c->base;
     return PJ_SUCCESS;
 }
@@ -516,9 +504,13 @@ static pj_status_t factory_dealloc_codec(pjmedia_codec_factory *f, pjmedia_codec
     sp_opus *c = (sp_opus *)codec;
     if (!c)
         return SP_PJ_EINVAL;
-    if (sp_pj.pj_log_4 && (c->fec_frames || c->plc_frames))
-        sp_pj.pj_log_4(THIS_FILE, "Opus call: %llu lost frames rebuilt from FEC, %llu concealed",
-                    (unsigned long long)c->fec_frames, (unsigned long long)c->plc_frames);
+    sp_playout *p = &c->playout;
+    if (sp_pj.pj_log_4 && (c->fec_frames || c->plc_frames || p->late || p->skips || p->jumps))
+        sp_pj.pj_log_4(THIS_FILE, "Opus call: %llu lost frames rebuilt from FEC, %llu concealed; "
+                    "%llu packets came after their turn (%llu frames more held back), %llu "
+                    "frames dropped to catch up, %llu jumps", (unsigned long long)c->fec_frames,
+                    (unsigned long long)c->plc_frames, p->late, p->stalls, p->skips, p->jumps);
+    sp_playout_destroy(p);
     if (c->enc)
         op.encoder_destroy(c->enc);
     if (c->dec)

@@ -18,4 +18,11 @@ int sp_opus_abi_offsets(long *out, int n);
 void sp_opus_set_reported_loss(int percent);
 /* Lost frames of calls so far: rebuilt from in-band FEC, concealed by the decoder. */
 void sp_opus_loss_counts(unsigned long long *fec, unsigned long long *plc);
+/* The codec's playout timeline (opus_playout.c) alone, for tests: packets are known by a
+ * one-byte tag; a tick returns what it plays (0 silence, 1 a packet, 2 a lost frame from
+ * the FEC of the packet in `tag`, 3 concealment) and the packet dropped before it, or -1. */
+void *sp_playout_test_new(int frame);
+void sp_playout_test_free(void *p);
+int sp_playout_test_put(void *p, unsigned ts, int duration, int tag);
+int sp_playout_test_tick(void *p, int *tag, int *skipped_tag);
 #endif

@@ -85,8 +85,21 @@ def empirical_layout(ep: pj.Endpoint, lib: ctypes.CDLL, mgr: int) -> dict[str, i
     def find(value: int, size: int, start: int = 0) -> int:
         return b.find(value.to_bytes(size, "little"), start)
 
-    enc = find(3, 1, 40)
-    dec = find(5, 1, enc + 1)
+    def find_fmtp(count: int, start: int) -> int:
+        # pjmedia_codec_fmtp: a one-byte count, then (8-aligned) `count` name/value pj_str_t
+        # pairs: names "n0".. (2 bytes), values "v" (1). A lone search for the count byte
+        # would stop at any stray byte of that value on the way (a pointer's, say).
+        pos = find(count, 1, start)
+        while pos >= 0:
+            first = pos + 8 - pos % 8
+            if all(int.from_bytes(b[first + 32 * i + off:first + 32 * i + off + 8], "little")
+                   == length for i in range(count) for off, length in ((8, 2), (24, 1))):
+                return pos
+            pos = find(count, 1, pos + 1)
+        return -1
+
+    enc = find_fmtp(3, 40)
+    dec = find_fmtp(5, enc + 1)
     loss = find(0x3333, 4)
     return {
         "max_rx_frame_size": find(0x777, 4), "frm_ptime_denum": find(0x5A, 1),
@@ -168,7 +181,7 @@ def loss_run(lib: ctypes.CDLL, mgr: int, rate: int) -> dict[str, object]:
         else:
             frames = (Frame * 4)()
             n = ctypes.c_uint(4)
-            ts = ctypes.c_uint64(i * spf)
+            ts = ctypes.c_uint64(i * spf * (48000 // rate))  # RTP timestamps: 48 kHz
             assert parse(codec_p, ctypes.cast(pkt, ctypes.c_void_p), fout.size,
                          ctypes.byref(ts), ctypes.byref(n), frames) == 0
             assert n.value == 1

@@ -93,13 +93,33 @@ def test_libopus_is_found_or_overridden(tmp_path: Path, monkeypatch: pytest.Monk
 
 def test_opus_fec_follows_the_loss_the_far_end_reports() -> None:
     loss = codecs.ReportedLoss()
-    loss.observe(1, sent=250, lost=0, reports=0)
+    loss.observe(1, sent=10, lost=0, reports=0, now=0.0)
     assert loss.applied is None  # no RTCP report yet: the codec keeps its default (10 %)
-    loss.observe(1, sent=250, lost=0, reports=1)
-    assert loss.applied == 0  # nothing lost: no bits spent on FEC
-    loss.observe(2, sent=500, lost=24, reports=2)
-    assert loss.applied == 5  # 4.8 % -> 5: the worst call counts
+    loss.observe(1, sent=10, lost=0, reports=1, now=0.2)
+    loss.observe(1, sent=80, lost=0, reports=2, now=1.6)
+    assert loss.applied is None  # a first report and 70 packets say little: still the default
+    loss.observe(1, sent=170, lost=0, reports=3, now=3.4)
+    assert loss.applied == 0  # 160 packets, none lost: no bits spent on FEC
+    loss.observe(2, sent=10, lost=0, reports=1, now=0.2)
+    loss.observe(2, sent=500, lost=24, reports=2, now=10.0)
+    assert loss.applied == 5  # 4.9 % -> 5: the worst call counts
+    loss.observe(2, sent=590, lost=29, reports=2, now=11.0)
+    assert loss.applied == 5  # no new report: nothing moves
+    loss.observe(2, sent=590, lost=29, reports=3, now=11.5)
+    assert loss.applied == 5  # 5.0 %: still 5; a change of one point would not move it either
     loss.forget(2)
     assert loss.applied == 0
     loss.forget(1)
     assert loss.applied == -1  # no Opus call left: back to the default for the next
+
+
+def test_the_reported_loss_is_the_recent_one() -> None:
+    loss = codecs.ReportedLoss()
+    sent = lost = 0
+    for i in range(1, 40):  # a report every 1.7 s: 10 % lost for 30 s, then none
+        sent += 85
+        lost += 8 if i <= 18 else 0
+        loss.observe(1, sent=sent, lost=lost, reports=i, now=i * 1.7)
+        if i == 18:
+            assert loss.applied == 10
+    assert loss.applied == 0  # the window has passed the lossy part
