@@ -122,6 +122,7 @@ def _incoming_row(work: Path, calls: int, max_gap: float) -> dict[str, Any]:
     callee = phone("alice")
     callers = [phone(f"caller{i}") for i in range(3)]
     rang: list[int] = []
+    busy: list[int] = []
     started = time.perf_counter()
 
     def run(caller: EngineProcess) -> None:
@@ -132,9 +133,13 @@ def _incoming_row(work: Path, calls: int, max_gap: float) -> dict[str, Any]:
             try:
                 mark = caller.mark()
                 call_id = caller.command("dial", target=f"sip:alice@{callee.listen}")
-                caller.wait_for(lambda e, c=call_id: e.get("event") == "CallStateChanged"
-                                and e.get("call_id") == c and e.get("state") == "early",
-                                10.0, "ringing", mark)
+                state = caller.wait_for(
+                    lambda e, c=call_id: e.get("event") == "CallStateChanged"
+                    and e.get("call_id") == c and e.get("state") in ("early", "disconnected"),
+                    10.0, "ringing", mark)
+                if state["state"] == "disconnected":
+                    busy.append(1)  # refused (486) by the callee's INVITE guard
+                    continue
                 rang.append(1)
                 caller.command("hangup", call_id=call_id)
                 caller.wait_event("CallStateChanged", 10.0, mark, call_id=call_id,
@@ -152,7 +157,7 @@ def _incoming_row(work: Path, calls: int, max_gap: float) -> dict[str, Any]:
     for p in (callee, *callers):
         p.close()
     return {"connected": len(rang), "alive": alive, "rate": len(rang) / elapsed,
-            "setup_ms": float("nan")}
+            "setup_ms": float("nan"), "busy": len(busy)}
 
 
 def _paced(log: Path) -> int:
@@ -197,7 +202,8 @@ def main() -> int:
             gap = "0" if not max_gap else f"0..{max_gap * 1000:.0f} ms"
             print(f"| {gap} | {row['connected']}/{total} | "
                   f"{'no' if row['alive'] else 'YES'} | {row['rate']:.1f} | "
-                  f"{row['setup_ms']:.1f} ms | {_paced(log)} |", flush=True)
+                  f"{row['setup_ms']:.1f} ms | {_paced(log)} |"
+                  + (f" {row['busy']} got 486 |" if "busy" in row else ""), flush=True)
     return 0
 
 

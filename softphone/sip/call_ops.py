@@ -34,7 +34,7 @@ from softphone.sip.codecs import reported_loss
 from softphone.sip.events import CallState, Direction
 from softphone.sip.final_answers import FinalAnswers
 from softphone.sip.ghost_guard import ACK_DEADLINE
-from softphone.sip.media_sockets import KeyLedger, MediaKeys, media_keys
+from softphone.sip.media_sockets import KeyLedger, MediaKeys, media_keys, widest_keys
 from softphone.sip.rules import IncomingAction, decide_incoming
 from softphone.sip.uris import (
     InvalidTarget,
@@ -564,5 +564,4 @@ def live_media_keys(accounts: Mapping[str, AccountState],
 
 def widest_media_keys(accounts: Mapping[str, AccountState]) -> MediaKeys:
     """The most ioqueue keys a call of any of our accounts takes."""
-    return max((media_keys(s.settings) for s in accounts.values()),
-               key=lambda k: k.total, default=media_keys(None))
+    return widest_keys(s.settings for s in accounts.values())

@@ -17,8 +17,9 @@ Nothing in pjsua2 enlarges the pool, shortens the delay or tells how many keys a
 the engine keeps its own account: keys held by live calls, and the keys of ended calls until
 their delay is over. A new outgoing call that does not fit waits on a timer of the SIP thread
 (the user sees "calling") until enough keys are free again; it is never refused for this.
-Incoming calls cannot be held back (pjsua opens their media before the application hears of
-them), so they are only counted, and a reserve is kept for them and for SIP's own sockets.
+Incoming calls cannot be held back here (pjsua opens their media before the application
+hears of them): they are counted, and invite_guard.py refuses new INVITEs over their share
+before pjsua sees them.
 """
 
 from __future__ import annotations
@@ -39,10 +40,14 @@ RELEASE_MARGIN = 0.25
 # A TURN socket closes only once the server has answered the deallocation (a Refresh with
 # lifetime 0) or the STUN transaction timed out: 7.9 s with pjnath's default RTO of 100 ms.
 TURN_RELEASE = 8.0
-# Keys that calls placed here may not take: SIP's own listeners, TCP/TLS connections, the
-# DNS resolver and STUN on the SIP ioqueue, and room for incoming calls we cannot pace.
-RESERVED_KEYS = 16
-BUDGET = IOQUEUE_KEYS - RESERVED_KEYS
+# The 64 keys, shared out: SIP's own sockets on the SIP ioqueue (listeners, TCP/TLS
+# connections, the DNS resolver, STUN); new incoming calls' media per KEY_FREE_DELAY, which
+# invite_guard.py holds to; and the rest for our dials and every call in progress.
+# Both shares are equal so that another softphone redialing us at its fastest (this pacing)
+# is never refused by our invite guard.
+SIP_SPARE_KEYS = 8
+INCOMING_KEYS = 28
+BUDGET = IOQUEUE_KEYS - SIP_SPARE_KEYS - INCOMING_KEYS
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,12 @@ def media_keys(settings: AccountSettings | None) -> MediaKeys:
     if settings is None or not uses_ice(settings):
         return MediaKeys(quick=2)
     return MediaKeys(quick=2, turn=2 if settings.turn_server else 0)
+
+
+def widest_keys(accounts: Iterable[AccountSettings]) -> MediaKeys:
+    """The most keys a call of any of these accounts takes (plain RTP when there is none)."""
+    return max((media_keys(a) for a in accounts), key=lambda k: k.total,
+               default=media_keys(None))
 
 
 class KeyLedger:

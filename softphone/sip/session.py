@@ -26,6 +26,7 @@ import pjsua2 as pj
 from softphone.logs import register_secret
 from softphone.settings import AccountSettings, CallSettings, SipSettings
 from softphone.sip import events as ev
+from softphone.sip import invite_guard
 from softphone.sip.accounts import (
     AccountState,
     EngineAccount,
@@ -43,6 +44,7 @@ from softphone.sip.calls import CallRecord, CallTable
 from softphone.sip.codecs import DEFAULT_CODECS, apply_codec_order, register_opus
 from softphone.sip.ghost_guard import GhostGuard
 from softphone.sip.media_api import NullAudioBackend
+from softphone.sip.media_sockets import widest_keys
 from softphone.sip.messaging import Messenger
 from softphone.sip.nat import stun_servers
 from softphone.sip.pjlog import PythonLogWriter, pj_level_for
@@ -221,6 +223,7 @@ class SipSession:
             log.warning("TCP port %s is taken; listening for TCP on another port", udp_port)
             self._create_transport("tcp", 0)
         ep.libStart()
+        invite_guard.apply(widest_keys(self.initial_accounts))
         self._update_stun_servers(self.initial_accounts)
         try:
             ep.audDevManager().setNullDev()
@@ -453,6 +456,7 @@ class SipSession:
             log.warning("STUN servers %s not usable: %s", servers, pj_error_text(exc))
 
     def set_accounts(self, accounts: Sequence[AccountSettings]) -> None:
+        invite_guard.apply(widest_keys(accounts))
         self._update_stun_servers(accounts)
         wanted = {a.name: a for a in accounts}
         for name, state in list(self.accounts.items()):

@@ -112,4 +112,11 @@ const char *sp_voice_error(void);
 int sp_rtcp_set_clock(void *stream, unsigned rtp_clock);
 int sp_rtcp_session_set_clock(void *session, unsigned rtp_clock);  /* a pjmedia_rtcp_session* */
 const char *sp_rtcp_error(void);
+
+/* --- invite_guard.c: new INVITEs over a rate answered 486 before pjsua opens their media --- */
+/* Installs once (the SIP thread, after libStart): 0, or -1 and sp_invite_guard_error(). */
+int sp_invite_guard_install(int limit, int window_ms);
+void sp_invite_guard_set(int limit, int window_ms);  /* limit <= 0: let every INVITE in */
+uint64_t sp_invite_guard_refused(void);
+const char *sp_invite_guard_error(void);
 #endif

@@ -59,6 +59,7 @@ NATIVE = CModule(
     "softphone.sip.audio._native",
     headers=[AUDIO / "pj_abi.h", AUDIO / "native.h"],
     sources=[AUDIO / "native.c", AUDIO / "port.c", AUDIO / "voice.c", AUDIO / "rtcp_clock.c",
+             AUDIO / "invite_guard.c",
              AUDIO / "pj_abi.c"],
     extra_cdef='extern "Python+C" void sp_mix_hook(void *handle, int frames);\n',
     libraries=["dl", "m"],

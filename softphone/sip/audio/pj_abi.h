@@ -217,6 +217,29 @@ typedef struct pjmedia_stream_rtp_sess_info {
 
 typedef int pjsua_conf_port_id;
 
+/* --- pjsip: a module of our own on the request path (invite_guard.c) ----------------------
+ * pjsip/sip_module.h; the rx/tx data, transactions and events stay opaque. */
+typedef struct pjsip_endpoint pjsip_endpoint;       /* opaque */
+typedef struct pjsip_rx_data pjsip_rx_data;         /* opaque */
+typedef struct pjsip_tx_data pjsip_tx_data;         /* opaque */
+typedef struct pjsip_transaction pjsip_transaction; /* opaque */
+typedef struct pjsip_event pjsip_event;             /* opaque */
+typedef struct pjsip_module {
+    void *prev, *next;            /* PJ_DECL_LIST_MEMBER */
+    pj_str_t name;
+    int id;                       /* -1 before registration */
+    int priority;
+    pj_status_t (*load)(pjsip_endpoint *endpt);
+    pj_status_t (*start)(void);
+    pj_status_t (*stop)(void);
+    pj_status_t (*unload)(void);
+    pj_bool_t (*on_rx_request)(pjsip_rx_data *rdata);
+    pj_bool_t (*on_rx_response)(pjsip_rx_data *rdata);
+    pj_status_t (*on_tx_request)(pjsip_tx_data *tdata);
+    pj_status_t (*on_tx_response)(pjsip_tx_data *tdata);
+    void (*on_tsx_state)(pjsip_transaction *tsx, pjsip_event *event);
+} pjsip_module;
+
 /* --- the table of functions (filled by sp_pj_bind) ----------------------------------------- */
 typedef struct sp_pj_api {
     const char *(*pj_get_version)(void);
@@ -271,6 +294,14 @@ typedef struct sp_pj_api {
                                const pjmedia_rtcp_session_setting *settings);
     void (*pjmedia_rtcp_rx_rtp2)(pjmedia_rtcp_session *session, unsigned seq, unsigned ts,
                                  unsigned payload, pj_bool_t discarded);
+    /* optional: the INVITE rate guard (invite_guard.c) */
+    pjsip_endpoint *(*pjsua_get_pjsip_endpt)(void);
+    pj_status_t (*pjsip_endpt_register_module)(pjsip_endpoint *endpt, pjsip_module *module);
+    pj_status_t (*pjsip_endpt_respond_stateless)(pjsip_endpoint *endpt,
+                                                 const pjsip_rx_data *rdata, int st_code,
+                                                 const pj_str_t *st_text,
+                                                 const void *hdr_list, const void *body);
+    char *(*pjsip_rx_data_get_info)(pjsip_rx_data *rdata);
     /* PJSIP's log at level 4 (optional: a codec's own notes go to the "pjsip" logger) */
     void (*pj_log_4)(const char *sender, const char *format, ...);
 

@@ -14,6 +14,7 @@ import time
 import wave
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -84,6 +85,13 @@ def _record_both(alice: EngineProcess, a_id: int, bob: EngineProcess, b_id: int,
     return paths[0], paths[1]
 
 
+def _ringing_or_refused(caller: EngineProcess, call_id: int, since: int) -> dict[str, Any]:
+    """The call's first state of "early" (it rings) or "disconnected" (refused)."""
+    return caller.wait_for(
+        lambda e: e.get("event") == "CallStateChanged" and e.get("call_id") == call_id
+        and e.get("state") in ("early", "disconnected"), 15.0, "ringing or refused", since)
+
+
 def _tone_share(path: Path, hz: float) -> float:
     """Share of the recording's energy within +-10 Hz of ``hz`` (Hann-windowed FFT)."""
     with wave.open(str(path)) as w:
@@ -134,3 +142,72 @@ def test_back_to_back_calls_each_carry_audio_both_ways(make_engine: EngineFactor
     assert not silent, f"calls without audio both ways (call, alice heard, bob heard): {silent}"
     _alive(alice)
     _alive(bob)
+
+
+def test_callers_ringing_and_cancelling_at_once_never_abort_the_callee(
+        make_engine: EngineFactory) -> None:
+    """Three phones redial one callee at once and cancel as soon as it rings. pjsua opens an
+    incoming call's media before the application hears of it, so the callee cannot pace
+    them: the 33rd within half a second used to abort it. Now new INVITEs over its share get
+    486 (audio/invite_guard.c) and the callee stays up and answers the next call."""
+    callee = make_engine("callee", accounts=[lan_account("callee")], tone_hz=CALLEE_TONE)
+    callers = [make_engine(f"caller{i}", accounts=[lan_account(f"caller{i}")],
+                           tone_hz=CALLER_TONE) for i in range(3)]
+    target = f"sip:callee@{callee.listen}"
+    lock = threading.Lock()
+    rang: list[int] = []
+    refused: list[int] = []
+    failures: list[str] = []
+    deadline = time.monotonic() + 90.0
+
+    def redial(caller: EngineProcess) -> None:
+        while len(rang) < 40 and time.monotonic() < deadline:
+            mark = caller.mark()
+            try:
+                call_id = caller.command("dial", target=target)
+                state = _ringing_or_refused(caller, call_id, mark)
+                if state["state"] == "early":
+                    caller.command("hangup", call_id=call_id)
+                    caller.wait_state(call_id, "disconnected", 15.0, mark)
+                with lock:
+                    (rang if state["state"] == "early" else refused).append(state["code"])
+            except (TimeoutError, OSError, ValueError) as exc:
+                with lock:
+                    failures.append(f"{caller.name}: {exc}")
+                return
+
+    threads = [threading.Thread(target=redial, args=(c,)) for c in callers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    _alive(callee)
+    assert not failures, f"{failures}\n{callee.explain()}"
+    assert len(rang) >= 40
+    assert set(refused) <= {486}, refused
+    # and the callee still takes a call with audio both ways (a dial while the guard's
+    # window is still full gets 486 like the flood's: dial again at once)
+    caller = callers[0]
+    for _attempt in range(500):
+        mark, callee_mark = caller.mark(), callee.mark()
+        a_id = caller.command("dial", target=target)
+        state = _ringing_or_refused(caller, a_id, mark)
+        if state["state"] == "early":
+            break
+        assert state["code"] == 486, state
+    else:
+        pytest.fail(f"the callee refused 500 calls in a row\n{callee.explain()}")
+    # events of the flood's last calls may still be on their way: this call is caller0's
+    incoming = callee.wait_for(
+        lambda e: e.get("event") == "IncomingCall" and e.get("number") == "caller0"
+        and not callee.find("CallStateChanged", call_id=e["call_id"], state="disconnected"),
+        15.0, "caller0's ringing call", callee_mark)
+    b_id = incoming["call_id"]
+    callee.command("answer", call_id=b_id)
+    caller.wait_state(a_id, "confirmed", 15.0, mark)
+    caller.wait_event("CallMediaChanged", 15.0, mark, call_id=a_id, active=True)
+    callee.wait_event("CallMediaChanged", 15.0, callee_mark, call_id=b_id, active=True)
+    heard_by_caller, heard_by_callee = _record_both(caller, a_id, callee, b_id, 0.4)
+    _hang_up(caller, callee, (a_id, b_id, mark, callee_mark))
+    assert _tone_share(heard_by_caller, CALLEE_TONE) > 0.2
+    assert _tone_share(heard_by_callee, CALLER_TONE) > 0.2

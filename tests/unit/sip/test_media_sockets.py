@@ -82,3 +82,15 @@ def test_no_wait_when_live_calls_alone_fill_the_pool() -> None:
     ledger = KeyLedger(budget=4, clock=Clock())
     ledger.released(PLAIN)
     assert ledger.wait_for(PLAIN, [PLAIN, PLAIN]) == 0.0
+
+
+def test_incoming_share_matches_what_a_redialing_softphone_sends() -> None:
+    """Another softphone pacing its dials with BUDGET is never refused by our INVITE guard."""
+    from softphone.sip.invite_guard import WINDOW_MS, incoming_limit
+    from softphone.sip.media_sockets import INCOMING_KEYS, IOQUEUE_KEYS, SIP_SPARE_KEYS
+
+    assert INCOMING_KEYS >= BUDGET
+    assert BUDGET + INCOMING_KEYS + SIP_SPARE_KEYS <= IOQUEUE_KEYS
+    assert incoming_limit(PLAIN) >= BUDGET // PLAIN.total
+    assert incoming_limit(ICE_TURN) == INCOMING_KEYS // ICE_TURN.total
+    assert int((KEY_FREE_DELAY + RELEASE_MARGIN) * 1000) == WINDOW_MS
