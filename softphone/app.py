@@ -237,6 +237,7 @@ def create_parts(profile: Path, settings: Settings, *, engine: Any = None, bridg
     window.settings_changed.connect(lambda s, p: apply_settings(parts, s, p))
     parts.office = create_office_link(parts, agent)
     parts.integrations = create_integrations(parts)
+    deferred.insert(0, window.call_keys.start)  # global shortcuts: after the window shows
     if later is None:
         parts.office_pbx = create_office_pbx(parts)
     else:  # voicemail, chat, the PBX's colleagues (~15 ms): once the window shows, before the
@@ -606,7 +607,8 @@ def shutdown(parts: AppParts) -> None:
         with contextlib.suppress(Exception):
             parts.ipc.close()
         parts.ipc = None
-    parts.window.wrapup.flush()
+    if parts.window.wrapup_page.built is not None:
+        parts.window.wrapup_page.built.flush()
     parts.window.reminders.stop()  # the notifications' D-Bus thread, if one started
     # The engine's events stop reaching the window and the office first, while Qt's D-Bus
     # thread is idle: a disconnect waits for a Qt signal-slot mutex holding the GIL, and the
@@ -701,10 +703,18 @@ def _quit(app: Any, window: Any) -> None:
     app.quit()
 
 
+def follow_scheme(app: Any) -> None:
+    """The desktop's light or dark scheme, as it changes (softphone.ui.theme)."""
+    from softphone.ui.theme import follow_color_scheme
+
+    follow_color_scheme(app)
+
+
 def run_gui(args: argparse.Namespace, profile: Path, settings: Settings,
             settings_error: str = "") -> int:
     """The desktop app. ``settings_error``: softphone.toml was refused and the user chose
     to start with the defaults (nothing is saved over the file meanwhile)."""
+    from PySide6.QtCore import Qt, QTimer
     from PySide6.QtWidgets import QApplication
 
     cheap_pyside_import_hook()
@@ -713,9 +723,9 @@ def run_gui(args: argparse.Namespace, profile: Path, settings: Settings,
     app.setApplicationDisplayName("Softphone")
     app.setQuitOnLastWindowClosed(False)
     install_translation(app, settings.ui.language)
-    from softphone.ui.theme import follow_color_scheme
-
-    follow_color_scheme(app)  # the desktop's light or dark scheme, as it changes
+    dark_desktop = app.styleHints().colorScheme() == Qt.ColorScheme.Dark
+    if dark_desktop:  # the first paint must be dark already
+        follow_scheme(app)
     # The SIP thread must not wait 5 ms (the default) for the GIL held by the UI or the DB
     # worker: that wait is most of the app's INVITE -> 200 OK time (bench_setup_time.py).
     sys.setswitchinterval(0.0005)
@@ -733,6 +743,8 @@ def run_gui(args: argparse.Namespace, profile: Path, settings: Settings,
         # no tray to hide in: a minimized start (login) still leaves a window to come back to
         window.showMinimized() if minimized else window.show()
         app.processEvents()  # the window maps before the store and the engine load
+    if not dark_desktop:  # the scheme follower (~6 ms) once the window has shown
+        QTimer.singleShot(0, app, lambda: follow_scheme(app))
     for job in later:
         job()
     if window.tray is None:

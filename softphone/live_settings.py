@@ -41,8 +41,8 @@ def apply_live(parts: Any, old: Settings, new: Settings, agent: str | None) -> N
     window = parts.window
     if (new.crm.default_region, agent) != (old.crm.default_region, parts.workflow.agent):
         apply_crm_identity(parts, new.crm.default_region, agent)
-    if new.calls.outcomes != old.calls.outcomes:
-        window.wrapup.set_outcomes(new.calls.outcomes)
+    if new.calls.outcomes != old.calls.outcomes and window.wrapup_page.built is not None:
+        window.wrapup_page.built.set_outcomes(new.calls.outcomes)  # else built with them
     if new.audio != old.audio and parts.engine is not None:
         apply_audio(parts.engine, new)
 

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
-
-import platformdirs
 
 PROFILE_ENV = "SOFTPHONE_PROFILE"
 
@@ -25,6 +24,13 @@ def resolve_profile(explicit: str | os.PathLike[str] | None = None) -> Path:
 
 def default_profile() -> Path:
     """The profile used when neither ``--profile`` nor ``$SOFTPHONE_PROFILE`` says otherwise."""
+    if sys.platform == "linux":  # platformdirs' rule (XDG), without its import at start (~3 ms)
+        base = os.environ.get("XDG_DATA_HOME", "")
+        if not os.path.isabs(base):  # unset, empty or relative (the XDG spec ignores it)
+            base = os.path.expanduser("~/.local/share")
+        return Path(base, "softphone").expanduser().resolve()
+    import platformdirs
+
     return Path(platformdirs.user_data_dir("softphone", appauthor=False)).expanduser().resolve()
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from decimal import Decimal
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from softphone.crm.views import (
@@ -24,6 +23,9 @@ from softphone.crm.views import (
     TaskView,
     WrapupView,
 )
+
+if TYPE_CHECKING:  # an annotation: decimal is not loaded at start
+    from decimal import Decimal
 
 T = TypeVar("T")
 

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # decimal's C module is not loaded for an annotation (start-up)
+    from decimal import Decimal
 
 #: Why a lookup matched (or did not): the caller card shows it.
 MATCHED_BY = ("e164", "national", "suffix", "company", "none", "withheld", "short", "ignored")

@@ -46,7 +46,13 @@ class CallKeys(QObject):
         self.problems: list[tuple[str, str]] = []
         self._shortcuts: dict[str, str] = {}
         self._unavailable = ""
-        self.apply_settings(ui)
+        self._start_ui = ui  # the global shortcuts wait for start() (app.create_parts)
+
+    def start(self) -> None:
+        """Grab the global shortcuts (Xlib loaded, keys grabbed: ~10 ms; the app does it once
+        the window has shown), unless newer settings came meanwhile."""
+        if not self._shortcuts:
+            self.apply_settings(self._start_ui)
 
     # --- what the keys do ---------------------------------------------------------------------
     def on_action(self, action: str) -> None:

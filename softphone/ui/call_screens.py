@@ -5,7 +5,7 @@ follows the workflow's call updates and drives them (``MainWindow.on_workflow_up
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import QObject, Slot
 from PySide6.QtGui import QGuiApplication, QScreen
@@ -14,12 +14,9 @@ from PySide6.QtWidgets import QStackedWidget, QTabWidget, QWidget
 from softphone.sip import events as ev
 from softphone.sip.events import CallState
 from softphone.ui.call_keys import CallKeys
-from softphone.ui.call_panel import CallPanel
-from softphone.ui.caller_card import CallerCard
 from softphone.ui.colleagues import ColleaguesView
 from softphone.ui.common import translate
 from softphone.ui.phone import PhoneController
-from softphone.ui.wrapup import WrapupPanel, summary_text
 from softphone.workflow import CallWorkflow
 from softphone.workflow_updates import (
     CallChanged,
@@ -30,6 +27,12 @@ from softphone.workflow_updates import (
     CallRow,
     WorkflowUpdate,
 )
+
+if TYPE_CHECKING:  # built for the first call (phone_pages.py), their modules imported then
+    from softphone.ui.call_panel import CallPanel
+    from softphone.ui.caller_card import CallerCard
+    from softphone.ui.phone_pages import LazyPage
+    from softphone.ui.wrapup import WrapupPanel
 
 
 class CallScreensHost(Protocol):
@@ -42,9 +45,13 @@ class CallScreensHost(Protocol):
     @property
     def call_panel(self) -> CallPanel: ...
     @property
+    def call_page(self) -> LazyPage[CallPanel]: ...
+    @property
     def colleagues(self) -> ColleaguesView: ...
     @property
     def wrapup(self) -> WrapupPanel: ...
+    @property
+    def wrapup_page(self) -> LazyPage[WrapupPanel]: ...
     @property
     def phone_page(self) -> QStackedWidget: ...
     @property
@@ -67,7 +74,9 @@ class CallScreens(QObject):
         self._w = host
         self.cards: dict[int, CallerCard] = {}  # the ringing calls' cards by call id
         self._pending_wrapup: CallInfo | None = None  # shown once no call is left
-        w = host.wrapup
+
+    def wire_wrapup(self, w: WrapupPanel) -> None:
+        """The wrap-up page, when it is built (phone_pages.build_wrapup)."""
         w.changed.connect(self._on_wrapup_changed)
         w.next_action_requested.connect(self._on_next_action_requested)
         w.create_contact_requested.connect(self._on_wrapup_create_contact)
@@ -113,6 +122,8 @@ class CallScreens(QObject):
     def _show_card(self, call: CallInfo) -> None:
         card = self.cards.get(call.call_id)
         if card is None:
+            from softphone.ui.caller_card import CallerCard
+
             phone = self._w.phone
             card = CallerCard(call, self._w.search_contacts)
             card.answer_requested.connect(phone.answer)
@@ -160,16 +171,18 @@ class CallScreens(QObject):
     def refresh_call_panel(self) -> None:
         w = self._w
         current = w.phone.current()
-        w.call_panel.consults = dict(w.phone.consults)
         calls = [c for c in w.workflow.calls() if not c.ringing_in]
-        w.call_panel.set_calls(calls, current.call_id if current else None)
+        if calls or w.call_page.built is not None:  # no panel to empty before the first call
+            w.call_panel.consults = dict(w.phone.consults)
+            w.call_panel.set_calls(calls, current.call_id if current else None)
         w.colleagues.set_in_call(current is not None and current.state == CallState.CONFIRMED)
 
     def show_phone_page(self) -> None:
         w = self._w
         active = [c for c in w.workflow.calls() if not c.ringing_in]
         if active:
-            if w.phone_page.currentWidget() is w.wrapup:
+            shown = w.phone_page.currentWidget()
+            if shown is not None and shown is w.wrapup_page.built:
                 w.wrapup.flush()
             w.phone_page.setCurrentWidget(w.call_panel)
             w.tabs.setCurrentWidget(w.phone_page)
@@ -180,13 +193,16 @@ class CallScreens(QObject):
             talk = (int((call.ended_at - call.answered_at).total_seconds())
                     if call.answered_at and call.ended_at else None)
             known = call.caller.known if call.caller else False
+            from softphone.ui.wrapup import summary_text
+
             w.wrapup.start(title=call.title, call_id=call.call_id, row=call.row,
                            number=call.number,
                            summary=summary_text(call.direction.value, call.number, talk,
                                                 call.outcome or ""), known=known)
             w.phone_page.setCurrentWidget(w.wrapup)
             w.tabs.setCurrentWidget(w.phone_page)
-        elif w.phone_page.currentWidget() is w.call_panel:
+        elif (w.call_page.built is not None
+              and w.phone_page.currentWidget() is w.call_page.built):
             w.phone_page.setCurrentWidget(w.idle_page)
 
     # --- the wrap-up --------------------------------------------------------------------------
@@ -232,6 +248,8 @@ class CallScreens(QObject):
         if w.workflow.calls():
             w.show_message(translate("MainWindow", "Finish the call first."))
             return
+        from softphone.ui.wrapup import summary_text
+
         w.wrapup.start(title=row.contact_name or row.display_name or row.number,
                        row=CallRow(row.id), number=row.number,
                        known=row.contact_id is not None,

@@ -25,18 +25,17 @@ from softphone.settings import Settings
 from softphone.sip import events as ev
 from softphone.ui.account_status import AccountStatus
 from softphone.ui.call_keys import CallKeys
-from softphone.ui.call_panel import CallPanel
 from softphone.ui.call_screens import CallScreens
 from softphone.ui.colleagues import ColleaguesView, reload_for_changes
 from softphone.ui.common import button, paint_button
 from softphone.ui.engine_messages import event_message
-from softphone.ui.first_start import attach_first_start, needs_first_start
 from softphone.ui.history import HistoryView, MissedInbox
 from softphone.ui.lazy_tabs import LazyTabs
 from softphone.ui.look import fit_to_screen, text_style
 from softphone.ui.menus import build_menus
 from softphone.ui.outgoing import OutgoingCalls
 from softphone.ui.phone import PhoneController
+from softphone.ui.phone_pages import LazyPage, build_call_panel, build_wrapup, show_output_devices
 from softphone.ui.pickers import ContactSearchField
 from softphone.ui.reminders import Reminders
 from softphone.ui.restart_offer import restart_offer
@@ -45,7 +44,6 @@ from softphone.ui.status_line import ElidedLabel, StatusBar
 from softphone.ui.tasks import TasksView
 from softphone.ui.today import TodayPage
 from softphone.ui.tray import Tray, TrayWatch, app_icon, tray_status
-from softphone.ui.wrapup import WrapupPanel
 from softphone.workflow import CallWorkflow
 from softphone.workflow_updates import (
     CallChanged,
@@ -56,8 +54,10 @@ from softphone.workflow_updates import (
 )
 
 if TYPE_CHECKING:
+    from softphone.ui.call_panel import CallPanel
     from softphone.ui.contacts import ContactsView
     from softphone.ui.stats import StatsView
+    from softphone.ui.wrapup import WrapupPanel
 
 
 class MainWindow(QMainWindow):
@@ -102,9 +102,9 @@ class MainWindow(QMainWindow):
         # the account a call leaves from, its progress and failure, redial, the dial pad
         self.outgoing = OutgoingCalls(
             self, phone=self.phone, workflow=workflow, dial_field=self.dial_field,
-            accounts=settings.accounts, profile=profile, db=db, show_message=self.show_message)
+            accounts=settings.accounts, profile=profile, db=db, show_message=self.show_message,
+            place_bar=lambda bar: lay.insertWidget(1, bar))  # under the dial field
         top.insertWidget(1, self.outgoing.chooser)
-        lay.addWidget(self.outgoing.bar)
         self.dial_field.submitted.connect(self._on_dial_submitted)
         self.dial_field.chosen.connect(self._on_dial_contact_chosen)
         self.call_button.clicked.connect(lambda: self._on_dial_submitted(self.dial_field.text()))
@@ -116,16 +116,16 @@ class MainWindow(QMainWindow):
 
         # phone page: idle / in call / wrap-up
         self.phone_page = QStackedWidget(self)
-        self.idle_page = TodayPage(self, dialpad=self.outgoing.pad)
-        self.call_panel = CallPanel(self.search_contacts, self)
-        # live figures in a call (the engine may be attached later: read it at each tick)
-        self.call_panel.quality_source = lambda call_id: getattr(
-            self.engine, "call_quality", lambda _c: None)(call_id)
-        self.wrapup = WrapupPanel(settings.calls.outcomes, self)
-        for page in (self.idle_page, self.call_panel, self.wrapup):
-            self.phone_page.addWidget(page)
+        self.idle_page = TodayPage(self, dialpad=lambda: self.outgoing.pad)
+        self.outgoing.place_pad = self.idle_page.place_dialpad
+        self.phone_page.addWidget(self.idle_page)
+        # the calls up and the wrap-up, built when first needed (phone_pages.py)
+        self.call_page = LazyPage(self.phone_page, lambda: build_call_panel(self))
+        self.wrapup_page = LazyPage(self.phone_page, lambda: build_wrapup(self))
         self.first_start: QWidget | None = None  # "Connect your phone" (ui/first_start.py)
-        if needs_first_start(settings):
+        if settings.ui.first_start_page and not settings.accounts:  # its module only then
+            from softphone.ui.first_start import attach_first_start
+
             attach_first_start(self)
         self.missed = MissedInbox(db, self)
         self.tasks = TasksView(db, self)
@@ -148,7 +148,6 @@ class MainWindow(QMainWindow):
         self.call_screens = CallScreens(self, self)
         self.cards = self.call_screens.cards
         self.phone.current_changed.connect(self.call_screens.refresh_call_panel)
-        self._connect_call_panel()
         self._connect_views()
         self._build_status_bar()
         self._build_actions()
@@ -157,28 +156,19 @@ class MainWindow(QMainWindow):
         self.call_keys = CallKeys(self, settings.ui)  # headset buttons, global shortcuts
         # listed when first needed (a call, the settings): listing loads PortAudio
         self.sound_devices = SoundDevices(
-            lambda: self.engine, lambda devices: self.call_panel.set_output_devices(
-                [d.name for d in devices if d.max_output_channels > 0],
-                self.settings.audio.output), self)
+            lambda: self.engine, lambda devices: self.call_page.built and show_output_devices(
+                self.call_page.built, devices, self.settings.audio.output), self)
         fit_to_screen(self, 960, 640)  # smaller on a small screen or at 200 %
         self.setTabOrder(self.dial_field, self.call_button)
         self.setTabOrder(self.call_button, self.tabs)
 
-    # --- wiring -------------------------------------------------------------------------------
-    def _connect_call_panel(self) -> None:
-        p, ph = self.call_panel, self.phone
-        p.hangup_requested.connect(ph.hangup)
-        p.hold_requested.connect(ph.hold)
-        p.mute_requested.connect(ph.mute)
-        p.dtmf_requested.connect(ph.dtmf)
-        p.transfer_requested.connect(ph.transfer)
-        p.consult_requested.connect(ph.consult)
-        p.complete_transfer_requested.connect(ph.complete_transfer)
-        p.conference_requested.connect(ph.conference)
-        p.record_requested.connect(ph.record)
-        p.switch_requested.connect(ph.switch_to)
-        p.output_device_chosen.connect(
-            lambda name: ph.set_output_device(name, self.settings.audio))
+    @property
+    def call_panel(self) -> CallPanel:
+        return self.call_page.get()
+
+    @property
+    def wrapup(self) -> WrapupPanel:
+        return self.wrapup_page.get()
 
     # --- the tabs built on first use -----------------------------------------------------------
     @property
@@ -363,7 +353,8 @@ class MainWindow(QMainWindow):
             self.account_status.registration_changed(event)
             self.refresh_tray()
         elif isinstance(event, ev.AudioLevels):
-            self.call_panel.set_levels(event.mic, event.speaker)
+            if self.call_page.built is not None:
+                self.call_page.built.set_levels(event.mic, event.speaker)
             dialog = getattr(self, "settings_dialog", None)
             if dialog is not None and dialog.isVisible():
                 dialog.set_input_level(event.mic)
@@ -537,7 +528,8 @@ class MainWindow(QMainWindow):
             event.ignore()
             self.hide()
             return
-        self.wrapup.flush()
+        if self.wrapup_page.built is not None:
+            self.wrapup_page.built.flush()
         for call_id in list(self.cards):
             self.call_screens.close_card(call_id)
         event.accept()

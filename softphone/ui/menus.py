@@ -24,7 +24,11 @@ def _action(window: Any, text: str, slot: Any, shortcut: str = "", name: str = "
 
 def build_menus(window: Any) -> dict[str, QMenu]:
     """Fill ``window.menuBar()``; returns the menus by name (the i18n walk opens them all)."""
-    from softphone.ui import import_dialog
+
+    def import_dialog() -> Any:  # its module when first used, not at start
+        from softphone.ui import import_dialog as module
+
+        return module
 
     bar = window.menuBar()
     actions = window.window_actions
@@ -57,13 +61,13 @@ def build_menus(window: Any) -> dict[str, QMenu]:
             window.show_message(translate(
                 "Menus", "Select contacts in the list first (Ctrl+click, Shift+click, Ctrl+A)."))
             return
-        import_dialog.choose_export_file(window, ids)
+        import_dialog().choose_export_file(window, ids)
 
     window.import_action = _action(window, translate("Menus", "&Import…"),
-                                   lambda: import_dialog.choose_import_file(window),
+                                   lambda: import_dialog().choose_import_file(window),
                                    "Ctrl+I", "importAction")
     window.export_all_action = _action(window, translate("Menus", "&Export all…"),
-                                       lambda: import_dialog.choose_export_file(window, None),
+                                       lambda: import_dialog().choose_export_file(window, None),
                                        "Ctrl+Shift+E", "exportAllAction")
     window.export_selected_action = _action(window, translate("Menus", "Export &selected…"),
                                             export_selected,

@@ -20,11 +20,11 @@ from PySide6.QtWidgets import QComboBox, QWidget
 
 from softphone.settings import AccountSettings
 from softphone.sip.events import CallState, Direction
-from softphone.ui.call_progress import CallProgressBar
-from softphone.ui.dialpad import DialPad
 from softphone.workflow_updates import CallChanged, CallEnded, CallerFound, WorkflowUpdate
 
 if TYPE_CHECKING:
+    from softphone.ui.call_progress import CallProgressBar
+    from softphone.ui.dialpad import DialPad
     from softphone.ui.phone import PhoneController
     from softphone.ui.pickers import ContactSearchField
     from softphone.workflow import CallWorkflow
@@ -106,25 +106,26 @@ class OutgoingCalls(QObject):
 
     def __init__(self, window: QWidget, *, phone: PhoneController, workflow: CallWorkflow,
                  dial_field: ContactSearchField, accounts: tuple[AccountSettings, ...],
-                 profile: Path | None, db: Any, show_message: Callable[[str], None]) -> None:
+                 profile: Path | None, db: Any, show_message: Callable[[str], None],
+                 place_bar: Callable[[QWidget], None] | None = None) -> None:
         super().__init__(window)
+        self.window = window
         self.phone = phone
         self.workflow = workflow
         self.dial_field = dial_field
         self.show_message = show_message
         self.memory = AccountMemory(profile, db)
-        self.bar = CallProgressBar(window)
+        # the progress bar and the dial pad are built when first needed (a call going out, the
+        # idle page shown): a start showing the first-start page pays for neither
+        self._bar: CallProgressBar | None = None
+        self._pad: DialPad | None = None
+        self.place_bar = place_bar  # puts the bar into the window's layout
+        self.place_pad: Callable[[QWidget], None] | None = None  # the idle page sets it
+        self._account_names: list[str] = []
         self.chooser = AccountChooser(window)
-        self.pad = DialPad(window)
         self.phone.choose_account = self.account_for
         self.set_accounts(accounts)
-        self.bar.redial_requested.connect(self._on_redial_requested)
-        field = dial_field
-        self.pad.key_pressed.connect(self._on_pad_key)
-        self.pad.backspace_pressed.connect(field.backspace)
-        self.pad.call_requested.connect(lambda: field.submitted.emit(field.text()))
-        self.pad.redial_requested.connect(self.redial)
-        field.chosen.connect(self._on_contact_chosen)
+        dial_field.chosen.connect(self._on_contact_chosen)
         self.redial_action = QAction(self.tr("Redial"), window)
         self.redial_action.setObjectName("redialAction")
         self.redial_action.setShortcut(QKeySequence("Ctrl+R"))
@@ -137,7 +138,38 @@ class OutgoingCalls(QObject):
         names = enabled_accounts(accounts)
         self.phone.account_names = names
         self.chooser.set_accounts(names)
-        self.bar.set_accounts(names)
+        self._account_names = names
+        if self._bar is not None:
+            self._bar.set_accounts(names)
+
+    @property
+    def bar(self) -> CallProgressBar:
+        bar = self._bar
+        if bar is None:
+            from softphone.ui.call_progress import CallProgressBar
+
+            self._bar = bar = CallProgressBar(self.window)
+            bar.set_accounts(self._account_names)
+            bar.redial_requested.connect(self._on_redial_requested)
+            if self.place_bar is not None:
+                self.place_bar(bar)
+        return bar
+
+    @property
+    def pad(self) -> DialPad:
+        pad = self._pad
+        if pad is None:
+            from softphone.ui.dialpad import DialPad
+
+            self._pad = pad = DialPad(self.window)
+            field = self.dial_field
+            pad.key_pressed.connect(self._on_pad_key)
+            pad.backspace_pressed.connect(field.backspace)
+            pad.call_requested.connect(lambda: field.submitted.emit(field.text()))
+            pad.redial_requested.connect(self.redial)
+            if self.place_pad is not None:
+                self.place_pad(pad)
+        return pad
 
     def account_for(self, contact_id: int | None) -> str | None:
         """The account a new call leaves from: the agent's pick, else the one the contact was
@@ -189,8 +221,8 @@ class OutgoingCalls(QObject):
         elif isinstance(update, CallEnded):
             if call.answered_at is None:
                 self.bar.show_failure(call, target, contact_id)
-            elif call.call_id == self.bar.call_id:
-                self.bar.dismiss()
+            elif self._bar is not None and call.call_id == self._bar.call_id:
+                self._bar.dismiss()
         elif call.state != CallState.DISCONNECTED:  # CallerFound
             contact = call.caller.contact if call.caller else None
             if contact is not None and call.account:

@@ -3,9 +3,11 @@ non-modal reminder box with "Call now"."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QListWidget,
@@ -23,7 +25,11 @@ class TodayPage(QWidget):
 
     call_requested = Signal(str, int)
 
-    def __init__(self, parent: QWidget | None = None, dialpad: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None,
+                 dialpad: Callable[[], QWidget] | None = None) -> None:
+        """``dialpad`` makes the on-screen dial pad (softphone.ui.dialpad) when the page first
+        shows, and puts it here through :meth:`place_dialpad`: a start that shows the
+        first-start page instead never builds it."""
         super().__init__(parent)
         self.setObjectName("todayPage")
         lay = QVBoxLayout(self)
@@ -31,11 +37,10 @@ class TodayPage(QWidget):
                                                "contact."), self, size=1.2, name="idleText")
         lay.addWidget(self.ready_label)
         cols = QHBoxLayout()
-        if dialpad is not None:  # the on-screen dial pad (softphone.ui.dialpad)
-            pad = QVBoxLayout()
-            pad.addWidget(dialpad)
-            pad.addStretch(1)
-            cols.addLayout(pad)
+        self._make_dialpad = dialpad
+        self._pad_column = QVBoxLayout()
+        self._pad_column.addStretch(1)
+        cols.addLayout(self._pad_column)
         left = QVBoxLayout()
         self.missed_title = plain_label(self.tr("Missed calls to return"), self, bold=True)
         self.missed_list = QListWidget(self)
@@ -54,6 +59,16 @@ class TodayPage(QWidget):
         lay.addWidget(plain_label(self.tr("Double-click a line to call."), self))
         self.missed_list.itemActivated.connect(self._on_item_activated)
         self.tasks_list.itemActivated.connect(self._on_item_activated)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        make, self._make_dialpad = self._make_dialpad, None
+        if make is not None:
+            make()
+        super().showEvent(event)
+
+    def place_dialpad(self, pad: QWidget) -> None:
+        self._make_dialpad = None
+        self._pad_column.insertWidget(0, pad)
 
     @staticmethod
     def _add(target: QListWidget, text: str, number: str | None,

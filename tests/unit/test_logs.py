@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from softphone.logs import redact, register_secret, setup_logging
+from softphone.logs import RotatingLog, redact, register_secret, setup_logging
 
 
 def test_authorization_header_and_digest_response_are_masked() -> None:
@@ -47,3 +47,26 @@ def test_a_second_setup_closes_the_log_file_it_replaces(profile_dir: Path,
     handlers = [h for h in logging.getLogger().handlers if getattr(h, "_softphone", False)]
     assert len(handlers) == 1 and path is not None
     assert handlers[0].baseFilename == str(path)  # type: ignore[attr-defined]
+
+
+def test_the_log_file_rotates_at_its_size_and_keeps_its_backups(tmp_path: Path) -> None:
+    path = tmp_path / "softphone.log"
+    handler = RotatingLog(path, max_bytes=1000, backups=2)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    log = logging.getLogger("test.rotation")
+    log.propagate = False
+    log.addHandler(handler)
+    try:
+        for i in range(60):  # 60 lines of 50 bytes: 3,000 bytes through a 1,000-byte file
+            log.warning("line %02d %s", i, "x" * 41)
+    finally:
+        log.removeHandler(handler)
+        handler.close()
+    files = sorted(p.name for p in tmp_path.iterdir())
+    assert files == ["softphone.log", "softphone.log.1", "softphone.log.2"]
+    for name in files:
+        assert 0 < (tmp_path / name).stat().st_size <= 1000
+    lines = [(tmp_path / n).read_text("utf-8").splitlines() for n in reversed(files)]
+    kept = [line[5:7] for part in lines for line in part]
+    assert kept == [f"{i:02d}" for i in range(60 - len(kept), 60)]  # the newest, in order
+    assert len(kept) >= 50
