@@ -20,8 +20,6 @@ import logging
 import os
 from typing import Any
 
-import numpy as np
-
 from softphone.sip.audio.frames import FRAME_MS, FrameQueue
 
 log = logging.getLogger("softphone.sip.audio")
@@ -170,6 +168,9 @@ class NativeStream:
 
     def __init__(self, frames: int, ch_in: int, ch_out: int, in_queue: Any, out_queue: Any,
                  in_factor: int, out_factor: int, mix_hook: Any) -> None:
+        # numpy here, not at import: the invite guard loads this module while the app idles
+        import numpy as np
+
         from softphone.sip.audio.resample import lowpass, upsample_taps
 
         self.c = ffi.new("sp_stream *")

@@ -28,7 +28,6 @@ table (pj_abi.c: ``sp_pj_bind``) to the loaded ``_pjsua2``.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sys
 from pathlib import Path
@@ -74,12 +73,18 @@ def cdef_of(header: Path) -> str:
 
 
 def digest(module: CModule) -> str:
-    """What a built module was made from (checked at import: a stale build is not used)."""
-    h = hashlib.sha1()
+    """What a built module was made from (checked at import: a stale build is not used).
+    CPython's own SHA-1: ``hashlib`` would map OpenSSL's libcrypto (~3.5 MiB resident) for
+    this one digest, taken while the app idles (the invite guard loads the module)."""
+    try:
+        from _sha1 import sha1
+    except ImportError:
+        from hashlib import sha1
+    h = sha1()
     for path in [*module.headers, *module.sources]:
         h.update(path.name.encode() + b"\0" + path.read_bytes())
     h.update(module.extra_cdef.encode() + " ".join(CFLAGS).encode())
-    return h.hexdigest()[:16]
+    return str(h.hexdigest())[:16]
 
 
 def source_digest() -> str:
