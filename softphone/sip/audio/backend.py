@@ -23,11 +23,12 @@ import numpy as np
 
 from softphone.settings import AudioSettings
 from softphone.sip.audio import callbacks as cb
-from softphone.sip.audio import native, tones
+from softphone.sip.audio import native
 from softphone.sip.audio.bridge import BridgePort
 from softphone.sip.audio.call_voice import CallVoice
 from softphone.sip.audio.chosen_devices import ChosenDevices
 from softphone.sip.audio.frames import frame_samples
+from softphone.sip.audio.local_sounds import LocalSounds
 from softphone.sip.audio.own_port import NativeBridgePort
 from softphone.sip.audio.player import Clip
 from softphone.sip.audio.streams import AudioPath, StreamRecord
@@ -53,7 +54,6 @@ class PortAudioBackend(NullAudioBackend):
         self._chosen = ChosenDevices(sd, {
             "input": settings.input, "output": settings.output, "ringer": settings.ringer,
         }, devices, self._notify)
-        self._ring_volume = min(1.0, max(0.0, settings.ring_volume))
         # SIP thread
         self._emit: EmitFn | None = None
         # the same port as _spk_port at one rate; NativeBridgePort (C) or BridgePort (Python)
@@ -65,12 +65,8 @@ class PortAudioBackend(NullAudioBackend):
         self._in_call = False
         self._ringing = False
         self._muted = False
-        self._ring_in_output = False
-        self._progress = tones.ToneSlot()
-        self._keys = tones.ToneSlot()
-        self._waiting = tones.ToneSlot()
-        self._ring = tones.ToneSlot()
-        self._clip: Clip | None = None  # a recording being played (player.py)
+        # tones, the ringtone and recordings, read by the callbacks (local_sounds.py)
+        self.sounds = LocalSounds(settings.ring_volume, lambda: self._live_native)
         # The last frames each direction handled (16-bit bytes at the bridge clock; appended
         # by the PortAudio callback, read by levels() on the SIP thread): the meters' peaks.
         self._mic_recent: deque[bytes] = deque(maxlen=LEVEL_FRAMES)
@@ -79,12 +75,10 @@ class PortAudioBackend(NullAudioBackend):
         self._xruns = 0
         self._closed_counts = (0, 0)  # errors and xruns of closed C streams
         self._live_native: tuple[Any, ...] = ()
-        self._extras_seq = 0  # moves whenever a local sound starts (see _set_extras)
         self._native_audio = native.available()
         self._conf_rate = 16000
         self._in_path = self._new_path(self._chosen.rate_of(settings.input, output=False))
         self._out_path = self._new_path(self._chosen.rate_of(settings.output, output=True))
-        self._sounds: dict[tuple[str, int], tones.Samples] = {}
         # the call's echo canceller, noise suppressor and gain (voice.py): made by the device
         # thread when the call's microphone stream opens; the SIP thread reports what runs
         self._voice = CallVoice(VoiceWanted(
@@ -122,43 +116,6 @@ class PortAudioBackend(NullAudioBackend):
     def device_xruns(self) -> int:
         return self._xruns + self._closed_counts[1] + sum(
             int(s.xruns) for s in self._native_streams())
-
-    def _extras_wanted(self) -> bool:
-        return (self._progress.active or self._keys.active or self._waiting.active
-                or (self._clip is not None and self._clip.active) or self._ring_in_output)
-
-    def _set_extras(self, state: Any = None) -> None:
-        """A local sound starts (any thread): the C callbacks call their Python mixing hook
-        from the next period on; the hook turns itself off once nothing is left to mix
-        (:meth:`_extras_done`). With ``state``: a stream being opened, on only if needed."""
-        if state is not None:
-            state.set_extras(self._extras_wanted())
-            return
-        self._extras_seq += 1
-        for st in self._live_native:
-            st.set_extras(True)
-
-    def _extras_done(self, state: Any, seq: int) -> None:
-        """PortAudio thread, after the hook mixed a period: nothing left to mix, so C stops
-        calling it; unless a sound started meanwhile (``seq`` moved), then it stays on."""
-        if not self._extras_wanted():
-            state.set_extras(False)
-            if self._extras_seq != seq:
-                state.set_extras(True)
-
-    def _sound(self, kind: str, rate: int) -> tones.Samples:
-        key = (kind, rate)
-        s = self._sounds.get(key)
-        if s is None:
-            if kind == "ringtone":
-                s = tones.load_ringtone(rate)
-            elif kind.startswith("dtmf:"):
-                s = tones.dtmf(rate, kind[5:])
-            else:
-                s = {"ringback": tones.ringback, "busy": tones.busy, "failed": tones.failed,
-                     "waiting": tones.call_waiting}[kind](rate)
-            self._sounds[key] = s
-        return s
 
     def _notify(self, kind: str, message: str, device: str = "") -> None:
         log.warning("audio %s: %s", kind, message)
@@ -241,7 +198,7 @@ class PortAudioBackend(NullAudioBackend):
             self._unwire(self._calls[call_id])
         self._calls[call_id] = call_media
         self._wire(call_media)
-        self._progress.stop()
+        self.sounds.progress.stop()
         self._in_call = True
         self._wake.set()
 
@@ -265,41 +222,38 @@ class PortAudioBackend(NullAudioBackend):
     def start_ringing(self, waiting: bool) -> None:
         log.debug("start ringing (waiting=%s)", waiting)
         if waiting:
-            self._waiting.play(self._sound("waiting", self._out_path.device_rate), loop=True)
-            self._set_extras()
+            self.sounds.play(self.sounds.waiting, "waiting", self._out_path.device_rate, True)
         else:
             ringer = self._streams.get("ringer")
             chosen = self._chosen
             rate = ringer.rate if ringer else chosen.rate_of(chosen.names["ringer"], output=True)
-            self._ring.play(self._sound("ringtone", rate), loop=True)
+            self.sounds.ring.play(self.sounds.sound("ringtone", rate), loop=True)
             self._ringing = True
-        self._set_extras()
+            self.sounds.set_extras()
         self._wake.set()
 
     def stop_ringing(self) -> None:
         log.debug("stop ringing")
         self._ringing = False
-        self._ring.stop()
-        self._waiting.stop()
+        self.sounds.ring.stop()
+        self.sounds.waiting.stop()
         self._wake.set()
 
     def play_tone(self, kind: str) -> None:
         if kind not in ("ringback", "busy", "failed"):
             log.warning("unknown tone %r", kind)
             return
-        self._progress.play(self._sound(kind, self._out_path.device_rate),
-                            loop=kind == "ringback")
-        self._set_extras()
+        self.sounds.play(self.sounds.progress, kind, self._out_path.device_rate,
+                         kind == "ringback")
         self._wake.set()
 
     def stop_tone(self) -> None:
-        self._progress.stop()
+        self.sounds.progress.stop()
         self._wake.set()
 
     def dtmf_feedback(self, digit: str) -> None:
-        self._keys.play(self._sound(f"dtmf:{digit.upper()}", self._out_path.device_rate),
-                        loop=False)
-        self._set_extras()
+        self.sounds.play(self.sounds.keys, f"dtmf:{digit.upper()}", self._out_path.device_rate,
+                         False)
         self._wake.set()
 
     # Recordings: safe from any thread (a reference store and a wake-up, like the tones).
@@ -307,13 +261,13 @@ class PortAudioBackend(NullAudioBackend):
         if self._dead:
             return False
         clip.paused = False
-        self._clip = clip
-        self._set_extras()
+        self.sounds.clip = clip
+        self.sounds.set_extras()
         self._wake.set()
         return True
 
     def stop_clip(self) -> None:
-        self._clip = None
+        self.sounds.clip = None
         self._wake.set()
 
     def list_devices(self) -> list[DeviceInfo]:
@@ -332,7 +286,7 @@ class PortAudioBackend(NullAudioBackend):
         self._wake.set()
 
     def set_ring_volume(self, volume: float) -> None:
-        self._ring_volume = min(1.0, max(0.0, float(volume)))
+        self.sounds.ring_volume = min(1.0, max(0.0, float(volume)))
 
     def set_voice_processing(self, echo_cancellation: bool, noise_suppression: bool,
                              automatic_gain: bool, echo_tail_ms: int) -> None:
@@ -432,13 +386,12 @@ class PortAudioBackend(NullAudioBackend):
             self._voice.close()
 
     def _wanted(self) -> dict[str, bool]:
-        out_tones = self._progress.active or self._keys.active or self._waiting.active
-        clip = self._clip
-        out_tones = out_tones or (clip is not None and clip.active)
+        ring_in_output = self.sounds.ring_in_output
         return {
             "input": self._in_call,
-            "output": self._in_call or out_tones or (self._ring_in_output and self._ringing),
-            "ringer": self._ringing and not self._ring_in_output,
+            "output": self._in_call or self.sounds.output_wanted()
+            or (ring_in_output and self._ringing),
+            "ringer": self._ringing and not ring_in_output,
         }
 
     def _reconcile(self) -> None:
@@ -470,7 +423,7 @@ class PortAudioBackend(NullAudioBackend):
                 if rec is not None:
                     self._close(role)
                 if role == "ringer" and not self._ringing:
-                    self._ring_in_output = False
+                    self.sounds.ring_in_output = False
                 continue
             self._unwanted_since.pop(role, None)
             index = idx[role]
@@ -547,8 +500,9 @@ class PortAudioBackend(NullAudioBackend):
                         self._out_path = path
                         path.queue.clear()
                     else:
-                        if self._ring.current is not None:
-                            self._ring.play(self._sound("ringtone", rate), loop=True)
+                        ring = self.sounds.ring
+                        if ring.current is not None:
+                            ring.play(self.sounds.sound("ringtone", rate), loop=True)
                         stream = sd.OutputStream(callback=cb.ringer_callback(self, rec, frames),
                                                  channels=channels, **kw)
                     rec.stream = stream
@@ -562,8 +516,8 @@ class PortAudioBackend(NullAudioBackend):
                 return
         log.warning("cannot open %s on %s: %s", role, info.name, last_exc)
         if role == "ringer":
-            self._ring_in_output = True  # ring in the call output rather than not at all
-            self._set_extras()
+            self.sounds.ring_in_output = True  # ring in the call output rather than not at all
+            self.sounds.set_extras()
         else:
             self._notify("device_lost", f"Cannot open {info.name} for the {role}: {last_exc}",
                          info.name)

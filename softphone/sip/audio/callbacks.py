@@ -26,10 +26,9 @@ from typing import Any, Protocol
 import numpy as np
 
 from softphone.sip.audio import native
-from softphone.sip.audio.player import Clip
+from softphone.sip.audio.local_sounds import LocalSounds
 from softphone.sip.audio.resample import Downsampler, Upsampler
 from softphone.sip.audio.streams import AudioPath, StreamRecord
-from softphone.sip.audio.tones import ToneSlot
 
 Callback = Any
 
@@ -40,21 +39,12 @@ class CallbackHost(Protocol):
 
     _sd: Any  # sounddevice (or a stand-in in tests)
     _native_audio: bool
-    _progress: ToneSlot
-    _keys: ToneSlot
-    _waiting: ToneSlot
-    _ring: ToneSlot
-    _clip: Clip | None
-    _ring_in_output: bool
-    _ring_volume: float
+    sounds: LocalSounds  # tones, the ringtone, a recording: read with plain loads
     _mic_recent: deque[bytes]
     _spk_recent: deque[bytes]
-    _extras_seq: int
     _xruns: int
     _cb_errors: int
 
-    def _extras_done(self, state: Any, seq: int) -> None: ...
-    def _set_extras(self, state: Any = None) -> None: ...
     def _attach_voice(self, state: Any, stream: Any, in_path: AudioPath | None,
                       out_path: AudioPath | None) -> None: ...
 
@@ -96,7 +86,8 @@ def output_body(self: CallbackHost, rec: StreamRecord, path: AudioPath, frames_:
     silence = np.zeros(frames_, dtype=np.int16)
     quiet = queue.silence
     recent = self._spk_recent.append
-    progress, keys, waiting = self._progress, self._keys, self._waiting
+    sounds = self.sounds
+    progress, keys, waiting = sounds.progress, sounds.keys, sounds.waiting
     extras = mix_extras(self, rec, frames_)
 
     def body(out: Any) -> None:
@@ -109,7 +100,7 @@ def output_body(self: CallbackHost, rec: StreamRecord, path: AudioPath, frames_:
             samples = np.frombuffer(data, dtype=np.int16)
             y = up.run(samples) if up is not None else samples
         if progress.current is None and keys.current is None and waiting.current is None \
-                and self._clip is None and not self._ring_in_output:
+                and sounds.clip is None and not sounds.ring_in_output:
             out[:] = y[:, None]  # the call alone: already int16 and clipped
             return
         mix[:] = y
@@ -125,19 +116,20 @@ def mix_extras(self: CallbackHost, rec: StreamRecord, frames_: int) -> Callable[
     """Adds the local sounds (progress tones, key feedback, call waiting, a recording, the
     ringtone when it rings in the call output) into an int32 period of the call output."""
     ring_buf = np.zeros(frames_, dtype=np.int32)
-    progress, keys, waiting = self._progress, self._keys, self._waiting
+    sounds = self.sounds
+    progress, keys, waiting, ring = sounds.progress, sounds.keys, sounds.waiting, sounds.ring
 
     def extras(mix: Any) -> None:
         progress.mix_into(mix)
         keys.mix_into(mix)
         waiting.mix_into(mix)
-        clip = self._clip
+        clip = sounds.clip
         if clip is not None:
             clip.mix_into(mix, rec.rate)
-        if self._ring_in_output:
+        if sounds.ring_in_output:
             ring_buf.fill(0)
-            if self._ring.mix_into(ring_buf):
-                np.add(mix, (ring_buf * self._ring_volume).astype(np.int32), out=mix)
+            if ring.mix_into(ring_buf):
+                np.add(mix, (ring_buf * sounds.ring_volume).astype(np.int32), out=mix)
 
     return extras
 
@@ -208,11 +200,12 @@ def open_call_stream(self: CallbackHost, rec: StreamRecord, kind: str, inp: InBo
             and all(p is None or isinstance(p.queue, native.NativeQueue)
                     for p in (in_path, out_path)):
         extras = mix_extras(self, rec, frames)
+        sounds = self.sounds
 
         def hook(st: native.NativeStream) -> None:  # PortAudio thread, a sound is playing
-            seq = self._extras_seq
+            seq = sounds.extras_seq
             extras(st.mix)
-            self._extras_done(st, seq)
+            sounds.extras_done(st, seq)
 
         state = native.NativeStream(
             frames, ch_in, ch_out, in_path.queue if in_path else None,
@@ -223,7 +216,7 @@ def open_call_stream(self: CallbackHost, rec: StreamRecord, kind: str, inp: InBo
                       **kw)
         stream._softphone_native = state  # lives as long as the stream
         rec.native = state
-        self._set_extras(state)
+        sounds.set_extras(state)
         self._attach_voice(state, stream, in_path, out_path)  # before the stream starts
         return stream
     in_arr = np.zeros((frames, max(1, ch_in)), dtype=np.int16)
@@ -269,6 +262,8 @@ def open_call_stream(self: CallbackHost, rec: StreamRecord, kind: str, inp: InBo
 def ringer_callback(self: CallbackHost, rec: StreamRecord, frames_: int) -> Callback:
     """Ringer device: the ringtone at the ring volume, or silence."""
     mix = np.zeros(frames_, dtype=np.int32)
+    sounds = self.sounds
+    ring = sounds.ring
 
     def callback(outdata: Any, frames: int, t: Any, status: Any) -> None:
         try:
@@ -276,8 +271,8 @@ def ringer_callback(self: CallbackHost, rec: StreamRecord, frames_: int) -> Call
                 name_thread(b"sp-portaudio")
             rec.beats += 1
             mix.fill(0)
-            if self._ring.mix_into(mix):
-                scaled = mix * self._ring_volume
+            if ring.mix_into(mix):
+                scaled = mix * sounds.ring_volume
                 np.minimum(scaled, 32767, out=scaled)
                 np.maximum(scaled, -32768, out=scaled)
                 outdata[:] = scaled.astype(np.int16)[:, None]

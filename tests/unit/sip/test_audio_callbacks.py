@@ -114,7 +114,7 @@ def test_a_tone_is_mixed_into_the_call_and_a_bad_period_is_silence() -> None:
     stream, _in_path, _out_path = _duplex(sd, b)
     ffi = sd._ffi
     cptr = stream._softphone_callback
-    b._progress.play(tones.ringback(RATE), loop=True)
+    b.sounds.progress.play(tones.ringback(RATE), loop=True)
     inbuf = ffi.from_buffer(np.zeros(FRAMES, dtype=np.int16))
     outbuf = np.zeros((FRAMES, 2), dtype=np.int16)
     cptr(inbuf, ffi.from_buffer(outbuf), FRAMES, ffi.NULL, 0, ffi.NULL)

@@ -158,7 +158,7 @@ def test_a_ringer_that_cannot_open_rings_in_the_call_output() -> None:
     b._ringing = True
     sd.OutputStream = refuse  # type: ignore[method-assign]
     b._reconcile()
-    assert b._ring_in_output
+    assert b.sounds.ring_in_output
     sd.OutputStream = lambda **kw: FakeStream(sd, **kw)  # type: ignore[method-assign]
     b._reconcile()
     (_stream,) = live(sd)
