@@ -24,12 +24,11 @@ import numpy as np
 from softphone.settings import AudioSettings
 from softphone.sip.audio import callbacks as cb
 from softphone.sip.audio import native
-from softphone.sip.audio.bridge import BridgePort
+from softphone.sip.audio.bridge_ports import BridgePorts
 from softphone.sip.audio.call_voice import CallVoice
 from softphone.sip.audio.chosen_devices import ChosenDevices
 from softphone.sip.audio.frames import frame_samples
 from softphone.sip.audio.local_sounds import LocalSounds
-from softphone.sip.audio.own_port import NativeBridgePort
 from softphone.sip.audio.player import Clip
 from softphone.sip.audio.streams import AudioPath, StreamRecord
 from softphone.sip.audio.voice import VoiceWanted
@@ -56,10 +55,7 @@ class PortAudioBackend(NullAudioBackend):
         }, devices, self._notify)
         # SIP thread
         self._emit: EmitFn | None = None
-        # the same port as _spk_port at one rate; NativeBridgePort (C) or BridgePort (Python)
-        self._mic_port: Any = None
-        self._spk_port: Any = None
-        self._calls: dict[int, Any] = {}
+        self._ports = BridgePorts()  # the call audio on PJSIP's bridge, the calls wired
         self._levels_live = False
         # flags shared with the device thread and callbacks (single reference stores)
         self._in_call = False
@@ -132,7 +128,7 @@ class PortAudioBackend(NullAudioBackend):
             self._out_path = self._new_path(self._out_path.device_rate)
         log.info("audio bridge: PJSIP clock %s Hz (read %s), devices %d/%d Hz", self._conf_rate,
                  rate, self._in_path.device_rate, self._out_path.device_rate)
-        self._build_ports()
+        self._ports.build(self._in_path, self._out_path)
         self._thread = threading.Thread(target=self._device_loop, name="softphone-audio",
                                         daemon=True)
         self._thread.start()
@@ -143,81 +139,27 @@ class PortAudioBackend(NullAudioBackend):
         if self._thread is not None:
             self._thread.join(timeout=5.0)
             self._thread = None
-        for call_id in list(self._calls):
-            self.disconnect_call(call_id, self._calls.get(call_id))
-        self._close_ports()
-
-    def _close_ports(self) -> None:
-        for port in {id(p): p for p in (self._mic_port, self._spk_port) if p is not None}.values():
-            try:
-                port.close()
-            except Exception:
-                log.exception("closing the audio bridge port")
-        self._mic_port = self._spk_port = None
-
-    def _make_port(self, name: str, rate: int, mic: Any, speaker: Any) -> Any:
-        """Our own C port in the bridge when PJSIP's C API is usable and the queues are C;
-        else pjsua2's AudioMediaPort with Python methods."""
-        if native.pj_available() and all(q is None or isinstance(q, native.NativeQueue)
-                                         for q in (mic, speaker)):
-            try:
-                return NativeBridgePort(name, rate, mic, speaker)
-            except Exception:
-                log.exception("the C media port failed: the bridge port runs in Python")
-        return BridgePort(name, rate, mic, speaker)
-
-    def _build_ports(self) -> None:
-        """(Re)create the bridge ports for the current paths and re-wire connected calls."""
-        calls = dict(self._calls)
-        for _call_id, media in calls.items():
-            self._unwire(media)
-        self._close_ports()  # the old ports leave the bridge
-        rate_in, rate_out = self._in_path.rate, self._out_path.rate
-        if rate_in == rate_out:
-            self._mic_port = self._spk_port = self._make_port(
-                "softphone-audio", rate_in, self._in_path.queue, self._out_path.queue)
-        else:
-            self._mic_port = self._make_port("softphone-mic", rate_in, self._in_path.queue, None)
-            self._spk_port = self._make_port("softphone-speaker", rate_out, None,
-                                             self._out_path.queue)
-        self._mic_port.muted = self._muted
-        for media in calls.values():
-            self._wire(media)
-
-    def _wire(self, media: Any) -> None:
-        assert self._mic_port is not None and self._spk_port is not None
-        self._mic_port.wire(media, self._spk_port)
-
-    def _unwire(self, media: Any) -> None:
-        if self._mic_port is not None:
-            with contextlib.suppress(Exception):  # the call's media may already be gone
-                self._mic_port.unwire(media, self._spk_port)
+        for call_id in list(self._ports.calls):
+            self.disconnect_call(call_id, self._ports.calls.get(call_id))
+        self._ports.close()
 
     def connect_call(self, call_id: int, call_media: Any) -> None:
-        if call_id in self._calls:
-            self._unwire(self._calls[call_id])
-        self._calls[call_id] = call_media
-        self._wire(call_media)
+        self._ports.connect(call_id, call_media)
         self.sounds.progress.stop()
         self._in_call = True
         self._wake.set()
 
     def disconnect_call(self, call_id: int, call_media: Any | None) -> None:
-        media = self._calls.pop(call_id, None)
-        if media is None:
-            media = call_media
-        if media is not None:
-            self._unwire(media)
-        self._in_call = bool(self._calls)
+        self._ports.disconnect(call_id, call_media)
+        self._in_call = bool(self._ports.calls)
         self._wake.set()
 
     def local_source(self) -> Any | None:
-        return self._mic_port
+        return self._ports.mic
 
     def set_mute(self, muted: bool) -> None:
         self._muted = muted
-        if self._mic_port is not None:
-            self._mic_port.muted = muted
+        self._ports.set_mute(muted)
 
     def start_ringing(self, waiting: bool) -> None:
         log.debug("start ringing (waiting=%s)", waiting)
@@ -333,12 +275,8 @@ class PortAudioBackend(NullAudioBackend):
                 for role, s in list(self._streams.items())}
 
     def poll(self) -> None:
-        if self._mic_port is not None and (
-            self._mic_port.mic is not self._in_path.queue
-            or self._spk_port is None
-            or self._spk_port.speaker is not self._out_path.queue
-        ):
-            self._build_ports()  # a device came back at another rate
+        if self._ports.stale(self._in_path, self._out_path):
+            self._ports.build(self._in_path, self._out_path)  # a device came back at another rate
         emit = self._emit
         self._voice.report(emit)
         while self._notices:

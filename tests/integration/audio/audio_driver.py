@@ -86,7 +86,7 @@ def _serve(config: dict[str, Any]) -> int:
             out[name] = getattr(b, name, 0)
         # which audio path runs: the C callback (per open call stream), the C bridge port
         streams = getattr(b, "_streams", {})
-        port = getattr(b, "_mic_port", None)
+        port = getattr(getattr(b, "_ports", None), "mic", None)
         out["native"] = {"streams": sorted(r for r, s in streams.items() if s.native is not None),
                          "port": type(port).__name__ == "NativeBridgePort"}
         t = os.times()
