@@ -18,7 +18,8 @@
  * SP_PLAYOUT_MAX_TARGET; after SP_PLAYOUT_CALM_TICKS ticks without one, one less. Staying two
  * frames over the target for SP_PLAYOUT_OVER_TICKS (the far end's clock runs faster, or the
  * target fell) drops a frame; far behind the newest packet (pjmedia stopped asking during a
- * hold or an outage) the timeline jumps ahead.
+ * hold or an outage) the timeline jumps ahead; SP_PLAYOUT_LATE_RESYNC late packets in a row
+ * (a far end that paused and went on with the timestamps where it stopped) start it anew.
  */
 #include <string.h>
 
@@ -38,6 +39,7 @@ static void reset_locked(sp_playout *p, int frame)
     p->target = 1;
     p->late_pending = 0;
     p->calm_ticks = p->over_ticks = 0;
+    p->late_run = 0;
 }
 
 void sp_playout_init(sp_playout *p, int frame)
@@ -67,9 +69,12 @@ int sp_playout_put(sp_playout *p, uint32_t ts, int duration, const void *data, i
     if (p->started) {
         int32_t d = ts_diff(ts, p->next_ts);
         int32_t far = SP_PLAYOUT_RESYNC_FRAMES * p->frame;
-        if (d < -far || d > far) {
-            reset_locked(p, duration);      /* new timestamps: the far end started anew */
+        if (d < -far || d > far || (d < 0 && p->late_run + 1 >= SP_PLAYOUT_LATE_RESYNC)) {
+            /* new timestamps (the far end started anew), or a far end that paused and went on
+             * where it was (every packet behind the ticks that went by meanwhile) */
+            reset_locked(p, duration);
         } else if (d < 0) {
+            p->late_run++;
             p->late++;
             p->late_pending = 1;
             if (d >= -2 * p->frame && !p->late_packet.used) {
@@ -107,6 +112,7 @@ int sp_playout_put(sp_playout *p, uint32_t ts, int duration, const void *data, i
         i = oldest_i;
     }
     sp_playout_packet *s = &p->slot[i];
+    p->late_run = 0;
     s->used = 1;
     s->ts = ts;
     s->duration = duration;

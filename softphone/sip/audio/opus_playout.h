@@ -14,6 +14,7 @@
 #define SP_PLAYOUT_OVER_TICKS 50      /* ticks over the target before a frame is dropped */
 #define SP_PLAYOUT_JUMP_FRAMES 15     /* this far behind the newest packet: jump */
 #define SP_PLAYOUT_RESYNC_FRAMES 100  /* a timestamp this far off: the far end started anew */
+#define SP_PLAYOUT_LATE_RESYNC 25     /* this many late packets in a row: start anew */
 
 enum sp_play { SP_PLAY_SILENCE, SP_PLAY_PACKET, SP_PLAY_FEC, SP_PLAY_CONCEAL };
 enum sp_put { SP_PUT_STORED, SP_PUT_LATE, SP_PUT_DUPLICATE, SP_PUT_REFUSED };
@@ -38,6 +39,7 @@ typedef struct sp_playout {
     int late_pending;                /* a packet came after its turn: hold back one more */
     sp_playout_packet late_packet;   /* that packet, if it is the one just concealed */
     int calm_ticks, over_ticks;
+    int late_run;                    /* late packets in a row */
     unsigned long long late, stalls, skips, jumps;
 } sp_playout;
 

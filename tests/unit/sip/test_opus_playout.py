@@ -140,3 +140,12 @@ def test_timestamps_wrap_around(tl: Timeline) -> None:
         assert played[1:] == [("packet", n) for n in range(5)]
     finally:
         t.close()
+
+
+def test_a_far_end_that_pauses_and_goes_on_where_it_was_is_heard_again(tl: Timeline) -> None:
+    run(tl, [[0], [1], [2], [3]])
+    for _ in range(40):  # 800 ms of ticks with nothing (the far end paused)
+        tl.tick()
+    # it goes on with the timestamps where it stopped: behind the timeline, all of it late
+    played = run(tl, [[n] for n in range(4, 40)])
+    assert ("packet", 38) in played, played  # heard again after half a second, not never
