@@ -140,6 +140,12 @@ class ReportedLoss:
     def observe(self, call_id: int, sent: int, lost: int, reports: int,
                 now: float | None = None) -> None:
         """A call's cumulative figures: packets sent, lost as reported, RTCP reports."""
+        history = self.history.get(call_id)
+        if history and (sent < history[-1][1] or reports < self.reports.get(call_id, 0)):
+            # counters that went back: a new call with an ended call's id (pjsua reuses them),
+            # whose figures came after its forget(); without this the new call kept the old
+            # one's figure (FEC off after a call without loss) until its counters passed them
+            self.forget(call_id)
         if reports <= 0 or sent <= 0 or self.reports.get(call_id) == reports:
             return  # no report, or nothing new from the far end since the last look
         self.reports[call_id] = reports

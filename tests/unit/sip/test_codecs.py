@@ -123,3 +123,18 @@ def test_the_reported_loss_is_the_recent_one() -> None:
         if i == 18:
             assert loss.applied == 10
     assert loss.applied == 0  # the window has passed the lossy part
+
+
+def test_a_new_call_with_an_ended_calls_id_starts_from_the_default() -> None:
+    loss = codecs.ReportedLoss()
+    loss.observe(0, sent=10, lost=0, reports=1, now=0.0)
+    loss.observe(0, sent=900, lost=0, reports=9, now=18.0)
+    assert loss.applied == 0  # a call without loss: FEC off
+    loss.forget(0)
+    loss.observe(0, sent=950, lost=0, reports=10, now=19.0)  # its last figures, read late
+    assert loss.applied == -1
+    # the next call gets id 0 again; its counters start over
+    loss.observe(0, sent=10, lost=0, reports=1, now=20.0)
+    assert loss.applied == -1  # the default (10 %) until its own reports say more
+    loss.observe(0, sent=160, lost=15, reports=3, now=23.0)
+    assert loss.applied == 10  # its own figures at once, not after the old ones left the window
