@@ -11,6 +11,7 @@ when the desktop goes light again.
 from __future__ import annotations
 
 import logging
+import sys
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtGui import QColor, QPalette
@@ -95,9 +96,9 @@ class ColorSchemeFollower(QObject):
                     swapped = swap_scheme_colours(sheet, dark)
                     if swapped != sheet:
                         widget.setStyleSheet(swapped)
-        from softphone.ui.icons import refresh_icons
-
-        refresh_icons()  # drawn in the text colour, which just changed
+        icons = sys.modules.get("softphone.ui.icons")
+        if icons is not None:  # drawn in the text colour, which just changed (none made yet:
+            icons.refresh_icons()  # an idle window has no call controls; see phone_pages.py)
         self.changed.emit(self.dark)
 
 
