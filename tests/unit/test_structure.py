@@ -222,8 +222,6 @@ KNOWN_WITHOUT_UNIT_TESTS: frozenset[str] = frozenset({
     "softphone.crm.bulk", "softphone.crm.contacts", "softphone.crm.database",
     "softphone.crm.messages", "softphone.crm.models", "softphone.crm.office_queries",
     "softphone.crm.queries",
-    "softphone.crm.store_records",
-    "softphone.crm.store_sync",
     "softphone.crm.vcard_sync",
     "softphone.diagnostics",
     "softphone.integrations.carddav",
