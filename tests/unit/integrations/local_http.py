@@ -5,7 +5,7 @@ integrations' clients are tested over a real socket without any outside service.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -31,16 +31,21 @@ class LocalServer:
         self.requests: list[Seen] = []
         self.answers: list[Answer] = []  # consumed in order; then the default
         self.default = Answer()
+        #: when set, answers every request (a server whose answer depends on what was asked)
+        self.route: Callable[[Seen], Answer] | None = None
         server = self
 
         class Handler(BaseHTTPRequestHandler):
             def _any(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
-                server.requests.append(Seen(self.command, self.path,
-                                            {k.lower(): v for k, v in self.headers.items()},
-                                            body))
-                answer = server.answers.pop(0) if server.answers else server.default
+                seen = Seen(self.command, self.path,
+                            {k.lower(): v for k, v in self.headers.items()}, body)
+                server.requests.append(seen)
+                if server.route is not None:
+                    answer = server.route(seen)
+                else:
+                    answer = server.answers.pop(0) if server.answers else server.default
                 self.send_response(answer.status)
                 for name, value in answer.headers.items():
                     self.send_header(name, value)
