@@ -220,7 +220,7 @@ KNOWN_WITHOUT_UNIT_TESTS: frozenset[str] = frozenset({
     "softphone.app", "softphone.chat_flow", "softphone.commands.crm",
     "softphone.commands.integrations", "softphone.commands.office", "softphone.commands.phone",
     "softphone.crm.bulk", "softphone.crm.contacts", "softphone.crm.database",
-    "softphone.crm.messages", "softphone.crm.models", "softphone.crm.office_queries",
+    "softphone.crm.models",
     "softphone.crm.queries",
     "softphone.crm.vcard_sync",
     "softphone.diagnostics",
