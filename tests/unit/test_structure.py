@@ -217,7 +217,7 @@ def test_the_tests_use_no_private_names_of_the_product() -> None:
 # driven by integration tests against real parts (a database, servers, processes), which is
 # not the same as a unit test of their logic. Each entry must disappear; none may be added.
 KNOWN_WITHOUT_UNIT_TESTS: frozenset[str] = frozenset({
-    "softphone.app", "softphone.chat_flow", "softphone.commands.crm",
+    "softphone.app", "softphone.commands.crm",
     "softphone.commands.integrations", "softphone.commands.office", "softphone.commands.phone",
     "softphone.crm.bulk", "softphone.crm.contacts", "softphone.crm.database",
     "softphone.crm.models",
@@ -227,7 +227,7 @@ KNOWN_WITHOUT_UNIT_TESTS: frozenset[str] = frozenset({
     "softphone.integrations.carddav",
     "softphone.integrations.ldap_directory",
     "softphone.integrations.service", "softphone.ipc",
-    "softphone.live_settings", "softphone.sip.account_probe",
+    "softphone.sip.account_probe",
     "softphone.sip.audio.bridge", "softphone.sip.audio.own_port", "softphone.sip.call_ops",
     "softphone.sip.call_security", "softphone.sip.transports",
 })
