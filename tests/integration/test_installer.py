@@ -24,6 +24,7 @@ import pytest
 
 from softphone import __version__
 from softphone.ipc import request, server_address
+from tests.harness.sip_peers import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILD = ROOT / "build" / "installer-test"
@@ -258,7 +259,10 @@ def test_frozen_app_dials_a_link_and_takes_the_next_one_over_ipc(
                            start_new_session=True)
     try:
         assert callee.next_invite() == callee.uri("bob")
-        assert request(profile, "ping") is not None
+        # The window dials the link and the instance server opens on the same EngineStarted,
+        # one slot after the other: the INVITE can arrive a few ms before the socket is bound.
+        wait_until(lambda: request(profile, "ping") is not None, 20.0,
+                   "the frozen app's instance server")
         second = run(built.exe, f"callto:carol@127.0.0.1:{callee.port}", env=env)
         assert second.returncode == 0, second.stderr
         assert callee.next_invite() == callee.uri("carol")
