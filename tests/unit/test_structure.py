@@ -219,9 +219,7 @@ def test_the_tests_use_no_private_names_of_the_product() -> None:
 KNOWN_WITHOUT_UNIT_TESTS: frozenset[str] = frozenset({
     "softphone.app", "softphone.commands.crm",
     "softphone.commands.integrations", "softphone.commands.office", "softphone.commands.phone",
-    "softphone.crm.contacts",
     "softphone.crm.models",
-    "softphone.crm.vcard_sync",
     "softphone.integrations.carddav",
     "softphone.integrations.ldap_directory",
     "softphone.integrations.service",
