@@ -134,6 +134,11 @@ class LdapDirectory:
                 rows = list(conn.response or [])
             finally:
                 conn.unbind()
+                # ldap3 keeps the socket of a connect that failed open: one descriptor lost
+                # per lookup while the directory is down, unless closed here
+                leftover = getattr(conn, "socket", None)
+                if leftover is not None:
+                    leftover.close()
         except LDAPException as exc:
             name = type(exc).__name__
             if name in ("LDAPSizeLimitExceededResult",):
