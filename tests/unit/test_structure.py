@@ -220,7 +220,6 @@ KNOWN_WITHOUT_UNIT_TESTS: frozenset[str] = frozenset({
     "softphone.app",
     "softphone.commands.integrations", "softphone.commands.office", "softphone.commands.phone",
     "softphone.crm.models",
-    "softphone.integrations.carddav",
     "softphone.sip.account_probe",
     "softphone.sip.audio.bridge", "softphone.sip.audio.own_port", "softphone.sip.call_ops",
     "softphone.sip.call_security", "softphone.sip.transports",
