@@ -4,6 +4,7 @@ integrations' clients are tested over a real socket without any outside service.
 
 from __future__ import annotations
 
+import ssl
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -27,7 +28,7 @@ class Answer:
 
 
 class LocalServer:
-    def __init__(self) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
         self.requests: list[Seen] = []
         self.answers: list[Answer] = []  # consumed in order; then the default
         self.default = Answer()
@@ -61,8 +62,10 @@ class LocalServer:
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
+        if tls is not None:
+            self.httpd.socket = tls.wrap_socket(self.httpd.socket, server_side=True)
         self.port = self.httpd.server_address[1]
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
         self.thread = threading.Thread(target=self.httpd.serve_forever,
                                        kwargs={"poll_interval": 0.02}, daemon=True)
 
@@ -71,8 +74,8 @@ class LocalServer:
 
 
 @contextmanager
-def running_server() -> Iterator[LocalServer]:
-    server = LocalServer()
+def running_server(tls: ssl.SSLContext | None = None) -> Iterator[LocalServer]:
+    server = LocalServer(tls)
     server.thread.start()
     try:
         yield server

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -50,3 +52,23 @@ def test_an_event_no_target_wants_queues_nothing_and_wakes_nobody(tmp_path: Path
 def test_a_dict_is_taken_as_is() -> None:
     call = {"id": 1, "number": "+1"}
     assert call_dict(call) is call
+
+
+def test_a_call_view_is_queued_as_calls_list_json_shows_it(tmp_path: Path) -> None:
+    @dataclass(frozen=True)
+    class CallView:
+        id: int
+        started_at: datetime
+        recording_path: Path | None
+        tags: tuple[str, ...]
+
+    view = CallView(3, datetime(2026, 11, 2, 10, 15, tzinfo=UTC), tmp_path / "r.wav", ("vip",))
+    assert call_dict(view) == {"id": 3, "started_at": "2026-11-02T10:15:00+00:00",
+                               "recording_path": str(tmp_path / "r.wav"), "tags": ["vip"]}
+    box = Outbox(tmp_path / "o.sqlite3")
+    try:
+        CallEventPublisher(box, [Target("a", {"ended": 1})]).publish("ended", view)
+        head = box.head("a")
+        assert head is not None and head.payload == {"call": 3}
+    finally:
+        box.close()

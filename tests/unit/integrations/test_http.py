@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import base64
 import json
+import shutil
 import socket
+import ssl
+import subprocess
 
 import pytest
-from local_http import LocalServer
+from local_http import LocalServer, running_server
 
 from softphone.integrations.http import USER_AGENT, HttpClient, HttpError, Response, json_body
 
@@ -104,3 +107,31 @@ def test_json_body_is_compact_sorted_utf8() -> None:
     body = json_body({"b": 1, "a": "Иван"})
     assert body == '{"a":"Иван","b":1}'.encode()
     assert json.loads(body) == {"a": "Иван", "b": 1}
+
+
+@pytest.fixture(scope="module")
+def self_signed(tmp_path_factory: pytest.TempPathFactory) -> ssl.SSLContext:
+    """A server context with a self-signed certificate for 127.0.0.1 (openssl, from the
+    test packages of scripts/bootstrap.sh)."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed")
+    where = tmp_path_factory.mktemp("tls")
+    cert, key = where / "cert.pem", where / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
+                    str(key), "-out", str(cert), "-days", "1", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1"],
+                   check=True, capture_output=True, timeout=60)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    return context
+
+
+def test_an_unverifiable_certificate_is_refused_unless_told_otherwise(
+        self_signed: ssl.SSLContext) -> None:
+    with running_server(self_signed) as server:
+        server.answer(200, b"secure")
+        with pytest.raises(HttpError, match=f"127.0.0.1:{server.port}: .*certificate"):
+            HttpClient(timeout=10).request("GET", f"{server.url}/x")
+        assert server.requests == []  # nothing was sent over an unverified connection
+        response = HttpClient(timeout=10, verify_tls=False).request("GET", f"{server.url}/x")
+        assert response.text() == "secure" and server.requests[0].path == "/x"
