@@ -218,7 +218,6 @@ def test_the_tests_use_no_private_names_of_the_product() -> None:
 # not the same as a unit test of their logic. Each entry must disappear; none may be added.
 KNOWN_WITHOUT_UNIT_TESTS: frozenset[str] = frozenset({
     "softphone.app",
-    "softphone.sip.audio.bridge", "softphone.sip.audio.own_port",
 })
 
 

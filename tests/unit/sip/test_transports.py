@@ -4,7 +4,6 @@ that address is written in a URI."""
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
 from typing import Any
 
 import pjsua2 as pj
@@ -22,19 +21,9 @@ def _ipv6_loopback() -> bool:
         return False
 
 
-@pytest.fixture(scope="module")
-def endpoint() -> Iterator[Any]:
-    ep = pj.Endpoint()
-    ep.libCreate()
-    cfg = pj.EpConfig()
-    cfg.uaConfig.threadCnt = 0
-    cfg.uaConfig.mainThreadOnly = True
-    cfg.logConfig.level = 0
-    cfg.logConfig.consoleLevel = 0
-    cfg.medConfig.noVad = True
-    ep.libInit(cfg)
-    yield ep
-    ep.libDestroy()
+@pytest.fixture
+def endpoint(pj_endpoint: Any) -> Any:
+    return pj_endpoint
 
 
 def info_of(ep: Any, tid: int) -> Any:
