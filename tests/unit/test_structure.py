@@ -216,9 +216,7 @@ def test_the_tests_use_no_private_names_of_the_product() -> None:
 # Product modules (not ui/: tests/ui drives those) that no unit test imports yet: most are
 # driven by integration tests against real parts (a database, servers, processes), which is
 # not the same as a unit test of their logic. Each entry must disappear; none may be added.
-KNOWN_WITHOUT_UNIT_TESTS: frozenset[str] = frozenset({
-    "softphone.app",
-})
+KNOWN_WITHOUT_UNIT_TESTS: frozenset[str] = frozenset()
 
 
 def _unit_tested() -> set[str]:
