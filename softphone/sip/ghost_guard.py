@@ -197,6 +197,12 @@ class GhostGuard:
         self._refused(key, blocked, now)
         return BUSY_HERE
 
+    def note_refusal(self, key: str, now: float | None = None) -> None:
+        """A refusal of ``key`` seen elsewhere (pjsua's own 486 when every call slot is
+        taken) counts towards treating ``key`` as a flood, as :meth:`admit`'s do."""
+        now = time.monotonic() if now is None else now
+        self._refused(key, self.blocked_until.get(key, 0.0) > now, now)
+
     def _refused(self, key: str, blocked: bool, now: float) -> None:
         refusals = self.refusals.setdefault(key, deque(maxlen=FLOOD_REFUSALS))
         refusals.append(now)

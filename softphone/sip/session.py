@@ -188,6 +188,8 @@ class SipSession:
             if code == 488:
                 # refused after pjsua had opened (and closed) media for it
                 self.call_ops.key_ledger.released(widest_media_keys(self.accounts))
+            elif code == 486:
+                self.call_ops.stack_refused_busy(source, message)
             refused.on_rejected(code, reason, message, source)
 
         ep.on_refused = on_refused
