@@ -33,17 +33,15 @@ from softphone.sip.calls import (
 from softphone.sip.codecs import reported_loss
 from softphone.sip.events import CallState, Direction
 from softphone.sip.final_answers import FinalAnswers
-from softphone.sip.ghost_guard import ACK_DEADLINE, split_source
+from softphone.sip.ghost_guard import ACK_DEADLINE
 from softphone.sip.media_sockets import KeyLedger, MediaKeys, media_keys, widest_keys
 from softphone.sip.rules import IncomingAction, decide_incoming
 from softphone.sip.uris import (
     InvalidTarget,
     caller_identity,
     number_from_uri,
-    parse_headers,
     parse_name_addr,
     target_to_uri,
-    valid_text,
 )
 
 if TYPE_CHECKING:
@@ -249,24 +247,8 @@ class CallOps:
         return True
 
     def stack_refused_busy(self, source: str, message: str) -> None:
-        """pjsua answered an INVITE 486 itself: every call slot is taken. Since the INVITE
-        guard (invite_guard.c) lets only a share of a flood through, most of the flood that
-        reaches pjsua finds the slots full, and ``admit`` never sees it. A sender (or, through
-        our server, a caller) whose own unanswered calls hold slots gets that refusal counted,
-        so the flood is recognised and its ringing ghosts end; a caller with no call here (a
-        real one redialing a busy phone) is not counted."""
-        host, _port = split_source(source)
-        if source and not self.guard.is_server(host):
-            key = source
-        else:
-            from_uri = parse_name_addr(
-                (parse_headers(valid_text(message)).get("from") or [""])[0])[1]
-            key = next((r.guard_key for r in self.calls.values() if r.unsettled_in
-                        and from_uri and parse_name_addr(r.remote_uri)[1] == from_uri), "")
-        if not key or not any(r.guard_key == key and r.unsettled_in and not r.ended
-                              for r in self.calls.values()):
-            return
-        self.guard.note_refusal(key)
+        """pjsua answered an INVITE 486 itself (``GhostGuard.note_stack_refusal``)."""
+        self.guard.note_stack_refusal(source, message, self.calls.values())
         for blocked in self.guard.take_newly_blocked():
             self.schedule(0.0, functools.partial(self._end_ghost_calls, blocked))
 

@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from softphone.sip.uris import parse_headers, parse_name_addr, valid_text
+
 log = logging.getLogger("softphone.sip")
 
 IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -197,11 +199,26 @@ class GhostGuard:
         self._refused(key, blocked, now)
         return BUSY_HERE
 
-    def note_refusal(self, key: str, now: float | None = None) -> None:
-        """A refusal of ``key`` seen elsewhere (pjsua's own 486 when every call slot is
-        taken) counts towards treating ``key`` as a flood, as :meth:`admit`'s do."""
-        now = time.monotonic() if now is None else now
-        self._refused(key, self.blocked_until.get(key, 0.0) > now, now)
+    def note_stack_refusal(self, source: str, message: str, calls: Iterable[GuardedCall],
+                           now: float | None = None) -> None:
+        """pjsua answered an INVITE 486 itself: every call slot is taken. Since the INVITE
+        guard (invite_guard.c) lets only a share of a flood through, most of the flood that
+        reaches pjsua finds the slots full and :meth:`admit` never sees it. A sender (or,
+        through our server, a caller) whose own unanswered calls hold slots gets that refusal
+        counted, so the flood is recognised and its ghosts end (:meth:`take_newly_blocked`);
+        a caller with no call here (a real one redialing a busy phone) is not counted."""
+        unsettled = [c for c in calls if c.unsettled_in]
+        host, _port = split_source(source)
+        if source and not self.is_server(host):
+            key = source
+        else:
+            from_uri = parse_name_addr(
+                (parse_headers(valid_text(message)).get("from") or [""])[0])[1]
+            key = next((c.guard_key for c in unsettled
+                        if from_uri and parse_name_addr(c.remote_uri)[1] == from_uri), "")
+        if key and any(c.guard_key == key for c in unsettled):
+            now = time.monotonic() if now is None else now
+            self._refused(key, self.blocked_until.get(key, 0.0) > now, now)
 
     def _refused(self, key: str, blocked: bool, now: float) -> None:
         refusals = self.refusals.setdefault(key, deque(maxlen=FLOOD_REFUSALS))

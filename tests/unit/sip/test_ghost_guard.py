@@ -124,3 +124,39 @@ def test_the_ack_deadline_allows_pjsips_retransmissions() -> None:
     # PJSIP retransmits a 200 at 0.5, 1.5, 3.5 and 7.5 s (T1 = 0.5 s): a peer behind loss
     # that ACKs the fourth copy is still a real call.
     assert ACK_DEADLINE > 7.5
+
+
+def _invite(from_uri: str) -> str:
+    return (f"INVITE sip:alice@pbx SIP/2.0\r\nFrom: \"Flood\" <{from_uri}>;tag=1\r\n"
+            "To: <sip:alice@pbx>\r\nCall-ID: x\r\nCSeq: 1 INVITE\r\n\r\n")
+
+
+def test_the_stacks_own_busy_refusals_end_a_flood_that_holds_the_slots() -> None:
+    """pjsua's 486 when every slot is taken counts against the caller holding them (the
+    INVITE guard lets only a share of a flood reach admit())."""
+    guard = GhostGuard()
+    guard.add_server_addresses("pbx", ["203.0.113.10"])
+    ghosts = [Call("\"Flood\" <sip:flood@pbx>") for _ in range(2)]
+    for n, ghost in enumerate(ghosts):
+        assert guard.admit(ghost, "203.0.113.10:5060", ghosts, True, now=float(n)) == 0
+    for n in range(FLOOD_REFUSALS):
+        guard.note_stack_refusal("203.0.113.10:5060", _invite("sip:flood@pbx"), ghosts,
+                                 now=2.0 + n * 0.1)
+    assert guard.take_newly_blocked() == [ghosts[0].guard_key]
+
+
+def test_a_caller_without_a_call_here_is_not_counted_for_the_stacks_refusals() -> None:
+    """A real caller redialing a phone whose slots others hold is never blocked for it."""
+    guard = GhostGuard()
+    guard.add_server_addresses("pbx", ["203.0.113.10"])
+    ghosts = [Call("sip:flood@pbx") for _ in range(2)]
+    for ghost in ghosts:
+        guard.admit(ghost, "203.0.113.10:5060", ghosts, True, now=0.0)
+    for n in range(FLOOD_REFUSALS * 3):
+        guard.note_stack_refusal("203.0.113.10:5060", _invite("sip:bob@pbx"), ghosts,
+                                 now=1.0 + n * 0.1)
+        guard.note_stack_refusal("198.51.100.7:5060", _invite("sip:eve@x"), ghosts,
+                                 now=1.0 + n * 0.1)
+    assert guard.take_newly_blocked() == []
+    bob = Call("sip:bob@pbx")
+    assert guard.admit(bob, "203.0.113.10:5060", [*ghosts, bob], True, now=5.0) == 0
