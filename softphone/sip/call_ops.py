@@ -236,9 +236,7 @@ class CallOps:
         unanswered call here gets 486, without a trace in the call list."""
         code = self.guard.admit(record, record.source, self.calls.values(),
                                 self.call_settings.only_from_my_servers)
-        for key in self.guard.take_newly_blocked():
-            # Not from inside onIncomingCall: on the loop's next turn.
-            self.schedule(0.0, functools.partial(self._end_ghost_calls, key))
+        self._end_newly_blocked()
         if not code:
             return False
         record.silent = True
@@ -249,8 +247,12 @@ class CallOps:
     def stack_refused_busy(self, source: str, message: str) -> None:
         """pjsua answered an INVITE 486 itself (``GhostGuard.note_stack_refusal``)."""
         self.guard.note_stack_refusal(source, message, self.calls.values())
-        for blocked in self.guard.take_newly_blocked():
-            self.schedule(0.0, functools.partial(self._end_ghost_calls, blocked))
+        self._end_newly_blocked()
+
+    def _end_newly_blocked(self) -> None:
+        for key in self.guard.take_newly_blocked():
+            # Not from inside a pjsua callback: on the loop's next turn.
+            self.schedule(0.0, functools.partial(self._end_ghost_calls, key))
 
     def _end_ghost_calls(self, key: str) -> None:
         for r in list(self.calls.values()):
