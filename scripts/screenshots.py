@@ -231,30 +231,39 @@ def run(args: Any, out: Path, work: Path, kamailio: Any, jack: Any, mic: Any,
         stranger.hangup()
         no_calls()
 
-        # calling out: progress, then busy with Redial and Call from another account
+        # calling out: progress, then busy with Redial and Call from another account.
+        # A peer's events are those of every pass: each wait looks only at the events after
+        # its own dial (the dark pass used to find the light pass's CALL_INCOMING, hang up
+        # before its own call arrived, and leave it ringing instead of busy).
+        since = len(boris.events)
         window.dial_field.setText(CONTACTS[1][3])
         window.dial_field.submitted.emit(window.dial_field.text())
         shots.wait(lambda: window.outgoing.bar.text_label.text() == "Ringing…",
                    "Boris's phone to ring")
-        boris.wait_event("CALL_INCOMING")
+        boris.wait_event("CALL_INCOMING", since=since)
         shots(window, "calling")
         boris.accept()
         shots.wait(lambda: any(c.answered_at for c in window.workflow.calls()), "Boris")
         shots.pump(3.0)
         window.phone.hangup_current()
         no_calls()
+        since = len(busy.events)
         window.dial_field.setText(BUSY)
         window.dial_field.submitted.emit(window.dial_field.text())
-        busy.wait_event("CALL_INCOMING")
+        busy.wait_event("CALL_INCOMING", since=since)
         busy.hangup()
         shots.wait(lambda: window.outgoing.bar.failed, "the busy answer")
+        said = window.outgoing.bar.text_label.text()
+        if said != "Busy (486)":  # no picture of some other failure under this name
+            raise RuntimeError(f"the busy peer's call ended with {said!r}, not Busy (486)")
         no_calls()
         shots(window, "call-failed")
         window.outgoing.bar.dismiss()
 
         # a few more calls for the history: answered out, missed in
+        since = len(carol.events)
         window.phone.dial(CONTACTS[2][3])
-        carol.wait_event("CALL_ESTABLISHED")
+        carol.wait_event("CALL_ESTABLISHED", since=since)
         shots.pump(5.0)
         window.phone.hangup_current()
         no_calls()
