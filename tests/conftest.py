@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,3 +24,21 @@ def profile_dir(tmp_path: Path) -> Path:
     path = tmp_path / "profile"
     path.mkdir()
     return path
+
+
+@pytest.fixture(autouse=True)
+def _collection_given_back() -> Iterator[None]:
+    """The app's collector and bulk imports turn automatic garbage collection off while they
+    run; a test that leaves it off would make every later test in this process run without."""
+    import gc
+
+    from softphone.crm.bulk import bulk_work_running
+
+    was_on = gc.isenabled()
+    yield
+    left_on = gc.isenabled()
+    still_bulk = bulk_work_running()
+    if was_on and not left_on:
+        gc.enable()
+    if (was_on and not left_on) or still_bulk:
+        pytest.fail(f"garbage collection left off (bulk work still running: {still_bulk})")

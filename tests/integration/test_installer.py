@@ -285,6 +285,9 @@ def test_frozen_app_runs_on_an_x_server(built: Built, tmp_path: Path) -> None:
                            start_new_session=True)
     try:
         assert callee.next_invite() == callee.uri("bob")
+        # as above: the INVITE can arrive a few ms before the instance server listens
+        wait_until(lambda: request(profile, "ping") is not None, 20.0,
+                   "the frozen app's instance server")
         reply = request(profile, "diagnostics", timeout=30)
         assert reply is not None and reply.ok
         assert "platform xcb" in reply.message

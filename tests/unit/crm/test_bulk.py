@@ -18,7 +18,9 @@ def gc_on() -> Iterator[None]:
     was = gc.isenabled()
     gc.enable()
     yield
-    if not was:
+    if was:  # a test here switches it off: the rest of the run must not go without it
+        gc.enable()
+    else:
         gc.disable()
 
 
