@@ -135,15 +135,17 @@ class Lab:
            "add chain inet vo inp { type filter hook input priority 0 ; policy accept ; }")
         return self
 
-    def set_loss(self, percent: int, sip_port: int, random: bool = False) -> None:
+    def set_loss(self, percent: int, sip_port: int, random: bool = False,
+                 shift: int = 0) -> None:
         """Drop ``percent`` % of what reaches the listener (not SIP): a fresh random draw
         per datagram, or the same pseudo-random pattern for every call (the rule's packet
-        counter starts at 0 with each call)."""
+        counter starts at 0 with each call), turned by ``shift`` datagrams."""
         sh(*in_ns(NS_LISTEN), "nft", "flush", "chain", "inet", "vo", "inp")
         if not percent:
             return
+        turned = sorted((n + shift) % 100 for n in loss_pattern(percent))
         match = (f"numgen random mod 100 < {percent}" if random
-                 else f"numgen inc mod 100 {{ {', '.join(map(str, loss_pattern(percent)))} }}")
+                 else f"numgen inc mod 100 {{ {', '.join(map(str, turned))} }}")
         sh(*in_ns(NS_LISTEN), "nft",
            f"add rule inet vo inp ip saddr {ADDR_TALK} udp dport != {sip_port} {match} drop")
 
@@ -244,6 +246,7 @@ class Softphones:
     def __init__(self, codec: str, speech: Speech, work: Path) -> None:
         self.speech = speech
         self.work = work
+        self.last_counts = ""
 
         def config(user: str, addr: str, sip: int, rtp: int, **extra: Any) -> dict[str, Any]:
             return {"sip": {"listen_host": addr, "listen_port": sip, "rtp_port": rtp},
@@ -271,8 +274,24 @@ class Softphones:
                       state="confirmed")
         path = Path(rx.command("start_recording", call_id=incoming))
         need = 44 + int(self.speech.seconds * 16000 * 2)
-        wait_for(lambda: path.exists() and path.stat().st_size >= need,
-                 self.speech.seconds + 15, "the listener's recording")
+        before = rx.command("opus_counts")
+        planned: list[int] = []
+        looked = [0.0]
+
+        def recorded() -> bool:
+            # the talker's FEC planning as it goes (one look a second)
+            if time.monotonic() - looked[0] >= 1.0:
+                looked[0] = time.monotonic()
+                plan = tx.command("opus_counts")["planned"]
+                if not planned or planned[-1] != plan:
+                    planned.append(plan)
+            return path.exists() and path.stat().st_size >= need
+
+        wait_for(recorded, self.speech.seconds + 15, "the listener's recording")
+        after = rx.command("opus_counts")
+        self.last_counts = (f"listener: {after['fec'] - before['fec']} lost frames from FEC, "
+                            f"{after['plc'] - before['plc']} concealed; talker's FEC planned "
+                            f"for {' -> '.join(map(str, planned))} % loss")
         tx.command("hangup", call_id=call_id)
         rx.wait_event("RecordingFinished", 10.0, since=mark_rx, call_id=incoming)
         quality = rx.wait_event("CallQuality", 10.0, since=mark_rx, call_id=incoming)
@@ -443,7 +462,7 @@ def linphonec_call(speech: Speech, work: Path) -> tuple[Path, str]:
 # --- the runs -----------------------------------------------------------------------------------
 def run(phones: set[str], codecs: set[str], runs: int, work: Path,
         losses: tuple[int, ...] = LOSSES, random_loss: bool = False,
-        log: Any = print) -> dict[str, Any]:
+        log: Any = print, rotate: bool = False) -> dict[str, Any]:
     speech = Speech(work)
     results: dict[str, Any] = {"speech_seconds": round(speech.seconds, 2), "rows": [],
                                "loss": "random" if random_loss else "pattern",
@@ -458,9 +477,12 @@ def run(phones: set[str], codecs: set[str], runs: int, work: Path,
                 for loss in losses:
                     scores = []
                     for attempt in range(1 if loss == 0 else runs):
-                        lab.set_loss(loss, SIP_LISTEN, random_loss)
+                        shift = attempt * 100 // runs if rotate else 0
+                        lab.set_loss(loss, SIP_LISTEN, random_loss, shift)
+                        counts = ""
                         if engines is not None:
                             received, used = engines.call()
+                            counts = f" [{engines.last_counts}]" if codec == "opus" else ""
                         elif phone == "baresip":
                             received, used = baresip_call(codec, speech, work)
                         else:
@@ -472,7 +494,7 @@ def run(phones: set[str], codecs: set[str], runs: int, work: Path,
                         scores.append(s)
                         row["used"] = used
                         log(f"{phone:9s} {codec:4s} loss {loss:2d}% run {attempt + 1}: "
-                            f"PESQ {s:.2f} ({used})", flush=True)
+                            f"PESQ {s:.2f} ({used}){counts}", flush=True)
                     row["scores"][str(loss)] = scores
             finally:
                 if engines is not None:
@@ -504,6 +526,11 @@ def main() -> int:
     ap.add_argument("--random", action="store_true",
                     help="a fresh random draw per datagram (numgen random; use --runs 3 or "
                          "more) instead of the same seeded pattern for every phone")
+    ap.add_argument("--rotate", action="store_true",
+                    help="turn the seeded pattern by 100/runs datagrams from one call to the "
+                         "next: where it falls in the speech moves PESQ by up to 0.6 (3 %%), "
+                         "and each phone's packets before the speech differ, so one fixed "
+                         "pattern meets each phone at another place; use --runs 3 or more")
     ap.add_argument("--only", action="append", choices=["softphone", "baresip", "linphonec"])
     ap.add_argument("--codec", action="append", choices=["opus", "G722", "PCMA"])
     ap.add_argument("--loss", action="append", type=int, choices=LOSSES)
@@ -522,14 +549,16 @@ def main() -> int:
     with _workdir(args.keep) as work:
         started = time.time()
         results = run(phones, codecs, max(1, args.runs), work,
-                      tuple(sorted(set(args.loss))) if args.loss else LOSSES, args.random)
+                      tuple(sorted(set(args.loss))) if args.loss else LOSSES, args.random,
+                      rotate=args.rotate)
         results["seconds"] = round(time.time() - started)
         results["runs"] = args.runs
         results["load"] = os.getloadavg()
     print()
     print(table(results))
     kind = ("random loss (numgen random)" if args.random
-            else "the same seeded loss pattern for every phone (numgen inc)")
+            else "the same seeded loss pattern for every phone (numgen inc)"
+            + (", turned by 100/runs datagrams per call" if args.rotate else ""))
     print(f"\n{kind}; median of {args.runs} call(s) per lossy cell (1 at 0 %); "
           f"{results['speech_seconds']} s of speech; load {results['load'][0]:.2f}")
     if args.json:

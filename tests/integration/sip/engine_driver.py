@@ -132,6 +132,19 @@ class _Terminated(Exception):
     pass
 
 
+def _opus_counts() -> dict[str, int]:
+    """Our Opus codec's process-wide figures (bench_voice.py): lost frames rebuilt from FEC,
+    concealed, and the loss the encoder plans its FEC for now (-1: the default, none
+    reported)."""
+    from softphone.sip.audio import _opus  # type: ignore[attr-defined]
+    from softphone.sip.codecs import reported_loss
+
+    fec, plc = _opus.ffi.new("unsigned long long *"), _opus.ffi.new("unsigned long long *")
+    _opus.lib.sp_opus_loss_counts(fec, plc)
+    return {"fec": int(fec[0]), "plc": int(plc[0]),
+            "planned": -1 if reported_loss.applied is None else int(reported_loss.applied)}
+
+
 def _on_sigterm(signum: int, frame: Any) -> None:
     raise _Terminated()
 
@@ -199,6 +212,7 @@ def _serve(config: dict[str, Any]) -> int:
         "test_account_result": lambda account, timeout=30.0: engine.test_account(
             AccountSettings(**account)).result(timeout),
     }
+    queries["opus_counts"] = _opus_counts
     if call_log is not None:
         queries["call_log"] = call_log.rows
         queries["workflow_updates"] = lambda: list(call_log.updates)
