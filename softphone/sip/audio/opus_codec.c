@@ -6,9 +6,10 @@
  *   Codec: PCM at the rate pjmedia negotiates (the lower of maxplaybackrate and
  *          sprop-maxcapturerate: 16 kHz, the bridge's), mono unless the peer says stereo=1;
  *          encoder in VoIP mode, wideband at most (or less if the peer's maxplaybackrate says
- *          so), 32 kbit/s VBR (or the peer's maxaveragebitrate), in-band FEC unless the peer
- *          says useinbandfec=0, sized to the loss the far end reports over RTCP (10 % until
- *          it has; none while it reports none: FEC takes bits from the voice itself).
+ *          so), VBR, in-band FEC unless the peer says useinbandfec=0, sized to the loss the
+ *          far end reports over RTCP (10 % until it has; none while it reports none: FEC
+ *          takes bits from the voice itself). 32 kbit/s without FEC, 40 kbit/s while FEC is
+ *          on, so that the voice keeps its bits (never over the peer's maxaveragebitrate).
  *   Loss:  the codec keeps its own playout timeline (opus_playout.c): every packet is kept
  *          as it arrives (parse) and each decode or recover call from pjmedia is one tick
  *          that plays the next frame by RTP timestamp, one frame behind the newest packet.
@@ -91,7 +92,8 @@ static unsigned long long total_fec, total_plc;
 static char library_path[1024] = "libopus.so.0";
 static char last_error[256];
 static int registered;
-static unsigned config_bitrate = 32000, config_complexity = 10, config_loss = 10;
+static unsigned config_bitrate = 32000, config_fec_bitrate = 40000;
+static unsigned config_complexity = 10, config_loss = 10;
 /* The loss the far end reports for what we send (RTCP), set from Python; -1: none yet. */
 static int reported_loss = -1;
 
@@ -178,6 +180,7 @@ typedef struct sp_opus {
     int frame_samples;         /* last packet's duration (pjmedia's ptime change signal) */
     int fec;                   /* in-band FEC sent (the peer did not refuse it) */
     int applied_loss;          /* the encoder's expected loss now (%) */
+    long peer_max;             /* the peer's maxaveragebitrate (bit/s), 0: none said */
     uint64_t fec_frames, plc_frames;
 } sp_opus;
 
@@ -194,6 +197,26 @@ static int valid_rate(unsigned rate)
     return rate == 8000 || rate == 12000 || rate == 16000 || rate == 24000 || rate == 48000;
 }
 
+/* The encoder's bitrate while its FEC is planned for `loss` %: FEC takes its bits from the
+ * voice (libopus 1.3, 32 kbit/s, this bench's speech: PESQ 4.56 with FEC off, 4.40 planned
+ * for 3 %, 4.19 for 10 %; at 40 kbit/s 4.57, 4.50, 4.35), so FEC gets bits of its own; never
+ * over what the peer takes (its maxaveragebitrate, `peer_max`, 0 when it says nothing). */
+static long bitrate_for(int loss, long peer_max)
+{
+    long bitrate = loss > 0 ? config_fec_bitrate : config_bitrate;
+    if (peer_max >= 6000 && peer_max < bitrate)
+        bitrate = peer_max;
+    return bitrate;
+}
+
+/* FEC planned for `loss` % (0: none), and the bitrate that goes with it. */
+static void plan_fec(sp_opus *c, int loss)
+{
+    c->applied_loss = loss;
+    op.encoder_ctl(c->enc, OPUS_SET_PACKET_LOSS_PERC(loss));
+    op.encoder_ctl(c->enc, OPUS_SET_BITRATE((opus_int32)bitrate_for(loss, c->peer_max)));
+}
+
 static int bandwidth_for(long rate)
 {
     if (rate <= 8000) return OPUS_BANDWIDTH_NARROWBAND;
@@ -204,31 +227,27 @@ static int bandwidth_for(long rate)
 static void configure_encoder(sp_opus *c, pjmedia_codec_param *attr)
 {
     const pjmedia_codec_fmtp *peer = &attr->setting.enc_fmtp;   /* what the peer asked for */
-    long bitrate = config_bitrate;
-    long peer_max = fmtp_number(peer, "maxaveragebitrate", 0);
-    if (peer_max >= 6000 && peer_max < bitrate)
-        bitrate = peer_max;
+    c->peer_max = fmtp_number(peer, "maxaveragebitrate", 0);
     long playback = fmtp_number(peer, "maxplaybackrate", 48000);
     if (playback > c->rate)
         playback = c->rate;
     int fec = fmtp_number(peer, "useinbandfec", 1) != 0 && attr->setting.plc;
     int cbr = fmtp_number(peer, "cbr", 0) != 0;
     op.encoder_ctl(c->enc, OPUS_SET_SIGNAL(OPUS_SIGNAL_VOICE));
-    op.encoder_ctl(c->enc, OPUS_SET_BITRATE((opus_int32)bitrate));
     op.encoder_ctl(c->enc, OPUS_SET_MAX_BANDWIDTH(bandwidth_for(playback)));
     op.encoder_ctl(c->enc, OPUS_SET_COMPLEXITY((opus_int32)config_complexity));
     int reported = __atomic_load_n(&reported_loss, __ATOMIC_RELAXED);
     c->fec = fec;
-    c->applied_loss = fec ? (reported >= 0 ? reported : (int)config_loss) : 0;
     op.encoder_ctl(c->enc, OPUS_SET_INBAND_FEC(fec));
-    op.encoder_ctl(c->enc, OPUS_SET_PACKET_LOSS_PERC(c->applied_loss));
+    plan_fec(c, fec ? (reported >= 0 ? reported : (int)config_loss) : 0);
     op.encoder_ctl(c->enc, OPUS_SET_DTX(0));
     op.encoder_ctl(c->enc, OPUS_SET_VBR(cbr ? 0 : 1));
-    attr->info.avg_bps = (uint32_t)bitrate;
+    attr->info.avg_bps = (uint32_t)bitrate_for(0, c->peer_max);
     if (sp_pj.pj_log_4)
-        sp_pj.pj_log_4(THIS_FILE, "Opus encoder: %ld bit/s%s, complexity %u, max playback %ld Hz, "
-                    "in-band FEC %s", bitrate, cbr ? " CBR" : "", config_complexity, playback,
-                    fec ? "on" : "off");
+        sp_pj.pj_log_4(THIS_FILE, "Opus encoder: %ld bit/s (%ld with FEC)%s, complexity %u, max "
+                    "playback %ld Hz, in-band FEC %s", bitrate_for(0, c->peer_max),
+                    bitrate_for(1, c->peer_max), cbr ? " CBR" : "", config_complexity,
+                    playback, fec ? "on" : "off");
 }
 
 static pj_status_t codec_open(pjmedia_codec *codec, pjmedia_codec_param *attr)
@@ -332,10 +351,8 @@ static pj_status_t codec_encode(pjmedia_codec *codec, const pjmedia_frame *input
     }
     /* FEC costs the primary signal bits: sized to the loss the far end reports. */
     int reported = __atomic_load_n(&reported_loss, __ATOMIC_RELAXED);
-    if (c->fec && reported >= 0 && reported != c->applied_loss) {
-        c->applied_loss = reported;
-        op.encoder_ctl(c->enc, OPUS_SET_PACKET_LOSS_PERC(reported));
-    }
+    if (c->fec && reported >= 0 && reported != c->applied_loss)
+        plan_fec(c, reported);
     const opus_int16 *pcm = (const opus_int16 *)input->buf;
     if (c->channels == 2) {
         /* What we send is mono (the bridge is): one channel's worth of bits, not two. */
@@ -538,10 +555,13 @@ const char *sp_opus_error(void) { return last_error; }
 int sp_opus_loaded(void) { return op.handle != NULL; }
 int sp_opus_registered(void) { return registered; }
 
-void sp_opus_configure(unsigned bitrate, unsigned complexity, unsigned expected_loss)
+void sp_opus_configure(unsigned bitrate, unsigned fec_bitrate, unsigned complexity,
+                       unsigned expected_loss)
 {
     if (bitrate >= 6000 && bitrate <= 510000)
         config_bitrate = bitrate;
+    if (fec_bitrate >= 6000 && fec_bitrate <= 510000)
+        config_fec_bitrate = fec_bitrate;
     if (complexity <= 10)
         config_complexity = complexity;
     if (expected_loss <= 100)
@@ -578,6 +598,11 @@ void sp_opus_set_reported_loss(int percent)
     if (percent > 50)
         percent = 50;
     __atomic_store_n(&reported_loss, percent < 0 ? -1 : percent, __ATOMIC_RELAXED);
+}
+
+long sp_opus_bitrate_for(int loss, long peer_max)
+{
+    return bitrate_for(loss, peer_max);
 }
 
 void sp_opus_loss_counts(unsigned long long *fec, unsigned long long *plc)

@@ -6,8 +6,13 @@
  * libInit). `pjsua2_library`: the loaded _pjsua2 module; `libopus`: the library to load at
  * the first call. 0, or -1 with the reason in sp_opus_error(). */
 int sp_opus_register(const char *pjsua2_library, const char *libopus);
-/* The encoder's bitrate (bit/s), complexity (0-10) and expected loss (%) for later calls. */
-void sp_opus_configure(unsigned bitrate, unsigned complexity, unsigned expected_loss);
+/* For later calls: the encoder's bitrate (bit/s) without FEC and while FEC is on, its
+ * complexity (0-10) and the loss (%) its FEC is planned for until the far end reports. */
+void sp_opus_configure(unsigned bitrate, unsigned fec_bitrate, unsigned complexity,
+                       unsigned expected_loss);
+/* The encoder's bitrate with FEC planned for `loss` % (0: none) and a peer whose
+ * maxaveragebitrate is `peer_max` (0: none). */
+long sp_opus_bitrate_for(int loss, long peer_max);
 const char *sp_opus_error(void);
 int sp_opus_loaded(void);
 int sp_opus_registered(void);

@@ -113,6 +113,20 @@ def test_opus_fec_follows_the_loss_the_far_end_reports() -> None:
     assert loss.applied == -1  # no Opus call left: back to the default for the next
 
 
+def test_opus_fec_gets_bits_of_its_own() -> None:
+    from softphone.sip.audio import _opus  # type: ignore[attr-defined]
+
+    lib = _opus.lib
+    lib.sp_opus_configure(codecs.OPUS_BITRATE, codecs.OPUS_FEC_BITRATE,
+                          codecs.OPUS_COMPLEXITY, codecs.OPUS_EXPECTED_LOSS)
+    assert lib.sp_opus_bitrate_for(0, 0) == 32000  # no loss reported: no FEC, 32 kbit/s
+    assert lib.sp_opus_bitrate_for(3, 0) == 40000  # FEC on: its bits on top of the voice's
+    assert lib.sp_opus_bitrate_for(10, 0) == 40000
+    assert lib.sp_opus_bitrate_for(10, 36000) == 36000  # never over the peer's maximum
+    assert lib.sp_opus_bitrate_for(0, 24000) == 24000
+    assert lib.sp_opus_bitrate_for(3, 5000) == 40000  # under Opus's 6 kbit/s: not a maximum
+
+
 def test_the_reported_loss_is_the_recent_one() -> None:
     loss = codecs.ReportedLoss()
     sent = lost = 0
