@@ -256,7 +256,8 @@ def parse_settings(text: str, path: Path) -> Settings:
 
 
 def _table(top: TableReader, name: str) -> dict[str, Any]:
-    return top.get(name, dict, {})
+    table: dict[str, Any] = top.get(name, dict, {})
+    return table
 
 
 def _parse_sip(table: dict[str, Any], path: Path, text: str) -> SipSettings:

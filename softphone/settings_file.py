@@ -53,13 +53,13 @@ class TableReader:
         return value.strip() if value is not None else None
 
     def choice(self, key: str, choices: tuple[str, ...], default: str) -> str:
-        value = self.get(key, str, default).lower()
+        value = str(self.get(key, str, default)).lower()
         if value not in choices:
             raise self.fail(key, f"must be one of {', '.join(choices)}, got {value!r}")
         return value
 
     def int_range(self, key: str, default: int, low: int, high: int) -> int:
-        value = self.get(key, int, default)
+        value = int(self.get(key, int, default))
         if not low <= value <= high:
             raise self.fail(key, f"must be between {low} and {high}, got {value}")
         return value
