@@ -20,7 +20,7 @@ from typing import Any
 
 from softphone.settings import DEFAULT_CODECS
 
-__all__ = ["DEFAULT_CODECS", "apply_codec_order", "register_opus"]
+__all__ = ["DEFAULT_CODECS", "apply_codec_order", "register_g7xx_plc", "register_opus"]
 
 log = logging.getLogger("softphone.sip")
 
@@ -83,6 +83,29 @@ def register_opus(pjsua2_module: Any) -> bool:
     OpusStatus.available = True
     OpusStatus.reason = f"{library}, loaded at the first call"
     log.info("Opus codec registered (%s)", OpusStatus.reason)
+    return True
+
+
+def register_g7xx_plc(pjsua2_module: Any) -> bool:
+    """Give G.722, PCMA and PCMU our own loss concealment (g7xx_codecs.c, g7xx_plc.c: pitch
+    repetition in the manner of G.711 Appendix I) instead of pjmedia's (SIP thread, after
+    libInit). ``SOFTPHONE_PJMEDIA_PLC=1`` leaves them to pjmedia (for comparisons). Returns
+    False, with a log line saying why, when pjmedia's concealment stays."""
+    if os.environ.get("SOFTPHONE_PJMEDIA_PLC") == "1":
+        log.info("G.722/G.711 loss concealment left to pjmedia (SOFTPHONE_PJMEDIA_PLC=1)")
+        return False
+    try:
+        from softphone.sip.audio import _opus  # type: ignore[attr-defined]
+    except ImportError as exc:
+        log.warning("G.722/G.711 loss concealment left to pjmedia: the compiled module is "
+                    "missing (%s)", exc)
+        return False
+    lib = _opus.lib
+    if lib.sp_g7xx_register(pjsua2_module._pjsua2.__file__.encode()) != 0:
+        reason = _opus.ffi.string(lib.sp_g7xx_error()).decode(errors="replace")
+        log.warning("G.722/G.711 loss concealment left to pjmedia: %s", reason)
+        return False
+    log.info("G.722/G.711 loss concealment: ours (g7xx_plc.c)")
     return True
 
 

@@ -41,7 +41,12 @@ from softphone.sip.call_media import CallMedia
 from softphone.sip.call_ops import CallOps, widest_media_keys
 from softphone.sip.call_security import CallSecurity
 from softphone.sip.calls import CallRecord, CallTable
-from softphone.sip.codecs import DEFAULT_CODECS, apply_codec_order, register_opus
+from softphone.sip.codecs import (
+    DEFAULT_CODECS,
+    apply_codec_order,
+    register_g7xx_plc,
+    register_opus,
+)
 from softphone.sip.ghost_guard import GhostGuard
 from softphone.sip.media_api import NullAudioBackend
 from softphone.sip.media_sockets import widest_keys
@@ -216,6 +221,7 @@ class SipSession:
         cfg.medConfig.quality = 4
         ep.libInit(cfg)
         register_opus(pj)
+        register_g7xx_plc(pj)
         self.set_codecs(self.codecs)
         udp_port = self._create_transport("udp", self.sip.listen_port)
         try:

@@ -1,4 +1,5 @@
-"""Builds ``softphone.sip.audio._opus`` (Opus for PJSIP, ``opus_codec.c``) in the package build.
+"""Builds ``softphone.sip.audio._opus`` (Opus for PJSIP, ``opus_codec.c``; G.722 and G.711 with
+our loss concealment, ``g7xx_codecs.c``) in the package build.
 
 ``setup.py`` names :func:`ffibuilder` in ``cffi_modules`` beside native_build.py's. Nothing
 links libopus: the codec dlopen()s it at the first call (and declares libopus's API itself,
@@ -21,12 +22,14 @@ _spec.loader.exec_module(nb)
 
 OPUS = nb.CModule(
     "softphone.sip.audio._opus",
-    headers=[HERE / "pj_abi.h", HERE / "opus_codec.h"],
-    sources=[HERE / "opus_codec.c", HERE / "opus_playout.c", HERE / "pj_abi.c"],
-    libraries=["dl"],
+    headers=[HERE / "pj_abi.h", HERE / "opus_codec.h", HERE / "g7xx_codecs.h"],
+    sources=[HERE / "opus_codec.c", HERE / "opus_playout.c", HERE / "g7xx_codecs.c",
+             HERE / "g7xx_plc.c", HERE / "pj_abi.c"],
+    libraries=["dl", "m"],
 )
-# pj_codec_abi.h and opus_playout.h are included by the C files only (not cffi declarations)
-OPUS_DEPENDS = [HERE / "pj_codec_abi.h", HERE / "opus_playout.h"]
+# pj_codec_abi.h, opus_playout.h and g7xx_plc.h are included by the C files only (not cffi
+# declarations)
+OPUS_DEPENDS = [HERE / "pj_codec_abi.h", HERE / "opus_playout.h", HERE / "g7xx_plc.h"]
 
 
 def ffibuilder():  # type: ignore[no-untyped-def]
