@@ -9,6 +9,8 @@
  * (SDP, priorities and default parameters stay the built-in ones'): it only answers
  * test_alloc and alloc_codec for what it wraps, ahead of the built-in factories.
  */
+#include <dlfcn.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,12 +37,55 @@ static int g7_registered;
 static char g7_error[256];
 static uint64_t total_concealed;
 
+/* pjproject 2.15.1's G.722 (pjmedia-codec/g722/g722_enc.h, g722_dec.h, g722.c), declared by
+ * us: the encoder's and the decoder's state begin with the same two ADPCM bands (45 ints
+ * each: s, det, sp, sz, r[3], a[3], ap[3], p[3], d[7], b[7], bp[7], sg[7], nb), then the
+ * QMF history (the encoder's x[24], newest sample first); the codec's private data begins
+ * with an encoder and a decoder, then the level adjustment (16-bit PCM divided by a factor
+ * is what the codec codes), which pjproject has laid out two ways: `unsigned pcm_shift;
+ * int16 pcm_clip_mask` (older), `int16 pcm_shift_val (the factor), pcm_min, pcm_max`
+ * (newer); g722_factor() tells them apart and refuses anything else. g722_enc_encode and
+ * g722_dec_decode are exported by the wheel's _pjsua2. */
+#define SP_G722_BAND_INTS 90
+typedef struct sp_g722_enc { int band[SP_G722_BAND_INTS]; int x[24]; } sp_g722_enc;
+typedef struct sp_g722_dec { int band[SP_G722_BAND_INTS]; int xd[12], xs[12]; } sp_g722_dec;
+typedef struct sp_g722_data {
+    sp_g722_enc encoder;
+    sp_g722_dec decoder;
+    union {
+        struct { uint32_t shift; int16_t clip_mask; } older;
+        struct { int16_t factor, min, max; } newer;
+    } level;
+} sp_g722_data;
+#define SP_G722_DETLOW 1               /* band[] index of detlow; dethigh is 45 + 1 */
+typedef pj_status_t (*sp_g722_encode_fn)(sp_g722_enc *enc, int16_t in[], pj_size_t nsamples,
+                                         void *out, pj_size_t *out_size);
+typedef pj_status_t (*sp_g722_decode_fn)(sp_g722_dec *dec, void *in, pj_size_t in_size,
+                                         int16_t out[], pj_size_t *nsamples);
+static sp_g722_encode_fn g722_encode;
+static sp_g722_decode_fn g722_decode;
+
+/* The level factor of an opened G.722 (1, 2, 4, ...), or 0 when the layout is not known. */
+static int g722_factor(const sp_g722_data *d)
+{
+    int f = d->level.newer.factor;
+    if (f >= 1 && f <= 16 && (f & (f - 1)) == 0 && d->level.newer.max == 0x7FFF / f
+        && d->level.newer.min == -0x7FFF / f - 1)
+        return f;
+    uint32_t shift = d->level.older.shift;
+    if (shift <= 4 && d->level.older.clip_mask == (int16_t)(((1 << shift) - 1) << (16 - shift)))
+        return 1 << shift;
+    return 0;
+}
+
 typedef struct sp_g7_codec {
     pjmedia_codec base;
     pjmedia_codec *inner;
     pjmedia_codec_factory *inner_factory;
     int frame_samples;         /* one frame's PCM samples (10 ms) */
     uint64_t concealed;
+    int is_g722;
+    sp_g722_data *g722;        /* the wrapped decoder's state, once its layout checked out */
     sp_plc plc;
 } sp_g7_codec;
 
@@ -80,6 +125,19 @@ static pj_status_t g7_open(pjmedia_codec *codec, pjmedia_codec_param *param)
                        * (param->info.channel_cnt ? param->info.channel_cnt : 1);
     c->frame_samples = samples ? (int)samples : (int)param->info.clock_rate / 100;
     sp_plc_init(&c->plc, param->info.clock_rate);
+    /* The wrapped G.722 has just initialised its encoder and decoder (detlow 32, dethigh 8,
+     * G.722's start values): only then is its state ours to move along a concealed frame. */
+    c->g722 = NULL;
+    if (c->is_g722 && g722_encode && g722_decode && c->inner->codec_data) {
+        sp_g722_data *d = c->inner->codec_data;
+        if (d->decoder.band[SP_G722_DETLOW] == 32 && d->decoder.band[45 + SP_G722_DETLOW] == 8
+            && d->encoder.band[SP_G722_DETLOW] == 32
+            && d->encoder.band[45 + SP_G722_DETLOW] == 8 && g722_factor(d))
+            c->g722 = d;
+        else if (sp_pj.pj_log_4)
+            sp_pj.pj_log_4(THIS_FILE, "G.722's state is not laid out as expected: its decoder "
+                           "will not follow concealed frames");
+    }
     return PJ_SUCCESS;
 }
 
@@ -111,12 +169,42 @@ static pj_status_t g7_encode(pjmedia_codec *codec, const pjmedia_frame *input, u
     return c->inner->op->encode(c->inner, input, out_size, output);
 }
 
+/* G.722 is ADPCM: its decoder adapts step sizes and predictors to what it decodes, so after
+ * frames it never saw it decodes the next ones from a stale state (the far encoder's moved
+ * on with the lost audio). Coding the concealed frame with an encoder that starts from the
+ * decoder's state, and decoding that, moves the decoder along the concealed audio instead,
+ * which is nearer to where the far encoder is. */
+static void g722_follow(sp_g7_codec *c, const int16_t *pcm, int n)
+{
+    sp_g722_data *d = c->g722;
+    if (n > 320 || n % 2)
+        return;
+    int factor = g722_factor(d);   /* older pjproject sets it to 1 after clipping */
+    if (!factor)
+        return;
+    sp_g722_enc enc;
+    memcpy(enc.band, d->decoder.band, sizeof(enc.band));
+    /* The QMF history: what was played before this frame, newest first. */
+    const float *hist = c->plc.hist + c->plc.hist_len - n;
+    for (int j = 0; j < 24; j++)
+        enc.x[j] = (int)lrintf(hist[-1 - j]) / factor;
+    int16_t in[320], out[320];
+    unsigned char bits[160];
+    for (int i = 0; i < n; i++)
+        in[i] = (int16_t)(pcm[i] / factor);
+    pj_size_t len = sizeof(bits), samples = (pj_size_t)n;
+    if (g722_encode(&enc, in, (pj_size_t)n, bits, &len) == PJ_SUCCESS)
+        g722_decode(&d->decoder, bits, len, out, &samples);
+}
+
 static pj_status_t g7_conceal(sp_g7_codec *c, unsigned out_size, pjmedia_frame *output)
 {
     int n = c->frame_samples;
     if ((unsigned)n * 2 > out_size)
         return SP_PJMEDIA_CODEC_EFRMTOOSHORT;
     sp_plc_conceal(&c->plc, (int16_t *)output->buf, n);
+    if (c->g722)
+        g722_follow(c, (const int16_t *)output->buf, n);
     output->size = (pj_size_t)n * 2;
     output->type = PJMEDIA_FRAME_TYPE_AUDIO;
     c->concealed++;
@@ -199,6 +287,7 @@ static pj_status_t g7_alloc_codec(pjmedia_codec_factory *f, const pjmedia_codec_
     c->base.op = &g7_codec_op;
     c->base.codec_data = c;
     c->frame_samples = (int)info->clock_rate / 100;
+    c->is_g722 = strncasecmp(info->encoding_name.ptr, "G722", 4) == 0;
     sp_plc_init(&c->plc, info->clock_rate);
     *p_codec = &c->base;
     return PJ_SUCCESS;
@@ -258,6 +347,12 @@ int sp_g7xx_register(const char *pjsua2_library)
     if (sp_pj_bind(pjsua2_library) != 0) {
         snprintf(g7_error, sizeof(g7_error), "%s", sp_pj_error());
         return -1;
+    }
+    void *lib = dlopen(pjsua2_library, RTLD_NOW | RTLD_NOLOAD);
+    if (lib) {
+        g722_encode = (sp_g722_encode_fn)dlsym(lib, "g722_enc_encode");
+        g722_decode = (sp_g722_decode_fn)dlsym(lib, "g722_dec_decode");
+        dlclose(lib);           /* NOLOAD: only our reference goes; the module stays */
     }
     pjmedia_endpt *endpt = sp_pj.pjsua_get_pjmedia_endpt();
     pjmedia_codec_mgr *mgr = endpt ? sp_pj.pjmedia_endpt_get_codec_mgr(endpt) : NULL;

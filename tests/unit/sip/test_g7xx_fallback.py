@@ -9,6 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 
+import softphone.sip.audio
 from softphone.sip import codecs
 
 
@@ -16,6 +17,7 @@ def test_without_the_compiled_module_pjmedia_keeps_concealing(
         monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
     monkeypatch.delenv("SOFTPHONE_PJMEDIA_PLC", raising=False)
     monkeypatch.setitem(sys.modules, "softphone.sip.audio._opus", None)  # import fails
+    monkeypatch.delattr(softphone.sip.audio, "_opus", raising=False)
     with caplog.at_level(logging.WARNING, logger="softphone.sip"):
         assert codecs.register_g7xx_plc(SimpleNamespace()) is False
     assert "left to pjmedia" in caplog.text and "compiled module is missing" in caplog.text
