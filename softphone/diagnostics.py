@@ -74,6 +74,7 @@ def versions() -> dict[str, str]:
     out["PortAudio"] = _portaudio_version()
     out["Call audio"] = _call_audio_path()
     out["Opus"] = _opus()
+    out["Loss concealment"] = _concealment()
     try:
         import sqlalchemy
 
@@ -127,6 +128,15 @@ def _opus() -> str:
         from softphone.sip import codecs
 
         return codecs.describe()
+    except Exception as exc:
+        return f"unavailable: {exc}"
+
+
+def _concealment() -> str:
+    try:
+        from softphone.sip import codecs
+
+        return codecs.describe_concealment()
     except Exception as exc:
         return f"unavailable: {exc}"
 

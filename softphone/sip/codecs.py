@@ -20,7 +20,8 @@ from typing import Any
 
 from softphone.settings import DEFAULT_CODECS
 
-__all__ = ["DEFAULT_CODECS", "apply_codec_order", "register_g7xx_plc", "register_opus"]
+__all__ = ["DEFAULT_CODECS", "apply_codec_order", "describe_concealment", "register_g7xx_plc",
+           "register_opus"]
 
 log = logging.getLogger("softphone.sip")
 
@@ -86,6 +87,13 @@ def register_opus(pjsua2_module: Any) -> bool:
     return True
 
 
+class ConcealmentStatus:
+    """Whose loss concealment G.722, PCMA and PCMU use in this process, and why."""
+
+    ours = False
+    reason = "not registered yet"
+
+
 def register_g7xx_plc(pjsua2_module: Any) -> bool:
     """Give G.722, PCMA and PCMU our own loss concealment (g7xx_codecs.c, g7xx_plc.c: pitch
     repetition in the manner of G.711 Appendix I) instead of pjmedia's (SIP thread, after
@@ -93,20 +101,43 @@ def register_g7xx_plc(pjsua2_module: Any) -> bool:
     False, with a log line saying why, when pjmedia's concealment stays."""
     if os.environ.get("SOFTPHONE_PJMEDIA_PLC") == "1":
         log.info("G.722/G.711 loss concealment left to pjmedia (SOFTPHONE_PJMEDIA_PLC=1)")
-        return False
+        return _pjmedia_conceals("SOFTPHONE_PJMEDIA_PLC=1")
     try:
         from softphone.sip.audio import _opus  # type: ignore[attr-defined]
     except ImportError as exc:
         log.warning("G.722/G.711 loss concealment left to pjmedia: the compiled module is "
                     "missing (%s)", exc)
-        return False
+        return _pjmedia_conceals(f"the compiled module is missing ({exc})")
     lib = _opus.lib
     if lib.sp_g7xx_register(pjsua2_module._pjsua2.__file__.encode()) != 0:
         reason = _opus.ffi.string(lib.sp_g7xx_error()).decode(errors="replace")
         log.warning("G.722/G.711 loss concealment left to pjmedia: %s", reason)
-        return False
+        return _pjmedia_conceals(reason)
     log.info("G.722/G.711 loss concealment: ours (g7xx_plc.c)")
+    ConcealmentStatus.ours = True
+    ConcealmentStatus.reason = ""
     return True
+
+
+def _pjmedia_conceals(reason: str) -> bool:
+    ConcealmentStatus.ours = False
+    ConcealmentStatus.reason = reason
+    return False
+
+
+def describe_concealment() -> str:
+    """For ``softphone diagnostics``: whose concealment of lost G.722/G.711 packets runs."""
+    if ConcealmentStatus.ours:
+        return "ours (g7xx_plc.c: pitch repetition) for G.722, PCMA, PCMU"
+    if ConcealmentStatus.reason != "not registered yet":
+        return f"pjmedia's: {ConcealmentStatus.reason}"
+    if os.environ.get("SOFTPHONE_PJMEDIA_PLC") == "1":
+        return "pjmedia's: SOFTPHONE_PJMEDIA_PLC=1"
+    try:
+        from softphone.sip.audio import _opus  # type: ignore[attr-defined]  # noqa: F401
+    except ImportError as exc:
+        return f"pjmedia's: the compiled module is missing ({exc})"
+    return "ours (g7xx_plc.c: pitch repetition) for G.722, PCMA, PCMU, from the engine's start"
 
 
 def _unavailable(reason: str) -> bool:

@@ -115,6 +115,7 @@ def test_diagnostics_show_versions_accounts_and_logs_without_secrets(profile_dir
     for name in ("softphone:", "Python:", "Qt:", "PJSIP:", "PortAudio:", "Call audio:",
                  "SQLAlchemy:", "OS:"):
         assert name in text
+    assert "Loss concealment: ours (g7xx_plc.c" in text
     assert "Office: sip:alice@pbx.example.com, registrar sip:pbx.example.com" in text
     assert "registering Office" in text
     assert "a careless line with *** in it" in text

@@ -132,7 +132,9 @@ def test_frozen_diagnostics_name_every_component(built: Built, tmp_path: Path) -
                  # the compiled audio path is in the bundle
                  "Call audio: C (native.c; own media port",
                  # the codec module and the bundled libopus
-                 "Opus: yes ("):
+                 "Opus: yes (",
+                 # G.722/G.711 with our concealment (built into the same module)
+                 "Loss concealment: ours ("):
         assert part in result.stdout
     assert "_internal/libopus.so.0" in result.stdout
 
