@@ -19,25 +19,11 @@ from softphone.integrations.config import (
 )
 from softphone.integrations.outbox import Outbox
 from softphone.settings_file import SettingsError, TableReader, settings_path
+from tests.harness.fakes import MemorySecretStore
 
 
 def _parse(text: str, path: Path = Path("/p/softphone.toml")) -> IntegrationSettings:
     return parse_integrations(TableReader(path, text, tomllib.loads(text), ""), path, text)
-
-
-class Store:
-    """An in-memory secret store with the interface the settings use."""
-
-    where = "the test store"
-
-    def __init__(self, values: dict[str, str] | None = None) -> None:
-        self.values = dict(values or {})
-
-    def get(self, key: str) -> str | None:
-        return self.values.get(key)
-
-    def set(self, key: str, value: str) -> None:
-        self.values[key] = value
 
 
 def test_nothing_set_means_everything_off_with_defaults() -> None:
@@ -126,7 +112,7 @@ def test_secrets_in_the_file_move_to_the_store_and_leave_the_file(tmp_path: Path
     text = ('# the admin\'s comment\n[webhooks]\nurl = "http://h/x"\nsecret = "k1"\n'
             '[carddav]\nurl = "https://dav/"\npassword = "p1"\n')
     settings_path(tmp_path).write_text(text, "utf-8")
-    store = Store()
+    store = MemorySecretStore()
     it = provision_secrets(tmp_path, _parse(text, settings_path(tmp_path)), store)
     assert (it.webhooks.secret, it.carddav.password) == ("k1", "p1")
     assert store.values == {"integration:webhooks": "k1", "integration:carddav": "p1"}
@@ -136,7 +122,7 @@ def test_secrets_in_the_file_move_to_the_store_and_leave_the_file(tmp_path: Path
 
 
 def test_secrets_not_in_the_file_come_from_the_store(tmp_path: Path) -> None:
-    class Broken(Store):
+    class Broken(MemorySecretStore):
         def get(self, key: str) -> str | None:
             if key == "integration:directory":
                 raise RuntimeError("keyring locked")
@@ -150,7 +136,7 @@ def test_secrets_not_in_the_file_come_from_the_store(tmp_path: Path) -> None:
 
 
 def test_the_click_to_call_token_is_made_once_and_renewed_on_demand() -> None:
-    store = Store()
+    store = MemorySecretStore()
     first = click_to_call_token(store)
     assert len(first) >= 32 and store.values[CLICK_TO_CALL_TOKEN] == first
     assert click_to_call_token(store) == first
@@ -160,7 +146,8 @@ def test_the_click_to_call_token_is_made_once_and_renewed_on_demand() -> None:
 
 def test_diagnostics_tell_what_is_on_and_what_waits_without_secrets(tmp_path: Path) -> None:
     it = provision_secrets(tmp_path, _parse(
-        '[webhooks]\nurl = "http://h/x"\nsecret = "topsecret"\nevents = ["ended"]\n'), Store())
+        '[webhooks]\nurl = "http://h/x"\nsecret = "topsecret"\nevents = ["ended"]\n'),
+        MemorySecretStore())
     box = Outbox.in_profile(tmp_path)
     try:
         box.add("webhooks", "ended", {})

@@ -27,19 +27,7 @@ from softphone.integrations.config import (
 from softphone.integrations.service import Integrations
 from softphone.integrations.webhooks import signature_matches
 from softphone.settings import Settings
-
-
-class Store:
-    where = "the test store"
-
-    def __init__(self, values: dict[str, str] | None = None) -> None:
-        self.values = dict(values or {})
-
-    def get(self, key: str) -> str | None:
-        return self.values.get(key)
-
-    def set(self, key: str, value: str) -> None:
-        self.values[key] = value
+from tests.harness.fakes import MemorySecretStore
 
 
 def _settings(**parts: Any) -> Settings:
@@ -69,7 +57,8 @@ def test_a_call_event_reaches_the_receiver_signed_with_the_secret_from_the_store
     local_server.route = lambda seen: (arrived.set(), local_server.default)[1]
     settings = _settings(webhooks=WebhookSettings(url=f"{local_server.url}/hook",
                                                   events=("ended",)))
-    integrations = Integrations(tmp_path, settings, Store({"integration:webhooks": "k3y"}))
+    secrets = MemorySecretStore({"integration:webhooks": "k3y"})
+    integrations = Integrations(tmp_path, settings, secrets)
     integrations.start()
     try:
         integrations.publish_call_event("answered", {"id": 1})  # not wanted: not sent
@@ -111,7 +100,7 @@ def test_a_part_that_cannot_start_is_listed_and_the_others_run(tmp_path: Path) -
     settings = _settings(bitrix24=Bitrix24Settings(enabled=True, user_id=1),
                          directory=DirectorySettings(url="ldap://127.0.0.1:1",
                                                      base_dn="dc=example"))
-    integrations = Integrations(tmp_path, settings, Store(), on_problem=problems.append)
+    integrations = Integrations(tmp_path, settings, MemorySecretStore(), on_problem=problems.append)
     integrations.start()
     try:
         assert problems == ["outbox: Bitrix24 is on but its webhook URL is not set "
@@ -125,7 +114,7 @@ def test_a_part_that_cannot_start_is_listed_and_the_others_run(tmp_path: Path) -
 
 def test_click_to_call_dials_with_the_profiles_token(tmp_path: Path) -> None:
     dialled: list[str] = []
-    store = Store()
+    store = MemorySecretStore()
     settings = _settings(click_to_call=ClickToCallSettings(enabled=True, port=0))
     integrations = Integrations(tmp_path, settings, store,
                                 dial=lambda n: (dialled.append(n), (True, "ok"))[1])
@@ -171,7 +160,7 @@ def test_a_carddav_server_that_is_down_is_reported_and_synced_on_demand(
 
     settings = _settings(carddav=CardDavSettings(
         url=f"http://127.0.0.1:{_closed_port()}/dav/", interval=0, timeout=5))
-    integrations = Integrations(tmp_path / "profile", settings, Store(),
+    integrations = Integrations(tmp_path / "profile", settings, MemorySecretStore(),
                                 on_sync_failed=on_failed)
     integrations.start()
     try:
@@ -188,7 +177,7 @@ def test_a_carddav_server_that_is_down_is_reported_and_synced_on_demand(
 
 
 def test_nothing_configured_starts_nothing(tmp_path: Path) -> None:
-    integrations = Integrations(tmp_path, Settings(), Store())
+    integrations = Integrations(tmp_path, Settings(), MemorySecretStore())
     integrations.start()
     integrations.publish_call_event("ended", {"id": 1})  # no publisher: ignored
     integrations.stop()

@@ -12,23 +12,11 @@ import pytest
 
 from softphone.settings import AccountSettings
 from softphone.sip.account_probe import AccountProbe, ProbeResult, start_probe
+from tests.harness.fakes import FakeResolver
 
 SERVER = AccountSettings(name="work", address="sip:alice@pbx.example.org",
                          registrar="sip:pbx.example.org", password="s3cret")
 LAN = AccountSettings(name="lan", address="sip:alice@0.0.0.0")
-
-
-class FakeResolver:
-    """The name lookup, answered by the test."""
-
-    def __init__(self) -> None:
-        self.asked: list[tuple[str, Callable[[str | None], None]]] = []
-
-    def needs_lookup(self, host: str) -> bool:
-        return host.endswith(".org")
-
-    def resolve(self, host: str, done: Callable[[str | None], None]) -> None:
-        self.asked.append((host, done))
 
 
 class FakeSession:

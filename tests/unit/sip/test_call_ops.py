@@ -19,6 +19,7 @@ from softphone.sip.call_ops import CallOps
 from softphone.sip.call_security import CallSecurity
 from softphone.sip.calls import CallError, CallRecord, CallTable
 from softphone.sip.events import CallState, Direction
+from tests.harness.fakes import FakeResolver
 
 
 class FakeCall:
@@ -61,17 +62,6 @@ class FakeAudio:
 
     def dtmf_feedback(self, digit: str) -> None:
         self.done.append(("feedback", digit))
-
-
-class FakeResolver:
-    def __init__(self) -> None:
-        self.asked: list[tuple[str, Callable[[str | None], None]]] = []
-
-    def needs_lookup(self, host: str) -> bool:
-        return host.endswith(".org")
-
-    def resolve(self, host: str, done: Callable[[str | None], None]) -> None:
-        self.asked.append((host, done))
 
 
 class Harness:
