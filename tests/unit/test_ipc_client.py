@@ -10,7 +10,6 @@ import shutil
 import socket
 import sys
 import tempfile
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -27,6 +26,7 @@ from softphone.ipc import (
     send_command,
     server_address,
 )
+from tests.harness.fakes import FakeInstance
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="unix sockets")
 
@@ -38,53 +38,6 @@ def runtime(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(path))
     yield path
     shutil.rmtree(path, ignore_errors=True)
-
-
-class FakeInstance:
-    """Listens on the profile's socket; answers each connection with ``respond(line)``."""
-
-    def __init__(self, address: str, respond: Callable[[bytes], bytes | None]) -> None:
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.bind(address)
-        self.sock.listen(4)
-        self.respond = respond
-        self.lines: list[bytes] = []
-        self.release = threading.Event()
-        self.stopping = False
-        self.address = address
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    def _serve(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            if self.stopping:
-                conn.close()
-                return
-            with conn:
-                buf = b""
-                while b"\n" not in buf:
-                    chunk = conn.recv(65536)
-                    if not chunk:
-                        break
-                    buf += chunk
-                self.lines.append(buf)
-                answer = self.respond(buf)
-                if answer is None:  # silent: hold the connection until the test is done
-                    self.release.wait(30)
-                else:
-                    conn.sendall(answer)
-
-    def close(self) -> None:
-        self.release.set()
-        self.stopping = True
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as wake:  # out of accept()
-            wake.connect(self.address)
-        self.thread.join(10)
-        self.sock.close()
 
 
 @pytest.fixture

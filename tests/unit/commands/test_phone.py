@@ -7,10 +7,8 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import sys
 import tempfile
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,47 +18,10 @@ from softphone.cli import build_parser
 from softphone.commands.phone import EXIT_FAILED, EXIT_NOT_RUNNING, EXIT_USAGE
 from softphone.ipc import server_address
 from softphone.settings import Settings
+from tests.harness.fakes import FakeInstance
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="unix sockets")
 SETTINGS = Settings()
-
-
-class RunningApp:
-    """Answers every command with ``reply`` (raw bytes) and records what it got."""
-
-    def __init__(self, address: str, reply: bytes) -> None:
-        self.reply = reply
-        self.received: list[dict[str, object]] = []
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.bind(address)
-        self.sock.listen(4)
-        self.address = address
-        self.stopping = False
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    def _serve(self) -> None:
-        while True:
-            conn, _ = self.sock.accept()
-            with conn:
-                if self.stopping:
-                    return
-                buf = b""
-                while not buf.endswith(b"\n"):
-                    chunk = conn.recv(65536)
-                    if not chunk:
-                        break
-                    buf += chunk
-                self.received.append(json.loads(buf))
-                conn.sendall(self.reply)
-
-    def close(self) -> None:
-        self.stopping = True
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as wake:
-            wake.connect(self.address)
-        self.thread.join(10)
-        self.sock.close()
-        Path(self.address).unlink(missing_ok=True)
 
 
 @pytest.fixture
@@ -72,17 +33,17 @@ def profile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 
 
 @pytest.fixture
-def app(profile: Path) -> Iterator[list[RunningApp]]:
-    started: list[RunningApp] = []
+def app(profile: Path) -> Iterator[list[FakeInstance]]:
+    started: list[FakeInstance] = []
     yield started
     for running in started:
         running.close()
 
 
-def start_app(profile: Path, app: list[RunningApp], ok: bool = True, message: str = "",
-              raw: bytes | None = None) -> RunningApp:
+def start_app(profile: Path, app: list[FakeInstance], ok: bool = True, message: str = "",
+              raw: bytes | None = None) -> FakeInstance:
     reply = raw if raw is not None else (json.dumps({"ok": ok, "message": message}) + "\n").encode()
-    app.append(RunningApp(server_address(profile), reply))
+    app.append(FakeInstance(server_address(profile), lambda _line: reply))
     return app[-1]
 
 
@@ -91,7 +52,7 @@ def run(profile: Path, *argv: str) -> int:
     return int(args.handler(args, profile, SETTINGS))
 
 
-def test_a_clicked_link_is_dialled_as_its_number(profile: Path, app: list[RunningApp],
+def test_a_clicked_link_is_dialled_as_its_number(profile: Path, app: list[FakeInstance],
                                                  capsys: pytest.CaptureFixture[str]) -> None:
     running = start_app(profile, app, message="calling +74951234567")
     assert run(profile, "dial", "tel:+7-495-123-45-67;ext=12") == 0
@@ -114,7 +75,7 @@ def test_nothing_to_dial_is_exit_2(profile: Path, target: str,
     (["dnd", "on"], {"command": "dnd", "args": ["on"]}),
     (["colleagues"], {"command": "colleagues", "args": []}),
 ])
-def test_commands_are_handed_to_the_running_app(profile: Path, app: list[RunningApp],
+def test_commands_are_handed_to_the_running_app(profile: Path, app: list[FakeInstance],
                                                 argv: list[str], sent: dict[str, object],
                                                 capsys: pytest.CaptureFixture[str]) -> None:
     running = start_app(profile, app)
@@ -131,7 +92,7 @@ def test_with_nothing_running_exit_3(profile: Path, argv: list[str],
         f"softphone: softphone is not running for profile {profile}\n")
 
 
-def test_a_refusal_or_a_garbled_reply_is_exit_1(profile: Path, app: list[RunningApp],
+def test_a_refusal_or_a_garbled_reply_is_exit_1(profile: Path, app: list[FakeInstance],
                                                 capsys: pytest.CaptureFixture[str]) -> None:
     start_app(profile, app, ok=False, message="no call is ringing")
     assert run(profile, "answer") == EXIT_FAILED
@@ -150,7 +111,7 @@ def test_dnd_takes_only_on_or_off(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_diagnostics_come_from_the_running_app_when_it_runs(
-        profile: Path, app: list[RunningApp], capsys: pytest.CaptureFixture[str]) -> None:
+        profile: Path, app: list[FakeInstance], capsys: pytest.CaptureFixture[str]) -> None:
     running = start_app(profile, app, message="softphone 1.0\naccounts: office registered")
     assert run(profile, "diagnostics") == 0
     assert running.received == [{"command": "diagnostics", "args": []}]
