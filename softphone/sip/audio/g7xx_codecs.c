@@ -354,17 +354,10 @@ int sp_g7xx_register(const char *pjsua2_library)
         g722_decode = (sp_g722_decode_fn)dlsym(lib, "g722_dec_decode");
         dlclose(lib);           /* NOLOAD: only our reference goes; the module stays */
     }
-    pjmedia_endpt *endpt = sp_pj.pjsua_get_pjmedia_endpt();
-    pjmedia_codec_mgr *mgr = endpt ? sp_pj.pjmedia_endpt_get_codec_mgr(endpt) : NULL;
-    if (!mgr) {
-        snprintf(g7_error, sizeof(g7_error), "no media endpoint yet (register after libInit)");
+    pjmedia_codec_mgr *mgr = sp_pj_register_codec_factory(&g7_factory, g7_error,
+                                                           sizeof(g7_error));
+    if (!mgr)
         return -1;
-    }
-    pj_status_t st = sp_pj.pjmedia_codec_mgr_register_factory(mgr, &g7_factory);
-    if (st != PJ_SUCCESS) {
-        snprintf(g7_error, sizeof(g7_error), "pjmedia_codec_mgr_register_factory: %d", st);
-        return -1;
-    }
     /* Our factory is last in the manager's circular list, whose head (in the manager) is a
      * factory-shaped member the manager zeroed: no op table. Walk back to it, noting which
      * built-in factory makes each codec we wrap. */

@@ -578,17 +578,8 @@ int sp_opus_register(const char *pjsua2_library, const char *libopus)
         snprintf(last_error, sizeof(last_error), "%s", sp_pj_error());
         return -1;
     }
-    pjmedia_endpt *endpt = sp_pj.pjsua_get_pjmedia_endpt();
-    pjmedia_codec_mgr *mgr = endpt ? sp_pj.pjmedia_endpt_get_codec_mgr(endpt) : NULL;
-    if (!mgr) {
-        set_error("no media endpoint yet (register after libInit)", NULL);
+    if (!sp_pj_register_codec_factory(&factory, last_error, sizeof(last_error)))
         return -1;
-    }
-    pj_status_t st = sp_pj.pjmedia_codec_mgr_register_factory(mgr, &factory);
-    if (st != PJ_SUCCESS) {
-        snprintf(last_error, sizeof(last_error), "pjmedia_codec_mgr_register_factory: %d", st);
-        return -1;
-    }
     registered = 1;
     return 0;
 }

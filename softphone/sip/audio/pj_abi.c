@@ -74,6 +74,23 @@ static const struct { const char *name; size_t offset; int required; } SP_PJ_SYM
 const char *sp_pj_error(void) { return why; }
 int sp_pj_bound(void) { return bound == 1; }
 
+pjmedia_codec_mgr *sp_pj_register_codec_factory(pjmedia_codec_factory *factory, char *error,
+                                                size_t size)
+{
+    pjmedia_endpt *endpt = sp_pj.pjsua_get_pjmedia_endpt();
+    pjmedia_codec_mgr *mgr = endpt ? sp_pj.pjmedia_endpt_get_codec_mgr(endpt) : NULL;
+    if (!mgr) {
+        snprintf(error, size, "no media endpoint yet (register after libInit)");
+        return NULL;
+    }
+    pj_status_t st = sp_pj.pjmedia_codec_mgr_register_factory(mgr, factory);
+    if (st != 0) {              /* PJ_SUCCESS */
+        snprintf(error, size, "pjmedia_codec_mgr_register_factory: %d", st);
+        return NULL;
+    }
+    return mgr;
+}
+
 /* --- the layout check: a port whose four callbacks say which one pjmedia called ------------ */
 static int called;
 static pjmedia_clock_src *check_clock(pjmedia_port *p, pjmedia_dir d)

@@ -336,4 +336,8 @@ const char *sp_pj_error(void);
 int sp_pj_bound(void);
 /* Registers the calling thread with pjlib once (a thread-local descriptor): 0 or a status. */
 int sp_pj_thread(const char *name);
+/* Adds a codec factory to the running endpoint's codec manager (after libInit): the manager,
+ * or NULL with the reason written to `error` (`size` bytes). */
+pjmedia_codec_mgr *sp_pj_register_codec_factory(pjmedia_codec_factory *factory, char *error,
+                                                size_t size);
 #endif
